@@ -1,0 +1,176 @@
+"""Benchmark the indicator engine against the figures of issue 2.
+
+Run from the repository root (after ``bash scripts/test.sh`` or ``scripts/run.sh`` set up
+``.venv``)::
+
+    .venv/bin/python benchmarks/bench_engine.py [--cities 10000] [--years 10] [--repeat 3]
+
+Measures, each the median of ``--repeat`` runs:
+
+1. whole process, validate and score a long CSV of cities x 91 KPIs x years, with the U4SSC
+   method and with the min-max / arithmetic composite pipeline (``citydiplomacy score ...
+   --format parquet -o ...`` in a fresh process), wall time and peak memory (max RSS);
+2. in process, scoring one year of cities x 91 KPIs (arrays only, then also the long table);
+3. uncertainty analysis with 1,000 replications on 1,000 cities x 91 KPIs.
+
+Prints a Markdown table for ``docs/performance.md``. Data are synthetic, generated once into
+``benchmarks/_data/`` (ignored by git).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from citydiplomacy.core.dataset import Panel
+from citydiplomacy.core.score import score
+from citydiplomacy.core.sensitivity import sensitivity
+from citydiplomacy.core.spec import Spec
+from citydiplomacy.io.frameworks import load_framework
+from citydiplomacy.synthetic import synthetic_long
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = ROOT / "benchmarks" / "_data"
+SPEC = "impute: none\ntreat: none\nnormalise: {method: minmax, range: [0, 100]}\n"
+SPEC += "weights: equal\naggregate: {method: arithmetic}\n"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}, numpy {np.__version__}"
+    )
+
+
+def dataset(n_cities: int, years: int) -> Path:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / f"long_{n_cities}x{years}.csv"
+    if not path.exists():
+        t0 = time.perf_counter()
+        fw = load_framework("u4ssc")
+        frame = synthetic_long(fw, n_cities=n_cities, years=range(2025 - years, 2025), coverage=1.0)
+        frame.to_csv(path, index=False)
+        print(f"generated {path.name}: {len(frame):,} rows in {time.perf_counter() - t0:.1f} s")
+    return path
+
+
+def whole_process(path: Path, method: str, repeat: int) -> tuple[float, float]:
+    """Median wall time and largest peak RSS (GiB) of ``citydiplomacy score``."""
+    times: list[float] = []
+    peak = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = Path(tmp) / "spec.yaml"
+        spec.write_text(SPEC, encoding="utf-8")
+        for i in range(repeat):
+            out = Path(tmp) / f"out{i}.parquet"
+            cmd = [
+                sys.executable,
+                "-m",
+                "citydiplomacy.cli",
+                "score",
+                str(path),
+                "--method",
+                method,
+            ]
+            cmd += ["--format", "parquet", "-o", str(out)]
+            if method == "composite":
+                cmd += ["--spec", str(spec)]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True)
+            times.append(time.perf_counter() - t0)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            peak = max(peak, after / 2**20, before / 2**20)
+    return statistics.median(times), peak
+
+
+def in_process(n_cities: int, repeat: int) -> dict[str, float]:
+    fw = load_framework("u4ssc")
+    long = synthetic_long(fw, n_cities=n_cities, years=[2024], coverage=1.0)
+    from citydiplomacy.core.validate import validate_long
+    from citydiplomacy.io.readers import located_long
+
+    table, _ = located_long(long, "bench")
+    panel = Panel.from_long(validate_long(table, fw).long, fw)
+    out: dict[str, float] = {}
+    for method, spec in (
+        ("u4ssc", Spec.from_data(None, method="u4ssc")),
+        ("composite", Spec.from_data(None, method="composite")),
+    ):
+        score(panel, fw, spec)  # warm up
+        times = []
+        for _ in range(max(repeat, 5)):
+            t0 = time.perf_counter()
+            result = score(panel, fw, spec)
+            times.append(time.perf_counter() - t0)
+        out[f"score_{method}"] = statistics.median(times)
+        t0 = time.perf_counter()
+        result.table()
+        out[f"table_{method}"] = time.perf_counter() - t0
+    return out
+
+
+def uncertainty(repeat: int) -> float:
+    fw = load_framework("u4ssc")
+    long = synthetic_long(fw, n_cities=1000, years=[2024], coverage=1.0)
+    from citydiplomacy.core.validate import validate_long
+    from citydiplomacy.io.readers import located_long
+
+    table, _ = located_long(long, "bench")
+    panel = Panel.from_long(validate_long(table, fw).long, fw)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = sensitivity(panel, fw, runs=1000)
+        times.append(time.perf_counter() - t0)
+    print(f"uncertainty analysis made {result.runs} runs")
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cities", type=int, default=10_000)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    path = dataset(args.cities, args.years)
+    rows = [f"Machine: {machine()}", ""]
+    rows.append("| measure | figure | target |")
+    rows.append("|---|---|---|")
+    for method in ("u4ssc", "composite"):
+        t, peak = whole_process(path, method, args.repeat)
+        label = f"validate + score {args.cities:,} x 91 x {args.years} y, whole process, {method}"
+        rows.append(f"| {label} | {t:.2f} s, peak RSS {peak:.2f} GiB | < 5 s, < 2 GiB |")
+    ip = in_process(args.cities, args.repeat)
+    for method in ("u4ssc", "composite"):
+        rows.append(
+            f"| score one year of {args.cities:,} x 91 in process, {method} "
+            f"| {ip[f'score_{method}'] * 1000:.0f} ms (+ {ip[f'table_{method}'] * 1000:.0f} ms "
+            "to build the long table) | < 0.1 s |"
+        )
+    ua = uncertainty(args.repeat)
+    rows.append(f"| uncertainty analysis, 1,000+ runs, 1,000 x 91 | {ua:.2f} s | < 10 s |")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()

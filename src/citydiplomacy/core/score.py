@@ -1,0 +1,505 @@
+"""Score a panel of cities on a framework: U4SSC bands, SDSN bounded scores, or the composite
+pipeline (impute, treat, normalise, weight, aggregate).
+
+:func:`score` returns a :class:`ScoreResult`: dense arrays (years x units x nodes) for fast
+use in process, the spec and targets that made them, and a fingerprint of the data, so that
+:func:`regenerate` can rebuild the same result from the spec. :meth:`ScoreResult.table` gives
+the long table of the command line's contract: ``city, country, year, level, code, value,
+score, points, band, rank`` and a few more columns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from citydiplomacy.core import bands, sdsn
+from citydiplomacy.core.aggregate import aggregate
+from citydiplomacy.core.dataset import Panel
+from citydiplomacy.core.frameworks import Framework
+from citydiplomacy.core.impute import impute
+from citydiplomacy.core.normalise import normalise
+from citydiplomacy.core.panel import change_since_previous, progress_to_target
+from citydiplomacy.core.spec import Spec
+from citydiplomacy.core.targets import resolve_targets, sdsn_bounds
+from citydiplomacy.core.treat import treat_cube
+from citydiplomacy.core.weights import normalise_weights, pca_weights
+from citydiplomacy.errors import DataError, SpecError
+
+RESULT_COLUMNS = (
+    "city",
+    "country",
+    "year",
+    "level",
+    "code",
+    "value",
+    "score",
+    "points",
+    "band",
+    "rank",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Tree:
+    """A framework as index arrays: measures first, then aggregates deepest first.
+
+    Attributes
+    ----------
+    codes
+        Node codes; positions ``[0, n_measures)`` are the measures.
+    levels
+        Level of each node.
+    children
+        For each aggregate (in order), positions of its children in ``codes``.
+    weights
+        Framework weight of each node.
+    membership
+        ``(n_measures, n_aggregates)``: True where a measure lies under an aggregate.
+    """
+
+    codes: tuple[str, ...]
+    levels: NDArray[np.int64]
+    n_measures: int
+    children: tuple[NDArray[np.intp], ...]
+    weights: NDArray[np.float64]
+    membership: NDArray[np.bool_]
+
+    @classmethod
+    def from_framework(cls, framework: Framework) -> Tree:
+        """Index arrays for a framework."""
+        aggregates = framework.aggregates()
+        codes = tuple(framework.measures) + tuple(aggregates)
+        pos = {c: i for i, c in enumerate(codes)}
+        children = tuple(
+            np.asarray([pos[c] for c in framework.children[a]], dtype=np.intp) for a in aggregates
+        )
+        membership = np.zeros((len(framework.measures), len(aggregates)), dtype=bool)
+        mpos = {c: i for i, c in enumerate(framework.measures)}
+        for j, a in enumerate(aggregates):
+            for m in framework.measures_under(a):
+                membership[mpos[m], j] = True
+        levels = framework.nodes.loc[list(codes), "level"].to_numpy(dtype=np.int64)
+        weights = framework.nodes.loc[list(codes), "weight"].to_numpy(dtype=np.float64)
+        return cls(codes, levels, len(framework.measures), children, weights, membership)
+
+    @property
+    def aggregate_positions(self) -> range:
+        """Positions of the aggregates in :attr:`codes`."""
+        return range(self.n_measures, len(self.codes))
+
+
+@dataclass(eq=False)
+class ScoreResult:
+    """Scores of every city, year and framework node, and how they were made.
+
+    Arrays have shape ``(n_years, n_units, n_nodes)`` with nodes in :attr:`Tree.codes` order.
+    """
+
+    framework: Framework
+    panel: Panel
+    spec: Spec
+    tree: Tree
+    targets: pd.DataFrame
+    values: NDArray[np.float64]
+    scores: NDArray[np.float64]
+    points: NDArray[np.float64]
+    max_points: NDArray[np.float64]
+    bands: NDArray[np.object_]
+    ranks: NDArray[np.float64]
+    trends: NDArray[np.object_] | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the data scored (units, years, values), to check a regeneration."""
+        return data_fingerprint(self.panel)
+
+    def provenance(self) -> dict[str, Any]:
+        """What regenerates this result: framework, spec, data fingerprint."""
+        return {
+            "framework": self.framework.name,
+            "spec": self.spec.to_data(),
+            "data_fingerprint": self.fingerprint,
+            "years": list(self.panel.years),
+            "n_units": len(self.panel.units),
+        }
+
+    def table(self, *, keep_empty: bool = False) -> pd.DataFrame:
+        """The long result table, one row per city, year and node.
+
+        Parameters
+        ----------
+        keep_empty
+            Keep rows with neither a value nor a score (unreported measures).
+        """
+        n_y, n_u, n_n = self.scores.shape
+        yi, ui, ni = (a.ravel() for a in np.indices((n_y, n_u, n_n)))
+        value = self.values.ravel()
+        score = self.scores.ravel()
+        keep = (
+            np.ones(len(value), dtype=bool) if keep_empty else ~(np.isnan(value) & np.isnan(score))
+        )
+        yi, ui, ni = yi[keep], ui[keep], ni[keep]
+        units = self.panel.units
+        # Categoricals keep a table of millions of rows cheap to build and to write.
+        code_cat = pd.Index(list(self.tree.codes))
+        names = self.framework.nodes.loc[list(self.tree.codes), "name"].astype(str)
+        name_cats = pd.Index(list(dict.fromkeys(names)))
+        name_codes = name_cats.get_indexer(pd.Index(names.to_numpy()))
+        band_cats = pd.Index(pd.unique(self.bands.ravel()).astype(str))
+        band_codes = band_cats.get_indexer(self.bands.ravel()[keep].astype(str))
+        out = pd.DataFrame(
+            {
+                "city": _take_categorical(units["city"], ui),
+                "country": _take_categorical(units["country"], ui),
+                "year": np.asarray(self.panel.years, dtype=np.int64)[yi],
+                "level": self.tree.levels[ni],
+                "code": pd.Categorical.from_codes(ni, categories=code_cat),
+                "value": value[keep],
+                "score": score[keep],
+                "points": self.points.ravel()[keep],
+                "band": pd.Categorical.from_codes(band_codes, categories=band_cats),
+                "rank": self.ranks.ravel()[keep],
+                "name": pd.Categorical.from_codes(name_codes[ni], categories=name_cats),
+                "max_points": self.max_points.ravel()[keep],
+            }
+        )
+        if "geonames_id" in units.columns:
+            out["geonames_id"] = units["geonames_id"].to_numpy()[ui]
+        if self.trends is not None:
+            trend = self.trends.ravel()[keep].astype(str)
+            trend_cats = pd.Index(pd.unique(trend))
+            out["trend"] = pd.Categorical.from_codes(
+                trend_cats.get_indexer(trend), categories=trend_cats
+            )
+        out["change"] = change_since_previous(self.scores).ravel()[keep]
+        progress = np.full(self.scores.shape, np.nan)
+        progress[..., : self.tree.n_measures] = progress_to_target(
+            self.panel.values,
+            self.targets["target"].to_numpy(dtype=np.float64),
+            self.framework.column("direction").astype(np.int64),
+        )
+        out["progress"] = progress.ravel()[keep]
+        target = np.full(len(self.tree.codes), np.nan)
+        target[: self.tree.n_measures] = self.targets["target"].to_numpy(dtype=np.float64)
+        out["target"] = target[ni]
+        sources = [""] * len(self.tree.codes)
+        sources[: self.tree.n_measures] = [str(x) for x in self.targets["target_source"]]
+        source_cats = pd.Index(list(dict.fromkeys(sources)))
+        source_codes = source_cats.get_indexer(pd.Index(sources))
+        out["target_source"] = pd.Categorical.from_codes(source_codes[ni], categories=source_cats)
+        return out
+
+
+def _take_categorical(column: pd.Series, idx: NDArray[np.int64]) -> pd.Categorical:
+    """``column[idx]`` as a categorical, without materialising strings per row."""
+    cat = pd.Categorical(column.astype(str))
+    return pd.Categorical.from_codes(cat.codes[idx], categories=cat.categories)
+
+
+def data_fingerprint(panel: Panel) -> str:
+    """SHA-256 over unit keys, years, measures and values of a panel."""
+    h = hashlib.sha256()
+    h.update("\x1f".join(panel.units["unit"].astype(str)).encode())
+    h.update(np.asarray(panel.years, dtype=np.int64).tobytes())
+    h.update("\x1f".join(panel.measures).encode())
+    h.update(np.ascontiguousarray(panel.values).tobytes())
+    return h.hexdigest()
+
+
+def rank_desc(scores: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Rank along the units axis (-2), best = 1, ties share the lowest rank; NaN stays NaN."""
+    x = np.asarray(scores, dtype=np.float64)
+    moved = np.moveaxis(x, -2, -1)
+    flat = moved.reshape(-1, moved.shape[-1])
+    filled = np.where(np.isnan(flat), -np.inf, flat)
+    order = np.argsort(-filled, axis=1, kind="stable")
+    sorted_vals = np.take_along_axis(filled, order, axis=1)
+    # ties: the rank of the first element of each run of equal values
+    pos = np.arange(flat.shape[1])[None, :].repeat(flat.shape[0], axis=0)
+    new_run = np.ones_like(sorted_vals, dtype=bool)
+    new_run[:, 1:] = sorted_vals[:, 1:] != sorted_vals[:, :-1]
+    run_start = np.maximum.accumulate(np.where(new_run, pos, 0), axis=1)
+    ranks_sorted = (run_start + 1).astype(np.float64)
+    ranks = np.empty_like(ranks_sorted)
+    np.put_along_axis(ranks, order, ranks_sorted, axis=1)
+    ranks[np.isnan(flat)] = np.nan
+    return np.moveaxis(ranks.reshape(moved.shape), -1, -2)
+
+
+# ---------------------------------------------------------------------------- methods
+def score(panel: Panel, framework: Framework, spec: Spec | None = None) -> ScoreResult:
+    """Score every city and year of a panel.
+
+    Parameters
+    ----------
+    panel
+        Observed values (measures in the framework's order).
+    framework
+        Indicator tree with metadata.
+    spec
+        The recipe; defaults to ``Spec()`` (composite min-max / arithmetic).
+
+    Returns
+    -------
+    ScoreResult
+    """
+    spec = spec or Spec()
+    if tuple(panel.measures) != tuple(framework.measures):
+        raise DataError("the panel was built for another framework; rebuild it from the data")
+    fw = (
+        framework.with_targets(spec.targets.overrides, "user override")
+        if spec.targets.overrides
+        else framework
+    )
+    targets = resolve_targets(fw, panel, spec.targets)
+    tree = Tree.from_framework(fw)
+    if spec.method == "u4ssc":
+        return _score_u4ssc(panel, fw, spec, tree, targets)
+    if spec.method == "sdsn":
+        return _score_sdsn(panel, fw, spec, tree, targets)
+    return _score_composite(panel, fw, spec, tree, targets)
+
+
+def _empty_nodes(panel: Panel, tree: Tree) -> NDArray[np.float64]:
+    out = np.full((len(panel.years), len(panel.units), len(tree.codes)), np.nan)
+    out[..., : tree.n_measures] = panel.values
+    return out
+
+
+def _score_u4ssc(
+    panel: Panel, fw: Framework, spec: Spec, tree: Tree, targets: pd.DataFrame
+) -> ScoreResult:
+    x = panel.values
+    t = targets["target"].to_numpy(dtype=np.float64)
+    d = fw.column("direction").astype(np.int64)
+    yesno = fw.column("value_type") == "yesno"
+    scored = fw.column("weight").astype(np.float64) > 0
+    perf = bands.performance(x, np.where(scored, t, np.nan), d, yesno)
+    leaf_points = bands.points(perf)
+    agg_points, agg_max, agg_pct = bands.aggregate_points(leaf_points, tree.membership)
+    n = tree.n_measures
+    scores = np.full((*x.shape[:2], len(tree.codes)), np.nan)
+    scores[..., :n] = np.minimum(perf, 1.0) * 100.0
+    scores[..., n:] = agg_pct
+    pts = np.full_like(scores, np.nan)
+    pts[..., :n] = leaf_points
+    pts[..., n:] = np.where(agg_max > 0, agg_points, np.nan)
+    mx = np.full_like(scores, np.nan)
+    mx[..., :n] = np.where(np.isnan(leaf_points), np.nan, 4.0)
+    mx[..., n:] = np.where(agg_max > 0, agg_max, np.nan)
+    band_no = np.full_like(scores, np.nan)
+    band_no[..., :n] = leaf_points
+    band_no[..., n:] = bands.band_of_percent(agg_pct)
+    labels = np.asarray(["", *(bands.BAND_LABELS[i] for i in range(1, 5))], dtype=object)
+    band_txt = labels[np.nan_to_num(band_no, nan=0).astype(np.intp)]
+    return ScoreResult(
+        fw, panel, spec, tree, targets, _empty_nodes(panel, tree), scores, pts, mx, band_txt,
+        rank_desc(scores), details={"performance": perf},
+    )  # fmt: skip
+
+
+def _score_sdsn(
+    panel: Panel, fw: Framework, spec: Spec, tree: Tree, targets: pd.DataFrame
+) -> ScoreResult:
+    bounds = sdsn_bounds(fw, panel, targets, spec.targets.year)
+    x = panel.values
+    lower = bounds["lower_bound"].to_numpy(dtype=np.float64)
+    optimum = bounds["optimum"].to_numpy(dtype=np.float64)
+    d = fw.column("direction").astype(np.int64)
+    leaf = sdsn.bounded_scores(x, lower, optimum, d)
+    scores = np.full((*x.shape[:2], len(tree.codes)), np.nan)
+    scores[..., : tree.n_measures] = leaf
+    rating = np.full_like(scores, np.nan)
+    rating[..., : tree.n_measures] = sdsn.dashboard_rating(
+        x,
+        lower,
+        optimum,
+        bounds["red_threshold"].to_numpy(dtype=np.float64),
+        bounds["green_threshold"].to_numpy(dtype=np.float64),
+        d,
+    )
+    coverage = float(spec.aggregate.get("coverage", 0.0))
+    scored = tree.weights > 0
+    for j, kids in zip(tree.aggregate_positions, tree.children, strict=True):
+        kids = kids[scored[kids]]
+        w = tree.weights[kids]
+        scores[..., j] = aggregate(scores[..., kids], w, "arithmetic", coverage=coverage)
+        rating[..., j] = sdsn.goal_rating(rating[..., kids])
+    colours = sdsn.colours(rating)
+    trends = sdsn.trend_arrows(scores, panel.years, _green_scores(bounds, tree, d))
+    result = ScoreResult(
+        fw, panel, spec, tree, targets, _empty_nodes(panel, tree), scores,
+        np.full_like(scores, np.nan), np.full_like(scores, np.nan), colours,
+        rank_desc(scores), trends, details={"bounds": bounds, "rating": rating},
+    )  # fmt: skip
+    return result
+
+
+def _green_scores(bounds: pd.DataFrame, tree: Tree, d: NDArray[np.int64]) -> NDArray[np.float64]:
+    """The green threshold of every node on the 0-100 score scale (aggregates: 100 * 2/3)."""
+    g = np.full(len(tree.codes), 200.0 / 3.0)
+    g[: tree.n_measures] = sdsn.bounded_scores(
+        bounds["green_threshold"].to_numpy(dtype=np.float64)[None, :],
+        bounds["lower_bound"].to_numpy(dtype=np.float64),
+        bounds["optimum"].to_numpy(dtype=np.float64),
+        d,
+    )[0]
+    return g
+
+
+def prepare_raw(
+    x: NDArray[np.float64], directions: NDArray[np.int64], targets: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
+    """Turn two-sided measures into distance from target (higher = better).
+
+    Returns the transformed values, the directions (two-sided become 1) and targets (two-sided
+    become 0, the best possible distance).
+    """
+    two = directions == 0
+    if not two.any():
+        return x, directions, targets
+    x = x.copy()
+    x[..., two] = -np.abs(x[..., two] - targets[two])
+    return x, np.where(two, 1, directions), np.where(two, 0.0, targets)
+
+
+def composite_leaf_scores(
+    panel: Panel, fw: Framework, spec: Spec, targets: pd.DataFrame
+) -> tuple[NDArray[np.float64], dict[str, Any]]:
+    """Impute, treat and normalise: the normalised measures, shape (years, units, measures)."""
+    directions = fw.column("direction").astype(np.int64)
+    t = targets["target"].to_numpy(dtype=np.float64)
+    x, directions, t = prepare_raw(panel.values, directions, t)
+    details: dict[str, Any] = {}
+    groups = None
+    by = spec.impute.get("by")
+    if spec.impute.method.startswith("group_"):
+        by = by or "country"
+        if by not in panel.units.columns:
+            raise SpecError(
+                f"impute: no unit attribute {by!r} to group by; available: "
+                + ", ".join(c for c in panel.units.columns if c != "unit")
+            )
+        groups = panel.units[by].astype(str).to_numpy(dtype=object)
+    x = impute(x, spec.impute.method, groups=groups, years=list(panel.years))
+    if spec.treat.method != "none":
+        x, report = treat_cube(x, spec.treat.method, **dict(spec.treat.params))
+        details["treatment"] = report
+    norm = spec.normalise
+    params: dict[str, Any] = {"direction": directions}
+    if "range" in norm.params:
+        params["range"] = tuple(norm.params["range"])
+    if norm.method == "zscore" and "mean_sd" in norm.params:
+        params["mean_sd"] = tuple(norm.params["mean_sd"])
+    if norm.method == "dist2target":
+        params["targets"] = t
+        params["cap_max"] = bool(norm.get("cap_max", True))
+    if norm.method == "goalposts":
+        lower = fw.column("lower_bound").astype(np.float64)
+        upper = fw.column("optimum").astype(np.float64)
+        upper = np.where(np.isnan(upper), t, upper)
+        missing = [
+            m
+            for m, lo, up in zip(fw.measures, lower, upper, strict=True)
+            if np.isnan(lo) or np.isnan(up)
+        ]
+        if missing:
+            raise SpecError(
+                "normalise: goalposts need lower_bound and optimum (or a target) for every "
+                f"measure; missing for {', '.join(missing[:5])}"
+                + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+            )
+        params.update(lower=lower, upper=upper, trunc=bool(norm.get("trunc", True)))
+    if norm.get("global", False):
+        shape = x.shape
+        flat = x.reshape(1, shape[0] * shape[1], shape[2])
+        z = normalise(flat, norm.method, **params).reshape(shape)
+    else:
+        z = normalise(x, norm.method, **params)
+    return z, details
+
+
+def child_weights(
+    tree: Tree,
+    fw: Framework,
+    spec: Spec,
+    scores: NDArray[np.float64],
+    j: int,
+    kids: NDArray[np.intp],
+) -> NDArray[np.float64]:
+    """Weights of an aggregate's children under the spec's weighting (before renormalising)."""
+    level = int(tree.levels[j])
+    method = spec.weights.get("by_level", {}).get(level, spec.weights.method)
+    base = tree.weights[kids]
+    if method == "equal":
+        w = (base > 0).astype(np.float64)
+    elif method == "framework":
+        w = base.copy()
+    else:  # pca on the latest year's child scores
+        latest = scores[-1][:, kids]
+        try:
+            w = pca_weights(latest) * (base > 0)
+        except DataError:
+            warnings.warn(
+                f"PCA weights for {tree.codes[j]}: too few complete cases, equal weights used",
+                stacklevel=2,
+            )
+            w = (base > 0).astype(np.float64)
+    values = spec.weights.get("values", {}) or {}
+    for i, k in enumerate(kids):
+        if tree.codes[k] in values:
+            w[i] = float(values[tree.codes[k]])
+    if not (w > 0).any():
+        return np.ones_like(w) / len(w)
+    return normalise_weights(w)
+
+
+def _score_composite(
+    panel: Panel, fw: Framework, spec: Spec, tree: Tree, targets: pd.DataFrame
+) -> ScoreResult:
+    z, details = composite_leaf_scores(panel, fw, spec, targets)
+    scores = np.full((*z.shape[:2], len(tree.codes)), np.nan)
+    scores[..., : tree.n_measures] = z
+    coverage = float(spec.aggregate.get("coverage", 0.0))
+    floor = spec.aggregate.get("floor")
+    by_level = spec.aggregate.get("by_level", {}) or {}
+    weights_used: dict[str, list[float]] = {}
+    for j, kids in zip(tree.aggregate_positions, tree.children, strict=True):
+        w = child_weights(tree, fw, spec, scores, j, kids)
+        weights_used[tree.codes[j]] = w.tolist()
+        method = by_level.get(int(tree.levels[j]), spec.aggregate.method)
+        scores[..., j] = aggregate(scores[..., kids], w, method, coverage=coverage, floor=floor)
+    details["weights"] = weights_used
+    empty = np.full_like(scores, np.nan)
+    return ScoreResult(
+        fw, panel, spec, tree, targets, _empty_nodes(panel, tree), scores, empty, empty.copy(),
+        np.full(scores.shape, "", dtype=object), rank_desc(scores), details=details,
+    )  # fmt: skip
+
+
+def regenerate(provenance: dict[str, Any], panel: Panel, framework: Framework) -> ScoreResult:
+    """Rebuild a result from its provenance (spec) and the same data.
+
+    Raises
+    ------
+    DataError
+        When the data differ from those the result was made from.
+    """
+    if provenance.get("framework") != framework.name:
+        raise DataError(
+            f"the result was made with framework {provenance.get('framework')!r}, "
+            f"not {framework.name!r}"
+        )
+    if provenance.get("data_fingerprint") != data_fingerprint(panel):
+        raise DataError(
+            "the data differ from those the result was made from (fingerprint mismatch)"
+        )
+    return score(panel, framework, Spec.from_data(provenance["spec"]))

@@ -1,0 +1,1 @@
+"""Readers and writers (CSV, XLSX, Parquet, JSON); no maths."""

@@ -1,0 +1,198 @@
+"""The command line end to end: the contract other tools rely on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from citydiplomacy.cli import main
+from citydiplomacy.io.frameworks import load_framework
+from citydiplomacy.synthetic import synthetic_long
+from tests.conftest import DATA
+
+SPEC = """\
+impute: none
+treat: none
+normalise: {method: minmax, range: [0, 100]}
+weights: equal
+aggregate: {method: arithmetic}
+"""
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic cohort of 40 cities over three years, written as CSV."""
+    path = tmp_path_factory.mktemp("cohort") / "cohort.csv"
+    synthetic_long(load_framework("u4ssc"), n_cities=40, years=range(2020, 2023), seed=7).to_csv(
+        path, index=False
+    )
+    return path
+
+
+def test_frameworks_lists_both_packaged_frameworks() -> None:
+    code, out, _ = run("frameworks")
+    assert code == 0
+    assert out.startswith("u4ssc")
+    assert "91 indicators" in out
+    assert "sdg11" in out
+
+
+def test_frameworks_show_prints_every_kpi_code(u4ssc: object) -> None:
+    code, out, _ = run("frameworks", "show", "u4ssc")
+    assert code == 0
+    fw = load_framework("u4ssc")
+    for kpi in fw.kpis:
+        assert kpi in out
+    assert "EC-ICT-ICT-4C:3G" in out
+    assert out.splitlines()[0].startswith("U4SSC")
+
+
+def test_validate_valid_file_exits_0() -> None:
+    code, out, _ = run("validate", str(DATA / "sample_long.csv"))
+    assert code == 0
+    assert "valid - 13 observations, 2 cities" in out
+    assert "sample_long.csv:8:7: warning: converted" in out
+
+
+def test_validate_invalid_file_exits_1_with_one_problem_per_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "city,country,year,kpi,value\nLyon,FR,2022,EC-ICT-ICT-1X,3\nLyon,FR,2022,EC-ICT-ICT-1C,abc\n",
+        encoding="utf-8",
+    )
+    code, _, err = run("validate", str(bad))
+    assert code == 1
+    lines = err.splitlines()
+    assert lines[0].startswith("bad.csv:2:4: unknown KPI code 'EC-ICT-ICT-1X'")
+    assert lines[1] == "bad.csv:3:5: expected a number, got 'abc'"
+    assert "Traceback" not in err
+
+
+def test_score_with_the_documented_spec(tmp_path: Path, cohort: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC, encoding="utf-8")
+    out = tmp_path / "scores.csv"
+    code, _, err = run("score", str(cohort), "--spec", str(spec), "--year", "2022", "-o", str(out))
+    assert code == 0, err
+    table = pd.read_csv(out)
+    assert list(table.columns[:10]) == [
+        "city", "country", "year", "level", "code", "value", "score", "points", "band", "rank",
+    ]  # fmt: skip
+    assert set(table["year"]) == {2022}
+    index = table[table["code"] == "U4SSC"]
+    assert len(index) == 40
+    assert sorted(index["rank"]) == list(range(1, 41))
+    assert index["score"].between(0, 100).all()
+
+
+@pytest.mark.parametrize("method", ["u4ssc", "sdsn", "composite"])
+def test_score_every_method_and_format(tmp_path: Path, cohort: Path, method: str) -> None:
+    code, out, err = run("score", str(cohort), "--method", method, "--format", "json")
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["provenance"]["spec"]["method"] == method
+    assert payload["rows"][0].keys() >= {"city", "code", "score", "band", "rank"}
+    code, out, _ = run(
+        "score", str(cohort), "--method", method, "--format", "table", "--year", "2021"
+    )
+    assert code == 0
+    assert "U4SSC" in out
+    target = tmp_path / f"{method}.parquet"
+    code, _, _ = run(
+        "score", str(cohort), "--method", method, "--format", "parquet", "-o", str(target)
+    )
+    assert code == 0
+    assert len(pd.read_parquet(target)) > 0
+
+
+def test_regenerate_reproduces_a_json_result(tmp_path: Path, cohort: Path) -> None:
+    result = tmp_path / "r.json"
+    code, _, _ = run(
+        "score", str(cohort), "--method", "u4ssc", "--format", "json", "-o", str(result)
+    )
+    assert code == 0
+    code, out, _ = run("regenerate", str(result), str(cohort))
+    assert code == 0
+    assert "identical" in out
+    changed = tmp_path / "changed.csv"
+    frame = pd.read_csv(cohort, dtype={"value": str})
+    row = frame.index[frame["kpi"] == "EC-ICT-ICT-1C"][0]
+    frame.loc[row, "value"] = str(float(frame.loc[row, "value"]) * 0.5)
+    frame.to_csv(changed, index=False)
+    code, _, err = run("regenerate", str(result), str(changed))
+    assert code == 2
+    assert "fingerprint" in err
+
+
+def test_audit_and_sensitivity(cohort: Path) -> None:
+    code, out, _ = run("audit", str(cohort))
+    assert code == 0
+    assert "Cronbach's alpha" in out
+    code, out, _ = run("audit", str(cohort), "--format", "json")
+    assert json.loads(out)["year"] == 2022
+    code, out, err = run("sensitivity", str(cohort), "--runs", "64", "--format", "json")
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["runs"] >= 64
+    assert {r["factor"] for r in payload["indices"]} == {
+        "weights",
+        "normalise",
+        "aggregate",
+        "impute",
+        "exclude",
+    }
+    assert len(payload["ranks"]) == 40
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["score", "DATA", "--method", "u4ssc", "--year", "1999"], "no data for year 1999"),
+        (["score", "DATA", "--framework", "nope"], "neither a packaged framework"),
+        (["score", "DATA", "--target", "EC-ICT-ICT-1C"], "--target expects CODE=NUMBER"),
+        (["score", "DATA", "--target", "EC-ICT-ICT-1Q=3"], "unknown code(s) in target overrides"),
+        (["score", "DATA", "--format", "parquet"], "--format parquet needs -o FILE"),
+        (["sensitivity", "DATA", "--node", "XX", "--runs", "16"], "node 'XX' is not an aggregate"),
+    ],
+)
+def test_user_errors_are_messages_not_tracebacks(
+    cohort: Path, args: list[str], message: str
+) -> None:
+    code, _, err = run(*[str(cohort) if a == "DATA" else a for a in args])
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_bad_spec_file_is_explained(tmp_path: Path, cohort: Path) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(
+        "normalise: {method: minmix}\naggregate: {method: arithmetic, coverage: 2}\n",
+        encoding="utf-8",
+    )
+    code, _, err = run("score", str(cohort), "--spec", str(spec))
+    assert code == 2
+    assert "normalise: method 'minmix' is not one of" in err
+    assert "aggregate: coverage must be a share between 0 and 1" in err
+
+
+def test_installed_command_runs_as_a_process() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "citydiplomacy.cli", "validate", str(DATA / "sample_long.csv")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0
+    assert "valid" in proc.stdout
