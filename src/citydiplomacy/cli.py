@@ -27,7 +27,7 @@ from citydiplomacy.core.spec import METHODS, Spec
 from citydiplomacy.errors import CityDiplomacyError, ValidationError
 from citydiplomacy.io.frameworks import PACKAGED, load_framework
 from citydiplomacy.io.readers import read_kpi_data
-from citydiplomacy.io.writers import write_table
+from citydiplomacy.io.writers import write_chunks, write_table
 
 FRAMEWORK_HELP = "Packaged framework name (u4ssc, sdg11) or a framework table (.csv/.xlsx)."
 
@@ -276,10 +276,15 @@ def score_cmd(
         spec = _spec(spec_path, method, targets)
         fw, panel = _load(data, framework)
         result = score(panel, fw, spec)
-        table = result.table(keep_empty=all_rows)
+        years = list(panel.years) if year is None else [year]
         if year is not None:
             panel.year_index(year)
-            table = table[table["year"] == year]
+        if fmt in ("csv", "parquet") and output is not None:
+            chunks = (result.table(keep_empty=all_rows, years=[y]) for y in years)
+            rows = write_chunks(chunks, output, fmt, metadata={"provenance": result.provenance()})
+            click.echo(f"wrote {output} ({rows} rows)", err=True)
+            return
+        table = result.table(keep_empty=all_rows, years=years)
         _write_result(table, result, fmt, output)
 
 

@@ -277,8 +277,10 @@ class Framework:
 
     def aggregates(self) -> list[str]:
         """Nodes computed from children, deepest first (the order to aggregate in)."""
+        position = {c: i for i, c in enumerate(self.nodes.index)}
+        levels = self.nodes["level"].to_dict()
         inner = [c for c, ch in self.children.items() if ch]
-        return sorted(inner, key=lambda c: (self.level(c), list(self.nodes.index).index(c)))
+        return sorted(inner, key=lambda c: (levels[c], position[c]))
 
     def measures_under(self, code: str) -> list[str]:
         """Every measure in the subtree of ``code`` (``code`` itself if it is a measure)."""

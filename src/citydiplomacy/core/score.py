@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ from citydiplomacy.core.aggregate import aggregate
 from citydiplomacy.core.dataset import Panel
 from citydiplomacy.core.frameworks import Framework
 from citydiplomacy.core.impute import impute
-from citydiplomacy.core.normalise import normalise
+from citydiplomacy.core.normalise import normalise, rank_min
 from citydiplomacy.core.panel import change_since_previous, progress_to_target
 from citydiplomacy.core.spec import Spec
 from citydiplomacy.core.targets import resolve_targets, sdsn_bounds
@@ -73,7 +74,12 @@ class Tree:
 
     @classmethod
     def from_framework(cls, framework: Framework) -> Tree:
-        """Index arrays for a framework."""
+        """Index arrays for a framework (cached: a tree depends only on the structure)."""
+        return _tree_of(framework.name, framework.children, framework)
+
+    @classmethod
+    def build(cls, framework: Framework) -> Tree:
+        """Index arrays for a framework, built afresh."""
         aggregates = framework.aggregates()
         codes = tuple(framework.measures) + tuple(aggregates)
         pos = {c: i for i, c in enumerate(codes)}
@@ -95,6 +101,23 @@ class Tree:
         return range(self.n_measures, len(self.codes))
 
 
+_TREES: dict[tuple[str, int], tuple[object, Tree]] = {}
+
+
+def _tree_of(name: str, children: object, framework: Framework) -> Tree:
+    # Copies made by Framework.with_targets share the children mapping, hence its id; the
+    # cache holds the mapping itself, so the id cannot be reused while the entry lives.
+    key = (name, id(children))
+    hit = _TREES.get(key)
+    if hit is not None and hit[0] is children:
+        return hit[1]
+    if len(_TREES) > 64:
+        _TREES.clear()
+    tree = Tree.build(framework)
+    _TREES[key] = (children, tree)
+    return tree
+
+
 @dataclass(eq=False)
 class ScoreResult:
     """Scores of every city, year and framework node, and how they were made.
@@ -112,9 +135,19 @@ class ScoreResult:
     points: NDArray[np.float64]
     max_points: NDArray[np.float64]
     bands: NDArray[np.object_]
-    ranks: NDArray[np.float64]
     trends: NDArray[np.object_] | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    _ranks: NDArray[np.float64] | None = field(default=None, repr=False)
+
+    @property
+    def ranks(self) -> NDArray[np.float64]:
+        """Rank of every city per year and node (1 = best, ties share the best rank).
+
+        Computed on first use: ranking is a sort, the costliest step of a one-year score.
+        """
+        if self._ranks is None:
+            self._ranks = rank_desc(self.scores)
+        return self._ranks
 
     @property
     def fingerprint(self) -> str:
@@ -131,77 +164,105 @@ class ScoreResult:
             "n_units": len(self.panel.units),
         }
 
-    def table(self, *, keep_empty: bool = False) -> pd.DataFrame:
+    def table(
+        self, *, keep_empty: bool = False, years: Sequence[int] | None = None
+    ) -> pd.DataFrame:
         """The long result table, one row per city, year and node.
 
         Parameters
         ----------
         keep_empty
             Keep rows with neither a value nor a score (unreported measures).
+        years
+            Only these years (default: all); writing a large result year by year keeps
+            memory flat.
         """
-        n_y, n_u, n_n = self.scores.shape
-        yi, ui, ni = (a.ravel() for a in np.indices((n_y, n_u, n_n)))
-        value = self.values.ravel()
-        score = self.scores.ravel()
-        keep = (
-            np.ones(len(value), dtype=bool) if keep_empty else ~(np.isnan(value) & np.isnan(score))
-        )
-        yi, ui, ni = yi[keep], ui[keep], ni[keep]
+        if years is None:
+            sel = np.arange(len(self.panel.years))
+        else:
+            sel = np.asarray([self.panel.year_index(y) for y in years], dtype=np.intp)
+        scores = self.scores[sel]
+        values = self.values[sel]
+        _, n_u, n_n = scores.shape
+        flat_value = values.ravel()
+        flat_score = scores.ravel()
+        if keep_empty:
+            keep = np.arange(flat_value.size)
+        else:
+            keep = np.flatnonzero(~(np.isnan(flat_value) & np.isnan(flat_score)))
+        yi, rest = np.divmod(keep, n_u * n_n)
+        ui, ni = np.divmod(rest, n_n)
         units = self.panel.units
-        # Categoricals keep a table of millions of rows cheap to build and to write.
-        code_cat = pd.Index(list(self.tree.codes))
-        names = self.framework.nodes.loc[list(self.tree.codes), "name"].astype(str)
-        name_cats = pd.Index(list(dict.fromkeys(names)))
-        name_codes = name_cats.get_indexer(pd.Index(names.to_numpy()))
-        band_cats = pd.Index(pd.unique(self.bands.ravel()).astype(str))
-        band_codes = band_cats.get_indexer(self.bands.ravel()[keep].astype(str))
+        meta = self._table_meta()
+        band_codes, band_cats = pd.factorize(self.bands[sel].ravel()[keep])
         out = pd.DataFrame(
             {
-                "city": _take_categorical(units["city"], ui),
-                "country": _take_categorical(units["country"], ui),
-                "year": np.asarray(self.panel.years, dtype=np.int64)[yi],
+                "city": pd.Categorical.from_codes(meta["city_codes"][ui], meta["city_cats"]),
+                "country": pd.Categorical.from_codes(
+                    meta["country_codes"][ui], meta["country_cats"]
+                ),
+                "year": np.asarray(self.panel.years, dtype=np.int64)[sel][yi],
                 "level": self.tree.levels[ni],
-                "code": pd.Categorical.from_codes(ni, categories=code_cat),
-                "value": value[keep],
-                "score": score[keep],
-                "points": self.points.ravel()[keep],
-                "band": pd.Categorical.from_codes(band_codes, categories=band_cats),
-                "rank": self.ranks.ravel()[keep],
-                "name": pd.Categorical.from_codes(name_codes[ni], categories=name_cats),
-                "max_points": self.max_points.ravel()[keep],
+                "code": pd.Categorical.from_codes(ni, categories=meta["code_cats"]),
+                "value": flat_value[keep],
+                "score": flat_score[keep],
+                "points": self.points[sel].ravel()[keep],
+                "band": pd.Categorical.from_codes(band_codes, categories=pd.Index(band_cats)),
+                "rank": self.ranks[sel].ravel()[keep],
+                "name": pd.Categorical.from_codes(meta["name_codes"][ni], meta["name_cats"]),
+                "max_points": self.max_points[sel].ravel()[keep],
             }
         )
         if "geonames_id" in units.columns:
-            out["geonames_id"] = units["geonames_id"].to_numpy()[ui]
+            out["geonames_id"] = units["geonames_id"].array[ui]
         if self.trends is not None:
-            trend = self.trends.ravel()[keep].astype(str)
-            trend_cats = pd.Index(pd.unique(trend))
-            out["trend"] = pd.Categorical.from_codes(
-                trend_cats.get_indexer(trend), categories=trend_cats
-            )
-        out["change"] = change_since_previous(self.scores).ravel()[keep]
+            trend_codes, trend_cats = pd.factorize(self.trends[sel].ravel()[keep])
+            out["trend"] = pd.Categorical.from_codes(trend_codes, categories=pd.Index(trend_cats))
+        out["change"] = meta["change"][sel].ravel()[keep]
+        out["progress"] = meta["progress"][sel].ravel()[keep]
+        out["target"] = meta["target"][ni]
+        out["target_source"] = pd.Categorical.from_codes(
+            meta["source_codes"][ni], categories=meta["source_cats"]
+        )
+        return out
+
+    def _table_meta(self) -> dict[str, Any]:
+        """Per-node and per-unit lookups shared by every slice of :meth:`table`."""
+        cached = self.details.get("_table_meta")
+        if cached is not None:
+            return cast(dict[str, Any], cached)
+        units = self.panel.units
+        city = pd.Categorical(units["city"].astype(str))
+        country = pd.Categorical(units["country"].astype(str))
+        names = [str(x) for x in self.framework.nodes.loc[list(self.tree.codes), "name"]]
+        name_cats = pd.Index(list(dict.fromkeys(names)))
+        sources = [""] * len(self.tree.codes)
+        sources[: self.tree.n_measures] = [str(x) for x in self.targets["target_source"]]
+        source_cats = pd.Index(list(dict.fromkeys(sources)))
+        target = np.full(len(self.tree.codes), np.nan)
+        target[: self.tree.n_measures] = self.targets["target"].to_numpy(dtype=np.float64)
         progress = np.full(self.scores.shape, np.nan)
         progress[..., : self.tree.n_measures] = progress_to_target(
             self.panel.values,
             self.targets["target"].to_numpy(dtype=np.float64),
             self.framework.column("direction").astype(np.int64),
         )
-        out["progress"] = progress.ravel()[keep]
-        target = np.full(len(self.tree.codes), np.nan)
-        target[: self.tree.n_measures] = self.targets["target"].to_numpy(dtype=np.float64)
-        out["target"] = target[ni]
-        sources = [""] * len(self.tree.codes)
-        sources[: self.tree.n_measures] = [str(x) for x in self.targets["target_source"]]
-        source_cats = pd.Index(list(dict.fromkeys(sources)))
-        source_codes = source_cats.get_indexer(pd.Index(sources))
-        out["target_source"] = pd.Categorical.from_codes(source_codes[ni], categories=source_cats)
-        return out
-
-
-def _take_categorical(column: pd.Series, idx: NDArray[np.int64]) -> pd.Categorical:
-    """``column[idx]`` as a categorical, without materialising strings per row."""
-    cat = pd.Categorical(column.astype(str))
-    return pd.Categorical.from_codes(cat.codes[idx], categories=cat.categories)
+        meta = {
+            "city_codes": city.codes,
+            "city_cats": city.categories,
+            "country_codes": country.codes,
+            "country_cats": country.categories,
+            "code_cats": pd.Index(list(self.tree.codes)),
+            "name_cats": name_cats,
+            "name_codes": name_cats.get_indexer(pd.Index(names)),
+            "source_cats": source_cats,
+            "source_codes": source_cats.get_indexer(pd.Index(sources)),
+            "target": target,
+            "change": change_since_previous(self.scores),
+            "progress": progress,
+        }
+        self.details["_table_meta"] = meta
+        return meta
 
 
 def data_fingerprint(panel: Panel) -> str:
@@ -216,22 +277,7 @@ def data_fingerprint(panel: Panel) -> str:
 
 def rank_desc(scores: NDArray[np.float64]) -> NDArray[np.float64]:
     """Rank along the units axis (-2), best = 1, ties share the lowest rank; NaN stays NaN."""
-    x = np.asarray(scores, dtype=np.float64)
-    moved = np.moveaxis(x, -2, -1)
-    flat = moved.reshape(-1, moved.shape[-1])
-    filled = np.where(np.isnan(flat), -np.inf, flat)
-    order = np.argsort(-filled, axis=1, kind="stable")
-    sorted_vals = np.take_along_axis(filled, order, axis=1)
-    # ties: the rank of the first element of each run of equal values
-    pos = np.arange(flat.shape[1])[None, :].repeat(flat.shape[0], axis=0)
-    new_run = np.ones_like(sorted_vals, dtype=bool)
-    new_run[:, 1:] = sorted_vals[:, 1:] != sorted_vals[:, :-1]
-    run_start = np.maximum.accumulate(np.where(new_run, pos, 0), axis=1)
-    ranks_sorted = (run_start + 1).astype(np.float64)
-    ranks = np.empty_like(ranks_sorted)
-    np.put_along_axis(ranks, order, ranks_sorted, axis=1)
-    ranks[np.isnan(flat)] = np.nan
-    return np.moveaxis(ranks.reshape(moved.shape), -1, -2)
+    return rank_min(-np.asarray(scores, dtype=np.float64))
 
 
 # ---------------------------------------------------------------------------- methods
@@ -302,7 +348,7 @@ def _score_u4ssc(
     band_txt = labels[np.nan_to_num(band_no, nan=0).astype(np.intp)]
     return ScoreResult(
         fw, panel, spec, tree, targets, _empty_nodes(panel, tree), scores, pts, mx, band_txt,
-        rank_desc(scores), details={"performance": perf},
+        details={"performance": perf},
     )  # fmt: skip
 
 
@@ -338,7 +384,7 @@ def _score_sdsn(
     result = ScoreResult(
         fw, panel, spec, tree, targets, _empty_nodes(panel, tree), scores,
         np.full_like(scores, np.nan), np.full_like(scores, np.nan), colours,
-        rank_desc(scores), trends, details={"bounds": bounds, "rating": rating},
+        trends, details={"bounds": bounds, "rating": rating},
     )  # fmt: skip
     return result
 
@@ -481,7 +527,7 @@ def _score_composite(
     empty = np.full_like(scores, np.nan)
     return ScoreResult(
         fw, panel, spec, tree, targets, _empty_nodes(panel, tree), scores, empty, empty.copy(),
-        np.full(scores.shape, "", dtype=object), rank_desc(scores), details=details,
+        np.full(scores.shape, "", dtype=object), details=details,
     )  # fmt: skip
 
 

@@ -53,20 +53,45 @@ def peer_targets(
     x = np.asarray(values, dtype=np.float64)
     n = np.sum(~np.isnan(x), axis=0)
     out = np.full(x.shape[1], np.nan)
-    with np.errstate(all="ignore"):
-        lo = np.nanpercentile(np.where(n > 0, x, 0.0), censor[0], axis=0)
-        hi = np.nanpercentile(np.where(n > 0, x, 0.0), censor[1], axis=0)
-    censored = np.clip(x, lo, hi)
-    # Best first: sort descending for higher-is-better, ascending for lower-is-better; NaN last.
-    oriented = np.where(np.isnan(censored), -np.inf, censored * np.where(directions < 0, -1, 1))
-    top = -np.sort(-oriented, axis=0)[:top_n]
+    ordered = np.sort(x, axis=0)  # ascending, NaN last
+    lo = column_percentile(ordered, n, censor[0])
+    hi = column_percentile(ordered, n, censor[1])
+    censored = np.clip(ordered, lo, hi)
+    # The best top_n: the last present values for higher-is-better, the first for lower.
+    rows = np.arange(x.shape[0])[:, None]
     k = np.minimum(n, top_n)
-    with np.errstate(invalid="ignore"):
-        mean = np.where(np.isfinite(top), top, 0.0).sum(axis=0) / np.maximum(k, 1)
-    mean = mean * np.where(directions < 0, -1, 1)
+    best_high = (rows >= (n - k)[None, :]) & (rows < n[None, :])
+    best_low = rows < k[None, :]
+    pick = np.where((directions < 0)[None, :], best_low, best_high)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(pick, censored, 0.0).sum(axis=0) / np.maximum(k, 1)
     ok = (n >= min_cohort) & (directions != 0)
     out[ok] = mean[ok]
     return out, n.astype(np.int64)
+
+
+def column_percentile(
+    ordered: NDArray[np.float64], n: NDArray[np.int64], q: float
+) -> NDArray[np.float64]:
+    """The ``q``-th percentile of every column (linear interpolation, as numpy's default).
+
+    Parameters
+    ----------
+    ordered
+        Columns sorted ascending with NaN last (``np.sort(x, axis=0)``).
+    n
+        Number of non-NaN values per column; NaN where a column has none.
+    q
+        Percentile in [0, 100].
+    """
+    pos = (np.maximum(n, 1) - 1) * q / 100.0
+    below = np.floor(pos).astype(np.int64)
+    above = np.minimum(below + 1, np.maximum(n - 1, 0))
+    cols = np.arange(ordered.shape[1])
+    a = ordered[below, cols]
+    b = ordered[above, cols]
+    value = a + (b - a) * (pos - below)
+    return np.where(n > 0, value, np.nan)
 
 
 def resolve_targets(framework: Framework, panel: Panel, spec: TargetSpec) -> pd.DataFrame:
@@ -86,15 +111,20 @@ def resolve_targets(framework: Framework, panel: Panel, spec: TargetSpec) -> pd.
         cohort, directions, top_n=spec.top_n, censor=spec.censor, min_cohort=spec.min_cohort
     )
     rows: list[tuple[float, str, str, int]] = []
+    refs = framework.column("target").astype(np.float64)
+    ref_sources = framework.column("target_source")
+    weights = framework.column("weight").astype(np.float64)
+    parents = framework.column("parent")
+    levels = framework.column("level")
     for j, code in enumerate(measures):
-        kpi = framework.kpi_of(code)
+        kpi = str(parents[j]) if levels[j] == 0 else code
         user = spec.overrides.get(code, spec.overrides.get(kpi) if kpi != code else None)
-        ref = framework.num(code, "target")
+        ref = float(refs[j])
         if user is not None:
             rows.append((float(user), "user override", "user", int(sizes[j])))
         elif np.isfinite(ref):
-            rows.append((ref, framework.text(code, "target_source"), "reference", int(sizes[j])))
-        elif framework.num(code, "weight") == 0:
+            rows.append((ref, str(ref_sources[j]), "reference", int(sizes[j])))
+        elif weights[j] == 0:
             rows.append((np.nan, "informational data point, not scored", "none", int(sizes[j])))
         elif np.isfinite(peer[j]):
             source = (
@@ -135,16 +165,14 @@ def sdsn_bounds(
     x = panel.values[panel.year_index(y)]
     directions = framework.column("direction").astype(np.int64)
     sign = np.where(directions < 0, -1.0, 1.0)
+    n = np.sum(~np.isnan(x), axis=0)
+    ordered = np.sort(x, axis=0)
+    worst = np.where(
+        sign > 0, column_percentile(ordered, n, 2.5), column_percentile(ordered, n, 97.5)
+    )
     with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            worst = np.where(
-                sign > 0, np.nanpercentile(x, 2.5, axis=0), np.nanpercentile(x, 97.5, axis=0)
-            )
-            mean = np.nanmean(x, axis=0)
-            sd = np.nanstd(x, axis=0, ddof=1)
+        mean = np.nansum(x, axis=0) / n
+        sd = np.sqrt(np.nansum((x - mean) ** 2, axis=0) / (n - 1))
     rows = []
     for j, code in enumerate(framework.measures):
         notes: list[str] = []

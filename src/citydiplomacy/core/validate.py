@@ -280,11 +280,10 @@ def validate_long(
     country_empty = np.asarray([c == "" for c in country_texts])[country_code]
     has_gid = gid > 0
     if resolve_geonames is not None and has_gid.any():
-        ids = pd.unique(gid[has_gid])
-        found = {int(i): resolve_geonames(int(i)) for i in ids}
-        unknown_id = has_gid & pd.Series(gid).map(
-            lambda i: i > 0 and found.get(i) is None
-        ).to_numpy(bool)
+        # Everything is decided once per distinct id, then spread to rows by code.
+        gcode, gids = _factorize(gid)
+        found = [resolve_geonames(int(g)) if g > 0 else None for g in gids.tolist()]
+        unknown_id = has_gid & np.asarray([f is None for f in found], dtype=bool)[gcode]
         out.add_rows(
             unknown_id,
             "geonames_id",
@@ -292,40 +291,39 @@ def validate_long(
         )
         bad |= unknown_id
         # Fill name and country from GeoNames; a contradicting country is an error.
-        known_gid = has_gid & ~unknown_id
-        extra_cities = sorted({h[0] for i in ids if (h := found[int(i)]) is not None})
         city_pos = {t: i for i, t in enumerate(city_texts)}
-        for name in extra_cities:
+        country_pos = {t: i for i, t in enumerate(country_texts)}
+        g_city = np.full(len(gids), -1, dtype=np.int64)
+        g_country = np.full(len(gids), -1, dtype=np.int64)
+        for k, hit in enumerate(found):
+            if hit is None:
+                continue
+            name, cc = hit
             if name not in city_pos:
                 city_pos[name] = len(city_texts)
                 city_texts.append(name)
-        country_pos = {t: i for i, t in enumerate(country_texts)}
-        for gid_value in ids:
-            hit = found[int(gid_value)]
-            if hit is not None and hit[1] not in country_pos:
-                country_pos[hit[1]] = len(country_texts)
-                country_texts.append(hit[1])
-        gid_city = {int(i): city_pos[h[0]] for i in ids if (h := found[int(i)]) is not None}
-        gid_country = {int(i): country_pos[h[1]] for i in ids if (h := found[int(i)]) is not None}
-        rows_k = np.flatnonzero(known_gid)
-        lookup_city = np.asarray([gid_city[int(g)] for g in gid[rows_k]], dtype=np.int64)
-        lookup_country = np.asarray([gid_country[int(g)] for g in gid[rows_k]], dtype=np.int64)
-        fill_city = city_empty[rows_k]
-        city_code[rows_k[fill_city]] = lookup_city[fill_city]
-        given = ~country_empty[rows_k]
-        clash = given & (country_code[rows_k] != lookup_country)
-        clash_rows = np.zeros(n, dtype=bool)
-        clash_rows[rows_k[clash]] = True
+            if cc not in country_pos:
+                country_pos[cc] = len(country_texts)
+                country_texts.append(cc)
+            g_city[k] = city_pos[name]
+            g_country[k] = country_pos[cc]
+        known_gid = has_gid & ~unknown_id
+        lookup_city = g_city[gcode]
+        lookup_country = g_country[gcode]
+        fill_city = known_gid & city_empty
+        city_code = np.where(fill_city, lookup_city, city_code)
+        given = known_gid & ~country_empty
+        clash_rows = given & (country_code != lookup_country)
         out.add_rows(
             clash_rows,
             "country",
             lambda i: (
                 f"country {country_texts[country_code[i]]!r} disagrees with GeoNames id "
-                f"{gid[i]} ({found[int(gid[i])][0]}, {found[int(gid[i])][1]})"  # type: ignore[index]
+                f"{gid[i]} ({city_texts[lookup_city[i]]}, {country_texts[lookup_country[i]]})"
             ),
         )
         bad |= clash_rows
-        country_code[rows_k[~given]] = lookup_country[~given]
+        country_code = np.where(known_gid & country_empty, lookup_country, country_code)
         city_empty = np.asarray([t == "" for t in city_texts])[city_code]
         country_empty = np.asarray([c == "" for c in country_texts])[country_code]
     no_city = city_empty & ~has_gid
@@ -427,15 +425,17 @@ def validate_long(
         lambda i: pair_msg[pair_inv[i]],
     )
     bad |= dp_bad
-    measure_of_row = np.asarray(pair_measure, dtype=object)[pair_inv]
-    known = np.asarray([m is not None for m in pair_measure])[pair_inv]
+    measure_pos = {m: i for i, m in enumerate(framework.measures)}
+    pair_mcode = np.asarray([-1 if m is None else measure_pos[m] for m in pair_measure])
+    mcode = pair_mcode[pair_inv].astype(np.int64)
+    known = mcode >= 0
+    measure_names = [*framework.measures, ""]
+
+    def measure_of(i: int) -> str:
+        return str(measure_names[mcode[i]])
 
     # ---- values
-    measure_cat = pd.Categorical(
-        np.where(known, measure_of_row, np.asarray(None, dtype=object)),
-        categories=list(framework.measures),
-    )
-    mcode = measure_cat.codes.astype(np.int64)
+    measure_cat = pd.Categorical.from_codes(mcode, categories=pd.Index(list(framework.measures)))
     vtype = framework.column("value_type")
     is_yesno_measure = vtype == "yesno"
     row_yesno = np.zeros(n, dtype=bool)
@@ -461,9 +461,7 @@ def validate_long(
         out.add_rows(
             yn_num,
             "value",
-            lambda i: (
-                f"{measure_of_row[i]} is a yes/no KPI; expected yes/no or 1/0, got {value[i]:g}"
-            ),
+            lambda i: f"{measure_of(i)} is a yes/no KPI; expected yes/no or 1/0, got {value[i]:g}",
         )
         bad |= yn_num
         value = np.where(row_yesno & is_text, yn_vals, value)
@@ -490,9 +488,7 @@ def validate_long(
         out.add_rows(
             yn_num & ~np.isin(value, (0.0, 1.0)),
             "value",
-            lambda i: (
-                f"{measure_of_row[i]} is a yes/no KPI; expected yes/no or 1/0, got {value[i]:g}"
-            ),
+            lambda i: f"{measure_of(i)} is a yes/no KPI; expected yes/no or 1/0, got {value[i]:g}",
         )
         bad |= yn_num & ~np.isin(value, (0.0, 1.0))
 
@@ -507,7 +503,7 @@ def validate_long(
     out.add_rows(
         ynbad,
         "value",
-        lambda i: f"{measure_of_row[i]} is a yes/no KPI; expected yes or no, got {shown(i)!r}",
+        lambda i: f"{measure_of(i)} is a yes/no KPI; expected yes or no, got {shown(i)!r}",
     )
     nnbad = nonnum & ~row_yesno & known
     out.add_rows(nnbad, "value", lambda i: f"expected a number, got {shown(i)!r}")
@@ -540,16 +536,21 @@ def validate_long(
     # ---- ranges by value type
     valid_m = (mcode >= 0) & ~np.isnan(value)
     mt = np.where(valid_m, mcode, 0)
-    row_type = np.where(valid_m, vtype[mt], "")
-    pct_bad = (row_type == "percent") & ((value < 0) | (value > 100))
+    type_names = list(dict.fromkeys(vtype.tolist()))
+    type_code = np.asarray([type_names.index(t) for t in vtype.tolist()], dtype=np.int64)
+    row_type = np.where(valid_m, type_code[mt], -1)
+
+    def is_type(*names: str) -> NDArray[np.bool_]:
+        wanted = [type_names.index(t) for t in names if t in type_names]
+        return np.isin(row_type, wanted) if wanted else np.zeros(n, dtype=bool)
+
+    pct_bad = is_type("percent") & ((value < 0) | (value > 100))
     out.add_rows(pct_bad, "value", lambda i: f"percentage must be within 0-100, got {value[i]:g}")
-    coef_bad = (row_type == "coefficient") & ((value < 0) | (value > 1))
+    coef_bad = is_type("coefficient") & ((value < 0) | (value > 1))
     out.add_rows(coef_bad, "value", lambda i: f"coefficient must be within 0-1, got {value[i]:g}")
-    neg = np.isin(row_type, ("count", "rate", "quantity", "ratio")) & (value < 0)
-    out.add_rows(
-        neg, "value", lambda i: f"{measure_of_row[i]} cannot be negative, got {value[i]:g}"
-    )
-    count_frac = (row_type == "count") & valid_m & (np.mod(np.nan_to_num(value), 1) != 0)
+    neg = is_type("count", "rate", "quantity", "ratio") & (value < 0)
+    out.add_rows(neg, "value", lambda i: f"{measure_of(i)} cannot be negative, got {value[i]:g}")
+    count_frac = is_type("count") & (np.mod(np.nan_to_num(value), 1) != 0)
     out.add_rows(count_frac, "value", lambda i: f"a count must be a whole number, got {value[i]:g}")
     bad |= pct_bad | coef_bad | neg | count_frac
     lo = framework.column("plausible_min").astype(np.float64)[mt]
@@ -559,7 +560,7 @@ def validate_long(
     out.add_rows(
         implausible,
         "value",
-        lambda i: f"{measure_of_row[i]} = {value[i]:g} is unusual ({psrc[mt[i]]}); check it",
+        lambda i: f"{measure_of(i)} = {value[i]:g} is unusual ({psrc[mt[i]]}); check it",
         "warning",
     )
 
@@ -622,6 +623,7 @@ def validate_long(
     unit_city = [city_texts[city_code[r]] for r in first_row.tolist()]
     unit_country = [country_texts[country_code[r]] for r in first_row.tolist()]
     city_cats = list(dict.fromkeys(unit_city))
+    country_cats = list(dict.fromkeys(unit_country))
     city_idx = {c: i for i, c in enumerate(city_cats)}
     nodes_dp = [
         framework.text(m, "data_point") if framework.level(m) == 0 else ""
@@ -639,7 +641,12 @@ def validate_long(
                 np.asarray([city_idx[c] for c in unit_city], dtype=np.int64)[unit_code],
                 categories=pd.Index(city_cats),
             ),
-            "country": pd.Categorical(np.asarray(unit_country, dtype=object)[unit_code]),
+            "country": pd.Categorical.from_codes(
+                np.asarray([country_cats.index(c) for c in unit_country], dtype=np.int64)[
+                    unit_code
+                ],
+                categories=pd.Index(country_cats),
+            ),
             "geonames_id": pd.array(np.where(has_gid, gid, 0), dtype="Int64"),
             "year": year_i,
             "measure": measure_cat,

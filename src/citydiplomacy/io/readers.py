@@ -110,26 +110,39 @@ def read_frame(path: Path) -> pd.DataFrame:
             delimiter = "\t" if suffix == ".tsv" else ","
             parse = pacsv.ParseOptions(delimiter=delimiter)
             types: dict[str, pa.DataType] = {}
+            value_columns: list[str] = []
             for name in _header(path, delimiter):
                 canon = _canonical(name)
                 if canon in TEXT_COLUMNS:
                     types[name] = pa.dictionary(pa.int32(), pa.string())
                 elif canon == "value":
-                    types[name] = pa.string()
-            convert = pacsv.ConvertOptions(
-                strings_can_be_null=True,
-                null_values=[""],  # "n/a", "NA"... are reported, not silently dropped
-                auto_dict_encode=True,
-                auto_dict_max_cardinality=100_000,
-                column_types=types,
-            )
-            table = pacsv.read_csv(path, parse_options=parse, convert_options=convert)
+                    value_columns.append(name)
+
+            def read(value_type: pa.DataType) -> pa.Table:
+                for name in value_columns:
+                    types[name] = value_type
+                convert = pacsv.ConvertOptions(
+                    strings_can_be_null=True,
+                    null_values=[""],  # "n/a", "NA"... are reported, not silently dropped
+                    auto_dict_encode=True,
+                    auto_dict_max_cardinality=100_000,
+                    column_types=types,
+                )
+                return pacsv.read_csv(path, parse_options=parse, convert_options=convert)
+
+            # Numbers parse fastest as numbers; text among them (yes/no) needs the second pass.
+            try:
+                table = read(pa.float64())
+            except pa.ArrowInvalid:
+                table = read(pa.string())
             frame: pd.DataFrame = table.to_pandas()
             return frame
         if suffix in (".xlsx", ".xlsm"):
             return pd.read_excel(path, dtype=object, engine="openpyxl")
         if suffix == ".parquet":
-            parquet: pd.DataFrame = pq.read_table(path).to_pandas()
+            names = pq.read_schema(path).names
+            dictionary = [c for c in names if _canonical(c) in TEXT_COLUMNS]
+            parquet: pd.DataFrame = pq.read_table(path, read_dictionary=dictionary).to_pandas()
             return parquet
     except FileNotFoundError:
         raise ValidationError([Problem(source, 0, 0, f"no such file: {path}")]) from None

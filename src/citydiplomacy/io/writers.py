@@ -1,34 +1,72 @@
-"""Write result tables (CSV, JSON, XLSX, Parquet)."""
+"""Write result tables (CSV, XLSX, Parquet), whole or chunk by chunk."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+
+
+def _plain(table: pa.Table) -> pa.Table:
+    """Dictionary columns decoded to plain strings (CSV has no dictionaries)."""
+    columns = [
+        pc.cast(col, col.type.value_type) if pa.types.is_dictionary(col.type) else col
+        for col in table.columns
+    ]
+    return pa.table(columns, names=table.column_names)
 
 
 def write_table(
     table: pd.DataFrame, path: Path, fmt: str, metadata: dict[str, Any] | None = None
 ) -> None:
-    """Write ``table`` to ``path`` as ``csv``, ``xlsx`` or ``parquet``.
+    """Write ``table`` to ``path`` as ``csv``, ``xlsx`` or ``parquet``."""
+    if fmt == "xlsx":
+        table.to_excel(path, index=False, engine="openpyxl")
+        return
+    write_chunks([table], path, fmt, metadata)
 
-    Parquet files carry ``metadata`` (e.g. the result's provenance) as JSON in the schema's
+
+def write_chunks(
+    chunks: Iterable[pd.DataFrame],
+    path: Path,
+    fmt: str,
+    metadata: dict[str, Any] | None = None,
+) -> int:
+    """Stream tables with the same columns into one CSV or Parquet file; return the row count.
+
+    Parquet files carry ``metadata`` (e.g. a result's provenance) as JSON in the schema's
     key-value metadata under ``citydiplomacy``.
     """
-    if fmt == "parquet":
-        arrow = pa.Table.from_pandas(table, preserve_index=False)
-        if metadata:
-            meta = dict(arrow.schema.metadata or {})
-            meta[b"citydiplomacy"] = json.dumps(metadata).encode()
-            arrow = arrow.replace_schema_metadata(meta)
-        pq.write_table(arrow, path)
-    elif fmt == "xlsx":
-        table.to_excel(path, index=False, engine="openpyxl")
-    else:
-        arrow = pa.Table.from_pandas(table, preserve_index=False)
-        pacsv.write_csv(arrow, path)
+    writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
+    schema: pa.Schema | None = None
+    rows = 0
+    try:
+        for chunk in chunks:
+            arrow = pa.Table.from_pandas(chunk, preserve_index=False)
+            if fmt == "csv":
+                arrow = _plain(arrow)
+            if schema is None:
+                schema = arrow.schema
+                if fmt == "parquet":
+                    meta = dict(schema.metadata or {})
+                    if metadata:
+                        meta[b"citydiplomacy"] = json.dumps(metadata).encode()
+                    schema = schema.with_metadata(meta)
+                    writer = pq.ParquetWriter(path, schema)
+                else:
+                    writer = pacsv.CSVWriter(path, schema)
+            arrow = arrow.cast(schema)
+            assert writer is not None
+            writer.write_table(arrow)
+            rows += arrow.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows
