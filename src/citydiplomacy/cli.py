@@ -370,9 +370,19 @@ def _close(a: dict[str, Any], b: dict[str, Any]) -> bool:
 )
 @click.option("--year", type=int, default=None, help="Year to audit (default: the latest).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A readable report, or every table as JSON.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here instead of standard output.",
+)
 def audit(
     data: Path,
     framework: str,
@@ -460,15 +470,27 @@ def audit(
 )
 @click.option("--year", type=int, default=None, help="Year to analyse (default: the latest).")
 @click.option("--node", default=None, help="Aggregate to rank (default: the index).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the noisy weights and the scrambled Sobol' sequence.",
+)
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "json", "csv"]),
     default="table",
     show_default=True,
+    help="A readable report, everything as JSON, or the rank table as CSV.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here instead of standard output.",
+)
 def sensitivity(
     data: Path, framework: str, spec_path: Path | None, runs: int, factors: tuple[str, ...],
     noise: float, year: int | None, node: str | None, seed: int, fmt: str, output: Path | None,
@@ -535,7 +557,9 @@ def _years(text: str) -> list[int]:
     show_default=True,
     help="Share of values reported.",
 )
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of the random generator."
+)
 @click.option("--wide", is_flag=True, help="One row per city and year instead of one per value.")
 @click.option(
     "-o",

@@ -165,10 +165,14 @@ def sensitivity(
     if unknown or not factors:
         raise SpecError(f"unknown factor(s) {unknown}; choose from {', '.join(FACTORS)}")
     spec = replace(spec or Spec(), method="composite")
-    if spec.aggregate.method == "copeland":
+    by_level = spec.aggregate.get("by_level", {}) or {}
+    if spec.aggregate.method == "copeland" or "copeland" in by_level.values():
         raise SpecError(
-            "sensitivity analysis supports arithmetic, geometric and harmonic aggregation"
+            "sensitivity analysis does not support copeland aggregation (its runs would cost "
+            "units squared each); use arithmetic, geometric or harmonic"
         )
+    if by_level:
+        raise SpecError("sensitivity analysis needs one aggregation method for every level")
     tree = Tree.from_framework(framework)
     node = node or framework.root
     if node not in tree.codes[tree.n_measures :]:

@@ -39,7 +39,10 @@ CANONICAL: dict[str, str] = {
 }
 
 _NUMBER_WORDS = {"thousand": 1e3, "million": 1e6, "k": 1e3, "m": 1e6}
-_BASE = r"(?P<base>\d[\d\s.,']*\s*(?:k|m|thousand|million)?|capita|person|inhabitant|head)"
+_BASE = (
+    r"(?P<base>\d[\d\s.,']*\s*(?:k|m|thousand|million)?|thousand|million"
+    r"|capita|person|inhabitant|head)"
+)
 _PEOPLE = r"(?:inhabitants?|population|people|persons?|residents?|capita|head)?"
 
 
@@ -55,7 +58,7 @@ def _base_number(text: str) -> float:
             text = text[: -len(word)].strip()
             break
     digits = re.sub(r"[\s,.']", "", text)
-    return float(digits) * scale
+    return (float(digits) if digits else 1.0) * scale
 
 
 @dataclass(frozen=True)
