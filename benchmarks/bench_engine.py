@@ -91,7 +91,7 @@ def dataset(n_cities: int, years: int, suffix: str) -> Path:
     return path
 
 
-def whole_process(path: Path, method: str, repeat: int) -> tuple[float, float]:
+def whole_process(path: Path, method: str, repeat: int, fmt: str) -> tuple[float, float]:
     """Median wall time and largest peak RSS (GiB) of ``citydiplomacy score``."""
     times: list[float] = []
     peak = 0.0
@@ -99,7 +99,7 @@ def whole_process(path: Path, method: str, repeat: int) -> tuple[float, float]:
         spec = Path(tmp) / "spec.yaml"
         spec.write_text(SPEC, encoding="utf-8")
         for i in range(repeat):
-            out = Path(tmp) / f"out{i}.parquet"
+            out = Path(tmp) / f"out{i}.{fmt}"
             cmd = [
                 sys.executable,
                 "-c",
@@ -109,7 +109,7 @@ def whole_process(path: Path, method: str, repeat: int) -> tuple[float, float]:
                 "--method",
                 method,
             ]
-            cmd += ["--format", "parquet", "-o", str(out)]
+            cmd += ["--format", fmt, "-o", str(out)]
             if method == "composite":
                 cmd += ["--spec", str(spec)]
             t0 = time.perf_counter()
@@ -173,15 +173,19 @@ def main() -> None:
     rows = [f"Machine: {machine()}", ""]
     rows.append("| measure | figure | target |")
     rows.append("|---|---|---|")
-    for suffix in (".parquet", ".csv"):
+    for suffix, method, fmt in (
+        (".parquet", "u4ssc", "arrow"),
+        (".parquet", "composite", "arrow"),
+        (".parquet", "u4ssc", "parquet"),
+        (".csv", "u4ssc", "arrow"),
+    ):
         path = dataset(args.cities, args.years, suffix)
-        for method in ("u4ssc", "composite"):
-            t, peak = whole_process(path, method, args.repeat)
-            label = (
-                f"validate + score {args.cities:,} x 91 x {args.years} y from {suffix[1:]}, "
-                f"whole process, {method}"
-            )
-            rows.append(f"| {label} | {t:.2f} s, peak RSS {peak:.2f} GiB | < 5 s, < 2 GiB |")
+        t, peak = whole_process(path, method, args.repeat, fmt)
+        label = (
+            f"validate + score {args.cities:,} x 91 x {args.years} y, {method}, "
+            f"{suffix[1:]} in, {fmt} out, whole process"
+        )
+        rows.append(f"| {label} | {t:.2f} s, peak RSS {peak:.2f} GiB | < 5 s, < 2 GiB |")
     ip = in_process(args.cities, args.repeat)
     for method in ("u4ssc", "composite"):
         rows.append(

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.feather as feather
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
@@ -113,7 +115,21 @@ def test_score_every_method_and_format(tmp_path: Path, cohort: Path, method: str
         "score", str(cohort), "--method", method, "--format", "parquet", "-o", str(target)
     )
     assert code == 0
-    assert len(pd.read_parquet(target)) > 0
+    from_parquet = pd.read_parquet(target)
+    meta = pq.read_schema(target).metadata[b"citydiplomacy"]
+    assert json.loads(meta)["provenance"]["spec"]["method"] == method
+    arrow = tmp_path / f"{method}.arrow"
+    code, _, _ = run(
+        "score", str(cohort), "--method", method, "--format", "arrow", "-o", str(arrow)
+    )
+    assert code == 0
+    from_arrow = feather.read_table(arrow).to_pandas()
+    csv = tmp_path / f"{method}.csv"
+    code, _, _ = run("score", str(cohort), "--method", method, "-o", str(csv))
+    from_csv = pd.read_csv(csv)
+    assert len(from_parquet) == len(from_arrow) == len(from_csv) > 0
+    assert list(from_arrow["code"].astype(str)) == list(from_csv["code"])
+    pd.testing.assert_series_equal(from_parquet["score"], from_csv["score"], check_names=False)
 
 
 def test_regenerate_reproduces_a_json_result(tmp_path: Path, cohort: Path) -> None:

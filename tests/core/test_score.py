@@ -222,3 +222,18 @@ def test_rank_desc_matches_pandas_min_method() -> None:
     for i in range(4):
         expected = pd.DataFrame(x[i]).rank(ascending=False, method="min").to_numpy()
         np.testing.assert_array_equal(r[i], expected)
+
+
+def test_sdsn_goal_with_too_few_rated_indicators_is_grey() -> None:
+    fw = make_framework(
+        [("G", "Goal", 2, "", 1, 1)] + [(k, k, 1, "G", 1, 1) for k in ("a", "b", "c")],
+        lower_bound=["", "0", "0", "0"],
+        optimum=["", "100", "100", "100"],
+        red_threshold=["", "30", "30", "30"],
+        green_threshold=["", "80", "80", "80"],
+    )
+    p = panel_of(fw, {("Few", 2022): {"a": 90}, ("All", 2022): {"a": 90, "b": 85, "c": 95}})
+    table = score(p, fw, Spec.from_data(None, method="sdsn")).table()
+    assert by_code(table, "Few", "band")["G"] == "grey"  # 1 of 3 rated: below half
+    assert by_code(table, "Few", "score")["G"] == 90  # the score still averages what exists
+    assert by_code(table, "All", "band")["G"] == "green"

@@ -380,6 +380,11 @@ def _score_sdsn(
         scores[..., j] = aggregate(scores[..., kids], w, "arithmetic", coverage=coverage)
         rating[..., j] = sdsn.goal_rating(rating[..., kids])
     colours = sdsn.colours(rating)
+    # An aggregate with a score but too few rated children is grey (SDR: insufficient data).
+    agg = colours[..., tree.n_measures :]
+    colours[..., tree.n_measures :] = np.where(
+        (agg == "") & ~np.isnan(scores[..., tree.n_measures :]), "grey", agg
+    )
     trends = sdsn.trend_arrows(scores, panel.years, _green_scores(bounds, tree, d))
     result = ScoreResult(
         fw, panel, spec, tree, targets, _empty_nodes(panel, tree), scores,

@@ -161,6 +161,24 @@ def _strings(series: pd.Series) -> tuple[NDArray[np.int64], list[str]]:
     return codes, texts
 
 
+def _dense_codes(
+    keys: NDArray[np.int64], space: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Codes of non-negative integer keys below ``space``, in ascending key order.
+
+    For small key spaces (pairs of category codes) a lookup table beats hashing ten million
+    keys; large spaces fall back to :func:`_factorize`.
+    """
+    if space > 4 * len(keys) + 1_000_000:
+        return _factorize(keys)
+    present = np.zeros(space, dtype=bool)
+    present[keys] = True
+    uniques = np.flatnonzero(present)
+    lookup = np.full(space, -1, dtype=np.int64)
+    lookup[uniques] = np.arange(len(uniques))
+    return lookup[keys], uniques.astype(np.int64)
+
+
 def _factorize(keys: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Hash-based (O(n)) codes of integer keys, in order of first appearance."""
     codes, uniques = pd.factorize(keys)
@@ -229,8 +247,18 @@ def validate_long(
 
     # ---- city identity: GeoNames id, or name + ISO country
     gid = np.full(n, -1, dtype=np.int64)
-    if "geonames_id" in df.columns:
-        codes, texts = _strings(df["geonames_id"])
+    gcol = df["geonames_id"] if "geonames_id" in df.columns else None
+    if gcol is not None and pd.api.types.is_integer_dtype(gcol.dtype):
+        # Integer ids (Parquet, Excel) need no parsing; only non-positive ones are wrong.
+        gid = gcol.to_numpy(dtype=np.float64, na_value=np.nan)
+        negative = gid <= 0
+        out.add_rows(
+            negative, "geonames_id", lambda i: f"GeoNames id must be positive, got {gid[i]:g}"
+        )
+        bad |= negative
+        gid = np.where(np.isnan(gid) | negative, -1, gid).astype(np.int64)
+    elif gcol is not None:
+        codes, texts = _strings(gcol)
         parsed = np.full(len(texts), -1, dtype=np.int64)
         invalid = np.zeros(len(texts), dtype=bool)
         for i, t in enumerate(texts):
@@ -336,11 +364,23 @@ def validate_long(
     bad |= no_city | no_country
 
     # ---- year
-    ycodes, ytexts = _strings(df["year"])
-    year_values = pd.to_numeric(pd.Series(ytexts, dtype=object), errors="coerce").to_numpy(
-        dtype=np.float64
-    )
-    year_num = year_values[ycodes]
+    ycol = df["year"]
+    if pd.api.types.is_numeric_dtype(ycol.dtype) and not pd.api.types.is_bool_dtype(ycol.dtype):
+        year_num = ycol.to_numpy(dtype=np.float64, na_value=np.nan)
+        ycodes, ytexts = np.zeros(0, dtype=np.int64), [""]
+
+        def year_shown(i: int) -> str:
+            return "" if np.isnan(year_num[i]) else f"{year_num[i]:g}"
+    else:
+        ycodes, ytexts = _strings(ycol)
+        year_values = pd.to_numeric(pd.Series(ytexts, dtype=object), errors="coerce").to_numpy(
+            dtype=np.float64
+        )
+        year_num = year_values[ycodes]
+
+        def year_shown(i: int) -> str:
+            return str(ytexts[ycodes[i]])
+
     year_bad = ~np.isfinite(year_num) | (np.mod(year_num, 1) != 0)
     year_bad |= (year_num < YEAR_RANGE[0]) | (year_num > YEAR_RANGE[1])
     out.add_rows(
@@ -348,7 +388,7 @@ def validate_long(
         "year",
         lambda i: (
             f"year must be a whole number between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, "
-            f"got {ytexts[ycodes[i]]!r}"
+            f"got {year_shown(i)!r}"
         ),
     )
     bad |= year_bad
@@ -385,7 +425,7 @@ def validate_long(
         dp_codes, dp_texts = np.zeros(n, dtype=np.intp), [""]
     # Measures are resolved per distinct (kpi, data point) pair.
     pair = kpi_codes.astype(np.int64) * (len(dp_texts) + 1) + dp_codes
-    pair_inv, pairs = _factorize(pair)
+    pair_inv, pairs = _dense_codes(pair, len(kpi_texts) * (len(dp_texts) + 1))
     pair_measure: list[str | None] = []
     pair_msg: list[str] = []
     for p in pairs.tolist():
@@ -511,7 +551,10 @@ def validate_long(
     if "unit" in df.columns:
         ucodes, utexts = _strings(df["unit"])
         upair = mcode * (len(utexts) + 1) + ucodes
-        uinv, upairs = _factorize(upair)
+        uinv, upairs = _dense_codes(
+            upair + (len(utexts) + 1), (len(framework.measures) + 1) * (len(utexts) + 1)
+        )
+        upairs = upairs - (len(utexts) + 1)
         factors = np.ones(len(upairs))
         umsg: list[str] = []
         uok = np.ones(len(upairs), dtype=bool)
@@ -590,17 +633,28 @@ def validate_long(
     identity = np.where(has_gid, gid, -1 - (fold_code * (len(country_texts) + 1) + country_code))
     unit_code, unit_ids = _factorize(identity)
     year_i = np.where(np.isfinite(year_num), year_num, 0).astype(np.int64)
-    key = (unit_code * 1000 + (year_i - YEAR_RANGE[0] + 1)) * (len(framework.measures) + 1) + (
-        mcode + 1
-    )
     considered = known & ~year_bad & ~no_city
-    key = np.where(considered, key, -1 - np.arange(n, dtype=np.int64))
-    dup = pd.Series(key).duplicated(keep="first").to_numpy()
+    first_year = int(year_i[considered].min()) if considered.any() else 0
+    span = (int(year_i[considered].max()) - first_year + 1) if considered.any() else 1
+    year_code = np.clip(year_i - first_year, 0, span - 1)
+    key = (unit_code * span + year_code) * (len(framework.measures) + 1) + (mcode + 1)
+    space = (int(unit_code.max(initial=0)) + 1) * span * (len(framework.measures) + 1) + 1
+    if space <= 4 * n + 10_000_000:
+        # Counting keys in a dense table is O(n) and cache-friendly; hashing is not.
+        counts = np.bincount(key[considered], minlength=space)
+        dup_key = counts[np.where(considered, key, 0)] > 1
+        suspect = np.flatnonzero(considered & dup_key)
+    else:
+        suspect = np.flatnonzero(considered)
+    dup = np.zeros(n, dtype=bool)
     first_of: dict[int, int] = {}
-    if dup.any():
-        firsts = pd.Series(np.arange(n), index=key).groupby(level=0).first()
+    if len(suspect):
+        keys = pd.Series(key[suspect])
+        later = keys.duplicated(keep="first").to_numpy()
+        dup[suspect[later]] = True
+        first_index = pd.Series(suspect).groupby(keys.to_numpy()).first()
         first_of = {
-            int(i): int(firsts.loc[key[i]]) for i in np.flatnonzero(dup)[: max_problems + 1]
+            int(i): int(first_index.loc[key[i]]) for i in suspect[later][: max_problems + 1]
         }
     out.add_rows(
         dup,
