@@ -194,7 +194,7 @@ class ScoreResult:
         ui, ni = np.divmod(rest, n_n)
         units = self.panel.units
         meta = self._table_meta()
-        band_codes, band_cats = pd.factorize(self.bands[sel].ravel()[keep])
+        band_codes = meta["band_codes"][sel].ravel()[keep]
         out = pd.DataFrame(
             {
                 "city": pd.Categorical.from_codes(meta["city_codes"][ui], meta["city_cats"]),
@@ -207,7 +207,7 @@ class ScoreResult:
                 "value": flat_value[keep],
                 "score": flat_score[keep],
                 "points": self.points[sel].ravel()[keep],
-                "band": pd.Categorical.from_codes(band_codes, categories=pd.Index(band_cats)),
+                "band": pd.Categorical.from_codes(band_codes, categories=meta["band_cats"]),
                 "rank": self.ranks[sel].ravel()[keep],
                 "name": pd.Categorical.from_codes(meta["name_codes"][ni], meta["name_cats"]),
                 "max_points": self.max_points[sel].ravel()[keep],
@@ -216,8 +216,9 @@ class ScoreResult:
         if "geonames_id" in units.columns:
             out["geonames_id"] = units["geonames_id"].array[ui]
         if self.trends is not None:
-            trend_codes, trend_cats = pd.factorize(self.trends[sel].ravel()[keep])
-            out["trend"] = pd.Categorical.from_codes(trend_codes, categories=pd.Index(trend_cats))
+            out["trend"] = pd.Categorical.from_codes(
+                meta["trend_codes"][sel].ravel()[keep], categories=meta["trend_cats"]
+            )
         out["change"] = meta["change"][sel].ravel()[keep]
         out["progress"] = meta["progress"][sel].ravel()[keep]
         out["target"] = meta["target"][ni]
@@ -247,7 +248,11 @@ class ScoreResult:
             self.targets["target"].to_numpy(dtype=np.float64),
             self.framework.column("direction").astype(np.int64),
         )
-        meta = {
+        # Labels become small integer codes once, so every yearly chunk shares one dictionary.
+        band_codes, band_cats = pd.factorize(self.bands.ravel())
+        meta: dict[str, Any] = {
+            "band_codes": band_codes.astype(np.int8).reshape(self.bands.shape),
+            "band_cats": pd.Index(band_cats),
             "city_codes": city.codes,
             "city_cats": city.categories,
             "country_codes": country.codes,
@@ -261,6 +266,10 @@ class ScoreResult:
             "change": change_since_previous(self.scores),
             "progress": progress,
         }
+        if self.trends is not None:
+            trend_codes, trend_cats = pd.factorize(self.trends.ravel())
+            meta["trend_codes"] = trend_codes.astype(np.int8).reshape(self.trends.shape)
+            meta["trend_cats"] = pd.Index(trend_cats)
         self.details["_table_meta"] = meta
         return meta
 

@@ -352,6 +352,7 @@ def validate_long(
         )
         bad |= clash_rows
         country_code = np.where(known_gid & country_empty, lookup_country, country_code)
+        del gcode, fill_city, given, clash_rows, known_gid
         city_empty = np.asarray([t == "" for t in city_texts])[city_code]
         country_empty = np.asarray([c == "" for c in country_texts])[country_code]
     no_city = city_empty & ~has_gid
@@ -458,16 +459,18 @@ def validate_long(
                 measure = kpi
         pair_measure.append(measure if not msg else None)
         pair_msg.append(msg)
+    pair_msg_code = pair_inv
     dp_bad = np.asarray([bool(m) for m in pair_msg])[pair_inv]
     out.add_rows(
         dp_bad,
         "data_point" if "data_point" in df.columns else "kpi",
-        lambda i: pair_msg[pair_inv[i]],
+        lambda i: pair_msg[pair_msg_code[i]],
     )
     bad |= dp_bad
     measure_pos = {m: i for i, m in enumerate(framework.measures)}
     pair_mcode = np.asarray([-1 if m is None else measure_pos[m] for m in pair_measure])
     mcode = pair_mcode[pair_inv].astype(np.int64)
+    del pair, pair_inv, dp_bad
     known = mcode >= 0
     measure_names = [*framework.measures, ""]
 
@@ -575,6 +578,7 @@ def validate_long(
         out.add_rows(converted, "unit", lambda i: umsg[uinv[i]], "warning")
         if (factors != 1.0).any():
             value = value * factors[uinv]
+        del ucodes, upair, uinv, row_ok, converted
 
     # ---- ranges by value type
     valid_m = (mcode >= 0) & ~np.isnan(value)
@@ -596,9 +600,16 @@ def validate_long(
     count_frac = is_type("count") & (np.mod(np.nan_to_num(value), 1) != 0)
     out.add_rows(count_frac, "value", lambda i: f"a count must be a whole number, got {value[i]:g}")
     bad |= pct_bad | coef_bad | neg | count_frac
-    lo = framework.column("plausible_min").astype(np.float64)[mt]
-    hi = framework.column("plausible_max").astype(np.float64)[mt]
-    implausible = valid_m & ~bad & (((value < lo) & ~np.isnan(lo)) | ((value > hi) & ~np.isnan(hi)))
+    del pct_bad, coef_bad, neg, count_frac
+    pmin = framework.column("plausible_min").astype(np.float64)
+    pmax = framework.column("plausible_max").astype(np.float64)
+    # Only the few measures with a plausibility range are looked at, row by row.
+    ranged = np.flatnonzero((np.isfinite(pmin) | np.isfinite(pmax))[mt] & valid_m & ~bad)
+    sub_value = value[ranged]
+    lo, hi = pmin[mt[ranged]], pmax[mt[ranged]]
+    outside = ((sub_value < lo) & ~np.isnan(lo)) | ((sub_value > hi) & ~np.isnan(hi))
+    implausible = np.zeros(n, dtype=bool)
+    implausible[ranged[outside]] = True
     psrc = framework.column("plausible_source")
     out.add_rows(
         implausible,
@@ -664,6 +675,7 @@ def validate_long(
         ),
     )
     bad |= dup
+    del identity, year_code, key, fold_code
 
     problems = out.finish()
     if any(p.severity == "error" for p in problems):

@@ -54,9 +54,8 @@ def write_chunks(
     try:
         for chunk in chunks:
             arrow = pa.Table.from_pandas(chunk, preserve_index=False)
-            if fmt in ("csv", "arrow"):
-                # CSV has no dictionaries; an Arrow IPC file allows one per column, not per chunk.
-                arrow = _plain(arrow)
+            if fmt == "csv":
+                arrow = _plain(arrow)  # CSV has no dictionaries
             if schema is None:
                 schema = arrow.schema
                 if fmt == "parquet":
@@ -70,6 +69,7 @@ def write_chunks(
                         path, schema, use_dictionary=text_columns, write_statistics=False
                     )
                 elif fmt == "arrow":
+                    # An IPC file holds one dictionary per column: chunks must share theirs.
                     meta = dict(schema.metadata or {})
                     if metadata:
                         meta[b"citydiplomacy"] = json.dumps(metadata).encode()
