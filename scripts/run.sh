@@ -14,7 +14,11 @@ for method in u4ssc sdsn composite; do
   citydiplomacy score "$data" --method "$method" --format json -o "out/scores_$method.json"
   citydiplomacy score "$data" --method "$method" --format csv -o "out/scores_$method.csv"
 done
-citydiplomacy score "$data" --method u4ssc --year 2024 --format table | grep -E " (2|3|4|5) +(EC|EN|SC|U4SSC)" | head -n 40
+echo
+echo "U4SSC index and dimensions, 2024 (first cities; synthetic demo data):"
+citydiplomacy score "$data" --method u4ssc --year 2024 --level 5 --level 4 --format table \
+  -o out/index_2024.txt
+head -n 21 out/index_2024.txt
 citydiplomacy audit "$data" -o out/audit.txt
 citydiplomacy sensitivity "$data" --runs 1000 -o out/sensitivity.txt
 head -n 15 out/sensitivity.txt

@@ -64,3 +64,13 @@ def test_frameworks_doc_states_the_counts() -> None:
     fw = load_framework("u4ssc")
     assert re.search(rf"\b{len(fw.kpis)} KPIs\b", doc)
     assert "92" in doc and "91" in doc
+
+
+def test_cli_page_is_up_to_date() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("cli_doc", ROOT / "scripts" / "cli_doc.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.render() == CLI_DOC, "docs/cli.md is stale: run scripts/cli_doc.py"

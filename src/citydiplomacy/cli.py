@@ -24,7 +24,7 @@ from citydiplomacy.core.dataset import Panel
 from citydiplomacy.core.frameworks import Framework
 from citydiplomacy.core.score import ScoreResult, regenerate, score
 from citydiplomacy.core.spec import METHODS, Spec
-from citydiplomacy.errors import CityDiplomacyError, ValidationError
+from citydiplomacy.errors import CityDiplomacyError, DataError, ValidationError
 from citydiplomacy.io.frameworks import PACKAGED, load_framework
 from citydiplomacy.io.readers import read_kpi_data
 from citydiplomacy.io.writers import write_chunks, write_table
@@ -72,20 +72,27 @@ def _load(data: Path, framework: str, quiet: bool = False) -> tuple[Framework, P
 def _spec(path: Path | None, method: str | None, targets: tuple[str, ...] = ()) -> Spec:
     data: dict[str, Any] = {}
     if path is not None:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            raise UserError(f"{path}: a spec file must be UTF-8 text (YAML or JSON)") from None
         if loaded is not None and not isinstance(loaded, dict):
             raise UserError(f"{path}: a spec file must hold a mapping of keys to values")
         data = loaded or {}
     if targets:
-        overrides = dict(data.get("targets", {}).get("overrides", {}) or {})
+        section = data.get("targets", {}) or {}
+        if not isinstance(section, dict):
+            raise UserError("the spec's targets must be a mapping (see docs/spec.md)")
+        overrides = dict(section.get("overrides", {}) or {})
         for item in targets:
             code, sep, value = item.partition("=")
             try:
-                overrides[code.strip()] = float(value)
+                number = float(value)
             except ValueError:
                 raise UserError(f"--target expects CODE=NUMBER, got {item!r}") from None
-            if not sep:
+            if not sep or not math.isfinite(number):
                 raise UserError(f"--target expects CODE=NUMBER, got {item!r}")
+            overrides[code.strip()] = number
         data.setdefault("targets", {})
         data["targets"] = {**data["targets"], "overrides": overrides}
     return Spec.from_data(data, method=method)
@@ -263,9 +270,17 @@ def validate(data: Path, framework: str) -> None:
     help="Write here instead of standard output.",
 )
 @click.option("--all-rows", is_flag=True, help="Keep rows of unreported measures.")
+@click.option(
+    "--level",
+    "levels",
+    multiple=True,
+    type=click.IntRange(0, 20),
+    help="Only nodes of this framework level (0 data point, 1 KPI, 2+ aggregates); repeatable.",
+)
 def score_cmd(
     data: Path, framework: str, method: str | None, spec_path: Path | None, year: int | None,
     targets: tuple[str, ...], fmt: str, output: Path | None, all_rows: bool,
+    levels: tuple[int, ...],
 ) -> None:  # fmt: skip
     """Score DATA: one row per city, year and framework node.
 
@@ -279,19 +294,36 @@ def score_cmd(
         years = list(panel.years) if year is None else [year]
         if year is not None:
             panel.year_index(year)
+
+        def chunk(ys: list[int]) -> pd.DataFrame:
+            part = result.table(keep_empty=all_rows, years=ys)
+            return part[part["level"].isin(levels)].reset_index(drop=True) if levels else part
+
+        source = str(Path(framework).resolve()) if Path(framework).is_file() else framework
+        prov = {
+            **result.provenance(),
+            "framework_source": source,
+            "table": {"levels": sorted(set(levels)), "keep_empty": all_rows},
+        }
         if fmt in ("csv", "parquet", "arrow") and output is not None:
-            chunks = (result.table(keep_empty=all_rows, years=[y]) for y in years)
-            rows = write_chunks(chunks, output, fmt, metadata={"provenance": result.provenance()})
+            chunks = (chunk([y]) for y in years)
+            rows = write_chunks(chunks, output, fmt, metadata={"provenance": prov})
             click.echo(f"wrote {output} ({rows} rows)", err=True)
             return
-        table = result.table(keep_empty=all_rows, years=years)
-        _write_result(table, result, fmt, output)
+        _write_result(chunk(years), result, fmt, output, prov)
 
 
-def _write_result(table: pd.DataFrame, result: ScoreResult, fmt: str, output: Path | None) -> None:
+def _write_result(
+    table: pd.DataFrame,
+    result: ScoreResult,
+    fmt: str,
+    output: Path | None,
+    provenance: dict[str, Any] | None = None,
+) -> None:
+    prov = provenance or result.provenance()
     if fmt == "json":
         payload = {
-            "provenance": result.provenance(),
+            "provenance": prov,
             "targets": _records(result.targets.reset_index()),
             "rows": _records(table),
         }
@@ -310,7 +342,7 @@ def _write_result(table: pd.DataFrame, result: ScoreResult, fmt: str, output: Pa
         if output is None:
             _echo_or_write(table.to_csv(index=False), None)
         else:
-            write_table(table, output, fmt, metadata={"provenance": result.provenance()})
+            write_table(table, output, fmt, metadata={"provenance": prov})
             click.echo(f"wrote {output} ({len(table)} rows)", err=True)
 
 
@@ -323,21 +355,44 @@ def _write_result(table: pd.DataFrame, result: ScoreResult, fmt: str, output: Pa
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the regenerated result (JSON) here.",
 )
-def regenerate_cmd(result_json: Path, data: Path, output: Path | None) -> None:
+@click.option(
+    "--framework",
+    "-f",
+    default=None,
+    help="Framework name or table file, when it is no longer where the result says.",
+)
+def regenerate_cmd(
+    result_json: Path, data: Path, output: Path | None, framework: str | None
+) -> None:
     """Rebuild a JSON result from its stored spec and DATA, and check it matches.
 
     Exit status 0 when every row is reproduced, 1 when the data or the rows differ.
     """
     with user_errors():
-        stored = json.loads(result_json.read_text(encoding="utf-8"))
-        prov = stored.get("provenance")
-        if not isinstance(prov, dict) or "spec" not in prov:
-            raise UserError(f"{result_json} holds no provenance; write results with --format json")
-        fw, panel = _load(data, str(prov.get("framework", "u4ssc")), quiet=True)
-        result = regenerate(prov, panel, fw)
-        new = _records(result.table())
-        rows = stored.get("rows", [])
-        years = {r["year"] for r in rows}
+        try:
+            stored = json.loads(result_json.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            stored = None
+        prov = stored.get("provenance") if isinstance(stored, dict) else None
+        rows = stored.get("rows") if isinstance(stored, dict) else None
+        if not isinstance(prov, dict) or "spec" not in prov or not isinstance(rows, list):
+            raise UserError(
+                f"{result_json.name} is not a result of 'score --format json' (no provenance)"
+            )
+        source = framework or str(prov.get("framework_source") or prov.get("framework"))
+        fw, panel = _load(data, source, quiet=True)
+        try:
+            result = regenerate(prov, panel, fw)
+        except DataError as exc:
+            click.echo(f"not regenerated: {exc}", err=True)
+            sys.exit(1)
+        shape = prov.get("table", {}) if isinstance(prov.get("table"), dict) else {}
+        levels = set(shape.get("levels") or [])
+        table = result.table(keep_empty=bool(shape.get("keep_empty", False)))
+        if levels:
+            table = table[table["level"].isin(levels)]
+        new = _records(table)
+        years = {r.get("year") for r in rows if isinstance(r, dict)}
         new = [r for r in new if r["year"] in years]
         same = len(new) == len(rows) and all(_close(a, b) for a, b in zip(new, rows, strict=True))
         if output is not None:

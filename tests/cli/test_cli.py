@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -147,8 +148,30 @@ def test_regenerate_reproduces_a_json_result(tmp_path: Path, cohort: Path) -> No
     frame.loc[row, "value"] = str(float(frame.loc[row, "value"]) * 0.5)
     frame.to_csv(changed, index=False)
     code, _, err = run("regenerate", str(result), str(changed))
-    assert code == 2
+    assert code == 1
     assert "fingerprint" in err
+    # a filtered result regenerates too: the filter is part of its provenance
+    level4 = tmp_path / "l4.json"
+    code, _, _ = run(
+        "score",
+        str(cohort),
+        "--method",
+        "sdsn",
+        "--level",
+        "4",
+        "--format",
+        "json",
+        "-o",
+        str(level4),
+    )
+    assert code == 0
+    assert {r["level"] for r in json.loads(level4.read_text())["rows"]} == {4}
+    code, out, _ = run("regenerate", str(level4), str(cohort))
+    assert code == 0, out
+    not_json = tmp_path / "x.json"
+    not_json.write_text("[1, 2]", encoding="utf-8")
+    code, _, err = run("regenerate", str(not_json), str(cohort))
+    assert code == 2 and "not a result of 'score --format json'" in err
 
 
 def test_audit_and_sensitivity(cohort: Path) -> None:
@@ -178,6 +201,8 @@ def test_audit_and_sensitivity(cohort: Path) -> None:
         (["score", "DATA", "--framework", "nope"], "neither a packaged framework"),
         (["score", "DATA", "--target", "EC-ICT-ICT-1C"], "--target expects CODE=NUMBER"),
         (["score", "DATA", "--target", "EC-ICT-ICT-1Q=3"], "unknown code(s) in target overrides"),
+        (["score", "DATA", "--target", "EC=3"], "not to aggregates: EC"),
+        (["score", "DATA", "--target", "EC-ICT-ICT-1C=nan"], "--target expects CODE=NUMBER"),
         (["score", "DATA", "--format", "parquet"], "--format parquet needs -o FILE"),
         (["sensitivity", "DATA", "--node", "XX", "--runs", "16"], "node 'XX' is not an aggregate"),
     ],
@@ -212,3 +237,34 @@ def test_installed_command_runs_as_a_process() -> None:
     )
     assert proc.returncode == 0
     assert "valid" in proc.stdout
+
+
+def test_unreadable_framework_and_spec_files_are_messages(tmp_path: Path, cohort: Path) -> None:
+    broken = tmp_path / "fw.xlsx"
+    broken.write_bytes(b"not a workbook")
+    code, _, err = run("score", str(cohort), "--framework", str(broken))
+    assert code == 2 and "cannot read framework table fw.xlsx" in err
+    latin = tmp_path / "spec.yaml"
+    latin.write_bytes("impute: m\xe9an\n".encode("latin-1"))
+    code, _, err = run("score", str(cohort), "--spec", str(latin))
+    assert code == 2 and "UTF-8" in err
+    odd = tmp_path / "odd.yaml"
+    odd.write_text(
+        "normalise: {method: zscore, mean_sd: [0, x]}\ntargets: {censor: [a, b]}\n",
+        encoding="utf-8",
+    )
+    code, _, err = run("score", str(cohort), "--spec", str(odd))
+    assert code == 2
+    assert "mean_sd must be [mean, sd > 0]" in err and "censor must be two percentiles" in err
+    assert "Traceback" not in err
+
+
+def test_dist2target_scores_u4ssc_and_names_what_it_left_out(cohort: Path) -> None:
+    spec_path = Path(cohort).parent / "d2t.yaml"
+    spec_path.write_text("normalise: {method: dist2target}\n", encoding="utf-8")
+    code, out, err = run(
+        "score", str(cohort), "--spec", str(spec_path), "--level", "5", "--format", "csv"
+    )
+    assert code == 0, err
+    index = pd.read_csv(io.StringIO(out))
+    assert index["score"].notna().all()

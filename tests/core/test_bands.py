@@ -77,3 +77,12 @@ def test_performance_is_monotonic_in_the_good_direction(t: float, a: float, b: f
     down = bands.performance(np.array([lo, hi]), np.array([t, t]), np.array([-1, -1]))
     assert up[0] <= up[1]
     assert down[0] >= down[1]
+
+
+def test_zero_and_negative_targets() -> None:
+    p = bands.performance(
+        np.array([0.0, -3.0, -6.0, 0.0]),
+        np.array([0.0, -5.0, -5.0, 0.0]),
+        np.array([0, 1, 1, -1]),
+    )
+    np.testing.assert_allclose(p, [1.0, 1.0, 0.0, 1.0])

@@ -107,3 +107,15 @@ def test_bad_requests_are_refused(cohort: Panel, u4ssc: Framework) -> None:
         sa.sensitivity(cohort, u4ssc, Spec.from_data({"aggregate": "copeland"}))
     with pytest.raises(DataError, match="no data for year 1990"):
         sa.sensitivity(cohort, u4ssc, year=1990)
+
+
+def test_an_unchanged_geometric_run_keeps_the_specs_floor(cohort: Panel, u4ssc: Framework) -> None:
+    spec = Spec.from_data(
+        {
+            "normalise": {"method": "minmax", "range": [0, 100]},
+            "aggregate": {"method": "geometric", "floor": 0.01},
+        }
+    )
+    result = sa.sensitivity(cohort, u4ssc, spec, runs=16, factors=["weights"], weight_noise=0.0)
+    assert (result.ranks["p05_rank"] == result.ranks["nominal_rank"]).all()
+    assert (result.ranks["p95_rank"] == result.ranks["nominal_rank"]).all()

@@ -274,3 +274,82 @@ def test_fuzzed_values_never_crash_and_errors_name_their_row(
             assert p.column == 6
     else:
         assert ((result.long["value"] >= 0) & (result.long["value"] <= 100)).all()
+
+
+def test_blank_lines_keep_row_numbers_true(tmp_path: Path, u4ssc: Framework) -> None:
+    path = tmp_path / "blank.csv"
+    path.write_text(
+        HEADER + "\nLyon,FR,2022,EC-ICT-ICT-1C,,abc,%\n\r\nLyon,FR,2023,EC-ICT-ICT-1C,,xyz,%\n",
+        encoding="utf-8",
+    )
+    assert problems_of(path, u4ssc) == [
+        "blank.csv:3:6: expected a number, got 'abc'",
+        "blank.csv:5:6: expected a number, got 'xyz'",
+    ]
+
+
+def test_spreadsheet_cells_keep_their_meaning(tmp_path: Path, u4ssc: Framework) -> None:
+    book = tmp_path / "na.xlsx"
+    pd.DataFrame(
+        {
+            "city": ["Windhoek", None, "Lyon"],
+            "country": ["NA", None, "FR"],
+            "year": [2022, None, 2022],
+            "kpi": ["EC-ICT-ICT-1C", None, "EC-ICT-ICT-1C"],
+            "value": [40, None, "n/a"],
+        }
+    ).to_excel(book, index=False)
+    # Namibia is 'NA', the empty row 3 is skipped, 'n/a' is reported on its own row
+    assert problems_of(book, u4ssc) == ["na.xlsx:4:5: expected a number, got 'n/a'"]
+
+
+@pytest.mark.parametrize("cell", ["inf", "-inf", "NaN", "1e400"])
+def test_non_finite_numbers_are_refused(tmp_path: Path, u4ssc: Framework, cell: str) -> None:
+    path = write(tmp_path, f"Lyon,FR,2022,SC-EH-ED-3C,,{cell},\nNice,FR,2022,SC-EH-ED-3C,,7,\n")
+    (problem,) = problems_of(path, u4ssc)
+    assert problem.startswith("data.csv:2:6: expected a number, got ")
+
+
+def test_repeated_columns_and_empty_files_are_explained(tmp_path: Path, u4ssc: Framework) -> None:
+    twice = tmp_path / "twice.csv"
+    twice.write_text(
+        "city,name,country,year,kpi,value\nParis,Lyon,FR,2022,EC-ICT-ICT-1C,3\n", encoding="utf-8"
+    )
+    assert problems_of(twice, u4ssc) == ["twice.csv:1:2: column 'name' repeats the 'city' column"]
+    header_only = tmp_path / "header.csv"
+    header_only.write_text(HEADER, encoding="utf-8")
+    assert problems_of(header_only, u4ssc) == [
+        "header.csv:0:0: the file has a header but no data rows"
+    ]
+
+
+def test_true_false_answers_of_yes_no_kpis(tmp_path: Path, u4ssc: Framework) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text(
+        "city,country,year,SC-SH-SA-3A\nGeneva,CH,2022,true\nLyon,FR,2022,false\n", encoding="utf-8"
+    )
+    assert sorted(read_kpi_data(path, u4ssc).long["value"]) == [0.0, 1.0]
+
+
+def test_a_city_named_and_identified_is_one_city(tmp_path: Path, u4ssc: Framework) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        "city,country,geonames_id,year,kpi,value\n"
+        "Paris,FR,2988507,2022,EC-ICT-ICT-1C,50\n"
+        "paris,FR,,2022,EC-ICT-ICT-1C,60\n"
+        "Paris,FR,,2023,EC-ICT-ICT-1C,61\n",
+        encoding="utf-8",
+    )
+    assert problems_of(path, u4ssc) == [
+        "mixed.csv:3:6: duplicate of row 2: same city, year, KPI and data point"
+    ]
+    path.write_text(
+        "city,country,geonames_id,year,kpi,value\n"
+        "Paris,FR,2988507,2022,EC-ICT-ICT-1C,50\n"
+        "Paris,FR,,2023,EC-ICT-ICT-1C,61\n"
+        "Tinytown,FR,99999999,2023,EC-ICT-ICT-1C,61\n",
+        encoding="utf-8",
+    )
+    result = read_kpi_data(path, u4ssc)
+    assert result.long["unit"].nunique() == 2
+    assert any("not among the registry's cities of 15,000" in str(w) for w in result.warnings)

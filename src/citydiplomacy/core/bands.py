@@ -71,9 +71,12 @@ def performance(
     t = np.broadcast_to(np.asarray(targets, dtype=np.float64), x.shape)
     d = np.broadcast_to(np.asarray(directions), x.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
-        higher = np.where(t > 0, x / t, np.where(x >= 0, 1.0, 0.0))
+        # A target at or below zero is met by any value at or above it.
+        higher = np.where(t > 0, x / t, np.where(x >= t, 1.0, 0.0))
         lower = np.where(x <= t, 1.0, np.where(t > 0, t / x, 0.0))
-        two_sided = np.where((x > 0) & (t > 0), np.minimum(x / t, t / x), 0.0)
+        two_sided = np.where(
+            x == t, 1.0, np.where((x > 0) & (t > 0), np.minimum(x / t, t / x), 0.0)
+        )
     p = np.where(d == 1, higher, np.where(d == -1, lower, two_sided))
     if yesno is not None:
         yn = np.broadcast_to(np.asarray(yesno, dtype=bool), x.shape)

@@ -339,6 +339,15 @@ class Framework:
                 "unknown code(s) in target overrides: "
                 + ", ".join(f"{c!r}{self.suggest(c)}" for c in unknown)
             )
+        aggregates = [c for c in targets if self.level(c) > 1]
+        if aggregates:
+            raise FrameworkError(
+                "targets belong to KPIs and data points, not to aggregates: "
+                + ", ".join(aggregates)
+            )
+        odd = [c for c, v in targets.items() if not np.isfinite(float(v))]
+        if odd:
+            raise FrameworkError(f"targets must be finite numbers: {', '.join(odd)}")
         nodes = self.nodes.copy()
         for code, value in targets.items():
             nodes.at[code, "target"] = float(value)

@@ -459,31 +459,36 @@ def composite_leaf_scores(
         params["range"] = tuple(norm.params["range"])
     if norm.method == "zscore" and "mean_sd" in norm.params:
         params["mean_sd"] = tuple(norm.params["mean_sd"])
+    usable = np.ones(len(fw.measures), dtype=bool)
     if norm.method == "dist2target":
+        usable = np.isfinite(t)
         params["targets"] = t
         params["cap_max"] = bool(norm.get("cap_max", True))
     if norm.method == "goalposts":
         lower = fw.column("lower_bound").astype(np.float64)
         upper = fw.column("optimum").astype(np.float64)
         upper = np.where(np.isnan(upper), t, upper)
-        missing = [
-            m
-            for m, lo, up in zip(fw.measures, lower, upper, strict=True)
-            if np.isnan(lo) or np.isnan(up)
-        ]
-        if missing:
-            raise SpecError(
-                "normalise: goalposts need lower_bound and optimum (or a target) for every "
-                f"measure; missing for {', '.join(missing[:5])}"
-                + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-            )
+        usable = np.isfinite(lower) & np.isfinite(upper)
         params.update(lower=lower, upper=upper, trunc=bool(norm.get("trunc", True)))
+    if not usable.all():
+        # Measures without a target (or goalposts) are left out, and the result says which.
+        details["not_normalised"] = [m for m, ok in zip(fw.measures, usable, strict=True) if not ok]
+        if not usable.any():
+            raise SpecError(
+                f"normalise: {norm.method} needs targets (or lower_bound and optimum) and no "
+                f"measure of framework {fw.name!r} has them"
+            )
+        for key in ("direction", "targets", "lower", "upper"):
+            if key in params:
+                params[key] = np.asarray(params[key])[usable]
+    z = np.full(x.shape, np.nan)
+    sub = x[..., usable]
     if norm.get("global", False):
-        shape = x.shape
-        flat = x.reshape(1, shape[0] * shape[1], shape[2])
-        z = normalise(flat, norm.method, **params).reshape(shape)
+        shape = sub.shape
+        flat = sub.reshape(1, shape[0] * shape[1], shape[2])
+        z[..., usable] = normalise(flat, norm.method, **params).reshape(shape)
     else:
-        z = normalise(x, norm.method, **params)
+        z[..., usable] = normalise(sub, norm.method, **params)
     return z, details
 
 

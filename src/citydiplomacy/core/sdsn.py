@@ -139,7 +139,7 @@ def trend_arrows(
     green_scores
         Green threshold per node on the 0-100 scale.
     window
-        The trend of year ``y`` uses the scores of years ``y - window`` to ``y``.
+        The trend of year ``y`` uses the scores of years ``y - window + 1`` to ``y``.
 
     Returns
     -------
@@ -150,7 +150,7 @@ def trend_arrows(
     yrs = np.asarray(years, dtype=np.float64)
     out = np.full(s.shape, "", dtype=object)
     for t, year in enumerate(yrs):
-        sel = (yrs >= year - window) & (yrs <= year)
+        sel = (yrs > year - window) & (yrs <= year)  # the last `window` calendar years
         ys = s[sel]
         xs = yrs[sel][:, None, None] * np.ones_like(ys)
         ok = ~np.isnan(ys)

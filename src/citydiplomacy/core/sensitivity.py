@@ -206,7 +206,7 @@ def sensitivity(
             s = replace(spec, impute=imp, normalise=norm)
             leaf[(i, j)] = composite_leaf_scores(panel, framework, s, targets)[0][t_index]
     base_w = [
-        child_weights(tree, framework, spec, nominal_result.scores[: t_index + 1], j, kids)
+        child_weights(tree, framework, spec, nominal_result.scores, j, kids)
         for j, kids in zip(tree.aggregate_positions, tree.children, strict=True)
     ]
 
@@ -325,7 +325,9 @@ def _index_for_runs(
     """Scores of ``node`` for a batch of replications sharing one leaf matrix: (runs, units)."""
     n_runs = len(w_idx)
     coverage = float(spec.aggregate.get("coverage", 0.0))
-    floor = 1.0 if method in ("geometric", "harmonic") else spec.aggregate.get("floor")
+    floor = spec.aggregate.get("floor")
+    if method in ("geometric", "harmonic") and (method != spec.aggregate.method or floor is None):
+        floor = 1.0  # an alternative method, or the spec's own without a floor of its own
     live: dict[int, NDArray[np.float64]] = {}
     target = tree.codes.index(node)
 

@@ -226,7 +226,12 @@ def _check_params(name: str, params: dict[str, Any], problems: list[str]) -> Non
             else:
                 params[key] = [float(value[0]), float(value[1])]
         elif key == "mean_sd":
-            if not isinstance(value, list | tuple) or len(value) != 2 or value[1] <= 0:
+            if (
+                not isinstance(value, list | tuple)
+                or len(value) != 2
+                or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+                or value[1] <= 0
+            ):
                 problems.append(f"{name}: mean_sd must be [mean, sd > 0], got {value!r}")
         elif key == "coverage":
             if not isinstance(value, int | float) or not 0 <= value <= 1:
@@ -249,7 +254,11 @@ def _check_params(name: str, params: dict[str, Any], problems: list[str]) -> Non
                 problems.append(f"{name}: values must map codes to weights >= 0, got {value!r}")
         elif key == "by_level":
             allowed = STEP_PARAMS[name]
-            if not isinstance(value, Mapping) or not all(str(v) in allowed for v in value.values()):
+            if (
+                not isinstance(value, Mapping)
+                or not all(str(v) in allowed for v in value.values())
+                or not all(str(k).lstrip("-").isdigit() for k in value)
+            ):
                 problems.append(
                     f"{name}: by_level must map levels to one of {', '.join(allowed)}, "
                     f"got {value!r}"
@@ -279,6 +288,7 @@ def _parse_targets(raw: Any, problems: list[str]) -> TargetSpec:
     if (
         not isinstance(censor, list | tuple)
         or len(censor) != 2
+        or not all(isinstance(c, int | float) for c in censor)
         or not 0 <= censor[0] < censor[1] <= 100
     ):
         problems.append(f"targets: censor must be two percentiles [low, high], got {censor!r}")

@@ -242,6 +242,9 @@ def validate_long(
             "year, kpi, value (or geonames_id instead of city and country)",
         )
         raise ValidationError(out.finish())
+    if n == 0:
+        out.add(0, 0, "the table has no data rows")
+        raise ValidationError(out.finish())
     bad = np.zeros(n, dtype=bool)
     nodes = framework.nodes
 
@@ -312,6 +315,18 @@ def validate_long(
         gcode, gids = _factorize(gid)
         found = [resolve_geonames(int(g)) if g > 0 else None for g in gids.tolist()]
         unknown_id = has_gid & np.asarray([f is None for f in found], dtype=bool)[gcode]
+        # The registry holds cities of 15,000+; a smaller town is fine when named.
+        named = unknown_id & ~city_empty & ~country_empty
+        out.add_rows(
+            named,
+            "geonames_id",
+            lambda i: (
+                f"GeoNames id {gid[i]} is not among the registry's cities of 15,000 or more; "
+                "kept with the name and country given"
+            ),
+            "warning",
+        )
+        unknown_id &= ~named
         out.add_rows(
             unknown_id,
             "geonames_id",
@@ -335,7 +350,7 @@ def validate_long(
                 country_texts.append(cc)
             g_city[k] = city_pos[name]
             g_country[k] = country_pos[cc]
-        known_gid = has_gid & ~unknown_id
+        known_gid = has_gid & np.asarray([f is not None for f in found], dtype=bool)[gcode]
         lookup_city = g_city[gcode]
         lookup_country = g_country[gcode]
         fill_city = known_gid & city_empty
@@ -460,7 +475,7 @@ def validate_long(
         pair_measure.append(measure if not msg else None)
         pair_msg.append(msg)
     pair_msg_code = pair_inv
-    dp_bad = np.asarray([bool(m) for m in pair_msg])[pair_inv]
+    dp_bad = np.asarray([bool(m) for m in pair_msg], dtype=bool)[pair_inv]
     out.add_rows(
         dp_bad,
         "data_point" if "data_point" in df.columns else "kpi",
@@ -641,7 +656,16 @@ def validate_long(
     folded = [t.casefold() for t in city_texts]
     fold_pos = {t: i for i, t in enumerate(dict.fromkeys(folded))}
     fold_code = np.asarray([fold_pos[t] for t in folded], dtype=np.int64)[city_code]
-    identity = np.where(has_gid, gid, -1 - (fold_code * (len(country_texts) + 1) + country_code))
+    name_key = fold_code * (len(country_texts) + 1) + country_code
+    identity = np.where(has_gid, gid, -1 - name_key)
+    if has_gid.any() and not has_gid.all():
+        # A row naming a city that other rows identify by GeoNames id is that same city.
+        by_name = pd.Series(gid[has_gid]).groupby(name_key[has_gid]).agg(["min", "max"])
+        single = by_name[by_name["min"] == by_name["max"]]["min"]
+        lookup = pd.Index(single.index).get_indexer(pd.Index(name_key[~has_gid]))
+        rows_without = np.flatnonzero(~has_gid)
+        hit = lookup >= 0
+        identity[rows_without[hit]] = single.to_numpy()[lookup[hit]]
     unit_code, unit_ids = _factorize(identity)
     year_i = np.where(np.isfinite(year_num), year_num, 0).astype(np.int64)
     considered = known & ~year_bad & ~no_city

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -19,9 +20,16 @@ PACKAGED: dict[str, tuple[str, str]] = {
 
 
 def _read_table(path: Path) -> pd.DataFrame:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (ValueError, OSError, zipfile.BadZipFile, pd.errors.ParserError) as exc:
+        # UnicodeDecodeError and pandas' ParserError are ValueErrors too.
+        raise FrameworkError(
+            f"cannot read framework table {path.name}: {exc}; give a UTF-8 CSV or an XLSX file "
+            "with the columns code, name, level, parent, direction, weight"
+        ) from None
 
 
 @lru_cache(maxsize=8)

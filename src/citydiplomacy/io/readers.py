@@ -10,6 +10,7 @@ and column of every value, so validation can say ``file:row:column``.
 from __future__ import annotations
 
 import csv
+import mmap
 import re
 import zipfile
 from pathlib import Path
@@ -71,8 +72,17 @@ def split_values(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
         Series of the non-numeric cells' text indexed by row position. Parsing runs in Arrow's
         compute kernels, so ten million cells take well under a second.
     """
-    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
-        return series.to_numpy(dtype=np.float64, na_value=np.nan), pd.Series(dtype=object)
+    if pd.api.types.is_bool_dtype(series.dtype):  # true/false answers of yes/no KPIs
+        return series.astype("float64").to_numpy(na_value=np.nan), pd.Series(dtype=object)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = np.flatnonzero(np.isinf(values))
+        # Infinities are not data: hand them on as text, to be reported.
+        texts = pd.Series([str(v) for v in values[bad]], index=bad, dtype=object)
+        if len(bad):
+            values = values.copy()  # Arrow-backed columns give read-only arrays
+            values[bad] = np.nan
+        return values, texts
     if isinstance(series.dtype, pd.CategoricalDtype) or series.dtype == object:
         series = series.astype("string")
     arr = pa.array(series, type=pa.string(), from_pandas=True)
@@ -80,10 +90,47 @@ def split_values(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
     numeric = pc.fill_null(pc.match_substring_regex(trimmed, NUMBER), False)
     values = pc.cast(pc.if_else(numeric, trimmed, pa.scalar(None, pa.string())), pa.float64())
     out = values.to_numpy(zero_copy_only=False).astype(np.float64)
+    # "1e400" looks like a number but overflows: report it like any other non-number.
+    overflow = pa.array(np.isinf(out))
+    numeric = pc.and_(numeric, pc.invert(overflow))
+    out[np.isinf(out)] = np.nan
     is_text = pc.and_(pc.invert(numeric), pc.not_equal(pc.fill_null(trimmed, ""), ""))
     positions = np.flatnonzero(is_text.to_numpy(zero_copy_only=False))
     texts = pc.take(arr, pa.array(positions)).to_pylist()
     return out, pd.Series(texts, index=positions, dtype=object)
+
+
+def _blank_lines(path: Path) -> np.ndarray:
+    """1-based numbers of the empty lines of a text file (Arrow's CSV reader skips them).
+
+    One pass of ``mmap.find`` per pattern: a file without empty lines, the usual case, costs
+    a scan at memory speed and no Python loop.
+    """
+    if path.stat().st_size == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts: list[int] = []  # byte offsets of the newline that ends the line before an empty one
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        blank_first = mm[:1] == b"\n" or mm[:2] == b"\r\n"
+        for pattern in (b"\n\n", b"\n\r\n"):
+            pos = mm.find(pattern)
+            while pos >= 0:
+                starts.append(pos)
+                pos = mm.find(pattern, pos + 1)
+        found = [1] if blank_first else []
+        line, last = 1, 0
+        for pos in sorted(starts):
+            line += mm[last : pos + 1].count(b"\n")
+            last = pos + 1
+            found.append(line)  # the empty line is the one that starts after this newline
+    return np.unique(np.asarray(found, dtype=np.int64))
+
+
+def record_rows(n_records: int, blanks: np.ndarray) -> np.ndarray:
+    """File line of each data record, given the empty lines (the header is the first line)."""
+    if len(blanks) == 0:
+        return np.arange(2, n_records + 2, dtype=np.int64)
+    lines = np.setdiff1d(np.arange(1, n_records + 2 + len(blanks), dtype=np.int64), blanks)
+    return lines[1 : n_records + 1]
 
 
 def _header(path: Path, delimiter: str) -> list[str]:
@@ -133,12 +180,21 @@ def read_frame(path: Path) -> pd.DataFrame:
             # Numbers parse fastest as numbers; text among them (yes/no) needs the second pass.
             try:
                 table = read(pa.float64())
+                # "NaN" and "inf" parse as floats: re-read as text so they are reported.
+                for name in value_columns:
+                    col = table.column(name)
+                    odd = pc.or_(pc.is_nan(col), pc.is_inf(col))
+                    if pc.any(pc.fill_null(odd, False)).as_py():
+                        raise pa.ArrowInvalid("non-finite numbers")
             except pa.ArrowInvalid:
                 table = read(pa.string())
             frame: pd.DataFrame = table.to_pandas()
             return frame
         if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, dtype=object, engine="openpyxl")
+            # Only empty cells are missing: "NA" is Namibia and "n/a" a value to report.
+            return pd.read_excel(
+                path, dtype=object, engine="openpyxl", keep_default_na=False, na_values=[""]
+            )
         if suffix == ".parquet":
             names = pq.read_schema(path).names
             dictionary = [c for c in names if _canonical(c) in TEXT_COLUMNS]
@@ -161,7 +217,9 @@ def is_long(frame: pd.DataFrame) -> bool:
     return {"kpi", "value"} <= cols
 
 
-def located_long(frame: pd.DataFrame, source: str) -> tuple[LocatedTable, list[Problem]]:
+def located_long(
+    frame: pd.DataFrame, source: str, rows: np.ndarray | None = None
+) -> tuple[LocatedTable, list[Problem]]:
     """Wrap a long frame; unknown columns are reported as warnings and ignored."""
     names = [_canonical(c) for c in frame.columns]
     known = set(LONG_REQUIRED) | set(LONG_OPTIONAL)
@@ -170,11 +228,23 @@ def located_long(frame: pd.DataFrame, source: str) -> tuple[LocatedTable, list[P
         for i, (c, k) in enumerate(zip(frame.columns, names, strict=True))
         if k not in known
     ]
+    repeated = [k for k in dict.fromkeys(names) if k in known and names.count(k) > 1]
+    if repeated:
+        raise ValidationError(
+            [
+                Problem(source, 1, i + 1, f"column {str(c)!r} repeats the {k!r} column")
+                for k in repeated
+                for i, (c, name) in enumerate(zip(frame.columns, names, strict=True))
+                if name == k and names.index(k) != i
+            ]
+        )
     positions = {k: i + 1 for i, k in enumerate(names) if k in known}
+    rows = _rows_of(frame, rows)
     frame = frame.set_axis(names, axis=1)
     frame = frame.loc[:, [k for k in dict.fromkeys(names) if k in known]]
-    rows = np.arange(2, len(frame) + 2, dtype=np.int64)
-    frame = frame.reset_index(drop=True)
+    frame, rows = _drop_empty_rows(frame, rows)
+    if frame.empty:
+        raise ValidationError([Problem(source, 0, 0, "the file has a header but no data rows")])
     text = None
     if "value" in frame.columns:
         values, text = split_values(frame["value"])
@@ -182,8 +252,23 @@ def located_long(frame: pd.DataFrame, source: str) -> tuple[LocatedTable, list[P
     return LocatedTable(source, frame, rows, positions, text), warnings
 
 
+def _rows_of(frame: pd.DataFrame, rows: np.ndarray | None) -> np.ndarray:
+    """File row of each frame row: as given (CSV with empty lines), else header + 1 onwards."""
+    if rows is not None and len(rows) == len(frame):
+        return np.asarray(rows, dtype=np.int64)
+    return np.arange(2, len(frame) + 2, dtype=np.int64)
+
+
+def _drop_empty_rows(frame: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """Leave out rows whose every cell is empty (spreadsheets keep them), keeping row numbers."""
+    empty = frame.isna().all(axis=1).to_numpy()
+    if not empty.any():
+        return frame.reset_index(drop=True), rows
+    return frame.loc[~empty].reset_index(drop=True), rows[~empty]
+
+
 def located_wide(
-    frame: pd.DataFrame, source: str, framework: Framework
+    frame: pd.DataFrame, source: str, framework: Framework, rows: np.ndarray | None = None
 ) -> tuple[LocatedTable, list[Problem]]:
     """Melt a wide frame (one column per KPI code) into a located long table.
 
@@ -198,6 +283,10 @@ def located_wide(
     for i, name in enumerate(names):
         canon = _canonical(name)
         if canon in ID_COLUMNS:
+            if canon in id_pos:
+                problems.append(
+                    Problem(source, 1, i + 1, f"column {name!r} repeats the {canon!r} column")
+                )
             id_pos[canon] = i + 1
             continue
         kpi, _, part = name.partition(":")
@@ -221,9 +310,10 @@ def located_wide(
         problems.append(Problem(source, 1, 0, "a wide table needs a 'year' column"))
     if problems:
         raise ValidationError(problems)
-    n_rows = len(frame)
+    file_rows = _rows_of(frame, rows)
+    frame, file_rows = _drop_empty_rows(frame, file_rows)
     pieces: list[pd.DataFrame] = []
-    rows: list[np.ndarray] = []
+    row_parts: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     id_frame = frame.iloc[:, [p - 1 for p in id_pos.values()]].set_axis(list(id_pos), axis=1)
     for pos, code, part in value_cols:
@@ -238,14 +328,14 @@ def located_wide(
         piece["value"] = numbers
         piece["_text"] = pd.Series(text).reindex(range(len(piece))).to_numpy(dtype=object)
         pieces.append(piece)
-        rows.append(np.arange(2, n_rows + 2, dtype=np.int64)[present])
+        row_parts.append(file_rows[present])
         cols.append(np.full(int(present.sum()), pos, dtype=np.int64))
     if not pieces:
         raise ValidationError([Problem(source, 0, 0, "the table holds no values")])
     long = pd.concat(pieces, ignore_index=True)
     text_all = long.pop("_text")
     value_text = text_all[text_all.notna()]
-    row_arr = np.concatenate(rows)
+    row_arr = np.concatenate(row_parts)
     col_arr = np.concatenate(cols)
     positions: dict[str, int | np.ndarray] = {k: v for k, v in id_pos.items()}
     positions.update(kpi=col_arr, data_point=col_arr, value=col_arr)
@@ -280,12 +370,15 @@ def read_kpi_data(
     path = Path(path)
     label = source or path.name
     frame = read_frame(path)
+    rows = None
+    if path.suffix.lower() in (".csv", ".txt", ".tsv"):
+        rows = record_rows(len(frame), _blank_lines(path))
     if frame.empty and len(frame.columns) == 0:
         raise ValidationError([Problem(label, 0, 0, "the file is empty")])
     if is_long(frame):
-        table, warnings = located_long(frame, label)
+        table, warnings = located_long(frame, label, rows)
     else:
-        table, warnings = located_wide(frame, label, framework)
+        table, warnings = located_wide(frame, label, framework, rows)
     if resolve_geonames is None:
         from citydiplomacy.io.geonames import resolve_geonames_id
 
