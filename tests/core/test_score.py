@@ -237,3 +237,20 @@ def test_sdsn_goal_with_too_few_rated_indicators_is_grey() -> None:
     assert by_code(table, "Few", "band")["G"] == "grey"  # 1 of 3 rated: below half
     assert by_code(table, "Few", "score")["G"] == 90  # the score still averages what exists
     assert by_code(table, "All", "band")["G"] == "green"
+
+
+def test_sdsn_when_every_city_beats_the_target(u4ssc: Framework) -> None:
+    p = panel_of(
+        u4ssc, {(f"C{i}", 2022): {"EC-P-IN-1C": v} for i, v in enumerate([3.5, 4, 4.5, 5])}
+    )
+    result = score(p, u4ssc, Spec.from_data(None, method="sdsn"))
+    table = result.table()
+    rd = table[table["code"] == "EC-P-IN-1C"]
+    assert (rd["score"] == 100).all()  # target 3 (Europe 2020): everyone is past it
+    assert "all score 100" in result.details["bounds"].loc["EC-P-IN-1C", "bounds_source"]
+    p = panel_of(
+        u4ssc, {(f"C{i}", 2022): {"EC-P-IN-1C": v} for i, v in enumerate([1, 2.8, 3.5, 4, 4.5, 5])}
+    )
+    rd = score(p, u4ssc, Spec.from_data(None, method="sdsn")).table()
+    rd = rd[rd["code"] == "EC-P-IN-1C"].set_index("city")["score"]
+    assert rd["C0"] == 0 and rd["C1"] > 0 and rd["C2"] == 100  # better never scores lower

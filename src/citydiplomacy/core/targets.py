@@ -185,6 +185,16 @@ def sdsn_bounds(
         if not np.isfinite(lower) and np.isfinite(worst[j]):
             lower = float(worst[j])
             notes.append(f"lower bound = cohort {'2.5th' if sign[j] > 0 else '97.5th'} percentile")
+            if directions[j] != 0 and np.isfinite(optimum) and sign[j] * (optimum - lower) <= 0:
+                # Nearly every city is past the optimum: the bound must stay on the worse
+                # side, so take the worst city, or, if all are past it, one unit below.
+                extreme = float(np.nanmin(x[:, j]) if sign[j] > 0 else np.nanmax(x[:, j]))
+                if sign[j] * (optimum - extreme) > 0:
+                    lower = extreme
+                    notes[-1] = "lower bound = worst city (the percentile passed the optimum)"
+                else:
+                    lower = optimum - sign[j] * max(abs(optimum), 1.0)
+                    notes[-1] = "every city is at or past the optimum (all score 100)"
         green = framework.num(code, "green_threshold")
         red = framework.num(code, "red_threshold")
         if (not np.isfinite(green) or not np.isfinite(red)) and np.isfinite(sd[j]):
