@@ -65,7 +65,11 @@ def test_rank_ties_min_hand() -> None:
     np.testing.assert_array_equal(normalise(x, "rank")[:, 0], [2, 3, NAN, 3, 5, 1])
     np.testing.assert_array_equal(normalise(x, "borda")[:, 0], [1, 2, NAN, 2, 4, 0])
     np.testing.assert_allclose(
-        normalise(x, "prank")[:, 0], [0.25, 0.5, NAN, 0.5, 1.0, 0.0], atol=TOL
+        normalise(x, "prank", range=(0.0, 1.0))[:, 0], [0.25, 0.5, NAN, 0.5, 1.0, 0.0], atol=TOL
+    )
+    # the default output range is [0, 100]; any other range rescales the same shares
+    np.testing.assert_allclose(
+        normalise(x, "prank", range=(1.0, 101.0))[:, 0], [26, 51, NAN, 51, 101, 1], atol=TOL
     )
     # lower is better: 5 is best
     np.testing.assert_array_equal(
@@ -91,7 +95,9 @@ def test_rank_matches_scipy(scale: float) -> None:
     np.testing.assert_array_equal(rank_min(x), expected)
     n = (~np.isnan(x)).sum(axis=-2, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        np.testing.assert_allclose(normalise(x, "prank"), (expected - 1) / (n - 1), atol=TOL)
+        np.testing.assert_allclose(
+            normalise(x, "prank", range=(0.0, 1.0)), (expected - 1) / (n - 1), atol=TOL
+        )
     np.testing.assert_array_equal(normalise(x, "borda"), expected - 1)
 
 
@@ -312,7 +318,7 @@ def test_bounded_methods_within_range(x: NDArray[np.float64], method: str) -> No
 @settings(max_examples=100, deadline=None)
 @given(x=data_and_mask())
 def test_prank_within_unit_interval(x: NDArray[np.float64]) -> None:
-    out = normalise(x, "prank")
+    out = normalise(x, "prank", range=(0.0, 1.0))
     ok = ~np.isnan(out)
     assert np.all((out[ok] >= 0.0) & (out[ok] <= 1.0))
 

@@ -62,7 +62,8 @@ def normalise(
         ``rank(x')`` with R's ``ties.method = "min"``: ``1 + #{j : x'_j < x'_i}``, so tied
         values all get the lowest of their ranks (1, 2, 2, 4); the best unit has rank ``n``.
     ``prank`` (COINr ``n_prank``)
-        ``(rank(x') - 1) / (n - 1)``, ranks as for ``rank``; in ``[0, 1]``.
+        ``y = (rank(x') - 1) / (n - 1)``, ranks as for ``rank``, in ``[0, 1]`` as COINr; then
+        ``l + y * (u - l)``.
     ``borda`` (COINr ``n_borda``)
         ``rank(x') - 1``, ranks as for ``rank``.
     ``dist2target`` (COINr ``n_dist2targ``)
@@ -148,8 +149,10 @@ def normalise(
 
     if method == "none":
         return arr * d
-    if method in ("rank", "prank", "borda"):
+    if method in ("rank", "borda"):
         return _rank_method(arr, d, method)
+    if method == "prank":  # COINr's [0, 1] percentile rank, rescaled to the output range
+        return lo + _rank_method(arr, d, method) * (hi - lo)
 
     # Statistics of x' = d * x come from those of x (min x' = -max x when d = -1), and every
     # method is an affine map (x' - a) / b * c + e = (x - d * a) / (d * b) * c + e, evaluated
