@@ -78,6 +78,7 @@ class Framework:
     nodes: pd.DataFrame
     children: Mapping[str, tuple[str, ...]] = field(repr=False)
     measures: tuple[str, ...] = field(repr=False)
+    _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -319,8 +320,14 @@ class Framework:
 
     def column(self, name: str, codes: tuple[str, ...] | list[str] | None = None) -> np.ndarray:
         """Values of one metadata column for ``codes`` (default: the measures) as an array."""
-        idx = list(self.measures if codes is None else codes)
-        return self.nodes.loc[idx, name].to_numpy()
+        if codes is None:
+            # The measures' metadata is read on every score: keep it (the frame never changes).
+            if name not in self._columns:
+                values = self.nodes.loc[list(self.measures), name].to_numpy()
+                values.flags.writeable = False
+                self._columns[name] = values
+            return self._columns[name]
+        return self.nodes.loc[list(codes), name].to_numpy()
 
     # ------------------------------------------------------------------ changes
     def with_targets(self, targets: Mapping[str, float], source: str) -> Framework:

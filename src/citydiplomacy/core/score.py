@@ -134,10 +134,16 @@ class ScoreResult:
     scores: NDArray[np.float64]
     points: NDArray[np.float64]
     max_points: NDArray[np.float64]
-    bands: NDArray[np.object_]
+    band_codes: NDArray[np.int8]
+    band_labels: tuple[str, ...]
     trends: NDArray[np.object_] | None = None
     details: dict[str, Any] = field(default_factory=dict)
     _ranks: NDArray[np.float64] | None = field(default=None, repr=False)
+
+    @property
+    def bands(self) -> NDArray[np.object_]:
+        """Band label (U4SSC) or colour (SDSN) of every city, year and node; '' if none."""
+        return np.asarray(self.band_labels, dtype=object)[self.band_codes]
 
     @property
     def ranks(self) -> NDArray[np.float64]:
@@ -249,10 +255,9 @@ class ScoreResult:
             self.framework.column("direction").astype(np.int64),
         )
         # Labels become small integer codes once, so every yearly chunk shares one dictionary.
-        band_codes, band_cats = pd.factorize(self.bands.ravel())
         meta: dict[str, Any] = {
-            "band_codes": band_codes.astype(np.int8).reshape(self.bands.shape),
-            "band_cats": pd.Index(band_cats),
+            "band_codes": self.band_codes,
+            "band_cats": pd.Index(list(self.band_labels)),
             "city_codes": city.codes,
             "city_cats": city.categories,
             "country_codes": country.codes,
@@ -353,11 +358,11 @@ def _score_u4ssc(
     band_no = np.full_like(scores, np.nan)
     band_no[..., :n] = leaf_points
     band_no[..., n:] = bands.band_of_percent(agg_pct)
-    labels = np.asarray(["", *(bands.BAND_LABELS[i] for i in range(1, 5))], dtype=object)
-    band_txt = labels[np.nan_to_num(band_no, nan=0).astype(np.intp)]
+    band_codes = np.nan_to_num(band_no, nan=0).astype(np.int8)
+    labels = ("", *(bands.BAND_LABELS[i] for i in range(1, 5)))
     return ScoreResult(
-        fw, panel, spec, tree, targets, _empty_nodes(panel, tree), scores, pts, mx, band_txt,
-        details={"performance": perf},
+        fw, panel, spec, tree, targets, _empty_nodes(panel, tree), scores, pts, mx,
+        band_codes, labels, details={"performance": perf},
     )  # fmt: skip
 
 
@@ -388,16 +393,17 @@ def _score_sdsn(
         w = tree.weights[kids]
         scores[..., j] = aggregate(scores[..., kids], w, "arithmetic", coverage=coverage)
         rating[..., j] = sdsn.goal_rating(rating[..., kids])
-    colours = sdsn.colours(rating)
+    colour_codes = sdsn.colour_codes(rating)
     # An aggregate with a score but too few rated children is grey (SDR: insufficient data).
-    agg = colours[..., tree.n_measures :]
-    colours[..., tree.n_measures :] = np.where(
-        (agg == "") & ~np.isnan(scores[..., tree.n_measures :]), "grey", agg
+    agg = colour_codes[..., tree.n_measures :]
+    colour_codes[..., tree.n_measures :] = np.where(
+        (agg == sdsn.NO_COLOUR) & ~np.isnan(scores[..., tree.n_measures :]), sdsn.GREY, agg
     )
     trends = sdsn.trend_arrows(scores, panel.years, _green_scores(bounds, tree, d))
     result = ScoreResult(
         fw, panel, spec, tree, targets, _empty_nodes(panel, tree), scores,
-        np.full_like(scores, np.nan), np.full_like(scores, np.nan), colours,
+        np.full_like(scores, np.nan), np.full_like(scores, np.nan), colour_codes,
+        sdsn.COLOUR_CODE_LABELS,
         trends, details={"bounds": bounds, "rating": rating},
     )  # fmt: skip
     return result
@@ -546,7 +552,7 @@ def _score_composite(
     empty = np.full_like(scores, np.nan)
     return ScoreResult(
         fw, panel, spec, tree, targets, _empty_nodes(panel, tree), scores, empty, empty.copy(),
-        np.full(scores.shape, "", dtype=object), details=details,
+        np.zeros(scores.shape, dtype=np.int8), ("",), details=details,
     )  # fmt: skip
 
 

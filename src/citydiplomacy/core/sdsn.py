@@ -24,6 +24,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 COLOUR_LABELS = ("red", "orange", "yellow", "green")
+#: Labels of :func:`colour_codes`: the four colours, then '' (not rated) and grey.
+COLOUR_CODE_LABELS = (*COLOUR_LABELS, "", "grey")
+NO_COLOUR = 4
+GREY = 5
 TREND_LABELS = {
     "on_track": "↑ on track",
     "improving": "↗ moderately improving",
@@ -111,6 +115,13 @@ def goal_rating(children: NDArray[np.float64]) -> NDArray[np.float64]:
     mean = np.where((mean >= 2) & ~both_green, np.nextafter(2.0, 0.0), mean)
     mean = np.where((mean < 1) & ~both_red, 1.0, mean)
     return np.where((n == 0) | (n < 0.5 * k), np.nan, mean)
+
+
+def colour_codes(rating: NDArray[np.float64]) -> NDArray[np.int8]:
+    """Index into :data:`COLOUR_CODE_LABELS` of each rating (NaN: not rated)."""
+    r = np.asarray(rating, dtype=np.float64)
+    idx = np.searchsorted(np.asarray([1.0, 1.5, 2.0]), np.nan_to_num(r, nan=-1.0), side="right")
+    return np.where(np.isnan(r), NO_COLOUR, idx).astype(np.int8)
 
 
 def colours(rating: NDArray[np.float64]) -> NDArray[np.object_]:

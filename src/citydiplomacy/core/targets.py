@@ -53,7 +53,8 @@ def peer_targets(
     x = np.asarray(values, dtype=np.float64)
     n = np.sum(~np.isnan(x), axis=0)
     out = np.full(x.shape[1], np.nan)
-    ordered = np.sort(x, axis=0)  # ascending, NaN last
+    # Sorting contiguous rows of the transpose is several times faster than down columns.
+    ordered = np.sort(np.ascontiguousarray(x.T), axis=1).T  # ascending, NaN last
     lo = column_percentile(ordered, n, censor[0])
     hi = column_percentile(ordered, n, censor[1])
     censored = np.clip(ordered, lo, hi)
@@ -107,15 +108,24 @@ def resolve_targets(framework: Framework, panel: Panel, spec: TargetSpec) -> pd.
     year = spec.year if spec.year is not None else panel.years[-1]
     cohort = panel.values[panel.year_index(year)]
     directions = framework.column("direction").astype(np.int64)
-    peer, sizes = peer_targets(
-        cohort, directions, top_n=spec.top_n, censor=spec.censor, min_cohort=spec.min_cohort
-    )
-    rows: list[tuple[float, str, str, int]] = []
     refs = framework.column("target").astype(np.float64)
     ref_sources = framework.column("target_source")
     weights = framework.column("weight").astype(np.float64)
     parents = framework.column("parent")
     levels = framework.column("level")
+    # Peer targets only where nothing else sets one (the sort is the costly part).
+    needed = ~np.isfinite(refs) & (weights > 0) & (directions != 0)
+    sizes = np.sum(~np.isnan(cohort), axis=0).astype(np.int64)
+    peer = np.full(len(measures), np.nan)
+    if needed.any():
+        peer[needed] = peer_targets(
+            cohort[:, needed],
+            directions[needed],
+            top_n=spec.top_n,
+            censor=spec.censor,
+            min_cohort=spec.min_cohort,
+        )[0]
+    rows: list[tuple[float, str, str, int]] = []
     for j, code in enumerate(measures):
         kpi = str(parents[j]) if levels[j] == 0 else code
         user = spec.overrides.get(code, spec.overrides.get(kpi) if kpi != code else None)
@@ -166,7 +176,7 @@ def sdsn_bounds(
     directions = framework.column("direction").astype(np.int64)
     sign = np.where(directions < 0, -1.0, 1.0)
     n = np.sum(~np.isnan(x), axis=0)
-    ordered = np.sort(x, axis=0)
+    ordered = np.sort(np.ascontiguousarray(x.T), axis=1).T
     worst = np.where(
         sign > 0, column_percentile(ordered, n, 2.5), column_percentile(ordered, n, 97.5)
     )
