@@ -636,7 +636,15 @@ def demo_data(
     with user_errors():
         fw = load_framework(framework)
         make = synthetic_wide if wide else synthetic_long
-        frame = make(fw, n_cities=cities, years=_years(years), seed=seed, coverage=coverage)
+        # Parquet keeps a numeric value column: yes/no answers as 1/0 (accepted by validate).
+        frame = make(
+            fw,
+            n_cities=cities,
+            years=_years(years),
+            seed=seed,
+            coverage=coverage,
+            yesno_text=output.suffix.lower() != ".parquet",
+        )
         suffix = output.suffix.lower()
         if suffix == ".xlsx":
             write_table(frame, output, "xlsx")

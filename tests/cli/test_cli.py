@@ -268,3 +268,22 @@ def test_dist2target_scores_u4ssc_and_names_what_it_left_out(cohort: Path) -> No
     assert code == 0, err
     index = pd.read_csv(io.StringIO(out))
     assert index["score"].notna().all()
+
+
+@pytest.mark.parametrize(
+    ("suffix", "wide"), [(".csv", False), (".xlsx", True), (".parquet", False)]
+)
+def test_demo_data_is_labelled_synthetic_and_valid(tmp_path: Path, suffix: str, wide: bool) -> None:
+    out = tmp_path / f"demo{suffix}"
+    args = ["demo-data", "--cities", "6", "--years", "2022-2023", "--seed", "3", "-o", str(out)]
+    code, _, err = run(*args, *(["--wide"] if wide else []))
+    assert code == 0, err
+    assert "synthetic demo data" in err
+    code, stdout, _ = run("validate", str(out))
+    assert code == 0
+    assert "6 cities, years 2022-2023" in stdout
+    if not wide:
+        frame = pd.read_parquet(out) if suffix == ".parquet" else pd.read_csv(out)
+        assert frame["source"].astype(str).str.contains("synthetic demo data").all()
+    code, _, err = run("demo-data", "--years", "2024-2020", "-o", str(out))
+    assert code == 2 and "names no year" in err

@@ -53,6 +53,9 @@ def write_chunks(
     rows = 0
     try:
         for chunk in chunks:
+            mixed = [c for c in chunk.columns if chunk[c].dtype == object]
+            if mixed:  # numbers and text in one column: Arrow needs one type, so text it is
+                chunk = chunk.astype(dict.fromkeys(mixed, "string"))
             arrow = pa.Table.from_pandas(chunk, preserve_index=False)
             if fmt == "csv":
                 arrow = _plain(arrow)  # CSV has no dictionaries
