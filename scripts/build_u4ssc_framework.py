@@ -7,7 +7,8 @@ research notes on the 91 U4SSC KPIs, see ``data/SOURCES.md``) and writes
 
 Run it again only when the reference changes::
 
-    python scripts/build_u4ssc_framework.py
+    python scripts/build_u4ssc_framework.py            # rewrite the table
+    python scripts/build_u4ssc_framework.py --check    # exit 1 if the table is stale
 
 Every field the reference marks with a trailing ``?`` (inferred, not read in an ITU text) is
 carried as it is, minus the question mark, and its name is listed in the ``unverified`` column;
@@ -17,7 +18,9 @@ carried as it is, minus the question mark, and its name is listed in the ``unver
 from __future__ import annotations
 
 import csv
+import io
 import re
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,7 +149,8 @@ def unit_key(unit: str) -> tuple[str, str]:
     raise SystemExit(f"no unit rule for {unit!r}")
 
 
-def main() -> None:
+def main(check: bool = False) -> int:
+    """Write the framework table; with ``check``, only compare and return 1 if it differs."""
     with REFERENCE.open(encoding="utf-8") as fh:
         kpis = list(csv.DictReader(fh))
     columns = [
@@ -154,7 +158,7 @@ def main() -> None:
         "value_type", "target", "target_source", "lower_bound", "optimum", "green_threshold",
         "red_threshold", "plausible_min", "plausible_max", "plausible_source", "data_point",
         "core_or_advanced", "kpi_type", "sdg", "definition", "code_as_printed", "source_note",
-        "verified", "unverified", "notes",
+        "verified", "unverified", "notes", "dimension", "sub_dimension", "category",
     ]  # fmt: skip
     out: list[dict[str, object]] = []
 
@@ -234,6 +238,9 @@ def main() -> None:
             verified="false" if unverified else "true",
             unverified=";".join(unverified),
             notes=k["notes"],
+            dimension=k["dimension"],
+            sub_dimension=k["sub_dimension"],
+            category=k["category"],
         )
         kpi_rows.append(row)
         for dp in data_points:
@@ -267,16 +274,23 @@ def main() -> None:
                     sdg=fields["sdg"],
                     verified=row["verified"],
                     unverified=row["unverified"],
+                    dimension=k["dimension"],
+                    sub_dimension=k["sub_dimension"],
+                    category=k["category"],
                 )
             )
     out.extend(kpi_rows)
-    with OUTPUT.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(out)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(out)
+    if check:
+        return 0 if OUTPUT.read_text(encoding="utf-8") == buffer.getvalue() else 1
+    OUTPUT.write_text(buffer.getvalue(), encoding="utf-8")
     n_kpi = sum(1 for r in out if r["level"] == 1)
     print(f"wrote {OUTPUT.relative_to(ROOT)}: {len(out)} nodes, {n_kpi} KPIs")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(check="--check" in sys.argv))

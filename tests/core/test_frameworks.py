@@ -132,3 +132,34 @@ def test_any_framework_loads_from_an_imeta_style_file(tmp_path: Path) -> None:
     assert "IDX" in result.stdout
     shown = CliRunner().invoke(main, ["frameworks", "show", str(table)])
     assert "pm25  PM2.5  [lower is better; µg/m³; target 5]" in shown.stdout
+
+
+def test_packaged_table_is_what_the_build_script_makes() -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, str(root / "scripts" / "build_u4ssc_framework.py"), "--check"],
+        check=False,
+    )
+    assert proc.returncode == 0, (
+        "u4ssc.csv was edited by hand: run scripts/build_u4ssc_framework.py"
+    )
+
+
+def test_every_kpi_carries_its_place_in_the_framework(u4ssc: Framework) -> None:
+    kpis = u4ssc.nodes.loc[list(u4ssc.kpis)]
+    for column in (
+        "dimension",
+        "sub_dimension",
+        "category",
+        "name",
+        "core_or_advanced",
+        "unit",
+        "sdg",
+        "definition",
+    ):
+        assert (kpis[column].astype(str).str.len() > 0).all(), column
+    assert set(kpis["dimension"]) == {"Economy", "Environment", "Society and Culture"}
+    assert kpis["category"].nunique() == 22
