@@ -312,7 +312,8 @@ def validate_long(
     has_gid = gid > 0
     if resolve_geonames is not None and has_gid.any():
         # Everything is decided once per distinct id, then spread to rows by code.
-        gcode, gids = _factorize(gid)
+        gcode, gids = _dense_codes(gid + 1, int(gid.max()) + 2)
+        gids = gids - 1
         found = [resolve_geonames(int(g)) if g > 0 else None for g in gids.tolist()]
         unknown_id = has_gid & np.asarray([f is None for f in found], dtype=bool)[gcode]
         # The registry holds cities of 15,000+; a smaller town is fine when named.
@@ -483,8 +484,10 @@ def validate_long(
     )
     bad |= dp_bad
     measure_pos = {m: i for i, m in enumerate(framework.measures)}
-    pair_mcode = np.asarray([-1 if m is None else measure_pos[m] for m in pair_measure])
-    mcode = pair_mcode[pair_inv].astype(np.int64)
+    pair_mcode = np.asarray(
+        [-1 if m is None else measure_pos[m] for m in pair_measure], dtype=np.int64
+    )
+    mcode = pair_mcode[pair_inv]
     del pair, pair_inv, dp_bad
     known = mcode >= 0
     measure_names = [*framework.measures, ""]
@@ -612,7 +615,9 @@ def validate_long(
     out.add_rows(coef_bad, "value", lambda i: f"coefficient must be within 0-1, got {value[i]:g}")
     neg = is_type("count", "rate", "quantity", "ratio") & (value < 0)
     out.add_rows(neg, "value", lambda i: f"{measure_of(i)} cannot be negative, got {value[i]:g}")
-    count_frac = is_type("count") & (np.mod(np.nan_to_num(value), 1) != 0)
+    count_rows = np.flatnonzero(is_type("count"))
+    count_frac = np.zeros(n, dtype=bool)
+    count_frac[count_rows[np.mod(value[count_rows], 1) != 0]] = True
     out.add_rows(count_frac, "value", lambda i: f"a count must be a whole number, got {value[i]:g}")
     bad |= pct_bad | coef_bad | neg | count_frac
     del pct_bad, coef_bad, neg, count_frac
@@ -667,10 +672,13 @@ def validate_long(
         hit = lookup >= 0
         identity[rows_without[hit]] = single.to_numpy()[lookup[hit]]
     unit_code, unit_ids = _factorize(identity)
-    year_i = np.where(np.isfinite(year_num), year_num, 0).astype(np.int64)
+    year_i = np.nan_to_num(year_num, nan=0.0).astype(np.int64)
     considered = known & ~year_bad & ~no_city
-    first_year = int(year_i[considered].min()) if considered.any() else 0
-    span = (int(year_i[considered].max()) - first_year + 1) if considered.any() else 1
+    present_years = np.flatnonzero(
+        np.bincount(np.clip(year_i[considered] - YEAR_RANGE[0], 0, 200), minlength=1)
+    )
+    first_year = YEAR_RANGE[0] + int(present_years.min()) if considered.any() else 0
+    span = (YEAR_RANGE[0] + int(present_years.max()) - first_year + 1) if considered.any() else 1
     year_code = np.clip(year_i - first_year, 0, span - 1)
     key = (unit_code * span + year_code) * (len(framework.measures) + 1) + (mcode + 1)
     space = (int(unit_code.max(initial=0)) + 1) * span * (len(framework.measures) + 1) + 1
