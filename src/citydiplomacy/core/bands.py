@@ -140,7 +140,7 @@ def aggregate_points(
     scored = ~np.isnan(leaf_points)
     # Points and counts are small whole numbers: float32 sums are exact and twice as fast.
     m = membership.astype(np.float32)
-    total = (np.nan_to_num(leaf_points).astype(np.float32) @ m).astype(np.float64)
+    total = (np.where(scored, leaf_points, 0.0).astype(np.float32) @ m).astype(np.float64)
     maximum = 4.0 * (scored.astype(np.float32) @ m).astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = np.where(maximum > 0, 100.0 * total / maximum, np.nan)

@@ -346,19 +346,25 @@ def _score_u4ssc(
     leaf_points = bands.points(perf)
     agg_points, agg_max, agg_pct = bands.aggregate_points(leaf_points, tree.membership)
     n = tree.n_measures
-    scores = np.full((*x.shape[:2], len(tree.codes)), np.nan)
-    scores[..., :n] = np.minimum(perf, 1.0) * 100.0
+    shape = (*x.shape[:2], len(tree.codes))
+    # Every array is filled slice by slice: one pass each, no full-size temporaries.
+    scores = np.empty(shape)
+    np.multiply(np.minimum(perf, 1.0), 100.0, out=scores[..., :n])
     scores[..., n:] = agg_pct
-    pts = np.full_like(scores, np.nan)
+    no_agg = agg_max == 0
+    agg_points[no_agg] = np.nan
+    agg_max[no_agg] = np.nan
+    pts = np.empty(shape)
     pts[..., :n] = leaf_points
-    pts[..., n:] = np.where(agg_max > 0, agg_points, np.nan)
-    mx = np.full_like(scores, np.nan)
-    mx[..., :n] = np.where(np.isnan(leaf_points), np.nan, 4.0)
-    mx[..., n:] = np.where(agg_max > 0, agg_max, np.nan)
-    band_no = np.full_like(scores, np.nan)
-    band_no[..., :n] = leaf_points
-    band_no[..., n:] = bands.band_of_percent(agg_pct)
-    band_codes = np.nan_to_num(band_no, nan=0).astype(np.int8)
+    pts[..., n:] = agg_points
+    scored_leaf = ~np.isnan(leaf_points)
+    mx = np.empty(shape)
+    mx[..., :n] = np.where(scored_leaf, 4.0, np.nan)
+    mx[..., n:] = agg_max
+    band_codes = np.zeros(shape, dtype=np.int8)
+    band_codes[..., :n] = np.where(scored_leaf, leaf_points, 0.0)
+    agg_band = bands.band_of_percent(agg_pct)
+    band_codes[..., n:] = np.where(np.isnan(agg_band), 0.0, agg_band)
     labels = ("", *(bands.BAND_LABELS[i] for i in range(1, 5)))
     return ScoreResult(
         fw, panel, spec, tree, targets, _empty_nodes(panel, tree), scores, pts, mx,
