@@ -5,11 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from citydiplomacy.core.dataset import Panel
 from citydiplomacy.core.frameworks import Framework
 from citydiplomacy.core.score import rank_desc, regenerate, score
 from citydiplomacy.core.spec import Spec
+from citydiplomacy.core.targets import peer_targets
 from citydiplomacy.errors import DataError, SpecError
 from tests.conftest import make_framework
 
@@ -254,3 +258,31 @@ def test_sdsn_when_every_city_beats_the_target(u4ssc: Framework) -> None:
     rd = score(p, u4ssc, Spec.from_data(None, method="sdsn")).table()
     rd = rd[rd["code"] == "EC-P-IN-1C"].set_index("city")["score"]
     assert rd["C0"] == 0 and rd["C1"] > 0 and rd["C2"] == 100  # better never scores lower
+
+
+@given(
+    data=hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=30),
+        elements=st.one_of(st.floats(-1e6, 1e6), st.just(np.nan)),
+    ),
+    top_n=st.integers(1, 6),
+    low=st.floats(0, 10),
+    high=st.floats(90, 100),
+)
+@settings(max_examples=150, deadline=None)
+def test_peer_targets_equal_their_definition(
+    data: np.ndarray, top_n: int, low: float, high: float
+) -> None:
+    directions = np.resize(np.array([1, -1, 0]), data.shape[1])
+    got, sizes = peer_targets(data, directions, top_n=top_n, censor=(low, high), min_cohort=1)
+    for j in range(data.shape[1]):
+        present = np.sort(data[~np.isnan(data[:, j]), j])
+        assert sizes[j] == len(present)
+        if len(present) == 0 or directions[j] == 0:
+            assert np.isnan(got[j])
+            continue
+        clipped = np.clip(present, np.percentile(present, low), np.percentile(present, high))
+        k = min(top_n, len(present))
+        expected = clipped[-k:].mean() if directions[j] > 0 else clipped[:k].mean()
+        assert got[j] == pytest.approx(expected, rel=1e-9, abs=1e-9)
