@@ -53,27 +53,21 @@ def peer_targets(
     x = np.asarray(values, dtype=np.float64)
     n = np.sum(~np.isnan(x), axis=0)
     out = np.full(x.shape[1], np.nan)
+    # Sorting contiguous rows of the transpose is several times faster than down columns.
+    ordered = np.sort(np.ascontiguousarray(x.T), axis=1).T  # ascending, NaN last
+    lo = column_percentile(ordered, n, censor[0])
+    hi = column_percentile(ordered, n, censor[1])
+    censored = np.clip(ordered, lo, hi)
+    # The best top_n: the last present values for higher-is-better, the first for lower.
+    rows = np.arange(x.shape[0])[:, None]
+    k = np.minimum(n, top_n)
+    best_high = (rows >= (n - k)[None, :]) & (rows < n[None, :])
+    best_low = rows < k[None, :]
+    pick = np.where((directions < 0)[None, :], best_low, best_high)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(pick, censored, 0.0).sum(axis=0) / np.maximum(k, 1)
     ok = (n >= min_cohort) & (directions != 0)
-    if not ok.any():
-        return out, n.astype(np.int64)
-    xt = np.ascontiguousarray(x.T)  # one row per measure: partitions run on contiguous rows
-    # Only a few order statistics are needed (two percentiles and the best top_n), so a
-    # partial sort per group of measures with the same cohort size replaces a full sort.
-    for size in np.unique(n[ok]).tolist():
-        cols = np.flatnonzero(ok & (n == size))
-        k = min(size, top_n)
-        edges = []
-        for q in censor:
-            pos = (size - 1) * q / 100.0
-            below = int(np.floor(pos))
-            edges.append((below, min(below + 1, size - 1), pos - below))
-        wanted = {p for b, a, _ in edges for p in (b, a)}
-        wanted |= set(range(size - k, size)) | set(range(k))
-        part = np.partition(xt[cols], sorted(wanted), axis=1)  # NaN last, beyond `size`
-        lo, hi = (part[:, b] + (part[:, a] - part[:, b]) * f for b, a, f in edges)
-        high = np.clip(part[:, size - k : size], lo[:, None], hi[:, None]).mean(axis=1)
-        low = np.clip(part[:, :k], lo[:, None], hi[:, None]).mean(axis=1)
-        out[cols] = np.where(directions[cols] < 0, low, high)
+    out[ok] = mean[ok]
     return out, n.astype(np.int64)
 
 
