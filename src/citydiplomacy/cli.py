@@ -6,6 +6,7 @@ invalid data or a failed check, 2 for a wrong option, spec or framework), never 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sys
@@ -459,6 +460,13 @@ def audit(
             result.scores[t], index=panel.units["unit"], columns=list(result.tree.codes)
         )
         report = run_audit(values, fw, scores=scores)
+        # Units are keys (a GeoNames id or name|country): show readers the city and country.
+        names = panel.units.set_index("unit")[["city", "country"]]
+        coverage = report.unit_coverage.join(names, on="unit")
+        report = dataclasses.replace(
+            report,
+            unit_coverage=coverage[["city", "country", *[c for c in coverage if c not in names]]],
+        )
         if fmt == "json":
             payload = {"year": panel.years[t], **report.to_dict()}
             _echo_or_write(

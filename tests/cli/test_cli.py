@@ -179,7 +179,9 @@ def test_audit_and_sensitivity(cohort: Path) -> None:
     assert code == 0
     assert "Cronbach's alpha" in out
     code, out, _ = run("audit", str(cohort), "--format", "json")
-    assert json.loads(out)["year"] == 2022
+    audit_report = json.loads(out)
+    assert audit_report["year"] == 2022
+    assert {"city", "country", "coverage"} <= audit_report["unit_coverage"][0].keys()
     code, out, err = run("sensitivity", str(cohort), "--runs", "64", "--format", "json")
     assert code == 0, err
     payload = json.loads(out)
