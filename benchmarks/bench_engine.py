@@ -33,10 +33,13 @@ from pathlib import Path
 import numpy as np
 
 from citydiplomacy.core.dataset import Panel
+from citydiplomacy.core.frameworks import Framework
 from citydiplomacy.core.score import score
 from citydiplomacy.core.sensitivity import sensitivity
 from citydiplomacy.core.spec import Spec
+from citydiplomacy.core.validate import validate_long
 from citydiplomacy.io.frameworks import load_framework
+from citydiplomacy.io.readers import located_long
 from citydiplomacy.synthetic import synthetic_long
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,14 +124,16 @@ def whole_process(path: Path, method: str, repeat: int, fmt: str) -> tuple[float
     return statistics.median(times), peak
 
 
+def one_year_panel(fw: Framework, n_cities: int) -> Panel:
+    """A validated synthetic cohort of one year, every value reported."""
+    long = synthetic_long(fw, n_cities=n_cities, years=[2024], coverage=1.0)
+    table, _ = located_long(long, "bench")
+    return Panel.from_long(validate_long(table, fw).long, fw)
+
+
 def in_process(n_cities: int, repeat: int) -> dict[str, float]:
     fw = load_framework("u4ssc")
-    long = synthetic_long(fw, n_cities=n_cities, years=[2024], coverage=1.0)
-    from citydiplomacy.core.validate import validate_long
-    from citydiplomacy.io.readers import located_long
-
-    table, _ = located_long(long, "bench")
-    panel = Panel.from_long(validate_long(table, fw).long, fw)
+    panel = one_year_panel(fw, n_cities)
     out: dict[str, float] = {}
     for method, spec in (
         ("u4ssc", Spec.from_data(None, method="u4ssc")),
@@ -149,12 +154,7 @@ def in_process(n_cities: int, repeat: int) -> dict[str, float]:
 
 def uncertainty(repeat: int) -> float:
     fw = load_framework("u4ssc")
-    long = synthetic_long(fw, n_cities=1000, years=[2024], coverage=1.0)
-    from citydiplomacy.core.validate import validate_long
-    from citydiplomacy.io.readers import located_long
-
-    table, _ = located_long(long, "bench")
-    panel = Panel.from_long(validate_long(table, fw).long, fw)
+    panel = one_year_panel(fw, 1000)
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()

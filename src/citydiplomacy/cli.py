@@ -31,6 +31,15 @@ from citydiplomacy.io.readers import read_kpi_data
 from citydiplomacy.io.writers import write_chunks, write_table
 
 FRAMEWORK_HELP = "Packaged framework name (u4ssc, sdg11) or a framework table (.csv/.xlsx)."
+framework_option = click.option(
+    "--framework", "-f", default="u4ssc", show_default=True, help=FRAMEWORK_HELP
+)
+output_option = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here instead of standard output.",
+)
 
 
 class UserError(click.ClickException):
@@ -208,7 +217,7 @@ def frameworks_show(framework: str, fmt: str) -> None:
 
 @main.command()
 @click.argument("data", type=click.Path(path_type=Path))
-@click.option("--framework", "-f", default="u4ssc", show_default=True, help=FRAMEWORK_HELP)
+@framework_option
 def validate(data: Path, framework: str) -> None:
     """Check DATA (CSV, XLSX or Parquet; long or wide) and list every problem.
 
@@ -229,7 +238,7 @@ def validate(data: Path, framework: str) -> None:
 
 @main.command("score")
 @click.argument("data", type=click.Path(path_type=Path))
-@click.option("--framework", "-f", default="u4ssc", show_default=True, help=FRAMEWORK_HELP)
+@framework_option
 @click.option(
     "--method",
     "-m",
@@ -264,12 +273,7 @@ def validate(data: Path, framework: str) -> None:
     show_default=True,
     help="Output format; parquet and arrow (Arrow IPC / Feather, the fastest) need -o.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here instead of standard output.",
-)
+@output_option
 @click.option("--all-rows", is_flag=True, help="Keep rows of unreported measures.")
 @click.option(
     "--level",
@@ -417,7 +421,7 @@ def _close(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 @main.command()
 @click.argument("data", type=click.Path(path_type=Path))
-@click.option("--framework", "-f", default="u4ssc", show_default=True, help=FRAMEWORK_HELP)
+@framework_option
 @click.option(
     "--spec",
     "spec_path",
@@ -433,12 +437,7 @@ def _close(a: dict[str, Any], b: dict[str, Any]) -> bool:
     show_default=True,
     help="A readable report, or every table as JSON.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here instead of standard output.",
-)
+@output_option
 def audit(
     data: Path,
     framework: str,
@@ -503,7 +502,7 @@ def audit(
 
 @main.command()
 @click.argument("data", type=click.Path(path_type=Path))
-@click.option("--framework", "-f", default="u4ssc", show_default=True, help=FRAMEWORK_HELP)
+@framework_option
 @click.option(
     "--spec",
     "spec_path",
@@ -548,12 +547,7 @@ def audit(
     show_default=True,
     help="A readable report, everything as JSON, or the rank table as CSV.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here instead of standard output.",
-)
+@output_option
 def sensitivity(
     data: Path, framework: str, spec_path: Path | None, runs: int, factors: tuple[str, ...],
     noise: float, year: int | None, node: str | None, seed: int, fmt: str, output: Path | None,
@@ -604,7 +598,7 @@ def _years(text: str) -> list[int]:
 
 
 @main.command("demo-data")
-@click.option("--framework", "-f", default="u4ssc", show_default=True, help=FRAMEWORK_HELP)
+@framework_option
 @click.option(
     "--cities",
     type=click.IntRange(1, 1_000_000),

@@ -124,14 +124,6 @@ def colour_codes(rating: NDArray[np.float64]) -> NDArray[np.int8]:
     return np.where(np.isnan(r), NO_COLOUR, idx).astype(np.int8)
 
 
-def colours(rating: NDArray[np.float64]) -> NDArray[np.object_]:
-    """Colour names of ratings: green (>= 2), yellow (>= 1.5), orange (>= 1), red; '' if NaN."""
-    r = np.asarray(rating, dtype=np.float64)
-    idx = np.searchsorted(np.asarray([1.0, 1.5, 2.0]), np.nan_to_num(r, nan=-1.0), side="right")
-    labels = np.asarray(COLOUR_LABELS, dtype=object)[idx]
-    return np.where(np.isnan(r), "", labels).astype(object)
-
-
 def trend_arrows(
     scores: NDArray[np.float64],
     years: tuple[int, ...] | list[int],

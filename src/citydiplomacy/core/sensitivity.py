@@ -27,6 +27,7 @@ are aggregated together, with their weights stacked on a leading replication axi
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -273,23 +274,20 @@ def sensitivity(
         }
     )
     units = panel.units
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            table = pd.DataFrame(
-                {
-                    "unit": units["unit"].to_numpy(),
-                    "city": units["city"].to_numpy(),
-                    "country": units["country"].to_numpy(),
-                    "nominal_rank": nominal_rank,
-                    "median_rank": np.nanmedian(ranks, axis=0),
-                    "p05_rank": np.nanpercentile(ranks, 5, axis=0),
-                    "p95_rank": np.nanpercentile(ranks, 95, axis=0),
-                    "mean_rank": np.nanmean(ranks, axis=0),
-                }
-            )
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        table = pd.DataFrame(
+            {
+                "unit": units["unit"].to_numpy(),
+                "city": units["city"].to_numpy(),
+                "country": units["country"].to_numpy(),
+                "nominal_rank": nominal_rank,
+                "median_rank": np.nanmedian(ranks, axis=0),
+                "p05_rank": np.nanpercentile(ranks, 5, axis=0),
+                "p95_rank": np.nanpercentile(ranks, 95, axis=0),
+                "mean_rank": np.nanmean(ranks, axis=0),
+            }
+        )
     table["interval_width"] = table["p95_rank"] - table["p05_rank"]
     table = table.sort_values(["nominal_rank", "city"], na_position="last").reset_index(drop=True)
     loo = _leave_one_out(tree, leaf[(0, 0)], node, base_w, spec, nominal_rank, chunk)
