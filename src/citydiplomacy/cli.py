@@ -295,10 +295,10 @@ def score_cmd(
     with user_errors():
         spec = _spec(spec_path, method, targets)
         fw, panel = _load(data, framework)
+        if year is not None:
+            panel.year_index(year)  # refuse an absent year before scoring everything
         result = score(panel, fw, spec)
         years = list(panel.years) if year is None else [year]
-        if year is not None:
-            panel.year_index(year)
 
         def chunk(ys: list[int]) -> pd.DataFrame:
             part = result.table(keep_empty=all_rows, years=ys)
