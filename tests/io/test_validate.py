@@ -353,3 +353,9 @@ def test_a_city_named_and_identified_is_one_city(tmp_path: Path, u4ssc: Framewor
     result = read_kpi_data(path, u4ssc)
     assert result.long["unit"].nunique() == 2
     assert any("not among the registry's cities of 15,000" in str(w) for w in result.warnings)
+
+
+def test_a_value_that_overflows_when_converted_is_refused(tmp_path: Path, u4ssc: Framework) -> None:
+    path = write(tmp_path, "Lyon,FR,2022,SC-EH-H-3C,,1e308,per 1000 inhabitants\n")
+    problems = problems_of(path, u4ssc)
+    assert "data.csv:2:6: value is too large once converted to the KPI's unit" in problems

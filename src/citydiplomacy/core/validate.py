@@ -595,7 +595,16 @@ def validate_long(
         converted = row_ok & (factors[uinv] != 1.0) & known
         out.add_rows(converted, "unit", lambda i: umsg[uinv[i]], "warning")
         if (factors != 1.0).any():
-            value = value * factors[uinv]
+            with np.errstate(over="ignore"):
+                value = value * factors[uinv]
+            # A finite value can overflow when converted (1e308 per 1,000 -> per 100,000).
+            overflow = converted & ~np.isfinite(value) & ~np.isnan(value)
+            out.add_rows(
+                overflow,
+                "value",
+                lambda i: "value is too large once converted to the KPI's unit",
+            )
+            bad |= overflow
         del ucodes, upair, uinv, row_ok, converted
 
     # ---- ranges by value type
