@@ -1,0 +1,1 @@
+"""The city registry: countries and cities from GeoNames (CC BY 4.0)."""

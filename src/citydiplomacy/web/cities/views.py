@@ -1,0 +1,236 @@
+"""Pages of the city registry: search, autocomplete (JSON) and the city page.
+
+The registry is public: every page here is open to anyone. Only the list of KPI profile
+years on a city page depends on the viewer (unpublished years for those who may see them).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+import pycountry
+from django import forms
+from django.contrib.staticfiles import finders
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from citydiplomacy.web.accounts.permissions import can_view_unpublished
+from citydiplomacy.web.cities.models import (
+    MAX_NORMALISED,
+    City,
+    CityName,
+    CityQuerySet,
+    Country,
+    normalise_name,
+    prefix_range,
+    search_text,
+)
+from citydiplomacy.web.cities.sections import city_sections
+from citydiplomacy.web.indicators.models import KpiValue, Publication
+
+PAGE_SIZE = 25
+AUTOCOMPLETE_LIMIT = 10
+#: How many alternate names the city page shows.
+NAMES_SHOWN = 24
+#: Static files the map needs; without them (scripts/vendor-static.sh not run) the page
+#: shows the map's text alternative only.
+MAP_ASSETS = (
+    "vendor/leaflet/leaflet.js",
+    "vendor/leaflet/leaflet.css",
+    "vendor/topojson-client/topojson-client.min.js",
+    "vendor/world-atlas/countries-50m.json",
+)
+
+
+def registry() -> CityQuerySet:
+    """Every city, as the registry's queryset (with ``search``, ``suggest``, ``in_country``)."""
+    return CityQuerySet(model=City)
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """(ISO alpha-2, "Name (XX)") of every country that has a city, by name."""
+    has_city = Exists(City.objects.filter(country=OuterRef("pk")))
+    rows = Country.objects.filter(has_city).order_by("name").values_list("iso2", "name")
+    return [(iso2, f"{name} ({iso2})") for iso2, name in rows]
+
+
+class CitySearchForm(forms.Form):
+    q = forms.CharField(label=_("City or country"), required=False, max_length=MAX_NORMALISED)
+    country = forms.ChoiceField(label=_("Country"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["country"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("All countries")), *country_choices()]
+
+
+def _matched_names(cities: list[City], query: str) -> dict[int, str]:
+    """For the cities that ``query`` found by an alternate name only: city id -> that name."""
+    q = search_text(query)
+    if not q:
+        return {}
+    need = [c.pk for c in cities if q not in normalise_name(c.name)]
+    found: dict[int, str] = {}
+    if need:
+        rows = (
+            CityName.objects.filter(prefix_range("normalised", q), city_id__in=need)
+            .order_by("city_id", "normalised")
+            .values_list("city_id", "name")
+        )
+        for city_id, name in rows:
+            found.setdefault(city_id, name)
+    return found
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """``/cities/?q=...&country=XX``: cities by name, alternate name or country, 25 a page,
+    largest population first."""
+    form = CitySearchForm(request.GET)
+    form.is_valid()
+    q = form.cleaned_data.get("q", "") or ""
+    country = form.cleaned_data.get("country", "") or ""
+    context: dict[str, Any] = {"form": form, "q": q, "country": country, "searched": False}
+    if search_text(q) or country:
+        cities = registry().search(q) if q.strip() else registry()
+        if country:
+            cities = cities.in_country(country)
+        cities = cities.select_related("country").order_by("-population", "name", "pk")
+        page = Paginator(cities, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = list(page.object_list)
+        matched = _matched_names(rows, q) if q else {}
+        results = [(city, matched.get(city.pk, "")) for city in rows]
+        context.update(page_obj=page, cities=rows, results=results, searched=True)
+        if country:
+            names = Country.objects.filter(pk=country).values_list("name", flat=True)
+            context["country_name"] = names.first() or country
+    return render(request, "cities/search.html", context)
+
+
+def suggestion(city: City) -> dict[str, Any]:
+    """One autocomplete result: what a city picker needs to show and to store."""
+    country = city.country
+    region = f"{city.admin1_code}, " if city.admin1_code.isalpha() else ""
+    return {
+        "id": city.pk,
+        "name": city.name,
+        "country": country.iso2,
+        "country_name": country.name,
+        "population": city.population,
+        "label": f"{city.name}, {region}{country.name}",
+        "url": reverse("cities:detail", args=[city.pk]),
+    }
+
+
+@require_GET
+def autocomplete(request: HttpRequest) -> JsonResponse:
+    """``/cities/autocomplete/?q=...[&country=XX]``: at most 10 cities as JSON,
+    ``{"results": [{"id", "name", "country", "country_name", "population", "label", "url"}]}``,
+    the cities whose own name starts with ``q`` first."""
+    cities = registry()
+    country = request.GET.get("country", "").strip()
+    if len(country) == 2 and country.isalpha():
+        cities = cities.in_country(country)
+    found = cities.suggest(request.GET.get("q", "")[: 4 * MAX_NORMALISED], AUTOCOMPLETE_LIMIT)
+    response = JsonResponse(
+        {"results": [suggestion(c) for c in found]}, json_dumps_params={"ensure_ascii": False}
+    )
+    patch_cache_control(response, public=True, max_age=300)
+    return response
+
+
+def _script(name: str) -> str:
+    """The Unicode script of a name's first letter, roughly ("LATIN", "CYRILLIC", "CJK")."""
+    for ch in name:
+        if ch.isalpha():
+            return unicodedata.name(ch, "OTHER").split(" ")[0]
+    return "OTHER"
+
+
+def alternate_names(city: City, limit: int = NAMES_SHOWN) -> tuple[list[str], int]:
+    """A selection of a city's alternate names, taking turns between scripts so that Latin
+    spellings do not crowd out the rest; and how many alternate names there are in all."""
+    names = list(
+        CityName.objects.filter(city=city)
+        .exclude(is_main=True)
+        .exclude(name=city.name)
+        .order_by("normalised")
+        .values_list("name", flat=True)
+    )
+    by_script: dict[str, list[str]] = {}
+    for name in names:
+        by_script.setdefault(_script(name), []).append(name)
+    chosen: list[str] = []
+    queues = list(by_script.values())
+    while len(chosen) < limit and any(queues):
+        for queue in queues:
+            if queue and len(chosen) < limit:
+                chosen.append(queue.pop(0))
+    order = {script: i for i, script in enumerate(by_script)}
+    chosen.sort(key=lambda n: (order[_script(n)], normalise_name(n)))
+    return chosen, len(names)
+
+
+def profile_url(city_id: int, year: int) -> str:
+    """The address of a city's KPI profile for a year (the indicators dashboard)."""
+    try:
+        base = reverse("indicators:dashboard", args=[city_id])
+    except NoReverseMatch:
+        base = f"/cities/{city_id}/profile/"
+    return f"{base}?year={year}"
+
+
+def profile_years(user: Any, city: City) -> list[dict[str, Any]]:
+    """The years of KPI data this viewer may see for the city, latest first: published years
+    for everyone, every year with data for those who may see unpublished data."""
+    with_data = set(
+        KpiValue.objects.filter(city=city)
+        .order_by("year")
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    published = set(Publication.objects.filter(city=city).values_list("year", flat=True))
+    years = with_data if can_view_unpublished(user, city) else with_data & published
+    return [
+        {"year": year, "published": year in published, "url": profile_url(city.pk, year)}
+        for year in sorted(years, reverse=True)
+    ]
+
+
+@lru_cache(maxsize=1)
+def map_assets_available() -> bool:
+    """Whether the vendored map files are there (``scripts/vendor-static.sh`` has run)."""
+    return all(finders.find(path) for path in MAP_ASSETS)
+
+
+def _country_numeric(iso2: str) -> str:
+    """ISO 3166-1 numeric code, three digits (the feature id of the world-atlas basemap)."""
+    found = pycountry.countries.get(alpha_2=iso2)
+    return str(found.numeric) if found is not None else ""
+
+
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """``/cities/<GeoNames id>/``: the registry's facts about a city, a map, its names."""
+    city = get_object_or_404(City.objects.select_related("country"), pk=pk)
+    names, n_names = alternate_names(city)
+    context = {
+        "city": city,
+        "country": city.country,
+        "alternate_names": names,
+        "n_alternate_names": n_names,
+        "profile_years": profile_years(request.user, city),
+        "city_sections": city_sections(request, city),
+        "map_assets": map_assets_available(),
+        "country_numeric": _country_numeric(city.country.iso2),
+    }
+    return render(request, "cities/detail.html", context)
