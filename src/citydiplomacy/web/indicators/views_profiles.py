@@ -1,0 +1,621 @@
+"""City profiles in the browser: the city dashboard, the comparison and the cohort ranking.
+
+Every page reads the current score snapshot (:func:`scoring.current_snapshot`): the dashboard
+reads one :class:`CityScore` row (every year and node of the city, as JSON) plus a handful of
+small queries, never one per KPI. Visibility follows :mod:`citydiplomacy.web.accounts.permissions`:
+the public sees published city-years only (anything else is a 404, so unpublished data do not
+reveal themselves); editors also see their own cities' unpublished years; analysts and the
+secretariat see everything.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.staticfiles import finders
+from django.core.paginator import Paginator
+from django.db.models import Exists, F, OuterRef, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from citydiplomacy.core.frameworks import Framework
+from citydiplomacy.web.accounts import permissions
+from citydiplomacy.web.cities.models import City
+from citydiplomacy.web.indicators import charts, scoring
+from citydiplomacy.web.indicators.charts import fmt, fmt_value
+from citydiplomacy.web.indicators.models import (
+    CityScore,
+    CityYearScore,
+    KpiValue,
+    Publication,
+    ScoreSnapshot,
+    Status,
+)
+from citydiplomacy.web.indicators.services import framework
+
+#: Most cities on one comparison page.
+MAX_COMPARE = 5
+#: Rows per page of the ranking.
+RANKING_PAGE_SIZE = 100
+AUTOCOMPLETE_JS = "js/autocomplete.js"
+AUTOCOMPLETE_CSS = "css/autocomplete.css"
+TRENDS = {
+    "up": ("↑", "improving"),
+    "down": ("↓", "worsening"),
+    "flat": ("→", "stable"),
+    "": ("", "no earlier year"),
+}
+STATUS_TEXT = {Status.VERIFIED.value: "Verified", Status.SELF_REPORTED.value: "Self-reported"}
+LEVEL_NAMES = {5: "index", 4: "dimension", 3: "sub-dimension", 2: "category", 1: "KPI"}
+
+
+# ------------------------------------------------------------------ framework metadata
+@dataclass
+class FrameworkMeta:
+    """The framework's tree as plain dicts, built once per process (fast lookups)."""
+
+    root: str
+    name: dict[str, str]
+    level: dict[str, int]
+    parent: dict[str, str]
+    unit: dict[str, str]
+    definition: dict[str, str]
+    label: dict[str, str]  # a data point's own label, else the name
+    core: set[str]
+    yesno: set[str]
+    children: dict[str, list[str]] = field(default_factory=dict)
+
+    def under(self, code: str, level: int) -> list[str]:
+        """Descendants of ``code`` at ``level``, in framework order."""
+        out: list[str] = []
+        for child in self.children.get(code, []):
+            if self.level[child] == level:
+                out.append(child)
+            elif self.level[child] > level:
+                out.extend(self.under(child, level))
+        return out
+
+
+_META: dict[int, tuple[Framework, FrameworkMeta]] = {}
+
+
+def _column(fw: Framework, name: str) -> dict[str, str]:
+    """A text column of the framework's nodes by code; '' where missing (NaN, None)."""
+    if name not in fw.nodes.columns:
+        return {str(c): "" for c in fw.nodes.index}
+    return {str(c): "" if v is None or v != v else str(v) for c, v in fw.nodes[name].items()}
+
+
+def framework_meta() -> FrameworkMeta:
+    fw = framework()
+    cached = _META.get(id(fw))
+    if cached is not None and cached[0] is fw:
+        return cached[1]
+    name = _column(fw, "name")
+    meta = FrameworkMeta(
+        root=fw.root,
+        name=name,
+        level={str(c): int(v) for c, v in fw.nodes["level"].items()},
+        parent=_column(fw, "parent"),
+        unit=_column(fw, "unit"),
+        definition=_column(fw, "definition"),
+        label={c: dp or name[c] for c, dp in _column(fw, "data_point").items()},
+        core={c for c, v in _column(fw, "core_or_advanced").items() if v == "core"},
+        yesno={c for c, v in _column(fw, "value_type").items() if v == "yesno"},
+    )
+    for code, parent in meta.parent.items():
+        if parent:
+            meta.children.setdefault(parent, []).append(code)
+    _META[id(fw)] = (fw, meta)
+    return meta
+
+
+def _results(
+    snapshot: ScoreSnapshot, meta: FrameworkMeta, nodes: dict[str, list[Any]]
+) -> dict[str, scoring.NodeResult]:
+    """One year's stored node records as :class:`scoring.NodeResult` (what
+    :func:`scoring.city_profile` returns, built from a row we already read)."""
+    labels = snapshot.provenance.get("band_labels", [])
+    out = {}
+    for code, rec in nodes.items():
+        if code not in meta.level:
+            continue
+        value, score, band, change, progress, rank, trend = rec
+        target, source = snapshot.targets.get(code, [None, ""])
+        out[code] = scoring.NodeResult(
+            code=code,
+            name=meta.name[code],
+            level=meta.level[code],
+            parent=meta.parent[code],
+            value=value,
+            score=score,
+            band=labels[band] if band and band < len(labels) else "",
+            band_code=int(band or 0),
+            change=change,
+            progress=progress,
+            rank=rank,
+            trend=trend or "",
+            unit=meta.unit[code],
+            target=target,
+            target_source=source or "",
+            definition=meta.definition[code],
+        )
+    return out
+
+
+# ------------------------------------------------------------------ small helpers
+def _int(text: str | None) -> int | None:
+    try:
+        return int(str(text).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+_BAND_HTML: dict[tuple[int, str], str] = {}
+
+
+def _band(code: int, label: str = "") -> dict[str, Any]:
+    """A band as code, label and ready markup (swatch + text label, rendered once per band
+    from ``_profile_band.html``: an include per table cell would dominate the page time)."""
+    label = label or charts.band_text(code)
+    html = _BAND_HTML.get((code, label))
+    if html is None:
+        html = render_to_string(
+            "indicators/_profile_band.html", {"band_code": code, "band_label": label}
+        ).strip()
+        _BAND_HTML[(code, label)] = html
+    return {"band_code": code, "band_label": label, "band_html": mark_safe(html)}
+
+
+def _score_row(meta: FrameworkMeta, code: str, res: scoring.NodeResult | None) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name": meta.name[code],
+        "level": meta.level[code],
+        "kind": LEVEL_NAMES.get(meta.level[code], ""),
+        "score": None if res is None else res.score,
+        "score_text": fmt(None if res is None else res.score),
+        **_band(0 if res is None else res.band_code, "" if res is None else res.band),
+        "reported": res is not None,
+    }
+
+
+def _value_text(meta: FrameworkMeta, code: str, value: float | None) -> str:
+    if value is not None and code in meta.yesno:
+        return "yes" if value >= 0.5 else "no"
+    return fmt_value(value)
+
+
+def _kpi_row(
+    meta: FrameworkMeta, code: str, res: scoring.NodeResult | None, status: str
+) -> dict[str, Any]:
+    arrow, trend = TRENDS.get("" if res is None else res.trend, ("", ""))
+    source = "" if res is None else res.target_source
+    return {
+        **_score_row(meta, code, res),
+        "name": meta.label[code],
+        "definition": meta.definition[code],
+        "unit": meta.unit[code],
+        "value_text": _value_text(meta, code, None if res is None else res.value),
+        "target_text": _value_text(meta, code, None if res is None else res.target),
+        "peer": source.startswith("peer"),
+        "source": source.removeprefix("peer: ").removeprefix("peer:") if source else "",
+        "trend_arrow": arrow,
+        "trend_text": trend,
+        "status": status,
+    }
+
+
+def _kpi_status(meta: FrameworkMeta, code: str, statuses: dict[str, str]) -> str:
+    """A KPI's status; for a KPI with data points, summarised over them."""
+    if code in statuses:
+        return statuses[code]
+    parts = {statuses[dp] for dp in meta.children.get(code, []) if dp in statuses}
+    if not parts:
+        return ""
+    return parts.pop() if len(parts) == 1 else "Partly verified"
+
+
+def _visible_years(user: Any, city_id: int, years: Iterable[int], published: set[int]) -> list[int]:
+    if permissions.can_view_unpublished(user, city_id):
+        return sorted(years)
+    return sorted(y for y in years if y in published)
+
+
+def _visible_q(user: Any) -> Q | None:
+    """Filter of city-year rows (``city_id``, ``year``) ``user`` may see; None for all."""
+    if permissions.can_view_unpublished(user):
+        return None
+    published = Publication.objects.filter(city_id=OuterRef("city_id"), year=OuterRef("year"))
+    return Q(Exists(published)) | Q(city_id__in=permissions.editable_city_ids(user))
+
+
+def _empty(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    return render(request, template, {**context, "empty": True})
+
+
+# ------------------------------------------------------------------ dashboard
+def _tree(
+    meta: FrameworkMeta,
+    results: dict[str, scoring.NodeResult],
+    statuses: dict[str, str],
+    reported: set[str],
+) -> tuple[list[dict[str, Any]], list[charts.Bar]]:
+    """Dimensions > sub-dimensions > categories > KPI rows, and the category chart's bars."""
+    dimensions, bars = [], []
+    for dim in meta.under(meta.root, 4):
+        subs = []
+        for sub in meta.under(dim, 3):
+            bars.append(charts.Bar(f"{meta.name[dim]} · {meta.name[sub]}", header=True))
+            cats = []
+            for cat in meta.under(sub, 2):
+                res = results.get(cat)
+                score, band = (None, 0) if res is None else (res.score, res.band_code)
+                bars.append(charts.Bar(meta.name[cat], score, band))
+                kpis = []
+                for kpi in meta.under(cat, 1):
+                    status = _kpi_status(meta, kpi, statuses)
+                    kpis.append(_kpi_row(meta, kpi, results.get(kpi), status))
+                    kpis.extend(
+                        _kpi_row(meta, dp, results[dp], statuses.get(dp, ""))
+                        for dp in meta.children.get(kpi, [])
+                        if dp in results
+                    )
+                cats.append({**_score_row(meta, cat, res), "kpis": kpis})
+            subs.append({**_score_row(meta, sub, results.get(sub)), "categories": cats})
+        dim_kpis = meta.under(dim, 1)
+        coverage = {"reported": sum(k in reported for k in dim_kpis), "total": len(dim_kpis)}
+        dimensions.append(
+            {**_score_row(meta, dim, results.get(dim)), "subdimensions": subs, "coverage": coverage}
+        )
+    return dimensions, bars
+
+
+def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    """A city's profile for one year: results, KPI table, coverage and charts."""
+    city = get_object_or_404(City.objects.select_related("country"), pk=pk)
+    snapshot = scoring.current_snapshot()
+    if snapshot is None:
+        return _empty(request, "indicators/dashboard.html", {"city": city})
+    nodes_by_year = (
+        CityScore.objects.filter(snapshot=snapshot, city_id=pk)
+        .values_list("nodes", flat=True)
+        .first()
+    )
+    if not nodes_by_year:
+        raise Http404("no profile for this city")
+    published = set(Publication.objects.filter(city_id=pk).values_list("year", flat=True))
+    years = _visible_years(request.user, pk, map(int, nodes_by_year), published)
+    asked = request.GET.get("year")
+    year = _int(asked) if asked else (years[-1] if years else None)
+    if year is None or year not in years:
+        raise Http404("no profile for this city and year")
+    meta = framework_meta()
+    results = _results(snapshot, meta, nodes_by_year[str(year)])
+    # The status of every value of the city-year, in one query (never one per KPI).
+    values = list(
+        KpiValue.objects.filter(city_id=pk, year=year).values_list(
+            "measure", "kpi", "status", "synthetic"
+        )
+    )
+    statuses = {m: STATUS_TEXT.get(st, st) for m, _, st, _ in values}
+    reported = {k for _, k, _, _ in values if k in meta.level}
+    synthetic = any(syn for *_, syn in values) or (
+        KpiValue.objects.filter(city_id=pk, year__in=years, synthetic=True).exists()
+    )
+    headline = CityYearScore.objects.filter(snapshot=snapshot, city_id=pk, year=year).first()
+    n_cohort = 0
+    if headline is not None and headline.rank is not None:
+        n_cohort = CityYearScore.objects.filter(
+            snapshot=snapshot, year=year, rank__isnull=False
+        ).count()
+    dimensions, bars = _tree(meta, results, statuses, reported)
+    all_kpis = meta.under(meta.root, 1)
+    labels = snapshot.provenance.get("band_labels", [])
+    series, series_rows = [], []
+    for y in years:
+        _, score, band, *_ = nodes_by_year[str(y)].get(meta.root) or [None, None, 0]
+        series.append((y, score))
+        series_rows.append(
+            {"year": y, "score_text": fmt(score), **_band(band or 0, labels[band] if band else "")}
+        )
+    place = f"{city.name} ({city.country.name})"
+    context = {
+        "city": city,
+        "year": year,
+        "years": years,
+        "snapshot": snapshot,
+        "synthetic": synthetic,
+        "show_status": permissions.can_view_unpublished(request.user, pk),
+        "published": year in published,
+        "index": _score_row(meta, meta.root, results.get(meta.root)),
+        "dimensions": dimensions,
+        "headline": headline,
+        "n_cohort": n_cohort,
+        "coverage": {
+            "reported": len(reported),
+            "total": len(all_kpis),
+            "missing_core": [
+                {"code": k, "name": meta.name[k], "category": meta.name[meta.parent[k]]}
+                for k in all_kpis
+                if k in meta.core and k not in reported
+            ],
+            "n_core": sum(k in meta.core for k in all_kpis),
+        },
+        "series_rows": series_rows,
+        "category_chart": charts.hbar_chart(
+            bars,
+            chart_id="chart-categories",
+            title=f"Category scores of {place}, {year}",
+            desc=(
+                "Horizontal bars: each category's score in percent of the maximum points, "
+                "coloured by its U4SSC band and labelled with the score and the band. "
+                "The table 'Results by dimension' above gives the same numbers."
+            ),
+        ),
+        "index_chart": charts.line_chart(
+            series,
+            chart_id="chart-index-years",
+            title=f"U4SSC index of {place} over the years",
+            desc=(
+                "Line chart of the index score (percent of the maximum points) per year, "
+                "over shaded band ranges: "
+                + "; ".join(
+                    f"{r['year']}: {r['score_text']} ({r['band_label']})" for r in series_rows
+                )
+                + ". The table next to it gives the same numbers."
+            ),
+        ),
+    }
+    return render(request, "indicators/dashboard.html", context)
+
+
+# ------------------------------------------------------------------ compare
+def _compare_ids(request: HttpRequest) -> tuple[list[int], list[str]]:
+    """City ids asked for (order kept, duplicates dropped) and the problems found."""
+    problems: list[str] = []
+    ids: list[int] = []
+    tokens = [t for t in request.GET.getlist("city") if t.strip()]
+    for token in tokens:
+        pk = _int(token)
+        if pk is None or pk <= 0:
+            problems.append(f"“{token[:60]}” is not a city id (a GeoNames id is a number).")
+        elif pk not in ids:
+            ids.append(pk)
+    added = request.GET.get("add", "").strip()
+    # ``n`` = cities already on the page: one more non-empty ``city`` means the autocomplete
+    # filled the picker's hidden input, and the typed text is only its label.
+    before = _int(request.GET.get("n"))
+    if added and (before is None or len(tokens) <= before):
+        pk = _int(added)
+        if pk is None:
+            name = added.split("(")[0].split(",")[0].strip()
+            found = City.objects.all().search(name)
+            hit = found.values_list("pk", flat=True).first()
+            if hit is None:
+                problems.append(f"No city named “{added[:60]}” in the registry.")
+            pk = hit
+        if pk is not None and pk not in ids:
+            ids.append(pk)
+    return ids, problems
+
+
+def compare(request: HttpRequest) -> HttpResponse:
+    """Up to five cities side by side for one year."""
+    ids, problems = _compare_ids(request)
+    ids = ids[: 10 * MAX_COMPARE]  # a bound on what one request looks up
+    found = City.objects.select_related("country").in_bulk(ids)
+    problems.extend(
+        f"There is no city with GeoNames id {pk} in the registry." for pk in ids if pk not in found
+    )
+    cities = [found[pk] for pk in ids if pk in found]
+    if len(cities) > MAX_COMPARE:
+        problems.append(
+            f"You can compare at most {MAX_COMPARE} cities at a time; {len(cities)} were asked "
+            f"for. The first {MAX_COMPARE} are shown: remove one to add another."
+        )
+        cities = cities[:MAX_COMPARE]
+        found = {c.pk: c for c in cities}
+    context: dict[str, Any] = {
+        "cities": cities,
+        "problems": problems,
+        "max_compare": MAX_COMPARE,
+        "autocomplete_js": finders.find(AUTOCOMPLETE_JS) is not None,
+        "autocomplete_css": finders.find(AUTOCOMPLETE_CSS) is not None,
+    }
+    snapshot = scoring.current_snapshot() if cities else None
+    if snapshot is None:
+        return _empty(request, "indicators/compare.html", {**context, "no_data": bool(cities)})
+    rows = dict(
+        CityScore.objects.filter(snapshot=snapshot, city_id__in=found).values_list(
+            "city_id", "nodes"
+        )
+    )
+    published: dict[int, set[int]] = defaultdict(set)
+    for city_id, y in Publication.objects.filter(city_id__in=found).values_list("city_id", "year"):
+        published[city_id].add(y)
+    visible = {
+        c.pk: set(_visible_years(request.user, c.pk, map(int, rows.get(c.pk, {})), published[c.pk]))
+        for c in cities
+    }
+    all_years = sorted(set().union(*visible.values()))
+    common = sorted(set.intersection(*visible.values())) if visible else []
+    year = _int(request.GET.get("year"))
+    if year not in all_years:
+        if request.GET.get("year"):
+            problems.append("No city here has a profile for the year asked for.")
+        pool = common or all_years
+        year = pool[-1] if pool else None
+    meta = framework_meta()
+    shown, missing = [], []
+    for c in cities:
+        if year in visible[c.pk]:
+            shown.append((c, _results(snapshot, meta, rows[c.pk][str(year)])))
+        else:
+            missing.append(c)
+    heads = {
+        h["city_id"]: h
+        for h in CityYearScore.objects.filter(
+            snapshot=snapshot, year=year or 0, city_id__in=[c.pk for c, _ in shown]
+        ).values("city_id", "score", "rank", "rank_low", "rank_high")
+    }
+
+    def line(code: str, kpi: bool = False) -> dict[str, Any]:
+        cells = []
+        for _, res in shown:
+            r = res.get(code)
+            cell = _score_row(meta, code, r)
+            if kpi:
+                cell["value_text"] = _value_text(meta, code, None if r is None else r.value)
+            cells.append(cell)
+        return {
+            "code": code,
+            "name": meta.label[code] if kpi else meta.name[code],
+            "level": meta.level[code],
+            "unit": meta.unit[code],
+            "cells": cells,
+        }
+
+    root = meta.root
+    summary = [line(root)]
+    kpi_groups = []
+    for dim in meta.under(root, 4):
+        summary.append(line(dim))
+        for sub in meta.under(dim, 3):
+            summary.append(line(sub))
+            for cat in meta.under(sub, 2):
+                summary.append(line(cat))
+                kpis = []
+                for kpi in meta.under(cat, 1):
+                    kpis.append(line(kpi, kpi=True))
+                    kpis.extend(line(dp, kpi=True) for dp in meta.children.get(kpi, []))
+                kpi_groups.append({"name": meta.name[cat], "rows": kpis})
+    dims = meta.under(root, 4)
+    series = [
+        charts.Series(
+            f"{c.name} ({c.country.pk})",
+            [None if (r := res.get(d)) is None else r.score for d in dims],
+        )
+        for c, res in shown
+    ]
+    synthetic = (
+        bool(shown)
+        and KpiValue.objects.filter(
+            city_id__in=[c.pk for c, _ in shown], year=year or 0, synthetic=True
+        ).exists()
+    )
+    context.update(
+        year=year,
+        years=all_years,
+        shown=[{"city": c, "head": heads.get(c.pk)} for c, _ in shown],
+        missing=missing,
+        summary=summary,
+        kpi_groups=kpi_groups,
+        synthetic=synthetic,
+        chart=charts.grouped_bar_chart(
+            [meta.name[d] for d in dims],
+            series,
+            chart_id="chart-compare",
+            title=f"Dimension scores, {year}",
+            desc=(
+                "Grouped bars: for each dimension one numbered bar per city (see the legend), "
+                "the score in percent of the maximum points written above it. "
+                + "; ".join(
+                    f"{s.label}: "
+                    + ", ".join(
+                        f"{meta.name[d]} {fmt(v)}" for d, v in zip(dims, s.values, strict=True)
+                    )
+                    for s in series
+                )
+            ),
+        )
+        if shown
+        else None,
+    )
+    return render(request, "indicators/compare.html", context)
+
+
+# ------------------------------------------------------------------ ranking
+def ranking(request: HttpRequest) -> HttpResponse:
+    """The cohort ranking of a year, with each city's rank interval."""
+    snapshot = scoring.current_snapshot()
+    if snapshot is None:
+        return _empty(request, "indicators/ranking.html", {})
+    visible_q = _visible_q(request.user)
+    base = CityYearScore.objects.filter(snapshot=snapshot)
+    if visible_q is not None:
+        base = base.filter(visible_q)
+    years = sorted(set(base.values_list("year", flat=True).distinct()))
+    if not years:
+        return _empty(request, "indicators/ranking.html", {"nothing_visible": True})
+    year = _int(request.GET.get("year"))
+    if year not in years:
+        if request.GET.get("year"):
+            raise Http404("no ranking visible for this year")
+        year = years[-1]
+        if visible_q is not None:
+            # An editor sees their own cities' unpublished years, but the ranking to open
+            # on is the latest one with published profiles.
+            published = set(
+                Publication.objects.filter(year__in=years).values_list("year", flat=True)
+            )
+            year = max(published, default=year)
+    rows_qs = (
+        base.filter(year=year)
+        .select_related("city__country")
+        .order_by(F("rank").asc(nulls_last=True), "city__name")
+    )
+    n_cohort = CityYearScore.objects.filter(
+        snapshot=snapshot, year=year, rank__isnull=False
+    ).count()
+    page = Paginator(rows_qs, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = snapshot.provenance.get("band_labels", [])
+    rows = []
+    for i, r in enumerate(page.object_list):
+        code = labels.index(r.band) if r.band in labels else 0
+        label = f"{r.city.name} ({r.city.country_id})"
+        rows.append(
+            {
+                "row": r,
+                **_band(code, r.band),
+                "score_text": fmt(r.score),
+                "rank_text": fmt(r.rank, 0),
+                "interval_text": (
+                    f"{fmt(r.rank_low, 0)}–{fmt(r.rank_high, 0)}"
+                    if r.rank_low is not None and r.rank_high is not None
+                    else "not computed"
+                ),
+                "median_text": fmt(r.rank_median, 0),
+                "coverage_pct": fmt(100 * r.n_reported / r.n_measures if r.n_measures else None, 0),
+                "svg": charts.interval_chart(
+                    chart_id=f"rank-interval-{i}",
+                    label=label,
+                    rank=r.rank,
+                    low=r.rank_low,
+                    median=r.rank_median,
+                    high=r.rank_high,
+                    n=n_cohort,
+                ),
+            }
+        )
+    synthetic = KpiValue.objects.filter(
+        year=year, synthetic=True, city_id__in=base.filter(year=year).values("city_id")
+    ).exists()
+    context = {
+        "snapshot": snapshot,
+        "sensitivity": snapshot.sensitivity,
+        "year": year,
+        "years": years,
+        "rows": rows,
+        "page": page,
+        "n_shown": page.paginator.count,
+        "n_cohort": n_cohort,
+        "synthetic": synthetic,
+        "public_view": visible_q is not None,
+    }
+    return render(request, "indicators/ranking.html", context)
