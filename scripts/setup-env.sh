@@ -15,4 +15,5 @@ if [ ! -f "$stamp" ]; then
   rm -f "$VENV"/.installed-*
   touch "$stamp"
 fi
+bash scripts/vendor-static.sh
 export PATH="$PWD/$VENV/bin:$PATH"

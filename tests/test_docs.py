@@ -74,3 +74,12 @@ def test_cli_page_is_up_to_date() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.render() == CLI_DOC, "docs/cli.md is stale: run scripts/cli_doc.py"
+
+
+def test_every_setting_read_from_the_environment_is_in_docs_web() -> None:
+    settings_py = (ROOT / "src/citydiplomacy/web/settings.py").read_text(encoding="utf-8")
+    web_doc = (ROOT / "docs" / "web.md").read_text(encoding="utf-8")
+    names = set(re.findall(r"\b(CITYDIPLOMACY_[A-Z_]+|DATABASE_URL|REDIS_URL)\b", settings_py))
+    assert len(names) > 10
+    missing = sorted(n for n in names if f"`{n}`" not in web_doc)
+    assert not missing, f"document in docs/web.md: {missing}"

@@ -659,3 +659,7 @@ def demo_data(
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+# The web platform's commands register themselves on ``main``.
+import citydiplomacy.cli_web  # noqa: E402, F401

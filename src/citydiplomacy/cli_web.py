@@ -1,0 +1,145 @@
+"""Web platform commands: ``demo``, ``serve``, ``rescore`` and ``manage`` (Django's manage.py).
+
+Thin like the rest of the CLI; Django is imported only when one of these runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import click
+
+from citydiplomacy.cli import main, user_errors
+
+
+def setup_django() -> None:
+    """Configure Django with the project's settings (``CITYDIPLOMACY_*`` environment)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citydiplomacy.web.settings")
+    import django
+
+    django.setup()
+
+
+def _migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+@main.command("manage", context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def manage(args: tuple[str, ...]) -> None:
+    """Run a Django management command (migrate, createsuperuser, load_geonames, ...)."""
+    setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["citydiplomacy manage", *args])
+
+
+@main.command("demo")
+@click.option("--skip-registry", is_flag=True, help="Do not (re)load the GeoNames registry.")
+def demo(skip_registry: bool) -> None:
+    """Migrate, load the city registry, the demo accounts and the demo data (idempotent).
+
+    The KPI values are SYNTHETIC demo data for real cities and are labelled so on every page.
+    """
+    setup_django()
+    from django.conf import settings
+
+    if settings.PRODUCTION:
+        raise click.UsageError("the demo creates accounts with a known password: not in production")
+    with user_errors():
+        _migrate()
+        if not skip_registry:
+            from citydiplomacy.web.cities.services import seed_registry
+
+            started = time.perf_counter()
+            counts = seed_registry()
+            click.echo(f"registry: {counts} ({time.perf_counter() - started:.1f} s)")
+        from citydiplomacy.web.indicators.demo import PASSWORD, load_demo
+        from citydiplomacy.web.indicators.scoring import current_snapshot
+
+        report = load_demo(progress=lambda m: click.echo(m))
+        click.echo(
+            f"demo data: {report.cities} cities, {report.created} values created, "
+            f"{report.updated} updated, {report.unchanged} unchanged (synthetic demo data)"
+        )
+        started = time.perf_counter()
+        snap = current_snapshot()
+        if snap is not None:
+            click.echo(f"profiles scored in {time.perf_counter() - started:.1f} s")
+        click.echo(f"demo accounts (password {PASSWORD!r}): {', '.join(report.accounts)}")
+
+
+@main.command("rescore")
+def rescore() -> None:
+    """Score the cohort now (pages otherwise do it on the first request after a change)."""
+    setup_django()
+    from citydiplomacy.web.indicators.scoring import current_snapshot
+
+    started = time.perf_counter()
+    snap = current_snapshot()
+    if snap is None:
+        click.echo("no KPI data to score")
+        return
+    click.echo(
+        f"snapshot of data version {snap.data_version}: {snap.n_cities} cities, "
+        f"years {snap.years[0]}-{snap.years[-1]} ({time.perf_counter() - started:.1f} s)"
+    )
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port."
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="gunicorn worker processes.",
+)
+@click.option(
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Threads per worker.",
+)
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Migrate the database, then serve the platform with gunicorn (a production server)."""
+    setup_django()
+    from django.conf import settings
+
+    with user_errors():
+        _migrate()
+        if settings.PRODUCTION:
+            from django.core.management import call_command
+
+            call_command("collectstatic", interactive=False, verbosity=0)
+    click.echo(f"citydiplomacy serving on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
+    sys.stdout.flush()
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "citydiplomacy.web.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread",
+        "--access-logfile",
+        "-",
+        "--log-level",
+        "warning",
+        "--timeout",
+        "120",
+    ]
+    os.execv(sys.executable, args)

@@ -1,0 +1,1 @@
+"""Accounts and roles: secretariat administrators, city editors, analysts; API tokens."""

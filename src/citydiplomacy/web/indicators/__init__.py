@@ -1,0 +1,1 @@
+"""KPI data: values with their provenance and status, submissions, audit trail, profiles."""

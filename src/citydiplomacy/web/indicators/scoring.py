@@ -1,0 +1,348 @@
+"""Cohort scoring for the web: one snapshot per data version, stored for fast pages.
+
+Peer targets and ranks depend on the whole cohort, so a change to any city's data re-scores
+every city. :func:`current_snapshot` does it on the first request after a change (or
+``citydiplomacy manage rescore`` ahead of time) and stores, per city, a compact record of every
+node in every year (:class:`CityScore`), and per city-year the headline (:class:`CityYearScore`)
+with the rank interval of the uncertainty analysis. Dashboards then read one row.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from citydiplomacy.core.dataset import Panel
+from citydiplomacy.core.score import ScoreResult, score
+from citydiplomacy.core.sensitivity import sensitivity
+from citydiplomacy.core.spec import Spec, TargetSpec
+from citydiplomacy.core.targets import resolve_targets
+from citydiplomacy.errors import CityDiplomacyError
+from citydiplomacy.web.cities.models import City
+from citydiplomacy.web.indicators.models import (
+    CityScore,
+    CityYearScore,
+    KpiValue,
+    Publication,
+    ScoreSnapshot,
+)
+from citydiplomacy.web.indicators.services import data_version, framework
+
+log = logging.getLogger(__name__)
+
+#: Order of the numbers stored per node in :attr:`CityScore.nodes`.
+NODE_FIELDS = ("value", "score", "band", "change", "progress", "rank", "trend")
+#: Method of the profile (U4SSC target bands) and of the ranking (composite index).
+PROFILE_SPEC = Spec(method="u4ssc")
+RANKING_SPEC = Spec(method="composite")
+
+
+def _runs() -> int:
+    return int(getattr(settings, "CITYDIPLOMACY_SENSITIVITY_RUNS", 256))
+
+
+def _clean(x: float) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), 6)
+
+
+def load_panel() -> Panel | None:
+    """Every stored KPI value as the engine's panel (unit key = registry id)."""
+    fw = framework()
+    rows = list(KpiValue.objects.values_list("city_id", "year", "measure", "value"))
+    if not rows:
+        return None
+    long = pd.DataFrame(rows, columns=["city_id", "year", "measure", "value"])
+    long = long[long["measure"].isin(fw.measures)]
+    if long.empty:
+        return None
+    ids = long["city_id"].unique().tolist()
+    names = {
+        pk: (name, cc)
+        for pk, name, cc in City.objects.filter(pk__in=ids).values_list("pk", "name", "country_id")
+    }
+    long["unit"] = long["city_id"].astype(str)
+    long["city"] = long["city_id"].map(lambda i: names[i][0])
+    long["country"] = long["city_id"].map(lambda i: names[i][1])
+    long["geonames_id"] = long["city_id"]
+    return Panel.from_long(long, fw)
+
+
+def published_peer_targets(panel: Panel) -> tuple[dict[str, float], dict[str, str]]:
+    """Peer targets (SDSN rule) from the latest year of *published* profiles only.
+
+    Targets are shown to the public with every profile, so they must not be derived from
+    unpublished data; one set serves every year, so scores stay comparable across years.
+    Without any publication yet, the whole cohort's latest year is used (nobody outside the
+    secretariat, analysts and editors sees a profile then).
+
+    Returns
+    -------
+    overrides, sources
+        Target and source text of every measure that gets a peer target.
+    """
+    fw = framework()
+    published = set(Publication.objects.values_list("city_id", "year"))
+    units = [int(u) for u in panel.units["unit"]]
+    mask = np.array([[(u, y) in published for u in units] for y in panel.years], dtype=bool)
+    if mask.any():
+        values = np.where(mask[:, :, None], panel.values, np.nan)
+        years = [y for t, y in enumerate(panel.years) if mask[t].any()]
+        source_panel = Panel(panel.units, panel.years, panel.measures, values)
+        spec = TargetSpec(year=years[-1])
+        label = "published city profiles"
+    else:
+        source_panel, spec, label = panel, TargetSpec(), "cities"
+    table = resolve_targets(fw, source_panel, spec)
+    peer = table[table["target_kind"] == "peer"]
+    overrides = {str(c): float(t) for c, t in peer["target"].items()}
+    sources = {
+        str(c): str(src).replace(" cities in ", f" {label} in ")
+        for c, src in peer["target_source"].items()
+    }
+    return overrides, sources
+
+
+@dataclass
+class RankInterval:
+    low: float
+    median: float
+    high: float
+
+
+def _rank_intervals(panel: Panel, year: int) -> dict[str, RankInterval]:
+    """Each city's 5-95 % rank interval on the composite index in ``year``."""
+    fw = framework()
+    t = panel.year_index(year)
+    present = ~np.all(np.isnan(panel.values[t]), axis=1)
+    if present.sum() < 3:
+        return {}
+    sub = Panel(
+        panel.units[present].reset_index(drop=True),
+        (year,),
+        panel.measures,
+        panel.values[t : t + 1, present],
+    )
+    try:
+        res = sensitivity(
+            sub,
+            fw,
+            RANKING_SPEC,
+            runs=_runs(),
+            factors=("weights", "normalise", "aggregate"),
+            year=year,
+            seed=0,
+        )
+    except CityDiplomacyError as exc:  # e.g. too few cities with data this year
+        log.info("no rank intervals for %s: %s", year, exc)
+        return {}
+    return {
+        str(r["unit"]): RankInterval(r["p05_rank"], r["median_rank"], r["p95_rank"])
+        for r in res.ranks.to_dict("records")
+    }
+
+
+def compute_snapshot(version: int | None = None) -> ScoreSnapshot | None:
+    """Score the whole cohort and store the snapshot for ``version`` (default: current)."""
+    started = time.perf_counter()
+    version = data_version() if version is None else version
+    panel = load_panel()
+    if panel is None:
+        return None
+    fw = framework()
+    overrides, peer_sources = published_peer_targets(panel)
+    profile_spec = replace(PROFILE_SPEC, targets=TargetSpec(overrides=overrides))
+    profile = score(panel, fw, profile_spec)
+    ranking = score(panel, fw, RANKING_SPEC)
+    tree = profile.tree
+    codes = list(tree.codes)
+    root = codes.index(fw.root)
+    n_measures = tree.n_measures
+    reported = ~np.isnan(panel.values)  # (T, U, M)
+    intervals = {y: _rank_intervals(panel, y) for y in panel.years}
+    trends = _trend_codes(profile)
+    band_labels = list(profile.band_labels)
+    city_rows: list[CityScore] = []
+    year_rows: list[CityYearScore] = []
+    for u, unit in enumerate(panel.units["unit"].astype(str)):
+        city_id = int(unit)
+        by_year: dict[str, dict[str, list[Any]]] = {}
+        for t, year in enumerate(panel.years):
+            if not reported[t, u].any():
+                continue
+            nodes: dict[str, list[Any]] = {}
+            vals, scs = profile.values[t, u], profile.scores[t, u]
+            for n, code in enumerate(codes):
+                if math.isnan(vals[n]) and math.isnan(scs[n]):
+                    continue
+                nodes[code] = [
+                    _clean(vals[n]),
+                    _clean(scs[n]),
+                    int(profile.band_codes[t, u, n]),
+                    _clean(_change(profile, t, u, n)),
+                    _clean(_progress(profile, t, u, n)),
+                    _clean(profile.ranks[t, u, n]),
+                    trends[t, u, n],
+                ]
+            by_year[str(year)] = nodes
+            iv = intervals[year].get(unit)
+            year_rows.append(
+                CityYearScore(
+                    city_id=city_id,
+                    year=year,
+                    score=_clean(ranking.scores[t, u, root]),
+                    band=band_labels[int(profile.band_codes[t, u, root])],
+                    rank=_clean(ranking.ranks[t, u, root]),
+                    rank_low=iv.low if iv else None,
+                    rank_median=iv.median if iv else None,
+                    rank_high=iv.high if iv else None,
+                    n_reported=int(reported[t, u].sum()),
+                    n_measures=n_measures,
+                )
+            )
+        city_rows.append(CityScore(city_id=city_id, nodes=by_year))
+    targets = {
+        str(code): [_clean(row["target"]), peer_sources.get(str(code), str(row["target_source"]))]
+        for code, row in profile.targets.iterrows()
+    }
+    try:
+        with transaction.atomic():
+            snap = ScoreSnapshot.objects.create(
+                data_version=version,
+                framework=fw.name,
+                spec={"profile": profile_spec.to_data(), "ranking": RANKING_SPEC.to_data()},
+                provenance={
+                    "profile": profile.provenance(),
+                    "band_labels": band_labels,
+                    "fields": list(NODE_FIELDS),
+                },
+                years=list(panel.years),
+                n_cities=len(panel.units),
+                sensitivity={
+                    "runs": _runs(),
+                    "factors": ["weights", "normalise", "aggregate"],
+                    "method": "composite index, Saltelli design (SALib), 5-95 % interval",
+                },
+                targets=targets,
+            )
+            for c in city_rows:
+                c.snapshot = snap
+            for y in year_rows:
+                y.snapshot = snap
+            CityScore.objects.bulk_create(city_rows, batch_size=200)
+            CityYearScore.objects.bulk_create(year_rows, batch_size=2000)
+            snap.seconds = time.perf_counter() - started
+            snap.save(update_fields=["seconds"])
+            # Older snapshots are no longer read; keep the table small.
+            ScoreSnapshot.objects.filter(data_version__lt=version).delete()
+    except IntegrityError:
+        # Another process stored this version first; use theirs.
+        return ScoreSnapshot.objects.filter(data_version=version).first()
+    log.info("scored %d cities in %.1f s", len(city_rows), snap.seconds)
+    return snap
+
+
+def _change(result: ScoreResult, t: int, u: int, n: int) -> float:
+    meta = result._table_meta()
+    return float(meta["change"][t, u, n])
+
+
+def _progress(result: ScoreResult, t: int, u: int, n: int) -> float:
+    meta = result._table_meta()
+    return float(meta["progress"][t, u, n])
+
+
+def _trend_codes(result: ScoreResult) -> np.ndarray:
+    """'up', 'down', 'flat' or '' per node: the direction of the score since the previous
+    reported year (a change under one point is flat)."""
+    change = result._table_meta()["change"]
+    out = np.full(change.shape, "", dtype=object)
+    out[change >= 1.0] = "up"
+    out[change <= -1.0] = "down"
+    out[(np.abs(change) < 1.0)] = "flat"
+    return out
+
+
+def current_snapshot() -> ScoreSnapshot | None:
+    """The snapshot of the current data, computed now if the data changed since the last."""
+    version = data_version()
+    snap = ScoreSnapshot.objects.filter(data_version=version).first()
+    if snap is not None:
+        return snap
+    return compute_snapshot(version)
+
+
+# ------------------------------------------------------------------------- reading
+@dataclass
+class NodeResult:
+    """One framework node of one city and year, ready for a page or the API."""
+
+    code: str
+    name: str
+    level: int
+    parent: str
+    value: float | None
+    score: float | None
+    band: str
+    band_code: int
+    change: float | None
+    progress: float | None
+    rank: float | None
+    trend: str
+    unit: str
+    target: float | None
+    target_source: str
+    definition: str
+
+
+def city_profile(snapshot: ScoreSnapshot, city_id: int, year: int) -> list[NodeResult] | None:
+    """Every scored node of a city in a year, in framework order; ``None`` without data."""
+    row = CityScore.objects.filter(snapshot=snapshot, city_id=city_id).values_list(
+        "nodes", flat=True
+    )
+    nodes_by_year = row.first()
+    if not nodes_by_year or str(year) not in nodes_by_year:
+        return None
+    fw = framework()
+    labels = snapshot.provenance["band_labels"]
+    out = []
+    meta = fw.nodes
+    for code, rec in nodes_by_year[str(year)].items():
+        value, score_, band, change, progress, rank, trend = rec
+        target, source = snapshot.targets.get(code, [None, ""])
+        out.append(
+            NodeResult(
+                code=code,
+                name=str(meta.at[code, "name"]),
+                level=int(str(meta.at[code, "level"])),
+                parent=str(meta.at[code, "parent"]),
+                value=value,
+                score=score_,
+                band=labels[band] if band else "",
+                band_code=int(band),
+                change=change,
+                progress=progress,
+                rank=rank,
+                trend=trend,
+                unit=str(meta.at[code, "unit"]),
+                target=target,
+                target_source=source,
+                definition=str(meta.at[code, "definition"]),
+            )
+        )
+    return out
+
+
+def city_years(snapshot: ScoreSnapshot, city_id: int) -> list[int]:
+    return sorted(
+        CityYearScore.objects.filter(snapshot=snapshot, city_id=city_id).values_list(
+            "year", flat=True
+        )
+    )

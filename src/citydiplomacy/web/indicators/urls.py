@@ -1,0 +1,18 @@
+from django.urls import path
+
+from citydiplomacy.web.indicators import views, views_profiles
+
+app_name = "indicators"
+urlpatterns = [
+    # Profiles in the browser (views_profiles)
+    path("cities/<int:pk>/profile/", views_profiles.dashboard, name="dashboard"),
+    path("compare/", views_profiles.compare, name="compare"),
+    path("ranking/", views_profiles.ranking, name="ranking"),
+    # KPI data: submissions, manual entry, verification, history, export (views)
+    path("submit/", views.upload, name="upload"),
+    path("submit/<int:pk>/", views.submission, name="submission"),
+    path("cities/<int:pk>/data/", views.city_data, name="city_data"),
+    path("cities/<int:pk>/data/entry/", views.entry, name="entry"),
+    path("cities/<int:pk>/data/export.<str:fmt>", views.export, name="export"),
+    path("history/", views.history, name="history"),
+]

@@ -1,0 +1,342 @@
+"""KPI data pages: upload with preview and all-or-nothing commit, manual entry, a city's
+values (verify, publish), export, and the change history. Thin: the rules live in services."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pandas as pd
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from citydiplomacy.errors import CityDiplomacyError, ValidationError
+from citydiplomacy.web.accounts import permissions
+from citydiplomacy.web.cities.models import City
+from citydiplomacy.web.indicators import services
+from citydiplomacy.web.indicators.models import (
+    KpiValue,
+    KpiValueChange,
+    Publication,
+    Status,
+    Submission,
+)
+
+ENTRY_SOURCE_MAX = 300
+
+
+def _require_editor(request: HttpRequest) -> None:
+    if not permissions.can_edit_any_city(request.user):
+        raise PermissionDenied("Only city editors and the secretariat submit data.")
+
+
+# ------------------------------------------------------------------------- uploads
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    """Upload a CSV/XLSX/Parquet file; it is checked at once and shown as a preview."""
+    _require_editor(request)
+    if request.method == "POST":
+        file = request.FILES.get("file")
+        if file is None:
+            messages.error(request, "Choose a file to upload.")
+        elif (file.size or 0) > services_max_bytes():
+            messages.error(
+                request,
+                f"The file is {file.size or 0:,} bytes; the largest accepted is "
+                f"{services_max_bytes():,} bytes. Split it by city or year.",
+            )
+        else:
+            sub = services.upload(request.user, file.name or "upload", file.read())
+            return redirect("indicators:submission", pk=sub.pk)
+    user: Any = request.user
+    recent = Submission.objects.filter(uploaded_by=user)[:10]
+    return render(
+        request,
+        "indicators/upload.html",
+        {
+            "recent": recent,
+            "cities": services.editable_cities(request.user).order_by("name")[:200],
+            "suffixes": ", ".join(services.UPLOAD_SUFFIXES),
+        },
+    )
+
+
+def services_max_bytes() -> int:
+    from django.conf import settings
+
+    return int(settings.CITYDIPLOMACY_MAX_UPLOAD_BYTES)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submission(request: HttpRequest, pk: int) -> HttpResponse:
+    """The preview of an upload: every problem by row and column; commit or discard."""
+    sub = get_object_or_404(Submission, pk=pk)
+    if sub.uploaded_by_id != request.user.pk and not permissions.is_admin(request.user):
+        raise Http404
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "commit":
+                services.commit(request.user, sub)
+                messages.success(
+                    request,
+                    f"Committed: {sub.n_created} value(s) created, {sub.n_updated} updated, "
+                    f"{sub.n_unchanged} unchanged.",
+                )
+                if len(sub.city_ids) == 1:
+                    return redirect("indicators:dashboard", pk=sub.city_ids[0])
+            elif action == "discard":
+                services.discard(request.user, sub)
+                messages.info(request, "Upload discarded; nothing was written.")
+                return redirect("indicators:upload")
+        except ValidationError:
+            messages.error(request, "The file no longer passes the checks; nothing was written.")
+        except CityDiplomacyError as exc:
+            messages.error(request, str(exc))
+        return redirect("indicators:submission", pk=sub.pk)
+    cities = City.objects.filter(pk__in=sub.city_ids).select_related("country")
+    return render(
+        request,
+        "indicators/submission.html",
+        {"sub": sub, "errors": sub.errors, "warnings": sub.warnings, "cities": cities},
+    )
+
+
+# ------------------------------------------------------------------------- a city's data
+def _city_for_data(request: HttpRequest, pk: int) -> City:
+    city = get_object_or_404(City.objects.select_related("country"), pk=pk)
+    if not permissions.can_view_unpublished(request.user, city):
+        raise PermissionDenied("You may not see this city's unpublished data.")
+    return city
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def city_data(request: HttpRequest, pk: int) -> HttpResponse:
+    """A city's values for one year: status, source, who; the secretariat verifies and
+    publishes here."""
+    city = _city_for_data(request, pk)
+    years = sorted(
+        KpiValue.objects.filter(city=city).values_list("year", flat=True).distinct(), reverse=True
+    )
+    year = _int(request.GET.get("year") or request.POST.get("year"), years[0] if years else None)
+    if year is None:
+        if request.method == "POST":
+            raise PermissionDenied("This city has no values yet.")
+        return render(
+            request,
+            "indicators/city_data.html",
+            {
+                "city": city,
+                "years": [],
+                "year": None,
+                "values": [],
+                "published": False,
+                "can_edit": permissions.can_edit_city(request.user, city),
+                "can_verify": permissions.can_verify(request.user),
+                "synthetic": False,
+            },
+        )
+    if request.method == "POST":
+        if not permissions.can_verify(request.user):
+            raise PermissionDenied("Only the secretariat verifies values and publishes profiles.")
+        action = request.POST.get("action")
+        values = KpiValue.objects.filter(city=city, year=year)
+        if action in ("verify", "unverify"):
+            ids = [int(i) for i in request.POST.getlist("value") if i.isdigit()]
+            chosen = values.filter(pk__in=ids) if ids else values
+            status = Status.VERIFIED if action == "verify" else Status.SELF_REPORTED
+            n = services.set_status(request.user, chosen, status, via="form")
+            messages.success(request, f"{n} value(s) changed status.")
+        elif action in ("publish", "unpublish"):
+            services.publish(request.user, city, year, published=action == "publish")
+            messages.success(
+                request, f"Profile {year} {'published' if action == 'publish' else 'withdrawn'}."
+            )
+        return redirect(f"{reverse('indicators:city_data', args=[city.pk])}?year={year}")
+    values = (
+        KpiValue.objects.filter(city=city, year=year)
+        .select_related("submitted_by", "verified_by")
+        .order_by("measure")
+    )
+    fw = services.framework()
+    order = {m: i for i, m in enumerate(fw.measures)}
+    rows = sorted(values, key=lambda v: order.get(v.measure, 10**6))
+    return render(
+        request,
+        "indicators/city_data.html",
+        {
+            "city": city,
+            "years": years,
+            "year": year,
+            "values": [(v, str(fw.nodes.at[v.measure, "name"])) for v in rows],
+            "published": services.is_published(city.pk, year),
+            "can_edit": permissions.can_edit_city(request.user, city),
+            "can_verify": permissions.can_verify(request.user),
+            "synthetic": any(v.synthetic for v in rows),
+        },
+    )
+
+
+def _int(text: Any, default: int | None) -> int | None:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return default
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Manual entry of a city's values for a year, one field per KPI or data point, with the
+    unit and the definition beside each; checked by the same rules as an upload."""
+    city = get_object_or_404(City.objects.select_related("country"), pk=pk)
+    if not permissions.can_edit_city(request.user, city):
+        raise PermissionDenied("You may change only the data of the cities assigned to you.")
+    fw = services.framework()
+    year = _int(request.GET.get("year") or request.POST.get("year"), None)
+    current = (
+        dict(KpiValue.objects.filter(city=city, year=year).values_list("measure", "value"))
+        if year is not None
+        else {}
+    )
+    field_errors: dict[str, list[str]] = {}
+    submitted: dict[str, str] = {}
+    source = ""
+    if request.method == "POST" and year is not None:
+        source = request.POST.get("source", "").strip()[:ENTRY_SOURCE_MAX]
+        rows = []
+        for m in fw.measures:
+            text = request.POST.get(f"m:{m}", "").strip()
+            submitted[m] = text
+            if text == "":
+                continue
+            kpi = fw.kpi_of(m)
+            dp = str(fw.nodes.at[m, "data_point"]) if m != kpi else ""
+            rows.append((m, kpi, dp, text))
+        if not rows:
+            messages.error(request, "Enter at least one value.")
+        else:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(["geonames_id", "year", "kpi", "data_point", "value", "unit", "source"])
+            for _, kpi, dp, text in rows:
+                writer.writerow([city.pk, year, kpi, dp, text, "", source])
+            checked = services.check_file(request.user, "form.csv", buffer.getvalue().encode())
+            if checked.ok:
+                changed = [
+                    r
+                    for r in checked.rows
+                    if r.measure not in current or current[r.measure] != r.value
+                ]
+                counts = services.write_values(request.user, changed, via="form")
+                messages.success(
+                    request,
+                    f"Saved: {counts.created} value(s) created, {counts.updated} updated.",
+                )
+                return redirect(f"{reverse('indicators:city_data', args=[city.pk])}?year={year}")
+            for p in checked.problems:
+                measure = rows[p.row - 2][0] if 2 <= p.row < len(rows) + 2 else ""
+                field_errors.setdefault(measure, []).append(p.message)
+            messages.error(request, "Some values need fixing; nothing was saved.")
+    groups: list[dict[str, Any]] = []
+    for category in fw.aggregates():
+        if fw.level(category) != 2:
+            continue
+        fields = []
+        for m in fw.measures_under(category):
+            node = fw.nodes.loc[m]
+            kpi = fw.kpi_of(m)
+            fields.append(
+                {
+                    "measure": m,
+                    "kpi": kpi,
+                    "name": str(node["name"]),
+                    "unit": str(node["unit"]),
+                    "value_type": str(node["value_type"]),
+                    "definition": str(fw.nodes.at[kpi, "definition"]),
+                    "value": submitted.get(m, _shown(current.get(m))),
+                    "errors": field_errors.get(m, []),
+                }
+            )
+        groups.append(
+            {"code": category, "name": str(fw.nodes.at[category, "name"]), "fields": fields}
+        )
+    return render(
+        request,
+        "indicators/entry.html",
+        {
+            "city": city,
+            "year": year,
+            "groups": groups,
+            "source": source,
+            "general_errors": field_errors.get("", []),
+            "year_choices": list(range(2030, 1999, -1)),
+        },
+    )
+
+
+def _shown(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}" if abs(value) < 1e15 else repr(value)
+
+
+# ------------------------------------------------------------------------- export
+def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """A city's values as CSV or XLSX: published years for everyone, all for those allowed."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    city = get_object_or_404(City, pk=pk)
+    values = services.visible_values(request.user).filter(city=city)
+    frame = services.export_frame(values)
+    name = f"citydiplomacy-{city.pk}-{city.name}".replace(" ", "_")
+    if fmt == "csv":
+        resp = HttpResponse(content_type="text/csv; charset=utf-8")
+        resp["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        resp.write(frame.to_csv(index=False))
+        return resp
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        frame.to_excel(writer, index=False, sheet_name="kpi_values")
+    resp = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    resp["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return resp
+
+
+# ------------------------------------------------------------------------- history
+@login_required
+def history(request: HttpRequest) -> HttpResponse:
+    """The audit trail of KPI values: analysts and the secretariat."""
+    if not permissions.can_view_history(request.user):
+        raise PermissionDenied("The change history is open to analysts and the secretariat.")
+    changes = KpiValueChange.objects.select_related("city", "changed_by").order_by(
+        "-changed_at", "-id"
+    )
+    city_id = _int(request.GET.get("city"), None)
+    if city_id:
+        changes = changes.filter(city_id=city_id)
+    measure = request.GET.get("kpi", "").strip()
+    if measure:
+        changes = changes.filter(measure__startswith=measure)
+    page = Paginator(changes, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "indicators/history.html",
+        {"page": page, "city_id": city_id or "", "kpi": measure},
+    )
+
+
+__all__ = ["Publication"]

@@ -1,0 +1,223 @@
+"""Django settings, read from the environment.
+
+``CITYDIPLOMACY_ENV`` selects the profile:
+
+* ``development`` (default): SQLite in ``var/``, a secret key generated once into
+  ``var/secret_key``, console e-mail, plain-HTTP cookies for 127.0.0.1.
+* ``production``: ``CITYDIPLOMACY_SECRET_KEY`` and ``CITYDIPLOMACY_ALLOWED_HOSTS`` are required
+  (start-up fails without them), cookies are secure, HTTPS is enforced.
+
+``DATABASE_URL`` selects the database (for example ``postgres://user@127.0.0.1:5432/name``);
+without it the embedded SQLite file is used. Every variable is listed in ``docs/web.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+WEB_DIR = Path(__file__).resolve().parent
+ENV = os.environ.get("CITYDIPLOMACY_ENV", "development")
+if ENV not in ("development", "production"):
+    raise ImproperlyConfigured("CITYDIPLOMACY_ENV must be 'development' or 'production'")
+PRODUCTION = ENV == "production"
+DATA_DIR = Path(os.environ.get("CITYDIPLOMACY_DATA_DIR", Path.cwd() / "var")).resolve()
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} must be set in production (CITYDIPLOMACY_ENV=production); see docs/web.md"
+        )
+    return value
+
+
+def _dev_secret_key() -> str:
+    """A random key kept in the data directory, so sessions survive a restart."""
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+if PRODUCTION:
+    SECRET_KEY = _required("CITYDIPLOMACY_SECRET_KEY")
+    ALLOWED_HOSTS = [h.strip() for h in _required("CITYDIPLOMACY_ALLOWED_HOSTS").split(",")]
+else:
+    SECRET_KEY = os.environ.get("CITYDIPLOMACY_SECRET_KEY") or _dev_secret_key()
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
+    extra_hosts = os.environ.get("CITYDIPLOMACY_ALLOWED_HOSTS", "")
+    ALLOWED_HOSTS += [h.strip() for h in extra_hosts.split(",") if h.strip()]
+
+DEBUG = os.environ.get("CITYDIPLOMACY_DEBUG", "") == "1" and not PRODUCTION
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "axes",
+    "citydiplomacy.web.accounts",
+    "citydiplomacy.web.cities",
+    "citydiplomacy.web.indicators",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it watches failed logins and locks out repeated guessing.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "citydiplomacy.web.urls"
+WSGI_APPLICATION = "citydiplomacy.web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [WEB_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "citydiplomacy.web.accounts.context.roles",
+            ],
+        },
+    }
+]
+
+_sqlite_path = DATA_DIR / "citydiplomacy.sqlite3"
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{_sqlite_path}", conn_max_age=60, conn_health_checks=True
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run while one writer commits; the timeout waits for a busy writer.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+# Throttled logins (django-axes): after 5 failures for one user name from one address, that
+# pair is locked out for 15 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("CITYDIPLOMACY_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 3600
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = os.environ.get("CITYDIPLOMACY_SSL_REDIRECT", "1") == "1"
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    CSRF_TRUSTED_ORIGINS = [f"https://{h}" for h in ALLOWED_HOSTS if not h.startswith(".")]
+
+EMAIL_BACKEND = os.environ.get(
+    "CITYDIPLOMACY_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("CITYDIPLOMACY_FROM_EMAIL", "citydiplomacy@localhost")
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [WEB_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [WEB_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+# Without collectstatic (development, tests) WhiteNoise serves straight from the finders.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+MEDIA_ROOT = DATA_DIR / "media"
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+#: Largest KPI data file accepted by the upload page and the API.
+CITYDIPLOMACY_MAX_UPLOAD_BYTES = int(os.environ.get("CITYDIPLOMACY_MAX_UPLOAD_BYTES", 20_000_000))
+#: Requests per user (or per address when anonymous) the JSON API answers, e.g. "600/min".
+CITYDIPLOMACY_API_RATE = os.environ.get("CITYDIPLOMACY_API_RATE", "600/min")
+#: Replications of the uncertainty analysis behind the ranking's rank intervals.
+CITYDIPLOMACY_SENSITIVITY_RUNS = int(os.environ.get("CITYDIPLOMACY_SENSITIVITY_RUNS", "256"))
+#: The framework the platform profiles cities on.
+CITYDIPLOMACY_FRAMEWORK = os.environ.get("CITYDIPLOMACY_FRAMEWORK", "u4ssc")
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "citydiplomacy",
+    }
+}
+if os.environ.get("REDIS_URL"):
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+    }
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("CITYDIPLOMACY_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}

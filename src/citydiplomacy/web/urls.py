@@ -1,0 +1,53 @@
+"""Root URLs: pages of each app, the Django admin, accounts, and the JSON API at /api/."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from citydiplomacy.web import views
+from citydiplomacy.web.api.api import api
+
+admin.site.site_header = "citydiplomacy secretariat"
+admin.site.site_title = "citydiplomacy"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password/reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("accounts/", include("citydiplomacy.web.accounts.urls")),
+    path("cities/", include("citydiplomacy.web.cities.urls")),
+    path("", include("citydiplomacy.web.indicators.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]
+
+handler400 = "citydiplomacy.web.views.bad_request"
+handler403 = "citydiplomacy.web.views.permission_denied"
+handler404 = "citydiplomacy.web.views.page_not_found"
+handler500 = "citydiplomacy.web.views.server_error"

@@ -1,0 +1,63 @@
+"""Site-wide pages: home, log-in, and the error pages (HTML, or the API's JSON shape)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from citydiplomacy.web.accounts import permissions
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    from citydiplomacy.web.indicators import services
+
+    context: dict[str, Any] = {
+        "editable_cities": services.editable_cities(request.user),
+        "overview": services.overview(request.user),
+    }
+    return render(request, "home.html", context)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in view; django-axes counts failures and locks out repeated guessing."""
+
+    redirect_authenticated_user = True
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"status": status, "code": code, "message": message}}, status=status
+        )
+    return render(request, "error.html", {"status": status, "message": message}, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 400, "bad_request", "The request could not be understood.")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = (
+        str(exception)
+        if exception and str(exception)
+        else (
+            "You do not have permission to do this."
+            if request.user.is_authenticated
+            else "Log in to do this."
+        )
+    )
+    return _error(request, 403, "forbidden", message)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 404, "not_found", "There is nothing at this address.")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error(request, 500, "server_error", "Something went wrong on our side.")
+
+
+__all__ = ["LoginView", "home", "permissions"]
