@@ -3,6 +3,7 @@ permissions per city, audit trail, export round trip."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pytest
@@ -67,22 +68,35 @@ def test_every_kind_of_error_is_listed_with_row_and_column(
     users: dict[str, Any], lyon: Any
 ) -> None:
     client = login(users["editor"])
-    bad = HEADER + (
-        "Geneva,CH,2023,XX-NOPE,,1,,s\n"  # row 2: unknown KPI
-        "Geneva,CH,2023,EC-ICT-ICT-1C,,150,% of households,s\n"  # row 3: percentage > 100
-        "Geneva,CH,2023,EC-ICT-ICT-2C,,abc,% of households,s\n"  # row 4: not a number
-        "Geneva,CH,20x3,EC-ICT-ICT-3C,,5,,s\n"  # row 5: bad year
-        "Atlantis,CH,2023,EC-ICT-ICT-1C,,5,% of households,s\n"  # row 6: not in registry
-        "Geneva,CH,2023,EN-EN-AQ-1C,PM99,5,µg/m³,s\n"  # row 7: unknown data point
-        "Geneva,CH,2024,EC-ICT-ICT-1C,,50,% of households,s\n"  # row 8
-        "Geneva,CH,2024,EC-ICT-ICT-1C,,51,% of households,s\n"  # row 9: duplicate
+    bad = (
+        HEADER
+        + (
+            "Geneva,CH,2023,XX-NOPE,,1,,s\n"  # row 2: unknown KPI
+            "Geneva,CH,2023,EC-ICT-ICT-1C,,150,% of households,s\n"  # row 3: percentage > 100
+            "Geneva,CH,2023,EC-ICT-ICT-2C,,abc,% of households,s\n"  # row 4: not a number
+            "Geneva,CH,20x3,EC-ICT-ICT-3C,,5,,s\n"  # row 5: bad year
+            "Atlantis,CH,2023,EC-ICT-ICT-1C,,5,% of households,s\n"  # row 6: not in registry
+            "Geneva,CH,2023,EN-EN-AQ-1C,PM99,5,µg/m³,s\n"  # row 7: unknown data point
+            "Geneva,CH,2024,EC-ICT-ICT-1C,,50,% of households,s\n"  # row 8
+            "Geneva,CH,2024,EC-ICT-ICT-1C,,51,% of households,s\n"  # row 9: duplicate
+            "Geneva,CH,2024,EC-ICT-ICT-5A,,-3,number of public Wi-Fi hotspots,s\n"  # row 10: negative count
+            "Geneva,CH,2024,EC-I-UP-2A,compact,perhaps,,s\n"  # row 11: yes/no KPI, other answer
+            "Geneva,CH,2024,EC-ICT-ICT-3C,,12,%,s\n"  # row 12: unit mismatch
+        )
     )
     resp = upload(client, bad)
     sub = Submission.objects.get()
     assert sub.status == SubmissionStatus.INVALID
     text = resp.content.decode()
     rows = {p["row"] for p in sub.errors}
-    assert {2, 3, 4, 5, 7, 9} <= rows
+    assert {2, 3, 4, 5, 7, 9, 10, 11, 12} <= rows
+    messages = {p["row"]: p["message"] for p in sub.errors}
+    assert "unit mismatch" in messages[12]
+    assert "yes" in messages[11].lower()
+    assert "negative" in messages[10].lower() or "-3" in messages[10]
+    # Every problem is shown in the preview with its row and column.
+    for p in sub.errors:
+        assert html.escape(p["message"]) in text
     assert all(p["column"] > 0 for p in sub.errors if p["row"] in {2, 3, 4, 5, 7})
     assert "Commit" not in text
     assert KpiValue.objects.count() == 0
