@@ -56,7 +56,7 @@ def setup_django(data_dir: Path) -> None:
     django.setup()
 
 
-def build(n_cities: int, n_years: int) -> None:
+def build(n_cities: int, n_years: int, rescore: bool = False) -> None:
     """Registry, synthetic values for the ``n_cities`` largest cities, and a snapshot."""
     import pandas as pd
     from django.contrib.auth import get_user_model
@@ -85,7 +85,12 @@ def build(n_cities: int, n_years: int) -> None:
     if made:
         Membership.objects.create(user=analyst, role="analyst")
     if KpiValue.objects.values("city_id").distinct().count() < n_cities:
-        cities = list(City.objects.order_by("-population")[:n_cities])
+        # The largest cities, one per (name, country): the generator keys cities by name.
+        cities, seen = [], set()
+        for c in City.objects.order_by("-population")[: n_cities * 2]:
+            if (c.name, c.country_id) not in seen and len(cities) < n_cities:
+                seen.add((c.name, c.country_id))
+                cities.append(c)
         table = pd.DataFrame(
             {
                 "city": [c.name for c in cities],
@@ -109,6 +114,10 @@ def build(n_cities: int, n_years: int) -> None:
             [Publication(city=c, year=y) for c in cities for y in years], ignore_conflicts=True
         )
         services.bump_data_version()
+    if rescore:
+        from citydiplomacy.web.indicators.models import ScoreSnapshot
+
+        ScoreSnapshot.objects.all().delete()
     started = time.perf_counter()
     snap = current_snapshot()
     assert snap is not None
@@ -234,14 +243,15 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--skip-load", action="store_true", help="no load test")
+    parser.add_argument("--rescore", action="store_true", help="score the cohort again")
     args = parser.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
     log(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     setup_django(args.data_dir.resolve())
-    build(args.cities, args.years)
+    build(args.cities, args.years, args.rescore)
     times = dashboard_times(args.requests)
     log(
         f"dashboard server time over {len(times)} requests: median "

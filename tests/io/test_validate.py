@@ -359,3 +359,13 @@ def test_a_value_that_overflows_when_converted_is_refused(tmp_path: Path, u4ssc:
     path = write(tmp_path, "Lyon,FR,2022,SC-EH-H-3C,,1e308,per 1000 inhabitants\n")
     problems = problems_of(path, u4ssc)
     assert "data.csv:2:6: value is too large once converted to the KPI's unit" in problems
+
+
+def test_geonames_ids_beyond_32_bits_are_refused(tmp_path: Path, u4ssc: Framework) -> None:
+    path = tmp_path / "ids.csv"
+    path.write_text(
+        "geonames_id,year,kpi,value\n99999999999999999999,2022,SC-EH-ED-3C,5\ninf,2022,SC-EH-ED-3C,5\n"
+    )
+    problems = problems_of(path, u4ssc)
+    assert any(p.startswith("ids.csv:2:1: GeoNames id must be a whole number") for p in problems)
+    assert any(p.startswith("ids.csv:3:1: GeoNames id must be a whole number") for p in problems)

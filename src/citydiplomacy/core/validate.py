@@ -39,6 +39,8 @@ LONG_OPTIONAL = (
     "verified",
 )
 YEAR_RANGE = (1900, 2100)
+#: GeoNames ids are positive 32-bit integers (about 12 million today).
+MAX_GEONAMES_ID = 2**31 - 1
 YES = frozenset({"yes", "y", "true", "1", "1.0", "oui", "sí", "si", "ja"})
 NO = frozenset({"no", "n", "false", "0", "0.0", "non", "nein", "nej"})
 
@@ -254,9 +256,11 @@ def validate_long(
     if gcol is not None and pd.api.types.is_integer_dtype(gcol.dtype):
         # Integer ids (Parquet, Excel) need no parsing; only non-positive ones are wrong.
         gid = gcol.to_numpy(dtype=np.float64, na_value=np.nan)
-        negative = gid <= 0
+        negative = (gid <= 0) | (gid > MAX_GEONAMES_ID)
         out.add_rows(
-            negative, "geonames_id", lambda i: f"GeoNames id must be positive, got {gid[i]:g}"
+            negative,
+            "geonames_id",
+            lambda i: f"GeoNames id must be positive and below 2^31, got {gid[i]:g}",
         )
         bad |= negative
         gid = np.where(np.isnan(gid) | negative, -1, gid).astype(np.int64)
@@ -269,10 +273,10 @@ def validate_long(
                 continue
             try:
                 number = float(t)
-                if number != int(number) or number <= 0:
+                if number != int(number) or not 0 < number <= MAX_GEONAMES_ID:
                     raise ValueError
                 parsed[i] = int(number)
-            except ValueError:
+            except (ValueError, OverflowError):
                 invalid[i] = True
         gid = parsed[codes]
         mask = invalid[codes]

@@ -80,4 +80,4 @@ def test_a_write_rescores_the_cohort(client: Client, tokens: dict[str, str], coh
     assert second["year"] == 2025 and second["years"][-1] == 2025
     node = next(n for n in second["nodes"] if n["code"] == "EC-ICT-ICT-1C")
     assert node["value"] == 99.0
-    assert scoring.city_years(ScoreSnapshot.objects.get(), geneva.pk)[-1] == 2025
+    assert scoring.city_years(scoring.current_snapshot(), geneva.pk)[-1] == 2025

@@ -27,8 +27,10 @@ def client_for(users: dict[str, Any], who: str) -> Client:
 @pytest.fixture
 def geneva_data(users: dict[str, Any], geneva: Any) -> Submission:
     data = b"city,country,year,kpi,value\nGeneva,CH,2023,EC-ICT-ICT-1C,84\n"
-    sub = services.upload(users["editor"], "g.csv", data)
-    return sub
+    # Stored values for 2023 (to verify and publish), and an upload waiting for its commit.
+    stored = services.upload(users["editor"], "stored.csv", data.replace(b",84", b",80"))
+    services.commit(users["editor"], stored)
+    return services.upload(users["editor"], "g.csv", data)
 
 
 # (page, method) -> expected status per role
@@ -131,6 +133,7 @@ def test_export_shows_only_what_the_role_may_see(
     role: str, users: dict[str, Any], geneva: Any, geneva_data: Submission
 ) -> None:
     services.commit(users["editor"], geneva_data)
+    services.publish(users["admin"], geneva, 2023, published=False)
     client = client_for(users, role)
     body = client.get(reverse("indicators:export", args=[geneva.pk, "csv"])).content.decode()
     n_rows = body.strip().count("\n")

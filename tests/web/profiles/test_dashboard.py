@@ -38,7 +38,11 @@ def _row(page: Node, code: str) -> Node:
 def test_results_match_scoring_city_profile(cohort: Cohort) -> None:
     """The dashboard builds its nodes from the row it read; they equal city_profile's."""
     nodes = CityScore.objects.get(snapshot=cohort.snapshot, city=cohort.geneva).nodes
-    ours = views_profiles._results(cohort.snapshot, views_profiles.framework_meta(), nodes["2023"])
+    ours = views_profiles._results(
+        cohort.snapshot,
+        views_profiles.framework_meta(),
+        scoring.visible_records(nodes["2023"], False),
+    )
     theirs = scoring.city_profile(cohort.snapshot, cohort.geneva.pk, 2023)
     assert theirs is not None
     assert {n.code: n for n in theirs} == ours

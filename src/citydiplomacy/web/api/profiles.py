@@ -166,7 +166,8 @@ def get_profile(
     year = params.year if params.year is not None else years[-1]
     if year not in years:
         raise Http404(no_profile)
-    nodes = scoring.city_profile(snapshot, city.pk, year)
+    public = not permissions.can_view_unpublished(user, city)
+    nodes = scoring.city_profile(snapshot, city.pk, year, public=public)
     if nodes is None:
         raise Http404(no_profile)
     order = {code: i for i, code in enumerate(services.framework().nodes.index)}
@@ -176,7 +177,9 @@ def get_profile(
         "year": year,
         "years": years,
         "published": services.is_published(city.pk, year),
-        "synthetic": KpiValue.objects.filter(city_id=city.pk, synthetic=True).exists(),
+        "synthetic": KpiValue.objects.filter(
+            city_id=city.pk, year__in=years, synthetic=True
+        ).exists(),
         "headline": _headline(snapshot, city.pk, year),
         "nodes": [
             {
@@ -205,6 +208,19 @@ def get_profile(
             "framework": snapshot.framework,
             "n_cities": snapshot.n_cities,
             "spec": snapshot.spec,
-            "provenance": snapshot.provenance,
+            # The data fingerprint and the years scored describe unpublished data too.
+            "provenance": _public_provenance(snapshot.provenance)
+            if public
+            else snapshot.provenance,
         },
     }
+
+
+def _public_provenance(provenance: dict[str, Any]) -> dict[str, Any]:
+    """Provenance without what describes unpublished data (its fingerprint, its years)."""
+    out = dict(provenance)
+    profile = dict(out.get("profile", {}))
+    for key in ("data_fingerprint", "years", "n_units"):
+        profile.pop(key, None)
+    out["profile"] = profile
+    return out

@@ -60,10 +60,12 @@ class SubmissionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Publication)
-class PublicationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PublicationAdmin(ReadOnlyAdmin):
+    """Read-only: publishing goes through the city's data page, which re-scores the cohort
+    (peer targets come from published profiles)."""
+
     list_display = ["city", "year", "published_by", "published_at"]
     list_select_related = ["city"]
-    autocomplete_fields = ["city"]
 
 
 @admin.register(ScoreSnapshot)

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from citydiplomacy.core.dataset import Panel
+from citydiplomacy.core.panel import change_since_previous, progress_to_target
 from citydiplomacy.core.score import ScoreResult, score
 from citydiplomacy.core.sensitivity import sensitivity
 from citydiplomacy.core.spec import Spec, TargetSpec
@@ -38,8 +39,39 @@ from citydiplomacy.web.indicators.services import data_version, framework
 
 log = logging.getLogger(__name__)
 
-#: Order of the numbers stored per node in :attr:`CityScore.nodes`.
-NODE_FIELDS = ("value", "score", "band", "change", "progress", "rank", "trend")
+#: Order of the numbers stored per node in :attr:`CityScore.nodes`. The ``public_*`` fields
+#: are computed from published city-years only (the change since the previous *published*
+#: year, progress since the first *published* year), for viewers who may not see the rest:
+#: otherwise a public change or progress figure would reveal an unpublished value.
+NODE_FIELDS = (
+    "value",
+    "score",
+    "band",
+    "change",
+    "progress",
+    "rank",
+    "trend",
+    "public_change",
+    "public_progress",
+    "public_trend",
+)
+
+
+def public_record(rec: list[Any]) -> list[Any]:
+    """A stored node record as the public may see it: the first seven fields, with change,
+    progress and trend taken from published years only."""
+    if len(rec) < len(NODE_FIELDS):
+        return [*rec[:3], None, None, rec[5], ""]
+    return [rec[0], rec[1], rec[2], rec[7], rec[8], rec[5], rec[9]]
+
+
+def visible_records(nodes: dict[str, list[Any]], public: bool) -> dict[str, list[Any]]:
+    """Node records of one city-year for a viewer (``public``: no unpublished data)."""
+    if public:
+        return {code: public_record(rec) for code, rec in nodes.items()}
+    return {code: rec[:7] for code, rec in nodes.items()}
+
+
 #: Method of the profile (U4SSC target bands) and of the ranking (composite index).
 PROFILE_SPEC = Spec(method="u4ssc")
 RANKING_SPEC = Spec(method="composite")
@@ -89,9 +121,7 @@ def published_peer_targets(panel: Panel) -> tuple[dict[str, float], dict[str, st
         Target and source text of every measure that gets a peer target.
     """
     fw = framework()
-    published = set(Publication.objects.values_list("city_id", "year"))
-    units = [int(u) for u in panel.units["unit"]]
-    mask = np.array([[(u, y) in published for u in units] for y in panel.years], dtype=bool)
+    mask = _published_mask(panel)
     if mask.any():
         values = np.where(mask[:, :, None], panel.values, np.nan)
         years = [y for t, y in enumerate(panel.years) if mask[t].any()]
@@ -167,7 +197,11 @@ def compute_snapshot(version: int | None = None) -> ScoreSnapshot | None:
     n_measures = tree.n_measures
     reported = ~np.isnan(panel.values)  # (T, U, M)
     intervals = {y: _rank_intervals(panel, y) for y in panel.years}
-    trends = _trend_codes(profile)
+    change = profile._table_meta()["change"]
+    progress = profile._table_meta()["progress"]
+    trends = _trend_codes(change)
+    public_change, public_progress = _public_change_progress(profile, panel)
+    public_trends = _trend_codes(public_change)
     band_labels = list(profile.band_labels)
     city_rows: list[CityScore] = []
     year_rows: list[CityYearScore] = []
@@ -186,10 +220,13 @@ def compute_snapshot(version: int | None = None) -> ScoreSnapshot | None:
                     _clean(vals[n]),
                     _clean(scs[n]),
                     int(profile.band_codes[t, u, n]),
-                    _clean(_change(profile, t, u, n)),
-                    _clean(_progress(profile, t, u, n)),
+                    _clean(change[t, u, n]),
+                    _clean(progress[t, u, n]),
                     _clean(profile.ranks[t, u, n]),
                     trends[t, u, n],
+                    _clean(public_change[t, u, n]),
+                    _clean(public_progress[t, u, n]),
+                    public_trends[t, u, n],
                 ]
             by_year[str(year)] = nodes
             iv = intervals[year].get(unit)
@@ -240,8 +277,8 @@ def compute_snapshot(version: int | None = None) -> ScoreSnapshot | None:
             CityYearScore.objects.bulk_create(year_rows, batch_size=2000)
             snap.seconds = time.perf_counter() - started
             snap.save(update_fields=["seconds"])
-            # Older snapshots are no longer read; keep the table small.
-            ScoreSnapshot.objects.filter(data_version__lt=version).delete()
+            # Keep the previous snapshot for requests still reading it; older ones go.
+            ScoreSnapshot.objects.filter(data_version__lt=version - 1).delete()
     except IntegrityError:
         # Another process stored this version first; use theirs.
         return ScoreSnapshot.objects.filter(data_version=version).first()
@@ -249,20 +286,33 @@ def compute_snapshot(version: int | None = None) -> ScoreSnapshot | None:
     return snap
 
 
-def _change(result: ScoreResult, t: int, u: int, n: int) -> float:
-    meta = result._table_meta()
-    return float(meta["change"][t, u, n])
+def _published_mask(panel: Panel) -> np.ndarray:
+    """``(years, units)``: is this city-year's profile published?"""
+    published = set(Publication.objects.values_list("city_id", "year"))
+    units = [int(u) for u in panel.units["unit"]]
+    return np.array([[(u, y) in published for u in units] for y in panel.years], dtype=bool)
 
 
-def _progress(result: ScoreResult, t: int, u: int, n: int) -> float:
-    meta = result._table_meta()
-    return float(meta["progress"][t, u, n])
+def _public_change_progress(result: ScoreResult, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
+    """Change and progress computed as if only the published city-years existed."""
+    mask = _published_mask(panel)
+    scores = np.where(mask[:, :, None], result.scores, np.nan)
+    change = change_since_previous(scores)
+    fw = framework()
+    n_measures = result.tree.n_measures
+    values = np.where(mask[:, :, None], panel.values, np.nan)
+    progress = np.full(result.scores.shape, np.nan)
+    progress[..., :n_measures] = progress_to_target(
+        values,
+        result.targets["target"].to_numpy(dtype=np.float64),
+        fw.column("direction").astype(np.int64),
+    )
+    return change, progress
 
 
-def _trend_codes(result: ScoreResult) -> np.ndarray:
+def _trend_codes(change: np.ndarray) -> np.ndarray:
     """'up', 'down', 'flat' or '' per node: the direction of the score since the previous
     reported year (a change under one point is flat)."""
-    change = result._table_meta()["change"]
     out = np.full(change.shape, "", dtype=object)
     out[change >= 1.0] = "up"
     out[change <= -1.0] = "down"
@@ -302,8 +352,11 @@ class NodeResult:
     definition: str
 
 
-def city_profile(snapshot: ScoreSnapshot, city_id: int, year: int) -> list[NodeResult] | None:
-    """Every scored node of a city in a year, in framework order; ``None`` without data."""
+def city_profile(
+    snapshot: ScoreSnapshot, city_id: int, year: int, *, public: bool = False
+) -> list[NodeResult] | None:
+    """Every scored node of a city in a year (measures, then aggregates); ``None`` without
+    data. ``public``: change, progress and trend from published years only."""
     row = CityScore.objects.filter(snapshot=snapshot, city_id=city_id).values_list(
         "nodes", flat=True
     )
@@ -314,7 +367,7 @@ def city_profile(snapshot: ScoreSnapshot, city_id: int, year: int) -> list[NodeR
     labels = snapshot.provenance["band_labels"]
     out = []
     meta = fw.nodes
-    for code, rec in nodes_by_year[str(year)].items():
+    for code, rec in visible_records(nodes_by_year[str(year)], public).items():
         value, score_, band, change, progress, rank, trend = rec
         target, source = snapshot.targets.get(code, [None, ""])
         out.append(

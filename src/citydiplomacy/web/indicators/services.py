@@ -161,6 +161,9 @@ def write_values(
         keys = {(r.city_id, r.year) for r in rows}
         existing: dict[tuple[int, int, str], KpiValue] = {}
         city_ids = sorted({k[0] for k in keys})
+        # Writers of one city queue here (PostgreSQL row locks; SQLite takes the write lock
+        # at the start of the transaction), so two cannot both create the same value.
+        list(City.objects.select_for_update().filter(pk__in=city_ids).values_list("pk"))
         for chunk_start in range(0, len(city_ids), 500):
             chunk = city_ids[chunk_start : chunk_start + 500]
             for kv in KpiValue.objects.filter(city_id__in=chunk).select_for_update():
@@ -196,11 +199,14 @@ def write_values(
                 audits.append(_audit(kv, ChangeAction.CREATE, actor, now, via, submission, new=kv))
                 continue
             kv = found
+            # A row that does not assert verification leaves an unchanged value's status alone
+            # (re-sending a verified value does not withdraw its verification).
+            asserts_verification = r.verified and admin and kv.status != Status.VERIFIED
             if (
                 _same(kv.value, r.value)
                 and kv.source == r.source
                 and kv.note == r.note
-                and (kv.status == status or not admin)
+                and not asserts_verification
             ):
                 counts.unchanged += 1
                 continue
@@ -242,6 +248,7 @@ def write_values(
             }
             for a in audits:
                 if a.kpi_value_id is None:
+                    a.kpi_value = None
                     a.kpi_value_id = ids.get((a.city_id, a.year, a.measure))
         for a in audits:
             if a.kpi_value is not None and a.kpi_value_id is None:
@@ -597,16 +604,21 @@ def commit(user: Any, submission: Submission) -> Submission:
     changed since the preview)."""
     if submission.uploaded_by_id != user.pk and not permissions.is_admin(user):
         raise PermissionDenied("only the person who uploaded a file commits it")
-    if submission.status != SubmissionStatus.READY:
-        raise DataError(f"this upload is {submission.get_status_display().lower()}")
-    checked = check_file(user, submission.file_name, bytes(submission.content))
+    # The rows are checked and written as the uploader's: a secretariat member committing an
+    # editor's file neither verifies its values nor becomes their submitter.
+    uploader = submission.uploaded_by
+    checked = check_file(uploader, submission.file_name, bytes(submission.content))
     if not checked.ok:
         submission.status = SubmissionStatus.INVALID
         submission.problems = [_problem_dict(p) for p in checked.problems]
         submission.save(update_fields=["status", "problems"])
         raise ValidationError(checked.problems)
     with transaction.atomic():
-        counts = write_values(user, checked.rows, via="upload", submission=submission)
+        # Locked and re-read, so that two commits of one upload cannot both write.
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        if locked.status != SubmissionStatus.READY:
+            raise DataError(f"this upload is {locked.get_status_display().lower()}")
+        counts = write_values(uploader, checked.rows, via="upload", submission=submission)
         submission.status = SubmissionStatus.COMMITTED
         submission.committed_at = timezone.now()
         submission.n_created, submission.n_updated = counts.created, counts.updated
@@ -643,8 +655,11 @@ EXPORT_COLUMNS = [
 ]
 
 
-def export_frame(values: QuerySet[KpiValue]) -> pd.DataFrame:
-    """Values as a long table that the upload accepts back (round trip)."""
+def export_frame(values: QuerySet[KpiValue], *, with_submitters: bool = True) -> pd.DataFrame:
+    """Values as a long table that the upload accepts back (round trip).
+
+    ``with_submitters=False`` leaves out who submitted each value (a public export names no
+    accounts)."""
     rows = values.select_related("city", "submitted_by").order_by("city_id", "year", "measure")
     records = [
         {
@@ -660,7 +675,9 @@ def export_frame(values: QuerySet[KpiValue]) -> pd.DataFrame:
             "note": kv.note,
             "status": kv.status,
             "verified": kv.status == Status.VERIFIED,
-            "submitted_by": kv.submitted_by.get_username() if kv.submitted_by else "",
+            "submitted_by": (
+                kv.submitted_by.get_username() if kv.submitted_by and with_submitters else ""
+            ),
             "submitted_at": kv.submitted_at.isoformat(timespec="seconds"),
         }
         for kv in rows.iterator(chunk_size=5000)

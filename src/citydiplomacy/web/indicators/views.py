@@ -150,9 +150,15 @@ def city_data(request: HttpRequest, pk: int) -> HttpResponse:
         if not permissions.can_verify(request.user):
             raise PermissionDenied("Only the secretariat verifies values and publishes profiles.")
         action = request.POST.get("action")
+        if year not in years:
+            raise Http404("no data for this year")
         values = KpiValue.objects.filter(city=city, year=year)
         if action in ("verify", "unverify"):
-            ids = [int(i) for i in request.POST.getlist("value") if i.isdigit()]
+            asked = request.POST.getlist("value")
+            ids = [i for i in (_int(a, None) for a in asked) if i is not None]
+            if asked and not ids:
+                messages.error(request, "None of the selected values exists.")
+                return redirect(f"{reverse('indicators:city_data', args=[city.pk])}?year={year}")
             chosen = values.filter(pk__in=ids) if ids else values
             status = Status.VERIFIED if action == "verify" else Status.SELF_REPORTED
             n = services.set_status(request.user, chosen, status, via="form")
@@ -187,11 +193,17 @@ def city_data(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+#: Ids and years beyond this are not ours (GeoNames ids and database keys are 32-bit).
+MAX_INT = 2**31 - 1
+
+
 def _int(text: Any, default: int | None) -> int | None:
+    """A positive 32-bit integer from text, else ``default``."""
     try:
-        return int(text)
+        value = int(str(text)[:12])
     except (TypeError, ValueError):
         return default
+    return value if 0 < value <= MAX_INT else default
 
 
 @login_required
@@ -233,12 +245,7 @@ def entry(request: HttpRequest, pk: int) -> HttpResponse:
                 writer.writerow([city.pk, year, kpi, dp, text, "", source])
             checked = services.check_file(request.user, "form.csv", buffer.getvalue().encode())
             if checked.ok:
-                changed = [
-                    r
-                    for r in checked.rows
-                    if r.measure not in current or current[r.measure] != r.value
-                ]
-                counts = services.write_values(request.user, changed, via="form")
+                counts = services.write_values(request.user, checked.rows, via="form")
                 messages.success(
                     request,
                     f"Saved: {counts.created} value(s) created, {counts.updated} updated.",
@@ -298,7 +305,9 @@ def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         raise Http404
     city = get_object_or_404(City, pk=pk)
     values = services.visible_values(request.user).filter(city=city)
-    frame = services.export_frame(values)
+    frame = services.export_frame(
+        values, with_submitters=permissions.can_view_unpublished(request.user, city)
+    )
     name = f"citydiplomacy-{city.pk}-{city.name}".replace(" ", "_")
     if fmt == "csv":
         resp = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -150,10 +150,12 @@ def _results(
 
 # ------------------------------------------------------------------ small helpers
 def _int(text: str | None) -> int | None:
+    """An integer within the 32-bit range of our ids and years, else ``None``."""
     try:
-        return int(str(text).strip())
+        value = int(str(text).strip()[:12])
     except (TypeError, ValueError):
         return None
+    return value if abs(value) <= 2**31 - 1 else None
 
 
 _BAND_HTML: dict[tuple[int, str], str] = {}
@@ -296,7 +298,10 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     if year is None or year not in years:
         raise Http404("no profile for this city and year")
     meta = framework_meta()
-    results = _results(snapshot, meta, nodes_by_year[str(year)])
+    # Change, progress and trend of a viewer who may not see unpublished years come from
+    # published years only (else they would reveal the unpublished values).
+    public = not permissions.can_view_unpublished(request.user, city)
+    results = _results(snapshot, meta, scoring.visible_records(nodes_by_year[str(year)], public))
     # The status of every value of the city-year, in one query (never one per KPI).
     values = list(
         KpiValue.objects.filter(city_id=pk, year=year).values_list(
@@ -455,7 +460,9 @@ def compare(request: HttpRequest) -> HttpResponse:
     shown, missing = [], []
     for c in cities:
         if year in visible[c.pk]:
-            shown.append((c, _results(snapshot, meta, rows[c.pk][str(year)])))
+            public = not permissions.can_view_unpublished(request.user, c)
+            records = scoring.visible_records(rows[c.pk][str(year)], public)
+            shown.append((c, _results(snapshot, meta, records)))
         else:
             missing.append(c)
     heads = {
