@@ -109,8 +109,11 @@ def rescore() -> None:
     type=click.IntRange(1, 64),
     help="Threads per worker.",
 )
-def serve(host: str, port: int, workers: int, threads: int) -> None:
+@click.option("--access-log", is_flag=True, help="Log every request to standard output.")
+def serve(host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
     """Migrate the database, then serve the platform with gunicorn (a production server)."""
+    # Pages answer at once after a data change while the cohort is re-scored in a thread.
+    os.environ.setdefault("CITYDIPLOMACY_BACKGROUND_SCORING", "1")
     setup_django()
     from django.conf import settings
 
@@ -135,8 +138,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
         str(threads),
         "--worker-class",
         "gthread",
-        "--access-logfile",
-        "-",
+        *(["--access-logfile", "-"] if access_log else []),
         "--log-level",
         "warning",
         "--timeout",

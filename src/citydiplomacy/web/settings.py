@@ -199,6 +199,8 @@ CITYDIPLOMACY_MAX_UPLOAD_BYTES = int(os.environ.get("CITYDIPLOMACY_MAX_UPLOAD_BY
 CITYDIPLOMACY_API_RATE = os.environ.get("CITYDIPLOMACY_API_RATE", "600/min")
 #: Replications of the uncertainty analysis behind the ranking's rank intervals.
 CITYDIPLOMACY_SENSITIVITY_RUNS = int(os.environ.get("CITYDIPLOMACY_SENSITIVITY_RUNS", "256"))
+#: Re-score in a background thread and serve the previous snapshot meanwhile (serve sets it).
+CITYDIPLOMACY_BACKGROUND_SCORING = os.environ.get("CITYDIPLOMACY_BACKGROUND_SCORING", "") == "1"
 #: The framework the platform profiles cities on.
 CITYDIPLOMACY_FRAMEWORK = os.environ.get("CITYDIPLOMACY_FRAMEWORK", "u4ssc")
 

@@ -153,3 +153,22 @@ def test_out_of_range_input_is_not_a_crash(
     resp = client.post(url, data) if method == "post" else client.get(url)
     assert resp.status_code < 500
     assert not Publication.objects.filter(year=2099).exists()
+
+
+def test_background_scoring_serves_the_previous_snapshot(
+    cohort: dict[str, Any], users: dict[str, Any], geneva: Any, settings: Any, monkeypatch: Any
+) -> None:
+    first = scoring.current_snapshot()
+    assert first is not None and not scoring.is_stale(first)
+    settings.CITYDIPLOMACY_BACKGROUND_SCORING = True
+    started: list[int] = []
+    monkeypatch.setattr(scoring, "_rescore_in_background", started.append)
+    services.publish(users["admin"], geneva, 2022)
+    served = scoring.current_snapshot()
+    assert served is not None and served.pk == first.pk
+    assert scoring.is_stale(served)
+    assert started == [services.data_version()]
+    client = Client()
+    client.force_login(users["analyst"])
+    page = client.get(reverse("indicators:dashboard", args=[geneva.pk])).content.decode()
+    assert "Scores are being updated" in page

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any, cast
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Path, Query, Router, Schema
@@ -13,11 +15,13 @@ from pydantic.json_schema import SkipJsonSchema
 from citydiplomacy.web.api.auth import OPTIONAL_AUTH, READ_AUTH, requester
 from citydiplomacy.web.api.errors import error_responses
 from citydiplomacy.web.api.pagination import MAX_ID, PageMeta, PageParams, Text, paginate
-from citydiplomacy.web.cities.models import City, CityQuerySet
+from citydiplomacy.web.cities.models import City, CityQuerySet, search_text
 from citydiplomacy.web.indicators import services
 
 router = Router(tags=["cities"])
 
+#: How long a page of the city search stays cached (the registry changes only on reload).
+SEARCH_CACHE_SECONDS = 300
 #: GeoNames id of Geneva, the examples' city.
 GENEVA = 2660646
 
@@ -89,14 +93,28 @@ def list_cities(request: HttpRequest, params: Query[CityQuery]) -> dict[str, Any
     The registry holds the GeoNames cities of 15,000 inhabitants or more, with or without KPI
     data. A page after the last one is 404.
     """
-    qs: QuerySet[City] = City.objects.select_related("country")
     search = (params.search or "").strip()
+    # The registry is the same for every requester and changes only when it is reloaded, so
+    # a page is cached for a few minutes (autocomplete repeats the same prefixes).
+    key = (
+        "api:cities:"
+        + hashlib.sha256(
+            f"{search_text(search)}\x1f{params.country or ''}\x1f{params.page}\x1f"
+            f"{params.page_size}".encode()
+        ).hexdigest()
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return cast(dict[str, Any], cached)
+    qs: QuerySet[City] = City.objects.select_related("country")
     if search:
         qs = cast(CityQuerySet, qs).search(search)
     if params.country:
         qs = qs.filter(country_id=params.country.upper())
     page = paginate(qs.order_by("-population", "name", "pk"), params)
-    return page.as_dict([city_dict(c) for c in page.items])
+    result = page.as_dict([city_dict(c) for c in page.items])
+    cache.set(key, result, SEARCH_CACHE_SECONDS)
+    return result
 
 
 @router.get(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from citydiplomacy.core.dataset import Panel
 from citydiplomacy.core.panel import change_since_previous, progress_to_target
@@ -320,13 +321,51 @@ def _trend_codes(change: np.ndarray) -> np.ndarray:
     return out
 
 
+_background_lock = threading.Lock()
+
+
+def _rescore_in_background(version: int) -> None:
+    """Score ``version`` in a thread of this process, unless one is already at it."""
+    if not _background_lock.acquire(blocking=False):
+        return
+
+    def run() -> None:
+        try:
+            compute_snapshot(version)
+        except Exception:  # logged; the next request tries again
+            log.exception("background scoring of data version %s failed", version)
+        finally:
+            connection.close()
+            _background_lock.release()
+
+    threading.Thread(target=run, name=f"rescore-{version}", daemon=True).start()
+
+
 def current_snapshot() -> ScoreSnapshot | None:
-    """The snapshot of the current data, computed now if the data changed since the last."""
+    """The snapshot of the current data, computed now if the data changed since the last.
+
+    With ``CITYDIPLOMACY_BACKGROUND_SCORING`` on (``citydiplomacy serve`` turns it on), a
+    request that finds the data changed gets the previous snapshot at once while a thread
+    scores the new data (a cohort of 1,000 cities takes about a minute); pages then say that
+    the scores are being updated. The first snapshot is always computed in the request.
+    """
     version = data_version()
     snap = ScoreSnapshot.objects.filter(data_version=version).first()
+    if snap is None and getattr(settings, "CITYDIPLOMACY_BACKGROUND_SCORING", False):
+        snap = ScoreSnapshot.objects.order_by("-data_version").first()
+        if snap is not None:
+            _rescore_in_background(version)
+    if snap is None:
+        snap = compute_snapshot(version)
     if snap is not None:
-        return snap
-    return compute_snapshot(version)
+        snap.seen_data_version = version  # type: ignore[attr-defined]
+    return snap
+
+
+def is_stale(snapshot: ScoreSnapshot) -> bool:
+    """Was the data changed after ``snapshot`` was scored (a newer one is on its way)?"""
+    seen = getattr(snapshot, "seen_data_version", None)
+    return snapshot.data_version < (data_version() if seen is None else seen)
 
 
 # ------------------------------------------------------------------------- reading

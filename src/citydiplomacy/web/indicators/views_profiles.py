@@ -335,6 +335,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "year": year,
         "years": years,
         "snapshot": snapshot,
+        "stale": scoring.is_stale(snapshot),
         "synthetic": synthetic,
         "show_status": permissions.can_view_unpublished(request.user, pk),
         "published": year in published,
@@ -615,6 +616,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     ).exists()
     context = {
         "snapshot": snapshot,
+        "stale": scoring.is_stale(snapshot),
         "sensitivity": snapshot.sensitivity,
         "year": year,
         "years": years,
