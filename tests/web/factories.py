@@ -63,8 +63,9 @@ def user(
         username=username, email=f"{username}@example.org", password=PASSWORD
     )
     if role == "admin":
-        u.is_staff = True
-        u.save(update_fields=["is_staff"])
+        # The secretariat may do everything, the Django admin included.
+        u.is_staff = u.is_superuser = True
+        u.save(update_fields=["is_staff", "is_superuser"])
     if role:
         m = Membership.objects.create(user=u, role=role)
         for c in cities:

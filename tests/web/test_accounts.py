@@ -110,3 +110,25 @@ def test_production_refuses_to_start_without_secrets(tmp_path: Any) -> None:
         {**base, "CITYDIPLOMACY_SECRET_KEY": "x" * 60, "CITYDIPLOMACY_ALLOWED_HOSTS": "a.org"}
     )
     assert ok.returncode == 0, ok.stderr
+
+
+def test_an_administrator_membership_made_in_the_admin_opens_the_admin(
+    users: dict[str, Any],
+) -> None:
+    from citydiplomacy.web.accounts.models import Membership
+
+    client = Client()
+    client.force_login(users["admin"])
+    resp = client.post(
+        "/admin/accounts/membership/add/",
+        {
+            "user": users["public"].pk,
+            "role": "admin",
+            "cityassignment_set-TOTAL_FORMS": "0",
+            "cityassignment_set-INITIAL_FORMS": "0",
+        },
+    )
+    assert resp.status_code == 302, resp.content[:500]
+    assert Membership.objects.get(user=users["public"]).role == "admin"
+    users["public"].refresh_from_db()
+    assert users["public"].is_staff and users["public"].is_superuser
