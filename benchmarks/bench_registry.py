@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -32,6 +31,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+
+from bench_engine import machine  # the benchmarks' one description of the machine
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = [
@@ -47,18 +48,6 @@ QUERIES = [
     "Switzerland",
     "s",
 ]
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()}, Python {platform.python_version()}"
 
 
 def setup_django(data_dir: Path, database_url: str | None) -> None:

@@ -12,20 +12,9 @@ from hypothesis import strategies as st
 
 from citydiplomacy.web.cities.models import City, name_tails, normalise_name, prefix_range
 from tests.web import factories
-from tests.web.cities.conftest import Tags
+from tests.web.cities.conftest import SAMPLE_IDS, Tags
 
-GENEVA, ZURICH, LAUSANNE, NYC, SF, TOKYO, SAO_PAULO, RIO, LYON, FRANKFURT = (
-    2660646,
-    2657896,
-    2659994,
-    5128581,
-    5391959,
-    1850147,
-    3448439,
-    3451190,
-    2996944,
-    2925533,
-)
+GENEVA, ZURICH, LAUSANNE, NYC, SF, TOKYO, SAO_PAULO, RIO, LYON, FRANKFURT = SAMPLE_IDS
 
 
 def ids(query: str) -> list[int]:

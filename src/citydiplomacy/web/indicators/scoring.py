@@ -108,7 +108,9 @@ def load_panel() -> Panel | None:
     return Panel.from_long(long, fw)
 
 
-def published_peer_targets(panel: Panel) -> tuple[dict[str, float], dict[str, str]]:
+def published_peer_targets(
+    panel: Panel, mask: np.ndarray
+) -> tuple[dict[str, float], dict[str, str]]:
     """Peer targets (SDSN rule) from the latest year of *published* profiles only.
 
     Targets are shown to the public with every profile, so they must not be derived from
@@ -116,13 +118,19 @@ def published_peer_targets(panel: Panel) -> tuple[dict[str, float], dict[str, st
     Without any publication yet, the whole cohort's latest year is used (nobody outside the
     secretariat, analysts and editors sees a profile then).
 
+    Parameters
+    ----------
+    panel
+        The whole cohort.
+    mask
+        ``(years, units)``: which city-years are published (:func:`_published_mask`).
+
     Returns
     -------
     overrides, sources
         Target and source text of every measure that gets a peer target.
     """
     fw = framework()
-    mask = _published_mask(panel)
     if mask.any():
         values = np.where(mask[:, :, None], panel.values, np.nan)
         years = [y for t, y in enumerate(panel.years) if mask[t].any()]
@@ -188,7 +196,8 @@ def compute_snapshot(version: int | None = None) -> ScoreSnapshot | None:
     if panel is None:
         return None
     fw = framework()
-    overrides, peer_sources = published_peer_targets(panel)
+    published = _published_mask(panel)
+    overrides, peer_sources = published_peer_targets(panel, published)
     profile_spec = replace(PROFILE_SPEC, targets=TargetSpec(overrides=overrides))
     profile = score(panel, fw, profile_spec)
     ranking = score(panel, fw, RANKING_SPEC)
@@ -201,7 +210,7 @@ def compute_snapshot(version: int | None = None) -> ScoreSnapshot | None:
     change = profile._table_meta()["change"]
     progress = profile._table_meta()["progress"]
     trends = _trend_codes(change)
-    public_change, public_progress = _public_change_progress(profile, panel)
+    public_change, public_progress = _public_change_progress(profile, panel, published)
     public_trends = _trend_codes(public_change)
     band_labels = list(profile.band_labels)
     city_rows: list[CityScore] = []
@@ -294,9 +303,10 @@ def _published_mask(panel: Panel) -> np.ndarray:
     return np.array([[(u, y) in published for u in units] for y in panel.years], dtype=bool)
 
 
-def _public_change_progress(result: ScoreResult, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
-    """Change and progress computed as if only the published city-years existed."""
-    mask = _published_mask(panel)
+def _public_change_progress(
+    result: ScoreResult, panel: Panel, mask: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Change and progress computed as if only the published city-years (``mask``) existed."""
     scores = np.where(mask[:, :, None], result.scores, np.nan)
     change = change_since_previous(scores)
     fw = framework()

@@ -196,7 +196,7 @@ def write_values(
                 )
                 to_create.append(kv)
                 counts.created += 1
-                audits.append(_audit(kv, ChangeAction.CREATE, actor, now, via, submission, new=kv))
+                audits.append(_audit(kv, ChangeAction.CREATE, actor, now, via, submission))
                 continue
             kv = found
             # A row that does not assert verification leaves an unchanged value's status alone
@@ -267,9 +267,9 @@ def _audit(
     via: str,
     submission: Submission | None,
     *,
-    new: KpiValue | None = None,
     old: tuple[float | None, str, str] | None = None,
 ) -> KpiValueChange:
+    """The audit record of ``kv`` as it is now; ``old`` = (value, status, source) before."""
     change = KpiValueChange(
         kpi_value=kv,
         city_id=kv.city_id,
@@ -327,22 +327,7 @@ def set_status(user: Any, values: Iterable[KpiValue], status: str, *, via: str) 
             kv.verified_at = now if status == Status.VERIFIED else None
             kv.save(update_fields=["status", "verified_by", "verified_at"])
             action = ChangeAction.VERIFY if status == Status.VERIFIED else ChangeAction.UNVERIFY
-            KpiValueChange.objects.create(
-                kpi_value=kv,
-                city_id=kv.city_id,
-                year=kv.year,
-                measure=kv.measure,
-                action=action,
-                old_value=old[0],
-                new_value=kv.value,
-                old_status=old[1],
-                new_status=status,
-                old_source=old[2],
-                new_source=kv.source,
-                changed_by=user,
-                changed_at=now,
-                via=via,
-            )
+            _audit(kv, action, user, now, via, None, old=old).save()
             changed += 1
         if changed:
             bump_data_version()
