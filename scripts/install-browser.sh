@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
+# System packages the tests need, installed only when missing (needs root or sudo for apt-get):
 # Debian's Chromium for the browser tests (Playwright drives it; Playwright's own browser
-# download is never used). Installs only when missing; needs root (or sudo) for apt-get.
+# download is never used) and poppler-utils (pdftotext, pdftoppm) to read rendered PDFs.
 set -euo pipefail
-if [ -x /usr/bin/chromium ]; then exit 0; fi
-echo "== installing Debian's chromium for the browser tests"
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+echo "== installing ${missing[*]} for the tests"
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -70,6 +70,14 @@ def demo(skip_registry: bool) -> None:
         snap = current_snapshot()
         if snap is not None:
             click.echo(f"profiles scored in {time.perf_counter() - started:.1f} s")
+        # Later apps (partners, engagement, ...) load their demo data through a ``load_demo``
+        # method on their AppConfig, called with a progress callback, in INSTALLED_APPS order.
+        from django.apps import apps
+
+        for config in apps.get_app_configs():
+            app_demo = getattr(config, "load_demo", None)
+            if callable(app_demo):
+                app_demo(progress=lambda m: click.echo(m))
         click.echo(f"demo accounts (password {PASSWORD!r}): {', '.join(report.accounts)}")
 
 

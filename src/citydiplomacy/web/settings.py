@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "citydiplomacy.web.accounts",
     "citydiplomacy.web.cities",
     "citydiplomacy.web.indicators",
+    "citydiplomacy.web.reports",
+    "citydiplomacy.web.partners",
+    "citydiplomacy.web.engagement",
 ]
 
 MIDDLEWARE = [

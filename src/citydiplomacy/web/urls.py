@@ -43,6 +43,9 @@ urlpatterns = [
     path("accounts/", include("citydiplomacy.web.accounts.urls")),
     path("cities/", include("citydiplomacy.web.cities.urls")),
     path("", include("citydiplomacy.web.indicators.urls")),
+    path("cities/", include("citydiplomacy.web.reports.urls")),
+    path("partners/", include("citydiplomacy.web.partners.urls")),
+    path("", include("citydiplomacy.web.engagement.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

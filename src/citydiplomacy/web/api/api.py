@@ -22,6 +22,9 @@ from ninja.throttling import SimpleRateThrottle
 from citydiplomacy.web.api import cities, errors, kpi_values, profiles
 from citydiplomacy.web.api.auth import requester
 from citydiplomacy.web.api.docs import OfflineSwagger
+from citydiplomacy.web.engagement import api as engagement_api
+from citydiplomacy.web.partners import api as partners_api
+from citydiplomacy.web.reports import api as reports_api
 
 DESCRIPTION = """\
 The open data of **citydiplomacy**: the city registry (GeoNames), KPI values of the U4SSC
@@ -107,3 +110,6 @@ errors.install(api)
 api.add_router("", cities.router)
 api.add_router("", kpi_values.router)
 api.add_router("", profiles.router)
+api.add_router("", reports_api.router)
+api.add_router("", partners_api.router)
+api.add_router("", engagement_api.router)

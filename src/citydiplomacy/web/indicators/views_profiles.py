@@ -36,6 +36,7 @@ from citydiplomacy.web.indicators.models import (
     ScoreSnapshot,
     Status,
 )
+from citydiplomacy.web.indicators.panels import dashboard_panels
 from citydiplomacy.web.indicators.services import framework
 
 #: Most cities on one comparison page.
@@ -354,6 +355,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "n_core": sum(k in meta.core for k in all_kpis),
         },
         "series_rows": series_rows,
+        "panels": dashboard_panels(request, city, year),
         "category_chart": charts.hbar_chart(
             bars,
             chart_id="chart-categories",

@@ -1,0 +1,1 @@
+"""Calendar, forum sessions, declarations with signatories, and commitments (issue 6)."""

@@ -1,0 +1,1 @@
+"""City-to-city partnerships, network memberships and partner matchmaking (issue 5)."""

@@ -1,0 +1,1 @@
+"""Smart City Profile reports (HTML and PDF) in the web platform (issue 4)."""
