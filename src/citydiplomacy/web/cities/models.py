@@ -92,6 +92,17 @@ class Country(models.Model):
     intermediate_region: models.CharField[str, str] = models.CharField(
         max_length=60, blank=True, help_text="UN M49 intermediate region, where there is one"
     )
+    income_group: models.CharField[str, str] = models.CharField(
+        max_length=2,
+        blank=True,
+        choices=[
+            ("L", "Low income"),
+            ("LM", "Lower-middle income"),
+            ("UM", "Upper-middle income"),
+            ("H", "High income"),
+        ],
+        help_text="World Bank income group; empty where the World Bank does not classify",
+    )
 
     class Meta:
         ordering = ["name"]

