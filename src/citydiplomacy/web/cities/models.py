@@ -273,3 +273,39 @@ class CityWord(models.Model):
 
     def __str__(self) -> str:
         return str(self.normalised)
+
+
+class CityFact(models.Model):
+    """A fact about a city from an open source, with its year and its source.
+
+    Facts are context beside the KPI profile (the U4SSC KPIs are submitted by the cities);
+    each import replaces all facts of its source, so re-running it is idempotent.
+    """
+
+    class Kind(models.TextChoices):
+        POPULATION_CITY_PROPER = "population_city_proper", "Population (city proper)"
+        POPULATION_AGGLOMERATION = "population_agglomeration", "Population (urban agglomeration)"
+        NET_ZERO_TARGET = "net_zero_target", "Climate target"
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="facts")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    source = models.CharField(max_length=40, help_text="short key of the source (one import)")
+    year = models.IntegerField(null=True, blank=True)
+    value = models.FloatField(null=True, blank=True)
+    text = models.CharField(max_length=300, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    source_name = models.CharField(max_length=200)
+    source_url = models.URLField(max_length=500, blank=True)
+    licence = models.CharField(max_length=60, blank=True)
+    matched_as = models.CharField(
+        max_length=300, blank=True, help_text="the source's own name of the city, as matched"
+    )
+
+    class Meta:
+        ordering = ["city", "kind", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "kind", "source"], name="one_fact_per_source")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city}: {self.get_kind_display()} ({self.source_name})"

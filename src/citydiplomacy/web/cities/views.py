@@ -230,6 +230,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "n_alternate_names": n_names,
         "profile_years": profile_years(request.user, city),
         "city_sections": city_sections(request, city),
+        "open_facts": list(city.facts.all()),
         "map_assets": map_assets_available(),
         "country_numeric": _country_numeric(city.country.iso2),
     }

@@ -27,7 +27,8 @@ from citydiplomacy.errors import DataError, Problem, ValidationError
 from citydiplomacy.io.frameworks import load_framework
 from citydiplomacy.io.readers import read_frame, read_kpi_data
 from citydiplomacy.web.accounts import permissions
-from citydiplomacy.web.cities.models import City, CityName, normalise_name
+from citydiplomacy.web.cities.models import City
+from citydiplomacy.web.cities.services import CityMatcher
 from citydiplomacy.web.indicators.models import (
     ChangeAction,
     DataVersion,
@@ -355,46 +356,6 @@ def registry_lookup(geonames_id: int) -> tuple[str, str] | None:
     """Name and country of a registry city, for the engine's GeoNames checks."""
     row = City.objects.filter(pk=geonames_id).values_list("name", "country_id").first()
     return None if row is None else (str(row[0]), str(row[1]))
-
-
-class CityMatcher:
-    """Places the engine's cities (name + country, or GeoNames id) in the registry."""
-
-    def __init__(self) -> None:
-        self._by_key: dict[tuple[str, str], list[int]] = {}
-
-    def match(self, name: str, country: str, geonames_id: int | None) -> tuple[int | None, str]:
-        """Registry id, or ``None`` with the reason."""
-        if geonames_id is not None:
-            if City.objects.filter(pk=geonames_id).exists():
-                return geonames_id, ""
-            return None, f"GeoNames id {geonames_id} is not in the city registry"
-        key = (normalise_name(name), country.upper())
-        if key not in self._by_key:
-            primary = list(
-                City.objects.filter(country_id=key[1], name__iexact=name).values_list(
-                    "pk", flat=True
-                )
-            )
-            if not primary:
-                primary = list(
-                    CityName.objects.filter(city__country_id=key[1], normalised=key[0])
-                    .values_list("city_id", flat=True)
-                    .distinct()
-                )
-            self._by_key[key] = primary
-        hits = self._by_key[key]
-        if len(hits) == 1:
-            return hits[0], ""
-        if not hits:
-            return None, (
-                f"no city {name!r} in {country} in the registry (cities of 15,000 inhabitants "
-                "or more); check the spelling or give its geonames_id"
-            )
-        return None, (
-            f"{name!r} ({country}) matches {len(hits)} registry cities (GeoNames ids "
-            f"{', '.join(map(str, hits[:5]))}); add a geonames_id column to say which"
-        )
 
 
 def _column_of(path: Path, names: Sequence[str]) -> int:
