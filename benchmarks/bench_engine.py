@@ -169,16 +169,24 @@ def main() -> None:
     parser.add_argument("--cities", type=int, default=10_000)
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--only",
+        choices=["whole", "in-process", "uncertainty"],
+        action="append",
+        help="run only these parts (repeatable; default: all)",
+    )
     args = parser.parse_args()
+    parts = set(args.only or ["whole", "in-process", "uncertainty"])
     rows = [f"Machine: {machine()}", ""]
     rows.append("| measure | figure | target |")
     rows.append("|---|---|---|")
-    for suffix, method, fmt in (
+    whole = (
         (".parquet", "u4ssc", "arrow"),
         (".parquet", "composite", "arrow"),
         (".parquet", "u4ssc", "parquet"),
         (".csv", "u4ssc", "arrow"),
-    ):
+    )
+    for suffix, method, fmt in whole if "whole" in parts else ():
         path = dataset(args.cities, args.years, suffix)
         t, peak = whole_process(path, method, args.repeat, fmt)
         label = (
@@ -186,15 +194,16 @@ def main() -> None:
             f"{suffix[1:]} in, {fmt} out, whole process"
         )
         rows.append(f"| {label} | {t:.2f} s, peak RSS {peak:.2f} GiB | < 5 s, < 2 GiB |")
-    ip = in_process(args.cities, args.repeat)
-    for method in ("u4ssc", "composite"):
+    ip = in_process(args.cities, args.repeat) if "in-process" in parts else {}
+    for method in ("u4ssc", "composite") if ip else ():
         rows.append(
             f"| score one year of {args.cities:,} x 91 in process, {method} "
             f"| {ip[f'score_{method}'] * 1000:.0f} ms (+ {ip[f'table_{method}'] * 1000:.0f} ms "
             "to build the long table) | < 0.1 s |"
         )
-    ua = uncertainty(args.repeat)
-    rows.append(f"| uncertainty analysis, 1,000+ runs, 1,000 x 91 | {ua:.2f} s | < 10 s |")
+    if "uncertainty" in parts:
+        ua = uncertainty(args.repeat)
+        rows.append(f"| uncertainty analysis, 1,000+ runs, 1,000 x 91 | {ua:.2f} s | < 10 s |")
     print("\n".join(rows))
 
 
