@@ -1,0 +1,78 @@
+"""Import published lists of signatories, matched to the city registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from citydiplomacy.web.engagement import seed, services
+from citydiplomacy.web.engagement.models import Declaration
+
+
+class Command(BaseCommand):
+    help = (
+        "Import the packaged signatory lists (the Global Parliament of Mayors' Global "
+        "Declaration of Mayors for Democracy and the Eurocities statement in support of Ekrem "
+        "Imamoglu), or one list FILE for --declaration, matching each signatory to the "
+        "registry and reporting those not matched. All or nothing; a list already imported "
+        "is not imported again."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", nargs="?", type=Path, help="a .csv or .json list")
+        parser.add_argument("--declaration", help="slug of the declaration (with FILE)")
+        parser.add_argument("--source-name", default="", help="who published the list")
+        parser.add_argument("--source-url", default="", help="where the list is published")
+        parser.add_argument("--signed-on", default="", help="date of the list (YYYY-MM-DD)")
+        parser.add_argument(
+            "--europe-only",
+            action="store_true",
+            help="places without a country are matched among European cities only",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path | None = options["file"]
+        try:
+            if path is None:
+                seed.seed_events()
+                seed.seed_declarations()
+                reports, skipped = seed.import_listed(progress=self.stdout.write)
+            else:
+                reports, skipped = [self._one(path, options)], []
+        except services.EngagementError as exc:
+            raise CommandError(str(exc)) from exc
+        for r in reports:
+            for line in r.lines():
+                self.stdout.write(line)
+        for s in skipped:
+            self.stdout.write(f"{s}: already imported, nothing done")
+
+    def _one(self, path: Path, options: dict[str, Any]) -> services.ImportReport:
+        slug = options["declaration"]
+        if not slug or not options["source_url"]:
+            raise CommandError("with FILE, give --declaration and --source-url")
+        decl = Declaration.objects.filter(slug=slug).first()
+        if decl is None:
+            raise CommandError(f"no declaration {slug!r}")
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        signed_at = None
+        if options["signed_on"]:
+            try:
+                day = dt.date.fromisoformat(options["signed_on"])
+            except ValueError as exc:
+                raise CommandError("--signed-on: expected YYYY-MM-DD") from exc
+            signed_at = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+        entries = services.read_listed(path.name, path.read_text(encoding="utf-8"))
+        return services.import_signatories(
+            decl,
+            entries,
+            source_name=options["source_name"] or options["source_url"],
+            source_url=options["source_url"],
+            file_name=path.name,
+            signed_at=signed_at,
+            europe_only=options["europe_only"],
+        )

@@ -1,0 +1,908 @@
+"""The rules of multilateral engagement, used by pages, API, commands and tests alike.
+
+Who may do what (the permission matrix, tested in ``tests/web/engagement``):
+
+* **drafting**: the secretariat (administrators) creates a declaration, adds its versions,
+  settles comments and adopts it. Editors and current representatives of a *participating*
+  city comment on a draft and propose amendments, on behalf of that city only.
+* **reading a draft**: the secretariat, analysts, and the editors and representatives of the
+  participating cities. An adopted declaration is public.
+* **signing**: only a current :class:`~.models.Representative` of city X signs for X, and
+  only an adopted declaration that is open for signature. The secretariat grants and revokes
+  representatives (nobody grants themselves); an editor role alone does not let one sign.
+* **withdrawing**: the city's current representatives, or the secretariat (for instance on a
+  city's written request). A withdrawal is recorded on the signature, never deleted.
+* **forum recommendations**: the secretariat records status changes; everyone reads them.
+* **commitments**: editors of the city and the secretariat record them; everyone reads
+  them, and their progress uses only the KPI values the reader may see.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from citydiplomacy.core import commitments as rule
+from citydiplomacy.core import textdiff
+from citydiplomacy.errors import CityDiplomacyError
+from citydiplomacy.web.accounts import permissions
+from citydiplomacy.web.cities.models import City, CityName, Country, normalise_name
+from citydiplomacy.web.engagement.models import (
+    STATUS_ORDER,
+    CommentKind,
+    CommentStatus,
+    Commitment,
+    CommitmentOrigin,
+    Deadline,
+    Declaration,
+    DeclarationComment,
+    DeclarationStatus,
+    DeclarationVersion,
+    Event,
+    Recommendation,
+    RecommendationStatusChange,
+    Representative,
+    SignatoryImport,
+    Signature,
+    SignatureSource,
+)
+
+
+class EngagementError(CityDiplomacyError):
+    """A request that the rules refuse, with a message for the person who made it."""
+
+
+class AlreadySignedError(EngagementError):
+    """The city already has a live signature on this declaration."""
+
+
+# ------------------------------------------------------------------------- roles
+def current_representations(user: Any) -> QuerySet[Representative]:
+    """The user's current representative roles (not revoked, mandate not ended)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Representative.objects.none()
+    today = timezone.localdate()
+    return (
+        Representative.objects.filter(user=user, revoked_at__isnull=True)
+        .filter(Q(until__isnull=True) | Q(until__gte=today))
+        .select_related("city", "city__country")
+    )
+
+
+def representation_for(user: Any, city: City | int) -> Representative | None:
+    """The user's current representative role for ``city``, if any."""
+    city_id = city if isinstance(city, int) else city.pk
+    return current_representations(user).filter(city_id=city_id).first()
+
+
+def grant_representative(
+    by: Any,
+    user: Any,
+    city: City,
+    *,
+    title: str,
+    capacity: str,
+    until: dt.date | None = None,
+) -> Representative:
+    """Make ``user`` an authorised representative of ``city`` (secretariat only)."""
+    if not permissions.is_admin(by):
+        raise PermissionDenied("Only the secretariat authorises representatives of a city.")
+    if not title.strip() or not capacity.strip():
+        raise EngagementError("A representative needs a title and a capacity.")
+    existing = representation_for(user, city)
+    if existing is not None:
+        raise EngagementError(f"{user} is already a representative of {city.name}.")
+    return Representative.objects.create(
+        user=user,
+        city=city,
+        title=title.strip(),
+        capacity=capacity.strip(),
+        authorised_by=by,
+        until=until,
+    )
+
+
+def revoke_representative(by: Any, rep: Representative) -> None:
+    """End a representative role (secretariat only); the row and its signatures remain."""
+    if not permissions.is_admin(by):
+        raise PermissionDenied("Only the secretariat revokes representatives.")
+    if rep.revoked_at is None:
+        rep.revoked_at = timezone.now()
+        rep.revoked_by = by
+        rep.save(update_fields=["revoked_at", "revoked_by"])
+
+
+# ------------------------------------------------------------------------- declarations
+def visible_declarations(user: Any) -> QuerySet[Declaration]:
+    """Adopted declarations for everyone; drafts for those who may read them."""
+    qs = Declaration.objects.all()
+    if permissions.role_of(user) in ("admin", "analyst"):
+        return qs
+    cities = _participant_city_ids(user)
+    return qs.filter(~Q(status=DeclarationStatus.DRAFT) | Q(participants__in=cities)).distinct()
+
+
+def _participant_city_ids(user: Any) -> set[int]:
+    """Cities on whose behalf ``user`` takes part in drafting: edited or represented."""
+    ids = permissions.editable_city_ids(user)
+    ids |= set(current_representations(user).values_list("city_id", flat=True))
+    return ids
+
+
+def can_view(user: Any, declaration: Declaration) -> bool:
+    if not declaration.is_draft:
+        return True
+    if permissions.role_of(user) in ("admin", "analyst"):
+        return True
+    return declaration.participants.filter(pk__in=_participant_city_ids(user)).exists()
+
+
+def can_draft(user: Any, declaration: Declaration | None = None) -> bool:
+    """Create declarations and versions: the secretariat, on drafts only."""
+    if not permissions.is_admin(user):
+        return False
+    return declaration is None or declaration.is_draft
+
+
+def comment_cities(user: Any, declaration: Declaration) -> list[City]:
+    """Participating cities on whose behalf ``user`` may comment on this draft."""
+    if not declaration.is_draft:
+        return []
+    ids = _participant_city_ids(user)
+    if not ids:
+        return []
+    return list(declaration.participants.filter(pk__in=ids).select_related("country"))
+
+
+def signable_cities(user: Any, declaration: Declaration) -> list[Representative]:
+    """The user's current representations whose city has not signed this declaration."""
+    if declaration.status != DeclarationStatus.ADOPTED:
+        return []
+    signed = Signature.objects.filter(
+        declaration=declaration, withdrawn_at__isnull=True, city__isnull=False
+    ).values("city_id")
+    return list(current_representations(user).exclude(city_id__in=signed))
+
+
+def create_declaration(
+    by: Any,
+    *,
+    slug: str,
+    title: str,
+    text: str,
+    summary: str = "",
+    kind: str = "declaration",
+    participants: Iterable[City] = (),
+    event: Event | None = None,
+    organiser: str = "",
+) -> Declaration:
+    """A new draft with its first version (secretariat only)."""
+    if not can_draft(by):
+        raise PermissionDenied("Only the secretariat creates declarations.")
+    if not text.strip():
+        raise EngagementError("The first version needs a text.")
+    with transaction.atomic():
+        d = Declaration.objects.create(
+            slug=slug,
+            title=title,
+            summary=summary,
+            kind=kind,
+            event=event,
+            organiser=organiser,
+            created_by=by,
+        )
+        d.participants.set(list(participants))
+        DeclarationVersion.objects.create(
+            declaration=d, number=1, text=text, note="first draft", created_by=by
+        )
+    return d
+
+
+def add_version(by: Any, declaration: Declaration, text: str, note: str) -> DeclarationVersion:
+    """A new version of a draft (secretariat only); numbers run 1, 2, 3..."""
+    if not can_draft(by, declaration):
+        if not declaration.is_draft:
+            raise EngagementError("The declaration is adopted; its text no longer changes.")
+        raise PermissionDenied("Only the secretariat edits a draft declaration.")
+    if not text.strip():
+        raise EngagementError("A version needs a text.")
+    with transaction.atomic():
+        # Lock the declaration so two editors cannot take the same number.
+        Declaration.objects.select_for_update().filter(pk=declaration.pk).first()
+        last = declaration.versions.order_by("-number").values_list("number", flat=True).first()
+        current = declaration.versions.order_by("-number").first()
+        if current is not None and current.text == text:
+            raise EngagementError("The text is the same as the current version.")
+        return DeclarationVersion.objects.create(
+            declaration=declaration,
+            number=(last or 0) + 1,
+            text=text,
+            note=note.strip()[:300],
+            created_by=by,
+        )
+
+
+def add_comment(
+    by: Any,
+    declaration: Declaration,
+    city: City,
+    *,
+    kind: str,
+    text: str,
+    original: str = "",
+    proposed: str = "",
+) -> DeclarationComment:
+    """A participating city's comment or proposed amendment on the current version."""
+    if city not in comment_cities(by, declaration):
+        if not declaration.is_draft:
+            raise EngagementError("Comments are taken on drafts only.")
+        raise PermissionDenied(
+            f"You do not take part in drafting this declaration on behalf of {city.name}."
+        )
+    if kind not in CommentKind.values:
+        raise EngagementError(f"kind must be one of {', '.join(CommentKind.values)}")
+    if not text.strip():
+        raise EngagementError("Write the comment (or the reason for the amendment).")
+    version = declaration.current_version()
+    if version is None:
+        raise EngagementError("The declaration has no text yet.")
+    if kind == CommentKind.AMENDMENT:
+        if not proposed.strip():
+            raise EngagementError("An amendment needs the proposed wording.")
+        if original.strip() and original.strip() not in version.text:
+            raise EngagementError(
+                "The passage to replace was not found in the current version; copy it exactly."
+            )
+    return DeclarationComment.objects.create(
+        declaration=declaration,
+        version=version,
+        city=city,
+        author=by,
+        kind=kind,
+        text=text.strip(),
+        original=original.strip(),
+        proposed=proposed.strip(),
+    )
+
+
+def settle_comment(by: Any, comment: DeclarationComment, status: str) -> None:
+    """The secretariat marks a comment or amendment accepted or not taken up."""
+    if not can_draft(by, comment.declaration):
+        raise PermissionDenied("Only the secretariat settles comments on a draft.")
+    if status not in CommentStatus.values:
+        raise EngagementError(f"status must be one of {', '.join(CommentStatus.values)}")
+    comment.status = status
+    comment.save(update_fields=["status"])
+
+
+def adopt(by: Any, declaration: Declaration, on: dt.date | None = None) -> None:
+    """Adopt a draft (secretariat only): its last version becomes the text to sign."""
+    if not permissions.is_admin(by):
+        raise PermissionDenied("Only the secretariat adopts a declaration.")
+    if not declaration.is_draft:
+        raise EngagementError("The declaration is already adopted.")
+    if declaration.current_version() is None:
+        raise EngagementError("A declaration without text cannot be adopted.")
+    declaration.status = DeclarationStatus.ADOPTED
+    declaration.adopted_on = on or timezone.localdate()
+    declaration.adopted_by = by
+    declaration.save(update_fields=["status", "adopted_on", "adopted_by"])
+
+
+def sign(by: Any, declaration: Declaration, city: City | int) -> Signature:
+    """Sign ``declaration`` for ``city`` as its current representative.
+
+    Raises
+    ------
+    PermissionDenied
+        ``by`` is not a current representative of ``city``.
+    EngagementError
+        The declaration is not open for signature.
+    AlreadySignedError
+        The city already has a live signature (the database constraint decides, so two
+        concurrent signers of one city give one signature and one refusal).
+    """
+    rep = representation_for(by, city)
+    if isinstance(city, int):
+        city_name = City.objects.filter(pk=city).values_list("name", flat=True).first()
+    else:
+        city_name = city.name
+    if rep is None:
+        raise PermissionDenied(f"You are not an authorised representative of {city_name}.")
+    if declaration.status != DeclarationStatus.ADOPTED:
+        raise EngagementError("This declaration is not open for signature.")
+    full_name = (by.get_full_name() or by.get_username()).strip()
+    try:
+        with transaction.atomic():
+            return Signature.objects.create(
+                declaration=declaration,
+                city_id=rep.city_id,
+                country_id=rep.city.country_id,
+                signer=by,
+                representative=rep,
+                signer_name=full_name,
+                signer_title=rep.title,
+                capacity=rep.capacity,
+                source=SignatureSource.PLATFORM,
+            )
+    except IntegrityError as exc:
+        raise AlreadySignedError(f"{city_name} has already signed this declaration.") from exc
+
+
+def can_withdraw(user: Any, signature: Signature) -> bool:
+    if signature.is_withdrawn:
+        return False
+    if permissions.is_admin(user):
+        return True
+    return signature.city_id is not None and representation_for(user, signature.city_id) is not None
+
+
+def withdraw(by: Any, signature: Signature, reason: str) -> None:
+    """Withdraw a signature: recorded with who, when and why; the row stays."""
+    if not can_withdraw(by, signature):
+        if signature.is_withdrawn:
+            raise EngagementError("The signature is already withdrawn.")
+        raise PermissionDenied("Only the city's representatives or the secretariat withdraw it.")
+    if not reason.strip():
+        raise EngagementError("Give the reason for the withdrawal.")
+    updated = Signature.objects.filter(pk=signature.pk, withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now(), withdrawn_by=by, withdrawal_reason=reason.strip()[:500]
+    )
+    if not updated:
+        raise EngagementError("The signature is already withdrawn.")
+    signature.refresh_from_db()
+
+
+# ------------------------------------------------------------------------- public page
+@dataclass(frozen=True)
+class SignatureStats:
+    """Counts of a declaration's live signatures, computed in the database."""
+
+    total: int
+    matched: int
+    on_platform: int
+    imported: int
+    withdrawn: int
+    by_country: list[dict[str, Any]]
+    by_region: list[dict[str, Any]]
+
+
+def signature_stats(declaration: Declaration) -> SignatureStats:
+    """Totals, and counts by country and by UN M49 region: GROUP BY in the database, then
+    at most one row per country in Python (never a loop over the signatures)."""
+    base = Signature.objects.filter(declaration=declaration)
+    live = base.filter(withdrawn_at__isnull=True)
+    totals = live.aggregate(
+        total=Count("pk"),
+        matched=Count("pk", filter=Q(city__isnull=False)),
+        on_platform=Count("pk", filter=Q(source=SignatureSource.PLATFORM)),
+        imported=Count("pk", filter=Q(source=SignatureSource.IMPORTED)),
+    )
+    withdrawn = base.filter(withdrawn_at__isnull=False).count()
+    # One GROUP BY over the signatures (served by an index); names and regions come from
+    # the few countries found, so no join runs over every signature.
+    groups = list(live.values("country_id", "listed_country").annotate(n=Count("pk")).order_by())
+    countries = {
+        row["iso2"]: row
+        for row in Country.objects.filter(
+            pk__in={g["country_id"] for g in groups if g["country_id"]}
+        ).values("iso2", "name", "m49_region")
+    }
+    merged: dict[tuple[str | None, str], int] = {}
+    regions: dict[str, int] = {}
+    for g in groups:
+        country = countries.get(g["country_id"]) if g["country_id"] else None
+        key = (
+            (country["iso2"], country["name"])
+            if country
+            else (None, g["listed_country"] or "Not identified")
+        )
+        merged[key] = merged.get(key, 0) + g["n"]
+        region = (country["m49_region"] if country else "") or "Not identified"
+        regions[region] = regions.get(region, 0) + g["n"]
+    country_rows = [
+        {"iso2": k[0], "name": k[1], "n": n, "as_listed": k[0] is None and k[1] != "Not identified"}
+        for k, n in sorted(merged.items(), key=lambda kv: (-kv[1], kv[0][1]))
+    ]
+    by_region = [
+        {"region": r, "n": n} for r, n in sorted(regions.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    return SignatureStats(
+        total=totals["total"],
+        matched=totals["matched"],
+        on_platform=totals["on_platform"],
+        imported=totals["imported"],
+        withdrawn=withdrawn,
+        by_country=country_rows,
+        by_region=by_region,
+    )
+
+
+CSV_COLUMNS = [
+    "signer_name",
+    "signer_title",
+    "capacity",
+    "city",
+    "geonames_id",
+    "country",
+    "listed_place",
+    "listed_country",
+    "signed_at",
+    "verification",
+    "source_url",
+    "withdrawn_at",
+    "withdrawal_reason",
+]
+
+
+def signatures_csv(declaration: Declaration) -> str:
+    """Every signature, withdrawn ones included (with their withdrawal), as CSV."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    rows = (
+        Signature.objects.filter(declaration=declaration)
+        .select_related("city", "country")
+        .order_by("signed_at", "pk")
+    )
+    for s in rows.iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                s.signer_name,
+                s.signer_title,
+                s.capacity,
+                s.city.name if s.city else "",
+                s.city_id or "",
+                s.country.name if s.country else "",
+                s.listed_place,
+                s.listed_country,
+                s.signed_at.isoformat() if s.signed_at else "",
+                s.verification,
+                s.source_url,
+                s.withdrawn_at.isoformat() if s.withdrawn_at else "",
+                s.withdrawal_reason,
+            ]
+        )
+    return out.getvalue()
+
+
+def version_diff(a: DeclarationVersion, b: DeclarationVersion) -> list[textdiff.Piece]:
+    return textdiff.word_diff(a.text, b.text)
+
+
+# ------------------------------------------------------------------------- forum
+def set_recommendation_status(by: Any, rec: Recommendation, status: str, note: str = "") -> None:
+    """Move a recommendation to ``status`` (secretariat only), keeping the history."""
+    if not permissions.is_admin(by):
+        raise PermissionDenied("Only the secretariat records the status of recommendations.")
+    if status not in STATUS_ORDER:
+        raise EngagementError(f"status must be one of {', '.join(STATUS_ORDER)}")
+    if status == rec.status:
+        raise EngagementError(f"The recommendation is already {rec.get_status_display()}.")
+    with transaction.atomic():
+        rec.status = status
+        rec.save(update_fields=["status"])
+        RecommendationStatusChange.objects.create(
+            recommendation=rec, status=status, note=note.strip()[:500], changed_by=by
+        )
+
+
+# ------------------------------------------------------------------------- calendar
+def upcoming_deadlines(city: City, today: dt.date | None = None) -> QuerySet[Deadline]:
+    """Deadlines still ahead of events that ``city`` takes part in."""
+    today = today or timezone.localdate()
+    return (
+        Deadline.objects.filter(event__cities=city, due_date__gte=today)
+        .select_related("event")
+        .order_by("due_date", "title")
+    )
+
+
+# ------------------------------------------------------------------------- commitments
+def kpi_observations(user: Any, commitment: Commitment) -> dict[int, float]:
+    """The city's values of the commitment's measure that ``user`` may read, by year."""
+    from citydiplomacy.web.indicators.services import visible_values
+
+    rows = visible_values(user).filter(city_id=commitment.city_id, measure=commitment.measure)
+    return {int(y): float(v) for y, v in rows.values_list("year", "value")}
+
+
+def measure_info(measure: str) -> dict[str, Any] | None:
+    """Name, unit and direction of a framework measure, or ``None`` if unknown."""
+    info = _measure_table().get(measure)
+    return dict(info) if info is not None else None
+
+
+@functools.cache
+def _measure_table() -> dict[str, dict[str, Any]]:
+    """Every measure of the platform's framework (read once: the framework is fixed for the
+    process, see ``indicators.services.framework``)."""
+    from citydiplomacy.web.indicators.services import framework
+
+    table = framework().to_table()
+    out: dict[str, dict[str, Any]] = {}
+    for code, name, unit, direction in zip(
+        table["code"].astype(str),
+        table["name"].astype(str),
+        table["unit"].fillna("").astype(str),
+        pd.to_numeric(table["direction"], errors="coerce").fillna(0).astype(int),
+        strict=True,
+    ):
+        # a missing direction is two-sided (0)
+        out[code] = {"code": code, "name": name, "unit": unit, "direction": int(direction)}
+    return out
+
+
+def commitment_path(commitment: Commitment) -> rule.Path:
+    info = measure_info(commitment.measure)
+    return rule.Path(
+        commitment.baseline_year,
+        commitment.baseline_value,
+        commitment.target_year,
+        commitment.target_value,
+        info["direction"] if info else 1,
+    )
+
+
+def progress(user: Any, commitment: Commitment) -> rule.Progress:
+    """The commitment's progress on the KPI values ``user`` may read."""
+    return rule.assess(commitment_path(commitment), kpi_observations(user, commitment))
+
+
+def record_commitment(by: Any, city: City, data: dict[str, Any]) -> Commitment:
+    """Record a city's commitment (editors of the city and the secretariat).
+
+    ``data`` holds title, origin, measure, baseline_year, baseline_value, target_year,
+    target_value and optionally declaration, declaration_commitment, network, source_url.
+    Raises :class:`EngagementError` with every problem found, field by field.
+    """
+    if not permissions.can_edit_city(by, city):
+        raise PermissionDenied(f"You do not edit the data of {city.name}.")
+    problems: list[str] = []
+    info = measure_info(str(data.get("measure", "")))
+    if info is None:
+        problems.append(f"measure: {data.get('measure')!r} is not a measure of the framework")
+    if data.get("origin") not in CommitmentOrigin.values:
+        problems.append(f"origin: expected one of {', '.join(CommitmentOrigin.values)}")
+    if not str(data.get("title", "")).strip():
+        problems.append("title: expected a short description of the pledge")
+    try:
+        path = rule.Path(
+            int(data["baseline_year"]),
+            float(data["baseline_value"]),
+            int(data["target_year"]),
+            float(data["target_value"]),
+            info["direction"] if info else 1,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        problems.append(f"baseline and target: {exc}")
+        path = None
+    if path is not None and rule.path_direction_conflicts(path):
+        word = "lower" if path.direction == -1 else "higher"
+        problems.append(
+            f"target: for this KPI {word} is better, but the target moves the other way"
+        )
+    if data.get("origin") == CommitmentOrigin.DECLARATION and not data.get("declaration"):
+        problems.append("declaration: a pledge from a declaration names the declaration")
+    if data.get("origin") == CommitmentOrigin.NETWORK and not str(data.get("network", "")):
+        problems.append("network: name the network the pledge was made in")
+    if problems:
+        raise EngagementError("; ".join(problems))
+    assert path is not None
+    return Commitment.objects.create(
+        city=city,
+        title=str(data["title"]).strip(),
+        origin=data["origin"],
+        declaration=data.get("declaration"),
+        declaration_commitment=data.get("declaration_commitment"),
+        network=str(data.get("network", "")).strip(),
+        measure=str(data["measure"]),
+        baseline_year=path.baseline_year,
+        baseline_value=path.baseline_value,
+        target_year=path.target_year,
+        target_value=path.target_value,
+        source_url=str(data.get("source_url", "")),
+        synthetic=bool(data.get("synthetic", False)),
+        created_by=by,
+    )
+
+
+def off_track(user: Any, city: City) -> list[tuple[Commitment, rule.Progress]]:
+    """The city's commitments that are off track on the data ``user`` may read."""
+    out = []
+    for c in Commitment.objects.filter(city=city).order_by("target_year", "title"):
+        p = progress(user, c)
+        if p.status == rule.Status.OFF_TRACK:
+            out.append((c, p))
+    return out
+
+
+# ------------------------------------------------------------------------- importing
+#: Country names as signatory lists write them -> ISO 3166 alpha-2 (others match by name).
+COUNTRY_ALIASES = {
+    "usa": "US",
+    "united states": "US",
+    "united states of america": "US",
+    "uk": "GB",
+    "united kingdom": "GB",
+    "gambia": "GM",
+    "taiwan": "TW",
+    "palestine": "PS",
+    "democratic republic of the congo": "CD",
+    "czech republic": "CZ",
+    "south korea": "KR",
+    "north macedonia": "MK",
+    "kosovo": "XK",
+    "turkey": "TR",
+    "turkiye": "TR",
+    "russia": "RU",
+    "moldova": "MD",
+    "ivory coast": "CI",
+}
+
+
+def _without_article(name: str) -> str:
+    key = normalise_name(name)
+    return key[4:] if key.startswith("the ") else key
+
+
+def country_code(name: str) -> str | None:
+    """ISO alpha-2 of a country as a list writes it ("the Netherlands", "USA"), or None."""
+    key = _without_article(name)
+    if not key:
+        return None
+    if key in COUNTRY_ALIASES:
+        code = COUNTRY_ALIASES[key]
+        return code if Country.objects.filter(pk=code).exists() else None
+    for iso2, cname in Country.objects.values_list("iso2", "name"):
+        if _without_article(cname) == key:
+            return str(iso2)
+    return None
+
+
+@dataclass(frozen=True)
+class ListedSignatory:
+    """One entry of a published list of signatories."""
+
+    row: int
+    name: str
+    title: str
+    place: str
+    country: str
+
+
+@dataclass
+class ImportReport:
+    """The outcome of an import: counts, and every unmatched entry with its reason."""
+
+    declaration: str
+    source_name: str
+    n_rows: int = 0
+    n_matched: int = 0
+    n_created: int = 0
+    unmatched: list[dict[str, Any]] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"{self.declaration}: {self.n_rows} signatories listed, {self.n_matched} matched to "
+            f"the registry, {len(self.unmatched)} not matched, {self.n_created} signatures "
+            "created"
+        ]
+        for u in self.unmatched:
+            out.append(f"  row {u['row']}: {u['name']} ({u['place'] or '?'}): {u['reason']}")
+        return out
+
+
+def _match_city(place: str, iso2: str | None, europe_only: bool) -> tuple[City | None, str, bool]:
+    """The registry city a listed place names: ``(city, reason if none, by its own name)``.
+
+    A city's own name is tried first, then its alternate names; several candidates are
+    ambiguous and none is chosen (the report says so)."""
+    if not place.strip():
+        return None, "the list gives no place", False
+    key = normalise_name(place)
+    cities = City.objects.all()
+    if iso2:
+        cities = cities.filter(country_id=iso2)
+    elif europe_only:
+        cities = cities.filter(country__continent="EU")
+    names = CityName.objects.filter(normalised=key, city__in=cities)
+    by_main = True
+    hits = list(cities.filter(name__iexact=place.strip()).values_list("pk", flat=True))
+    if not hits:
+        hits = list(names.filter(is_main=True).values_list("city_id", flat=True).distinct())
+    if not hits:
+        by_main = False
+        hits = list(names.values_list("city_id", flat=True).distinct())
+    where = f" in {iso2}" if iso2 else (" in Europe" if europe_only else "")
+    if len(hits) == 1:
+        return City.objects.select_related("country").get(pk=hits[0]), "", by_main
+    if not hits:
+        return (
+            None,
+            f"no city named {place!r}{where} in the registry (cities of 15,000 inhabitants "
+            "or more)",
+            False,
+        )
+    return None, f"{place!r}{where} matches {len(hits)} registry cities; not chosen", False
+
+
+def read_listed(file_name: str, content: str) -> list[ListedSignatory]:
+    """Entries of a signatory list file: the GPM CSV (``city_name, country, wikidata_id,
+    mayor_name, mayor_title``) or a city-vote JSON (a list of votes, or an object whose
+    values hold ``votes``). Problems are collected, then raised together as
+    ``file:row:column: expected ...``."""
+    problems: list[str] = []
+    out: list[ListedSignatory] = []
+    if file_name.endswith(".csv"):
+        reader = csv.reader(io.StringIO(content))
+        header = next(reader, [])
+        needed = ["city_name", "country", "mayor_name", "mayor_title"]
+        missing = [c for c in needed if c not in header]
+        if missing:
+            raise EngagementError(
+                f"{file_name}:1:1: expected the columns {', '.join(needed)} "
+                f"(missing {', '.join(missing)})"
+            )
+        col = {c: header.index(c) for c in needed}
+        for i, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                problems.append(
+                    f"{file_name}:{i}:{len(row)}: expected {len(header)} columns, found {len(row)}"
+                )
+                continue
+            name = row[col["mayor_name"]].strip()
+            if not name:
+                problems.append(
+                    f"{file_name}:{i}:{col['mayor_name'] + 1}: expected the signatory's name"
+                )
+                continue
+            out.append(
+                ListedSignatory(
+                    i,
+                    name,
+                    row[col["mayor_title"]].strip(),
+                    row[col["city_name"]].strip(),
+                    row[col["country"]].strip(),
+                )
+            )
+    elif file_name.endswith(".json"):
+        try:
+            data = json.loads(content)
+        except json.JSONDecodeError as exc:
+            raise EngagementError(
+                f"{file_name}:{exc.lineno}:{exc.colno}: expected JSON ({exc.msg})"
+            ) from exc
+        if isinstance(data, dict):
+            votes: list[Any] = []
+            for value in data.values():
+                if isinstance(value, dict) and isinstance(value.get("votes"), list):
+                    votes.extend(value["votes"])
+        elif isinstance(data, list):
+            votes = data
+        else:
+            raise EngagementError(f"{file_name}:1:1: expected a list of votes or statements")
+        for i, vote in enumerate(votes, start=1):
+            author = vote.get("author") if isinstance(vote, dict) else None
+            if not isinstance(author, dict) or not str(author.get("name") or "").strip():
+                problems.append(f"{file_name}:{i}:author.name: expected the signatory's name")
+                continue
+            if vote.get("vote") != "Sign":
+                problems.append(f"{file_name}:{i}:vote: expected 'Sign', found {vote.get('vote')}")
+                continue
+            out.append(
+                ListedSignatory(
+                    i,
+                    str(author["name"]).strip(),
+                    str(author.get("title") or "").strip(),
+                    str(vote.get("organisationNameFallback") or "").strip(),
+                    "",
+                )
+            )
+    else:
+        raise EngagementError(f"{file_name}: expected a .csv or .json file")
+    if problems:
+        raise EngagementError("\n".join(problems))
+    return out
+
+
+def import_signatories(
+    declaration: Declaration,
+    entries: Sequence[ListedSignatory],
+    *,
+    source_name: str,
+    source_url: str,
+    file_name: str,
+    signed_at: dt.datetime | None,
+    europe_only: bool = False,
+) -> ImportReport:
+    """Import a published list of signatories, all or nothing, matched to the registry.
+
+    Each entry becomes an imported signature; when its place matches exactly one registry
+    city (in the given country, or in Europe for a European network's list without
+    countries) the signature is that city's, else it stays unmatched with the reason. A
+    second entry for an already matched city stays unmatched too (one signature per city).
+    Importing the same source again replaces nothing and adds nothing: it is refused.
+    """
+    if Signature.objects.filter(declaration=declaration, source_url=source_url).exists():
+        raise EngagementError(f"{source_url} has already been imported into {declaration.slug}")
+    report = ImportReport(declaration.slug, source_name, n_rows=len(entries))
+    taken = set(
+        Signature.objects.filter(
+            declaration=declaration, withdrawn_at__isnull=True, city__isnull=False
+        ).values_list("city_id", flat=True)
+    )
+    codes: dict[str, str | None] = {}
+    matches: list[tuple[City | None, str, bool]] = []
+    for e in entries:
+        iso2 = None
+        if e.country:
+            if e.country not in codes:
+                codes[e.country] = country_code(e.country)
+            iso2 = codes[e.country]
+        if e.country and iso2 is None:
+            matches.append((None, f"country {e.country!r} not recognised", False))
+        else:
+            matches.append(_match_city(e.place, iso2, europe_only and not e.country))
+    # One signature per city: entries naming a city by its own name take it before entries
+    # that reached it through an alternate name, then list order decides.
+    order = sorted(range(len(entries)), key=lambda i: (not matches[i][2], i))
+    for i in order:
+        city, reason, _ = matches[i]
+        if city is not None and city.pk in taken:
+            matches[i] = (None, f"{city.name} already has a signature on this declaration", False)
+        elif city is not None:
+            taken.add(city.pk)
+    rows: list[Signature] = []
+    for e, (city, reason, _) in zip(entries, matches, strict=True):
+        iso2 = codes.get(e.country) if e.country else None
+        if city is not None:
+            report.n_matched += 1
+        else:
+            report.unmatched.append(
+                {"row": e.row, "name": e.name, "place": e.place, "reason": reason}
+            )
+        rows.append(
+            Signature(
+                declaration=declaration,
+                city=city,
+                country_id=city.country_id if city else iso2,
+                signer_name=e.name[:200],
+                signer_title=e.title[:300],
+                capacity="mayor or city leader, as listed",
+                signed_at=signed_at,
+                source=SignatureSource.IMPORTED,
+                source_name=source_name,
+                source_url=source_url,
+                listed_place=e.place[:200],
+                listed_country=e.country[:100],
+                match_note=reason[:300],
+            )
+        )
+    with transaction.atomic():
+        Signature.objects.bulk_create(rows)
+        SignatoryImport.objects.create(
+            declaration=declaration,
+            source_name=source_name,
+            source_url=source_url,
+            file_name=file_name,
+            n_rows=report.n_rows,
+            n_matched=report.n_matched,
+            unmatched=report.unmatched,
+        )
+    report.n_created = len(rows)
+    return report

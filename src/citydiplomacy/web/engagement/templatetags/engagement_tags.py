@@ -1,0 +1,15 @@
+"""Template filters of the engagement pages."""
+
+from __future__ import annotations
+
+from django import template
+
+from citydiplomacy.web.indicators.charts import fmt_value
+
+register = template.Library()
+
+
+@register.filter
+def num(value: float | None) -> str:
+    """A value with as many decimals as it needs ("264.6", not "264.600")."""
+    return fmt_value(value)

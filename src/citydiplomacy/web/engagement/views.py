@@ -1,0 +1,607 @@
+"""Pages of the engagement app. Thin: the rules live in :mod:`.services`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from citydiplomacy.core import textdiff
+from citydiplomacy.core.commitments import Status
+from citydiplomacy.web.accounts import permissions
+from citydiplomacy.web.cities.models import City
+from citydiplomacy.web.engagement import charts, ics, services
+from citydiplomacy.web.engagement.models import (
+    CommentKind,
+    CommentStatus,
+    Commitment,
+    CommitmentOrigin,
+    Deadline,
+    Declaration,
+    DeclarationComment,
+    DeclarationCommitment,
+    DeclarationKind,
+    DeclarationVersion,
+    Event,
+    EventKind,
+    ForumSession,
+    Recommendation,
+    RecommendationStatus,
+    Signature,
+    Tag,
+)
+from citydiplomacy.web.indicators.charts import fmt_value
+
+#: Signatures per page of a declaration's public page.
+PAGE_SIZE = 50
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _id(value: str | None) -> int:
+    """A posted id, or 0 (which matches nothing) when it is missing or not a number."""
+    return _int(value) or 0
+
+
+# ------------------------------------------------------------------------- calendar
+@require_GET
+def event_list(request: HttpRequest) -> HttpResponse:
+    """Events with filters (kind, tag, city, when) and links to the calendar feeds."""
+    qs = Event.objects.prefetch_related("tags").select_related("host_city")
+    kind = request.GET.get("kind", "")
+    tag = request.GET.get("tag", "")
+    when = request.GET.get("when", "all")
+    city_id = _int(request.GET.get("city"))
+    today = timezone.localdate()
+    if kind in EventKind.values:
+        qs = qs.filter(kind=kind)
+    if tag:
+        qs = qs.filter(tags__slug=tag)
+    city = City.objects.filter(pk=city_id).first() if city_id else None
+    if city is not None:
+        qs = qs.filter(Q(cities=city) | Q(host_city=city)).distinct()
+    if when == "upcoming":
+        qs = qs.filter(end_date__gte=today)
+    elif when == "past":
+        qs = qs.filter(end_date__lt=today)
+    events = list(qs.order_by("start_date", "name"))
+    return render(
+        request,
+        "engagement/event_list.html",
+        {
+            "events": events,
+            "kinds": EventKind.choices,
+            "tags": Tag.objects.all(),
+            "kind": kind,
+            "tag": tag,
+            "when": when,
+            "city": city,
+            "today": today,
+        },
+    )
+
+
+@require_GET
+def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    event = get_object_or_404(
+        Event.objects.select_related("host_city", "country").prefetch_related("tags", "cities"),
+        slug=slug,
+    )
+    return render(
+        request,
+        "engagement/event_detail.html",
+        {
+            "event": event,
+            "deadlines": event.deadlines.all(),
+            "sessions": event.sessions.all(),
+            "declarations": services.visible_declarations(request.user).filter(event=event),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _feed(
+    request: HttpRequest, name: str, events: Any, deadlines: Any, filename: str
+) -> HttpResponse:
+    base = request.build_absolute_uri("/").rstrip("/")
+    body = ics.calendar(
+        name,
+        events.prefetch_related("tags").order_by("start_date", "slug"),
+        deadlines.select_related("event").order_by("due_date", "pk"),
+        base,
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@require_GET
+def calendar_all(request: HttpRequest) -> HttpResponse:
+    """Every event and deadline: ``/events/calendar.ics``."""
+    return _feed(
+        request,
+        "citydiplomacy: multilateral events",
+        Event.objects.all(),
+        Deadline.objects.all(),
+        "calendar.ics",
+    )
+
+
+@require_GET
+def calendar_tag(request: HttpRequest, slug: str) -> HttpResponse:
+    tag = get_object_or_404(Tag, slug=slug)
+    return _feed(
+        request,
+        f"citydiplomacy: {tag.name}",
+        Event.objects.filter(tags=tag),
+        Deadline.objects.filter(event__tags=tag),
+        f"{tag.slug}.ics",
+    )
+
+
+@require_GET
+def calendar_city(request: HttpRequest, pk: int) -> HttpResponse:
+    """Events the city takes part in (or hosts), with their deadlines."""
+    city = get_object_or_404(City, pk=pk)
+    events = Event.objects.filter(Q(cities=city) | Q(host_city=city)).distinct()
+    return _feed(
+        request,
+        f"citydiplomacy: {city.name}",
+        events,
+        Deadline.objects.filter(event__in=events.values("pk")),
+        f"city-{city.pk}.ics",
+    )
+
+
+# ------------------------------------------------------------------------- forum sessions
+@require_GET
+def session_list(request: HttpRequest) -> HttpResponse:
+    sessions = ForumSession.objects.select_related("event").prefetch_related("recommendations")
+    return render(request, "engagement/session_list.html", {"sessions": sessions})
+
+
+@require_GET
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = get_object_or_404(
+        ForumSession.objects.select_related("event").prefetch_related(
+            "agenda__speakers",
+            "speakers__city",
+            "cities",
+            Prefetch("recommendations", Recommendation.objects.prefetch_related("history")),
+        ),
+        pk=pk,
+    )
+    return render(
+        request,
+        "engagement/session_detail.html",
+        {
+            "session": session,
+            "statuses": RecommendationStatus.choices,
+            "can_update": permissions.is_admin(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def recommendation_status(request: HttpRequest, pk: int) -> HttpResponse:
+    rec = get_object_or_404(Recommendation, pk=pk)
+    try:
+        services.set_recommendation_status(
+            request.user, rec, request.POST.get("status", ""), request.POST.get("note", "")
+        )
+        messages.success(request, f"Status recorded: {rec.get_status_display()}.")
+    except services.EngagementError as exc:
+        messages.error(request, str(exc))
+    return redirect(reverse("engagement:session", args=[rec.session_id]) + f"#rec-{rec.pk}")
+
+
+# ------------------------------------------------------------------------- declarations
+def _declaration(request: HttpRequest, slug: str) -> Declaration:
+    d = get_object_or_404(Declaration.objects.select_related("event"), slug=slug)
+    if not services.can_view(request.user, d):
+        # A draft is not public: do not reveal that it exists.
+        raise Http404("No such declaration.")
+    return d
+
+
+@require_GET
+def declaration_list(request: HttpRequest) -> HttpResponse:
+    rows = services.visible_declarations(request.user).select_related("event")
+    return render(
+        request,
+        "engagement/declaration_list.html",
+        {"declarations": rows, "can_create": services.can_draft(request.user)},
+    )
+
+
+@require_GET
+def declaration_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The public page: text, counts by country and region, signatures by page."""
+    d = _declaration(request, slug)
+    stats = services.signature_stats(d)
+    live = (
+        Signature.objects.filter(declaration=d, withdrawn_at__isnull=True)
+        .select_related("city", "country")
+        .order_by("signer_name", "pk")
+    )
+    page = Paginator(live, PAGE_SIZE).get_page(request.GET.get("page"))
+    withdrawn = list(
+        Signature.objects.filter(declaration=d, withdrawn_at__isnull=False)
+        .select_related("city", "country")
+        .order_by("-withdrawn_at")[:200]
+    )
+    user: Any = request.user
+    rep_city_ids = set(services.current_representations(user).values_list("city_id", flat=True))
+    is_admin = permissions.is_admin(user)
+    return render(
+        request,
+        "engagement/declaration_detail.html",
+        {
+            "declaration": d,
+            "version": d.current_version(),
+            "commitments": d.commitments.all(),
+            "stats": stats,
+            "page": page,
+            "withdrawn": withdrawn,
+            "signable": services.signable_cities(user, d),
+            "rep_city_ids": rep_city_ids,
+            "is_admin": is_admin,
+            "can_draft": services.can_draft(user, d),
+            "comment_cities": services.comment_cities(user, d),
+            "comments": d.comments.select_related("city", "version", "author")
+            if d.is_draft or is_admin
+            else DeclarationComment.objects.none(),
+            "comment_kinds": CommentKind.choices,
+            "comment_statuses": CommentStatus.choices,
+            "imports": d.imports.all(),
+            "n_versions": d.versions.count(),
+        },
+    )
+
+
+@require_GET
+def signatures_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    d = _declaration(request, slug)
+    response = HttpResponse(services.signatures_csv(d), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{d.slug}-signatures.csv"'
+    return response
+
+
+@require_GET
+def versions(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every version, and the readable difference between any two of them."""
+    d = _declaration(request, slug)
+    all_versions = list(d.versions.select_related("created_by").order_by("number"))
+    numbers = [v.number for v in all_versions]
+    a = _int(request.GET.get("a"))
+    b = _int(request.GET.get("b"))
+    if a is None and len(numbers) >= 2:
+        a, b = numbers[-2], numbers[-1]
+    diff = None
+    error = ""
+    if a is not None and b is not None:
+        by_number = {v.number: v for v in all_versions}
+        if a not in by_number or b not in by_number:
+            error = f"Choose two of the versions {', '.join(map(str, numbers))}."
+        else:
+            pieces = services.version_diff(by_number[a], by_number[b])
+            inserted, deleted = textdiff.counts(pieces)
+            diff = {
+                "a": by_number[a],
+                "b": by_number[b],
+                "pieces": pieces,
+                "inserted": inserted,
+                "deleted": deleted,
+                "marked": textdiff.marked_text(pieces),
+            }
+    return render(
+        request,
+        "engagement/versions.html",
+        {
+            "declaration": d,
+            "versions": all_versions,
+            "a": a,
+            "b": b,
+            "diff": diff,
+            "error": error,
+            "can_draft": services.can_draft(request.user, d),
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def declaration_new(request: HttpRequest) -> HttpResponse:
+    if not services.can_draft(request.user):
+        raise PermissionDenied("Only the secretariat creates declarations.")
+    form = {"title": "", "summary": "", "text": "", "kind": DeclarationKind.DECLARATION}
+    errors: list[str] = []
+    if request.method == "POST":
+        form = {k: request.POST.get(k, "").strip() for k in form}
+        raw_ids = request.POST.get("cities_text", "").replace(",", " ").split()
+        participant_ids = [i for i in (_int(x) for x in raw_ids) if i]
+        if len(participant_ids) != len(raw_ids):
+            errors.append("Participating cities: expected GeoNames ids (whole numbers).")
+        if not form["title"]:
+            errors.append("Give the declaration a title.")
+        slug = slugify(form["title"])[:70]
+        if slug and Declaration.objects.filter(slug=slug).exists():
+            errors.append("A declaration with this title exists already.")
+        if form["kind"] not in DeclarationKind.values:
+            errors.append("Choose a kind.")
+        if not errors:
+            try:
+                d = services.create_declaration(
+                    request.user,
+                    slug=slug,
+                    title=form["title"],
+                    text=form["text"],
+                    summary=form["summary"],
+                    kind=form["kind"],
+                    participants=City.objects.filter(pk__in=participant_ids),
+                )
+                messages.success(request, "Draft created (version 1).")
+                return redirect(d.get_absolute_url())
+            except services.EngagementError as exc:
+                errors.append(str(exc))
+    return render(
+        request,
+        "engagement/declaration_form.html",
+        {"form": form, "errors": errors, "kinds": DeclarationKind.choices},
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def version_new(request: HttpRequest, slug: str) -> HttpResponse:
+    d = _declaration(request, slug)
+    if not services.can_draft(request.user, d):
+        raise PermissionDenied("Only the secretariat edits a draft declaration.")
+    current = d.current_version()
+    text = current.text if current else ""
+    note = ""
+    errors: list[str] = []
+    if request.method == "POST":
+        text = request.POST.get("text", "")
+        note = request.POST.get("note", "")
+        try:
+            v = services.add_version(request.user, d, text, note)
+            messages.success(request, f"Version {v.number} saved.")
+            return redirect(reverse("engagement:versions", args=[d.slug]))
+        except services.EngagementError as exc:
+            errors.append(str(exc))
+    return render(
+        request,
+        "engagement/version_form.html",
+        {"declaration": d, "text": text, "note": note, "errors": errors, "current": current},
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def comment(request: HttpRequest, slug: str) -> HttpResponse:
+    d = _declaration(request, slug)
+    city = City.objects.filter(pk=_id(request.POST.get("city"))).first()
+    if city is None:
+        messages.error(request, "Choose the city on whose behalf you comment.")
+        return redirect(d.get_absolute_url() + "#comments")
+    try:
+        services.add_comment(
+            request.user,
+            d,
+            city,
+            kind=request.POST.get("kind", ""),
+            text=request.POST.get("text", ""),
+            original=request.POST.get("original", ""),
+            proposed=request.POST.get("proposed", ""),
+        )
+        messages.success(request, "Thank you: your contribution is recorded.")
+    except services.EngagementError as exc:
+        messages.error(request, str(exc))
+    return redirect(d.get_absolute_url() + "#comments")
+
+
+@login_required
+@require_POST
+def comment_settle(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    d = _declaration(request, slug)
+    c = get_object_or_404(DeclarationComment, pk=pk, declaration=d)
+    try:
+        services.settle_comment(request.user, c, request.POST.get("status", ""))
+        messages.success(request, "Comment updated.")
+    except services.EngagementError as exc:
+        messages.error(request, str(exc))
+    return redirect(d.get_absolute_url() + "#comments")
+
+
+@login_required
+@require_POST
+def adopt(request: HttpRequest, slug: str) -> HttpResponse:
+    d = _declaration(request, slug)
+    try:
+        services.adopt(request.user, d)
+        messages.success(request, "Adopted: the declaration is public and open for signature.")
+    except services.EngagementError as exc:
+        messages.error(request, str(exc))
+    return redirect(d.get_absolute_url())
+
+
+@login_required
+@require_POST
+def sign(request: HttpRequest, slug: str) -> HttpResponse:
+    d = _declaration(request, slug)
+    city = get_object_or_404(City, pk=_id(request.POST.get("city")))
+    try:
+        s = services.sign(request.user, d, city)
+        messages.success(request, f"Signed on behalf of {city.name} as {s.signer_title}.")
+    except services.EngagementError as exc:
+        messages.error(request, str(exc))
+    return redirect(d.get_absolute_url() + "#signatures")
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    d = _declaration(request, slug)
+    s = get_object_or_404(Signature, pk=pk, declaration=d)
+    try:
+        services.withdraw(request.user, s, request.POST.get("reason", ""))
+        messages.success(request, "The signature is withdrawn; the withdrawal is recorded.")
+    except services.EngagementError as exc:
+        messages.error(request, str(exc))
+    return redirect(d.get_absolute_url() + "#signatures")
+
+
+# ------------------------------------------------------------------------- commitments
+@require_GET
+def commitment_list(request: HttpRequest) -> HttpResponse:
+    qs = Commitment.objects.select_related("city", "city__country", "declaration")
+    city_id = _int(request.GET.get("city"))
+    if city_id:
+        qs = qs.filter(city_id=city_id)
+    status = request.GET.get("status", "")
+    rows = [(c, services.progress(request.user, c)) for c in qs]
+    if status in Status.__members__.values():
+        rows = [(c, p) for c, p in rows if p.status == status]
+    return render(
+        request,
+        "engagement/commitment_list.html",
+        {
+            "rows": rows,
+            "statuses": [(s.value, s.label) for s in Status],
+            "status": status,
+            "city": City.objects.filter(pk=city_id).first() if city_id else None,
+            "can_create": permissions.can_edit_any_city(request.user),
+        },
+    )
+
+
+@require_GET
+def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    c = get_object_or_404(
+        Commitment.objects.select_related("city", "declaration", "declaration_commitment"), pk=pk
+    )
+    path = services.commitment_path(c)
+    observations = services.kpi_observations(request.user, c)
+    progress = services.progress(request.user, c)
+    info = services.measure_info(c.measure) or {"name": c.measure, "unit": "", "direction": 1}
+    years = sorted({c.baseline_year, c.target_year, *observations})
+    table = [
+        {
+            "year": y,
+            "expected": fmt_value(path.expected_value(y)) if y >= c.baseline_year else "—",
+            "value": fmt_value(observations.get(y)),
+        }
+        for y in years
+    ]
+    chart = charts.commitment_chart(
+        path,
+        observations,
+        chart_id=f"commitment-{c.pk}",
+        title=f"{c.city.name}: {info['name']} against the commitment's path",
+        unit=info["unit"],
+    )
+    synthetic_values = c.city.kpi_values.filter(measure=c.measure, synthetic=True).exists()
+    return render(
+        request,
+        "engagement/commitment_detail.html",
+        {
+            "c": c,
+            "progress": progress,
+            "info": info,
+            "table": table,
+            "chart": chart,
+            "synthetic_values": synthetic_values,
+            "baseline": fmt_value(c.baseline_value),
+            "target": fmt_value(c.target_value),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def commitment_new(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if not permissions.can_edit_any_city(user):
+        raise PermissionDenied("Only city editors and the secretariat record commitments.")
+    if permissions.is_admin(user):
+        cities = City.objects.filter(pk=_id(request.GET.get("city") or request.POST.get("city")))
+    else:
+        cities = City.objects.filter(pk__in=permissions.editable_city_ids(user))
+    cities = cities.select_related("country")
+    fields = (
+        "city",
+        "title",
+        "origin",
+        "measure",
+        "baseline_year",
+        "baseline_value",
+        "target_year",
+        "target_value",
+        "network",
+        "declaration_commitment",
+        "source_url",
+    )
+    form = {k: request.POST.get(k, request.GET.get(k, "")).strip() for k in fields}
+    errors: list[str] = []
+    if request.method == "POST":
+        city = City.objects.filter(pk=_id(form["city"])).first()
+        item = DeclarationCommitment.objects.filter(pk=_id(form["declaration_commitment"])).first()
+        if city is None:
+            errors.append("city: choose the city")
+        else:
+            try:
+                c = services.record_commitment(
+                    user,
+                    city,
+                    {
+                        **form,
+                        "declaration": item.declaration if item else None,
+                        "declaration_commitment": item,
+                    },
+                )
+                messages.success(request, "Commitment recorded.")
+                return redirect(c.get_absolute_url())
+            except services.EngagementError as exc:
+                errors.extend(str(exc).split("; "))
+    return render(
+        request,
+        "engagement/commitment_form.html",
+        {
+            "form": form,
+            "errors": errors,
+            "cities": cities,
+            "origins": CommitmentOrigin.choices,
+            "items": DeclarationCommitment.objects.select_related("declaration"),
+            "this_year": dt.date.today().year,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@require_GET
+def version_text(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """One version's text as plain text (for copying into an amendment)."""
+    d = _declaration(request, slug)
+    v = get_object_or_404(DeclarationVersion, declaration=d, number=number)
+    return HttpResponse(v.text, content_type="text/plain; charset=utf-8")
