@@ -1,3 +1,241 @@
-"""Commands of the partners work; they register themselves on :data:`citydiplomacy.cli.main`."""
+"""Commands of the partners work; they register themselves on :data:`citydiplomacy.cli.main`.
+
+``citydiplomacy partners suggest CITY --country CC`` and ``citydiplomacy forum pair FILE``
+read the embedded database (or ``DATABASE_URL``), like the web platform; Django is imported
+only when one of them runs.
+"""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from citydiplomacy.cli import main, user_errors
+
+
+def _setup() -> None:
+    from citydiplomacy.cli_web import setup_django
+
+    setup_django()
+
+
+def _need_registry() -> None:
+    from citydiplomacy.web.cities.models import City
+
+    if not City.objects.exists():
+        raise click.ClickException(
+            "the city registry is empty: run 'citydiplomacy demo' or "
+            "'citydiplomacy manage load_geonames' first"
+        )
+
+
+@main.group("partners")
+def partners() -> None:
+    """City partnerships: partner suggestions (matchmaking)."""
+
+
+@partners.command("suggest")
+@click.argument("city")
+@click.option("--country", required=True, help="ISO 3166-1 alpha-2 code of the city's country.")
+@click.option("--theme", default=None, help="A framework category code (e.g. EN-E-E).")
+@click.option(
+    "--mode",
+    type=click.Choice(["peer", "reciprocal"]),
+    default="peer",
+    show_default=True,
+    help="Peers to learn from, or reciprocal partners (each strong where the other is weak).",
+)
+@click.option(
+    "-k", "k", type=click.IntRange(1, 100), default=10, show_default=True, help="How many."
+)
+@click.option("--include-partners", is_flag=True, help="Also suggest existing partners.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A table for people, or JSON with every part of every score.",
+)
+def suggest(
+    city: str,
+    country: str,
+    theme: str | None,
+    mode: str,
+    k: int,
+    include_partners: bool,
+    fmt: str,
+) -> None:
+    """Suggest partners for CITY: similar context, strength on the theme, existing ties.
+
+    Uses published profile scores only. Every suggestion lists the parts of its score.
+    """
+    _setup()
+    with user_errors():
+        _need_registry()
+        from django.contrib.auth.models import AnonymousUser
+
+        from citydiplomacy.web.cities.models import City
+        from citydiplomacy.web.cities.services import CityMatcher
+        from citydiplomacy.web.partners import services
+
+        city_id, why = CityMatcher().match(city, country, None)
+        if city_id is None:
+            raise click.UsageError(why)
+        if theme is not None and theme not in dict(services.theme_choices()):
+            raise click.UsageError(f"unknown theme {theme!r}: give a framework category code")
+        target = City.objects.get(pk=city_id)
+        recs = services.suggest_for(
+            AnonymousUser(),
+            target,
+            theme=theme,
+            mode=mode,  # type: ignore[arg-type]
+            k=k,
+            exclude_partners=not include_partners,
+        )
+        found = City.objects.in_bulk([r.city_id for r in recs])
+        rows: list[dict[str, Any]] = [
+            {
+                "rank": n,
+                "geonames_id": r.city_id,
+                "city": found[r.city_id].name,
+                "country": found[r.city_id].country_id,
+                "score": round(r.score, 6),
+                "components": {s: round(v, 6) for s, v in r.components.items()},
+                "factors": {f: round(v, 4) for f, v in r.factors.items()},
+                "kpis": [
+                    {
+                        "code": e.code,
+                        "name": e.name,
+                        "own": e.own,
+                        "theirs": e.theirs,
+                        "change": e.change,
+                    }
+                    for e in r.kpis
+                ],
+                "reasons": list(r.reasons),
+            }
+            for n, r in enumerate(recs, start=1)
+        ]
+        if fmt == "json":
+            doc: dict[str, Any] = {
+                "city": {"geonames_id": target.pk, "name": target.name, "country": country.upper()},
+                "theme": theme,
+                "mode": mode,
+                "suggestions": rows,
+            }
+            click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+            return
+        click.echo(
+            f"Partners for {target.name} ({target.country_id}), mode {mode}"
+            + (f", theme {theme}" if theme else "")
+        )
+        if not rows:
+            click.echo("No suggestion: no city meets the conditions.")
+        for row in rows:
+            click.echo(
+                f"{row['rank']:>3}. {row['city']} ({row['country']}, "
+                f"{row['geonames_id']})  score {row['score']:.3f}"
+            )
+            parts = ", ".join(f"{s} {v:.3f}" for s, v in row["components"].items() if v)
+            click.echo(f"     parts: {parts}")
+            for reason in row["reasons"]:
+                click.echo(f"     - {reason}")
+
+
+@main.group("forum")
+def forum() -> None:
+    """Forums of cities: pair participants for peer learning."""
+
+
+@forum.command("pair")
+@click.argument("participants", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-k",
+    "--max-partners",
+    "k",
+    type=click.IntRange(1, 10),
+    default=1,
+    show_default=True,
+    help="Most partners per city (pairs only; 1 gives disjoint pairs).",
+)
+@click.option(
+    "--group-size",
+    type=click.Choice(["2", "3"]),
+    default="2",
+    show_default=True,
+    help="Pairs (2), or groups of two or three (3).",
+)
+@click.option("--allow-partners", is_flag=True, help="Allow cities that are already partners.")
+@click.option("--any-language", is_flag=True, help="Do not require a shared working language.")
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(0.1, 600),
+    default=10.0,
+    show_default=True,
+    help="Seconds the solver may take (triads).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A table for people, or JSON.",
+)
+def pair(
+    participants: Path,
+    k: int,
+    group_size: str,
+    allow_partners: bool,
+    any_language: bool,
+    time_limit: float,
+    fmt: str,
+) -> None:
+    """Pair the cities of PARTICIPANTS (CSV: city, country, themes, optional languages and
+    geonames_id) to maximise the total learning benefit, with an exact solver (HiGHS)."""
+    _setup()
+    with user_errors():
+        _need_registry()
+        from citydiplomacy.web.partners import forum as web_forum
+
+        people = web_forum.read_participants(participants.read_bytes(), participants.name)
+        result = web_forum.pair(
+            people,
+            k=k,
+            group_size=int(group_size),
+            allow_partners=allow_partners,
+            any_language=any_language,
+            time_limit=time_limit,
+        )
+        a = result.assignment
+        records = web_forum.result_records(result)
+        unassigned: list[dict[str, Any]] = [
+            {"geonames_id": people[i].city_id, "name": people[i].name} for i in a.unassigned
+        ]
+        if fmt == "json":
+            doc = {
+                "method": a.method,
+                "optimal": a.optimal,
+                "gap": a.gap,
+                "total_benefit": round(a.total_benefit, 6),
+                "groups": records,
+                "unassigned": unassigned,
+            }
+            click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+            return
+        click.echo(
+            f"{len(records)} groups, total benefit {a.total_benefit:.3f} ({a.method}; "
+            + ("optimal" if a.optimal else f"stopped at the time limit, gap {a.gap:.1%}")
+            + ")"
+        )
+        for rec in records:
+            names = " + ".join(f"{c['name']} ({c['country']})" for c in rec["cities"])
+            click.echo(f"{rec['group']:>3}. {names}  benefit {rec['benefit']:.3f}")
+            for lesson in rec["lessons"]:
+                click.echo(f"     - {lesson}")
+        if unassigned:
+            click.echo("Without a group: " + ", ".join(u["name"] for u in unassigned))

@@ -1,6 +1,22 @@
 """Pages of the partnerships and networks app (mounted at /partners/)."""
 
-from django.urls import URLPattern
+from django.urls import path
+
+from citydiplomacy.web.partners import views
 
 app_name = "partners"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("propose/", views.propose, name="propose"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/confirm/", views.confirm, name="confirm"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/activities/add/", views.add_activity, name="add_activity"),
+    path("<int:pk>/documents/add/", views.add_document, name="add_document"),
+    path("networks/", views.networks, name="networks"),
+    path("networks/<slug:slug>/", views.network, name="network"),
+    path("networks/<slug:slug>/members/add/", views.add_membership, name="add_membership"),
+    path("cities/<int:pk>/", views.city_ties, name="city"),
+    path("suggest/", views.suggest, name="suggest"),
+    path("analysis/", views.analysis, name="analysis"),
+]

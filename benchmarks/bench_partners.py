@@ -1,0 +1,187 @@
+"""Partner matchmaking benchmark: the three targets of issue 5.
+
+1. top-10 context peers for every city of the registry (about 34,000), exactly
+   (:func:`citydiplomacy.core.peers.nearest_contexts`): target under 10 s;
+2. one interactive suggestion (:meth:`Matchmaker.suggest`, registry-wide, with a theme and the
+   tie signals of the imported partnerships): median and p95 over random cities, target under
+   50 ms; plus the one-off build of the matchmaker that a server caches;
+3. forum pairing of 200 cities (:func:`citydiplomacy.core.forum.pair_forum`, pairs, exact):
+   target under 5 s; triads reported alongside with their solver gap.
+
+Runs on a database with the registry and the imports (``citydiplomacy demo`` makes one)::
+
+    CITYDIPLOMACY_DATA_DIR=/tmp/cd .venv/bin/python benchmarks/bench_partners.py [--queries 300]
+
+Without the database (``--synthetic``) it builds a synthetic registry of the same size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+from bench_engine import machine  # the benchmarks' one description of the machine
+
+
+def synthetic_contexts(n: int, seed: int = 0) -> pd.DataFrame:
+    """A registry-sized frame of invented contexts (labelled synthetic)."""
+    rng = np.random.default_rng(seed)
+    countries = [f"C{i:03d}" for i in range(240)]
+    country = rng.choice(countries, n)
+    region_of = {c: f"Region {i % 22}" for i, c in enumerate(countries)}
+    income_of = {c: ["L", "LM", "UM", "H"][i % 4] for i, c in enumerate(countries)}
+    lang_of = {c: (f"l{i % 90}",) for i, c in enumerate(countries)}
+    return pd.DataFrame(
+        {
+            "name": [f"Synthetic {i}" for i in range(n)],
+            "country": country,
+            "region": [region_of[c] for c in country],
+            "income_group": [income_of[c] for c in country],
+            "population": rng.lognormal(11, 1.2, n).astype(int) + 15_000,
+            "latitude": rng.uniform(-50, 65, n),
+            "longitude": rng.uniform(-180, 180, n),
+            "languages": [lang_of[c] for c in country],
+        },
+        index=pd.Index(np.arange(1, n + 1), name="id"),
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--forum", type=int, default=200)
+    parser.add_argument("--synthetic", action="store_true", help="no database: invented data")
+    args = parser.parse_args()
+
+    from citydiplomacy.core.forum import pair_forum
+    from citydiplomacy.core.peers import Matchmaker, Performance, nearest_contexts
+    from citydiplomacy.core.ties import TieIndex
+
+    print(f"machine: {machine()}")
+    if args.synthetic:
+        contexts = synthetic_contexts(34_000)
+        pairs: list[tuple[int, int]] = []
+        memberships: list[tuple[int, str]] = []
+        performance = Performance.empty()
+        source = "synthetic registry of 34,000 cities"
+    else:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citydiplomacy.web.settings")
+        import django
+
+        django.setup()
+        from citydiplomacy.web.cities.services import context_frame
+        from citydiplomacy.web.partners import services
+
+        contexts = context_frame()
+        pairs = services.public_pairs()
+        memberships = services.memberships()
+        performance = services.performance(public=True)
+        source = (
+            f"registry of {len(contexts)} cities, {len(pairs)} partnerships, "
+            f"{len(memberships)} memberships, {len(performance.scores)} scored cities"
+        )
+    print(source)
+
+    # 1. all top-10
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        ids, _dist = nearest_contexts(contexts, 10)
+        times.append(time.perf_counter() - started)
+    print(
+        f"1. top-10 context peers of all {len(ids)} cities: best {min(times):.2f} s, "
+        f"median {statistics.median(times):.2f} s (target < 10 s)"
+    )
+
+    # 2. one interactive suggestion
+    started = time.perf_counter()
+    ties = TieIndex.build(
+        contexts.index.to_numpy(np.int64),
+        contexts["country"].fillna("").astype(str).to_numpy(dtype=str),
+        pairs,
+        memberships,
+    )
+    mm = Matchmaker(contexts, ties, performance)
+    build = time.perf_counter() - started
+    rng = np.random.default_rng(1)
+    themes = list(performance.themes) or [None]
+    scored = list(performance.scores.index) if not performance.scores.empty else []
+    lat = []
+    for q in range(args.queries):
+        # half the queries for scored cities with a theme (the dashboard's case), half any city
+        if scored and q % 2 == 0:
+            city = int(rng.choice(scored))
+            theme = themes[int(rng.integers(len(themes)))]
+        else:
+            city = int(rng.choice(contexts.index.to_numpy()))
+            theme = None
+        started = time.perf_counter()
+        mm.suggest(city, theme=theme, k=10)
+        lat.append((time.perf_counter() - started) * 1000)
+    p95 = float(np.percentile(lat, 95))
+    print(
+        f"2. one suggestion over {len(contexts)} candidates: median "
+        f"{statistics.median(lat):.1f} ms, p95 {p95:.1f} ms over {args.queries} queries "
+        f"(target < 50 ms); matchmaker build {build:.2f} s (once per data version)"
+    )
+
+    # 3. forum of 200
+    n = args.forum
+    scores = rng.uniform(0, 100, (n, 6))
+    benefit = np.maximum(scores[None, :, :] - scores[:, None, :], 0).sum(axis=2) / 100
+    allowed = rng.random((n, n)) > 0.15  # 15 % of pairs forbidden (partners, no language)
+    for label, kwargs in (("pairs", {}), ("pairs, 2 partners each", {"k": 2})):
+        started = time.perf_counter()
+        result = pair_forum(benefit, allowed, **kwargs)  # type: ignore[arg-type]
+        took = time.perf_counter() - started
+        print(
+            f"3. forum of {n} ({label}): {took:.2f} s, {len(result.groups)} groups, "
+            f"optimal {result.optimal} (target < 5 s)"
+        )
+    if not args.synthetic and len(contexts) >= n:
+        # end to end on the platform: participants from the registry (the scored cities
+        # first), the benefit from stored profiles, partners and languages from the database
+        from citydiplomacy.web.partners import forum as web_forum
+
+        chosen = list(performance.scores.index)[:n]
+        extra = [int(c) for c in contexts.index if c not in set(chosen)]
+        chosen += extra[: n - len(chosen)]
+        frame = contexts.loc[chosen]
+        codes = list(performance.themes) or ["EN-E-E"]
+        people = [
+            web_forum.Participant(
+                i + 2,
+                int(c),
+                str(frame.at[c, "name"]),
+                str(frame.at[c, "country"]),
+                (codes[i % len(codes)], codes[(i + 3) % len(codes)]),
+                (),
+            )
+            for i, c in enumerate(chosen)
+        ]
+        started = time.perf_counter()
+        result = web_forum.pair(people, any_language=False).assignment
+        took = time.perf_counter() - started
+        print(
+            f"3. forum of {n} registry cities end to end (benefit from the stored profiles, "
+            f"partners and languages from the database, pairs): {took:.2f} s, "
+            f"{len(result.groups)} groups (target < 5 s)"
+        )
+    started = time.perf_counter()
+    result = pair_forum(benefit, allowed, group_size=3, time_limit=10)
+    took = time.perf_counter() - started
+    print(
+        f"   forum of {n} (triads): {took:.2f} s, {len(result.groups)} groups, optimal "
+        f"{result.optimal}, gap {result.gap:.2%}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

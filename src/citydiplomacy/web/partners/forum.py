@@ -1,0 +1,199 @@
+"""Forum pairing on the platform's data: participants file -> benefit matrix -> solver.
+
+A participants file (CSV, UTF-8) has one row per city taking part:
+
+``city``, ``country`` (ISO 3166-1 alpha-2)
+    the city, matched to the registry by name (``geonames_id`` instead, if given);
+``themes``
+    framework category codes the city wants to learn about, separated by ``;``;
+``languages`` (optional)
+    working languages (ISO 639-1, ``;``-separated); default: the country's languages.
+
+What ``i`` learns from ``j`` is, over ``i``'s themes, how much stronger ``j`` scores (points /
+100, from the stored profiles, published years only), scaled by context similarity
+(``0.5 + 0.5 * similarity``): lessons travel better between similar cities. Pairs of existing
+partners and pairs without a shared working language are not allowed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.spatial.distance import cdist
+
+from citydiplomacy.core import forum as core_forum
+from citydiplomacy.core.context import context_embedding
+from citydiplomacy.core.peers import SCORE_SCALE
+from citydiplomacy.errors import Problem, ValidationError
+from citydiplomacy.web.partners import services
+
+
+@dataclass(frozen=True)
+class Participant:
+    row: int
+    city_id: int
+    name: str
+    country: str
+    themes: tuple[str, ...]
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ForumResult:
+    participants: list[Participant]
+    assignment: core_forum.ForumAssignment
+    benefit: np.ndarray
+    reasons: dict[tuple[int, int], list[str]]
+
+
+def read_participants(content: bytes, source: str) -> list[Participant]:
+    """Parse and match a participants file; every problem is reported at once."""
+    from citydiplomacy.web.cities.models import City
+    from citydiplomacy.web.cities.services import CityMatcher
+
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError([Problem(source, 0, 0, "expected UTF-8 text")]) from None
+    reader = csv.reader(io.StringIO(text))
+    header = [h.strip().lower() for h in next(reader, [])]
+    col = {h: i for i, h in enumerate(header)}
+    problems: list[Problem] = []
+    if "themes" not in col or not ({"city", "country"} <= col.keys() or "geonames_id" in col):
+        raise ValidationError(
+            [Problem(source, 1, 0, "expected the columns city, country and themes")]
+        )
+    themes_known = {c for c, _ in services.theme_choices()}
+    matcher = CityMatcher()
+    out: list[Participant] = []
+    seen: dict[int, int] = {}
+    for rowno, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        row = row + [""] * (len(header) - len(row))
+
+        def cell(name: str, r: list[str] = row) -> str:
+            return r[col[name]].strip() if name in col else ""
+
+        gid_text = cell("geonames_id")
+        gid = None
+        if gid_text:
+            if not gid_text.isdigit():
+                problems.append(
+                    Problem(source, rowno, col["geonames_id"] + 1, "expected a GeoNames id")
+                )
+                continue
+            gid = int(gid_text)
+        name, country = cell("city"), cell("country").upper()
+        city_id, why = matcher.match(name, country, gid)
+        if city_id is None:
+            at = col.get("city", col.get("geonames_id", 0)) + 1
+            problems.append(Problem(source, rowno, at, f"expected a registry city: {why}"))
+            continue
+        if city_id in seen:
+            problems.append(
+                Problem(source, rowno, 0, f"the city of row {seen[city_id]} appears again")
+            )
+            continue
+        seen[city_id] = rowno
+        themes = tuple(t.strip() for t in cell("themes").split(";") if t.strip())
+        bad = [t for t in themes if t not in themes_known]
+        if bad or not themes:
+            message = (
+                f"expected framework category codes separated by ';', got unknown {bad}"
+                if bad
+                else "expected at least one theme (a framework category code)"
+            )
+            problems.append(Problem(source, rowno, col["themes"] + 1, message))
+            continue
+        langs = tuple(code.strip().lower() for code in cell("languages").split(";") if code.strip())
+        c = City.objects.get(pk=city_id)
+        out.append(Participant(rowno, city_id, c.name, c.country_id, themes, langs))
+    if problems:
+        raise ValidationError(problems)
+    if len(out) < 2:
+        raise ValidationError([Problem(source, 0, 0, "expected at least two participants")])
+    return out
+
+
+def pair(
+    participants: list[Participant],
+    *,
+    k: int = 1,
+    group_size: int = 2,
+    allow_partners: bool = False,
+    any_language: bool = False,
+    time_limit: float = 10.0,
+) -> ForumResult:
+    """Build the benefit matrix and the allowed mask, and solve."""
+    from citydiplomacy.web.cities.services import context_frame
+
+    ids = [p.city_id for p in participants]
+    contexts = context_frame(ids).reindex(ids)
+    perf = services.performance(public=True)
+    n = len(ids)
+    themes = sorted({t for p in participants for t in p.themes})
+    scores = perf.scores.reindex(index=ids, columns=themes).to_numpy(np.float64)
+    wants = np.array([[t in p.themes for t in themes] for p in participants], dtype=bool)
+    embedding = context_embedding(contexts)
+    similarity = 1.0 - np.minimum(cdist(embedding, embedding), 1.0)
+    benefit = core_forum.learning_benefit(scores, wants, similarity, SCORE_SCALE)
+    reasons: dict[tuple[int, int], list[str]] = {}
+    allowed = np.ones((n, n), dtype=bool)
+    if not allow_partners:
+        pairs = set(services.public_pairs())
+        at = {cid: i for i, cid in enumerate(ids)}
+        for a, b in pairs:
+            if a in at and b in at:
+                allowed[at[a], at[b]] = allowed[at[b], at[a]] = False
+    if not any_language:
+        own = contexts["languages"].to_dict()
+        langs = [set(p.languages or tuple(own.get(p.city_id) or ())) for p in participants]
+        for i in range(n):
+            for j in range(n):
+                if not langs[i] & langs[j]:
+                    allowed[i, j] = False
+    assignment = core_forum.pair_forum(
+        benefit, allowed, k=k, group_size=group_size, time_limit=time_limit
+    )
+    col = {t: c for c, t in enumerate(themes)}
+    for g in assignment.groups:
+        for i in g.members:
+            for j in g.members:
+                lessons = []
+                for t in participants[i].themes:
+                    mine, theirs = scores[i, col[t]], scores[j, col[t]]
+                    if i != j and np.isfinite(mine) and np.isfinite(theirs) and theirs > mine:
+                        lessons.append(f"{t} ({mine:.0f} → {theirs:.0f})")
+                if lessons:
+                    reasons[(i, j)] = lessons
+    return ForumResult(participants, assignment, benefit, reasons)
+
+
+def result_records(result: ForumResult) -> list[dict[str, Any]]:
+    """One record per group, for JSON and tables."""
+    ps = result.participants
+    out = []
+    for n, g in enumerate(result.assignment.groups, start=1):
+        lessons = []
+        for i in g.members:
+            for j in g.members:
+                if (i, j) in result.reasons:
+                    what = ", ".join(result.reasons[(i, j)])
+                    lessons.append(f"{ps[i].name} learns from {ps[j].name}: {what}")
+        out.append(
+            {
+                "group": n,
+                "cities": [
+                    {"geonames_id": ps[i].city_id, "name": ps[i].name, "country": ps[i].country}
+                    for i in g.members
+                ],
+                "benefit": round(g.benefit, 6),
+                "lessons": lessons,
+            }
+        )
+    return out

@@ -1,0 +1,390 @@
+"""The rules and operations of partnerships and networks, for pages, the API and the CLI.
+
+Access (on top of :mod:`citydiplomacy.web.accounts.permissions`):
+
+* the public sees confirmed partnerships, recorded (imported, sourced) ones and ended ones;
+  every network and membership;
+* an editor also sees the proposed partnerships of their cities; proposes partnerships that
+  involve one of their cities; confirms, edits and adds activities or documents to those of
+  their cities; manages their cities' network memberships;
+* analysts read everything and change nothing; the secretariat (administrators) does
+  everything, networks included.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+
+from citydiplomacy.core import peers as core_peers
+from citydiplomacy.core import ties as core_ties
+from citydiplomacy.errors import CityDiplomacyError
+from citydiplomacy.web.accounts import permissions
+from citydiplomacy.web.cities.models import City
+from citydiplomacy.web.partners.models import (
+    PUBLIC_STATUSES,
+    Kind,
+    Membership,
+    Partnership,
+    PartnershipCity,
+    Status,
+)
+
+
+class PartnershipError(CityDiplomacyError):
+    """A partnership request that cannot be carried out (the message says why)."""
+
+
+# ------------------------------------------------------------------ visibility
+def visible_partnerships(user: Any) -> QuerySet[Partnership]:
+    """The partnerships ``user`` may see."""
+    qs = Partnership.objects.all()
+    role = permissions.role_of(user)
+    if role in ("admin", "analyst"):
+        return qs
+    condition = Q(status__in=PUBLIC_STATUSES)
+    own = permissions.editable_city_ids(user)
+    if own:
+        condition |= Q(parties__city_id__in=own)
+    return qs.filter(condition).distinct()
+
+
+def party_ids(p: Partnership) -> list[int]:
+    return [int(x) for x in p.parties.values_list("city_id", flat=True)]
+
+
+def can_change(user: Any, p: Partnership) -> bool:
+    """May ``user`` edit ``p`` or add activities and documents to it?"""
+    if permissions.is_admin(user):
+        return True
+    own = permissions.editable_city_ids(user)
+    return bool(own & set(party_ids(p)))
+
+
+def confirmable_parties(user: Any, p: Partnership) -> list[PartnershipCity]:
+    """The unconfirmed parties ``user`` may confirm for (every one for the secretariat)."""
+    pending = [pc for pc in p.parties.select_related("city") if pc.confirmed_at is None]
+    if p.status not in (Status.PROPOSED,):
+        return []
+    if permissions.is_admin(user):
+        return pending
+    own = permissions.editable_city_ids(user)
+    return [pc for pc in pending if pc.city_id in own]
+
+
+def can_manage_membership(user: Any, city: City | int) -> bool:
+    return permissions.can_edit_city(user, city)
+
+
+def can_manage_networks(user: Any) -> bool:
+    return permissions.is_admin(user)
+
+
+# ------------------------------------------------------------------ changes
+@dataclass(frozen=True)
+class Proposal:
+    """What a proposal holds (validated by the form or the API schema)."""
+
+    city_ids: Sequence[int]
+    kind: str = Kind.TWINNING
+    title: str = ""
+    description: str = ""
+    themes: Sequence[str] = ()
+    sdgs: Sequence[int] = ()
+    start: date | None = None
+    end: date | None = None
+
+
+def theme_choices() -> list[tuple[str, str]]:
+    """(code, name) of the framework's categories, the themes a partnership can have."""
+    from citydiplomacy.web.indicators.services import framework
+
+    nodes = framework().nodes
+    cats = nodes[nodes["level"].astype(int) == 2]
+    return [(str(code), f"{row['name']} ({code})") for code, row in cats.iterrows()]
+
+
+def check_proposal(user: Any, proposal: Proposal) -> list[str]:
+    """Every problem of a proposal, for one message (empty when it may be made)."""
+    problems = []
+    ids = list(dict.fromkeys(int(i) for i in proposal.city_ids))
+    if len(ids) < 2:
+        problems.append("a partnership needs at least two different cities")
+    found = set(City.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    missing = [i for i in ids if i not in found]
+    if missing:
+        problems.append(f"not in the city registry: {', '.join(map(str, missing))}")
+    if proposal.kind not in Kind.values:
+        problems.append(f"unknown kind {proposal.kind!r}; expected one of {', '.join(Kind.values)}")
+    known = {c for c, _ in theme_choices()}
+    bad = [t for t in proposal.themes if t not in known]
+    if bad:
+        problems.append(f"unknown themes {bad}; expected framework category codes")
+    bad_sdgs = [s for s in proposal.sdgs if not 1 <= int(s) <= 17]
+    if bad_sdgs:
+        problems.append(f"SDGs are numbered 1 to 17, got {bad_sdgs}")
+    if proposal.start and proposal.end and proposal.end < proposal.start:
+        problems.append("the end date is before the start date")
+    if not permissions.is_admin(user):
+        own = permissions.editable_city_ids(user)
+        if not own & set(ids):
+            raise PermissionDenied("you may propose partnerships only for cities you edit")
+    return problems
+
+
+@transaction.atomic
+def propose(user: Any, proposal: Proposal) -> Partnership:
+    """Record a proposed partnership; the proposer confirms for the party cities they edit
+    (the secretariat confirms for none: each city confirms for itself, or the secretariat
+    does so explicitly afterwards)."""
+    problems = check_proposal(user, proposal)
+    if problems:
+        raise PartnershipError("; ".join(problems))
+    p = Partnership.objects.create(
+        kind=proposal.kind,
+        title=proposal.title.strip(),
+        description=proposal.description.strip(),
+        themes=list(dict.fromkeys(proposal.themes)),
+        sdgs=sorted({int(s) for s in proposal.sdgs}),
+        start=proposal.start,
+        end=proposal.end,
+        status=Status.PROPOSED,
+        created_by=user,
+    )
+    own = permissions.editable_city_ids(user)
+    now = timezone.now()
+    for cid in dict.fromkeys(int(i) for i in proposal.city_ids):
+        mine = cid in own
+        PartnershipCity.objects.create(
+            partnership=p,
+            city_id=cid,
+            confirmed_by=user if mine else None,
+            confirmed_at=now if mine else None,
+        )
+    _update_status(p)
+    return p
+
+
+@transaction.atomic
+def confirm(user: Any, p: Partnership, city_ids: Iterable[int] | None = None) -> list[int]:
+    """Confirm ``p`` for the party cities ``user`` may confirm for (or those of ``city_ids``
+    among them). Returns the ids confirmed; ``PermissionDenied`` when there are none."""
+    p = Partnership.objects.select_for_update().get(pk=p.pk)
+    allowed = confirmable_parties(user, p)
+    if city_ids is not None:
+        wanted = {int(i) for i in city_ids}
+        allowed = [pc for pc in allowed if pc.city_id in wanted]
+    if not allowed:
+        raise PermissionDenied("nothing here that you may confirm")
+    now = timezone.now()
+    for pc in allowed:
+        pc.confirmed_by = user
+        pc.confirmed_at = now
+        pc.save(update_fields=["confirmed_by", "confirmed_at"])
+    _update_status(p)
+    return [pc.city_id for pc in allowed]
+
+
+def _update_status(p: Partnership) -> None:
+    if p.status == Status.PROPOSED and not p.parties.filter(confirmed_at__isnull=True).exists():
+        p.status = Status.CONFIRMED
+        p.save(update_fields=["status", "updated_at"])
+
+
+# ------------------------------------------------------------------ ties
+def public_pairs(statuses: Sequence[str] = PUBLIC_STATUSES) -> list[tuple[int, int]]:
+    """Every pair of cities that share a partnership of these statuses."""
+    rows = (
+        PartnershipCity.objects.filter(partnership__status__in=statuses)
+        .order_by("partnership_id", "city_id")
+        .values_list("partnership_id", "city_id")
+    )
+    groups: dict[int, list[int]] = {}
+    for pid, cid in rows:
+        groups.setdefault(pid, []).append(cid)
+    out = []
+    for members in groups.values():
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                out.append((a, b))
+    return out
+
+
+def memberships() -> list[tuple[int, str]]:
+    return [
+        (int(c), str(n))
+        for c, n in Membership.objects.values_list("city_id", "network__slug").order_by("pk")
+    ]
+
+
+def partner_ids(city_id: int, statuses: Sequence[str] = PUBLIC_STATUSES) -> set[int]:
+    pids = PartnershipCity.objects.filter(city_id=city_id, partnership__status__in=statuses)
+    return set(
+        PartnershipCity.objects.filter(partnership_id__in=pids.values("partnership_id"))
+        .exclude(city_id=city_id)
+        .values_list("city_id", flat=True)
+    )
+
+
+# ------------------------------------------------------------------ performance
+def performance(public: bool, own_city_ids: Iterable[int] = ()) -> core_peers.Performance:
+    """Category and KPI scores of the latest year each city may be seen in.
+
+    ``public``: published years only (for the viewer's own cities, ``own_city_ids``, every
+    year). Change is the change of score since the previous (published) year.
+    """
+    from citydiplomacy.web.indicators import scoring
+    from citydiplomacy.web.indicators.models import CityScore, Publication
+    from citydiplomacy.web.indicators.services import framework
+
+    snapshot = scoring.current_snapshot()
+    if snapshot is None:
+        return core_peers.Performance.empty()
+    nodes = framework().nodes
+    level = nodes["level"].astype(int)
+    themes = {
+        str(code): [str(k) for k in nodes.index[(nodes["parent"] == code) & (level == 1)]]
+        for code in nodes.index[level == 2]
+    }
+    codes = [c for t, kpis in themes.items() for c in (t, *kpis)]
+    published: dict[int, set[int]] = {}
+    for cid, year in Publication.objects.values_list("city_id", "year"):
+        published.setdefault(int(cid), set()).add(int(year))
+    own = set(own_city_ids)
+    score_rows: dict[int, dict[str, float]] = {}
+    change_rows: dict[int, dict[str, float]] = {}
+    for cid, by_year in CityScore.objects.filter(snapshot=snapshot).values_list("city_id", "nodes"):
+        is_public = public and cid not in own
+        years = sorted(int(y) for y in by_year)
+        if is_public:
+            years = [y for y in years if y in published.get(int(cid), set())]
+        if not years:
+            continue
+        records = scoring.visible_records(by_year[str(years[-1])], is_public)
+        score_rows[int(cid)] = {c: _f(records[c][1]) for c in codes if c in records}
+        change_rows[int(cid)] = {c: _f(records[c][3]) for c in codes if c in records}
+    scores = pd.DataFrame.from_dict(score_rows, orient="index").reindex(columns=codes)
+    change = pd.DataFrame.from_dict(change_rows, orient="index").reindex(columns=codes)
+    names = {str(c): str(nodes.at[c, "name"]) for c in codes}
+    return core_peers.Performance(
+        scores=scores.astype(float), change=change.astype(float), themes=themes, names=names
+    )
+
+
+def _f(x: Any) -> float:
+    return float("nan") if x is None else float(x)
+
+
+# ------------------------------------------------------------------ matchmaker
+_cache: dict[tuple[Any, ...], core_peers.Matchmaker] = {}
+_lock = threading.Lock()
+
+
+def _version() -> tuple[Any, ...]:
+    from citydiplomacy.web.indicators.services import data_version
+
+    p = Partnership.objects.aggregate(n=Max("updated_at"))["n"]
+    m = Membership.objects.aggregate(n=Max("updated_at"))["n"]
+    counts = (
+        Partnership.objects.count(),
+        Membership.objects.count(),
+        City.objects.count(),
+    )
+    return (p, m, counts, data_version())
+
+
+def matchmaker(public: bool = True, own_city_ids: Iterable[int] = ()) -> core_peers.Matchmaker:
+    """The matchmaker over the whole registry for an audience, cached per data version.
+
+    The costly part (the registry's context embedding and the ties) is built once per
+    version and shared; each audience (the public, analysts, an editor's cities) gets its own
+    scores on top.
+    """
+    from citydiplomacy.web.cities.services import context_frame
+
+    version = _version()
+    key = (version, public, tuple(sorted(own_city_ids)))
+    with _lock:
+        found = _cache.get(key)
+        base = _cache.get((version, "base", ()))
+    if found is not None:
+        return found
+    if base is None:
+        contexts = context_frame()
+        index = core_ties.TieIndex.build(
+            contexts.index.to_numpy(np.int64),
+            contexts["country"].fillna("").astype(str).to_numpy(dtype=str),
+            public_pairs(),
+            memberships(),
+        )
+        base = core_peers.Matchmaker(contexts, index)
+    mm = base.with_performance(performance(public, key[2]))
+    with _lock:
+        for old in [k for k in _cache if k[0] != version]:
+            del _cache[old]
+        _cache[(version, "base", ())] = base
+        _cache[key] = mm
+        # an editor's entry per editor: keep the cache small
+        audiences = [k for k in _cache if k[1] != "base"]
+        for old in audiences[:-MAX_AUDIENCES]:
+            del _cache[old]
+    return mm
+
+
+#: Audiences (public, analysts, each editor's cities) whose scores stay cached.
+MAX_AUDIENCES = 16
+
+
+def suggest_for(
+    user: Any,
+    city: City,
+    *,
+    theme: str | None = None,
+    mode: core_peers.Mode = "peer",
+    k: int = 10,
+    exclude_partners: bool = True,
+) -> list[core_peers.Recommendation]:
+    """Suggestions for ``city`` as ``user`` may see them (scores of published years only
+    unless the user may see unpublished data)."""
+    public = not permissions.can_view_unpublished(user)
+    own = permissions.editable_city_ids(user)
+    mm = matchmaker(public=public, own_city_ids=own)
+    return mm.suggest(city.pk, theme=theme, mode=mode, k=k, exclude_partners=exclude_partners)
+
+
+def graph(max_network_size: int = core_ties.MAX_NETWORK_SIZE) -> Any:
+    """The ``networkx`` graph of public partnerships and co-memberships, with city names."""
+    pairs = public_pairs()
+    mems = memberships()
+    ids = {c for p in pairs for c in p} | {c for c, _ in mems}
+    names = dict(City.objects.filter(pk__in=ids).values_list("pk", "name"))
+    g = core_ties.tie_graph(pairs, mems, max_network_size=max_network_size, names=names)
+    # Members of large networks only, with no other tie, are not part of the analysis.
+    g.remove_nodes_from([v for v, d in g.degree() if d == 0])
+    return g
+
+
+#: Sources sampled for betweenness (exact below this many cities): about 2 s for 5,000 cities.
+BETWEENNESS_SAMPLE = 100
+_metrics_cache: dict[tuple[Any, ...], pd.DataFrame] = {}
+
+
+def graph_metrics() -> pd.DataFrame:
+    """:func:`citydiplomacy.core.ties.graph_metrics` of :func:`graph`, cached per version."""
+    key = _version()
+    found = _metrics_cache.get(key)
+    if found is None:
+        found = core_ties.graph_metrics(graph(), betweenness_sample=BETWEENNESS_SAMPLE)
+        _metrics_cache.clear()
+        _metrics_cache[key] = found
+    return found

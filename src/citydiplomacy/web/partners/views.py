@@ -1,0 +1,700 @@
+"""Pages of partnerships, networks and partner matchmaking (mounted at /partners/).
+
+Access follows :mod:`citydiplomacy.web.partners.services`: a partnership the viewer may not see
+is a 404 (a proposal does not reveal itself); a change the viewer may not make is a 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from citydiplomacy.core import peers as core_peers
+from citydiplomacy.core.context import FACTOR_LABELS, FACTORS
+from citydiplomacy.web.accounts import permissions
+from citydiplomacy.web.api.pagination import MAX_ID
+from citydiplomacy.web.cities.models import City
+from citydiplomacy.web.cities.sections import CitySection
+from citydiplomacy.web.partners import services
+from citydiplomacy.web.partners.graphics import ego_svg
+from citydiplomacy.web.partners.models import (
+    Activity,
+    Document,
+    Kind,
+    Membership,
+    Network,
+    Partnership,
+    PartnershipCity,
+    Status,
+)
+
+PAGE_SIZE = 50
+MAP_ASSETS = (
+    "vendor/leaflet/leaflet.js",
+    "vendor/leaflet/leaflet.css",
+    "vendor/topojson-client/topojson-client.min.js",
+    "vendor/world-atlas/countries-50m.json",
+)
+#: Partners drawn on a map at most (the list beside it has them all).
+MAP_LIMIT = 300
+
+
+def map_assets() -> bool:
+    return all(finders.find(p) for p in MAP_ASSETS)
+
+
+def _parties_prefetch() -> Prefetch[Any]:
+    return Prefetch(
+        "parties", queryset=PartnershipCity.objects.select_related("city", "city__country")
+    )
+
+
+# ------------------------------------------------------------------ forms
+class PartnershipForm(forms.Form):
+    city = forms.TypedChoiceField(label=_("Your city"), coerce=int)
+    partner = forms.IntegerField(
+        label=_("Partner city (GeoNames id)"),
+        min_value=1,
+        max_value=MAX_ID,
+        widget=forms.HiddenInput(attrs={"id": "partner-id"}),
+        error_messages={"required": _("Choose the partner city from the suggestions.")},
+    )
+    others = forms.CharField(
+        label=_("Further party cities (GeoNames ids, comma-separated; optional)"),
+        required=False,
+        max_length=500,
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
+    title = forms.CharField(label=_("Title (optional)"), required=False, max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
+    themes = forms.MultipleChoiceField(
+        label=_("Themes (framework categories)"), required=False, widget=forms.SelectMultiple
+    )
+    sdgs = forms.MultipleChoiceField(
+        label=_("Sustainable Development Goals"),
+        required=False,
+        choices=[(str(i), f"SDG {i}") for i in range(1, 18)],
+        widget=forms.SelectMultiple,
+    )
+    start = forms.DateField(
+        label=_("Start"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("End"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        own = permissions.editable_city_ids(user)
+        cities = City.objects.filter(pk__in=own).order_by("name") if own else City.objects.none()
+        city_field = self.fields["city"]
+        assert isinstance(city_field, forms.TypedChoiceField)
+        if permissions.is_admin(user):
+            # The secretariat may record any partnership: the first city by id too.
+            self.fields["city"] = forms.IntegerField(
+                label=_("First city (GeoNames id)"), min_value=1, max_value=MAX_ID
+            )
+        else:
+            city_field.choices = [(c.pk, f"{c.name} ({c.country_id})") for c in cities]
+        themes = self.fields["themes"]
+        assert isinstance(themes, forms.MultipleChoiceField)
+        themes.choices = services.theme_choices()
+
+    def clean_others(self) -> list[int]:
+        text = str(self.cleaned_data.get("others") or "")
+        out = []
+        for part in text.replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit() or not 1 <= int(part) <= MAX_ID:
+                raise forms.ValidationError(
+                    _("Give GeoNames ids (whole numbers) separated by commas.")
+                )
+            out.append(int(part))
+        return out
+
+    def proposal(self) -> services.Proposal:
+        d = self.cleaned_data
+        return services.Proposal(
+            city_ids=[int(d["city"]), int(d["partner"]), *d["others"]],
+            kind=d["kind"],
+            title=d["title"],
+            description=d["description"],
+            themes=d["themes"],
+            sdgs=[int(s) for s in d["sdgs"]],
+            start=d["start"],
+            end=d["end"],
+        )
+
+
+class EditForm(forms.ModelForm):  # type: ignore[type-arg]
+    themes = forms.MultipleChoiceField(label=_("Themes"), required=False)
+    ended = forms.BooleanField(
+        label=_("This partnership has ended"),
+        required=False,
+        help_text=_("Give the end date above. Only confirmed or recorded partnerships end."),
+    )
+    sdgs = forms.MultipleChoiceField(
+        label=_("Sustainable Development Goals"),
+        required=False,
+        choices=[(str(i), f"SDG {i}") for i in range(1, 18)],
+    )
+
+    class Meta:
+        model = Partnership
+        fields = ["kind", "title", "description", "themes", "sdgs", "start", "end"]
+        widgets = {
+            "start": forms.DateInput(attrs={"type": "date"}),
+            "end": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        themes = self.fields["themes"]
+        assert isinstance(themes, forms.MultipleChoiceField)
+        themes.choices = services.theme_choices()
+        self.initial["sdgs"] = [str(s) for s in self.instance.sdgs or []]
+        self.initial["ended"] = self.instance.status == Status.ENDED
+
+    def clean_sdgs(self) -> list[int]:
+        return sorted({int(s) for s in self.cleaned_data.get("sdgs") or []})
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", _("The end date is before the start date."))
+        if data.get("ended") and self.instance.status == Status.PROPOSED:
+            self.add_error("ended", _("A proposal that was never confirmed cannot end."))
+        if data.get("ended") and not data.get("end"):
+            self.add_error("end", _("Give the date the partnership ended."))
+        return data
+
+    def save(self, commit: bool = True) -> Partnership:
+        p: Partnership = super().save(commit=False)
+        if self.cleaned_data.get("ended"):
+            p.status = Status.ENDED
+        elif p.status == Status.ENDED:
+            # reopened: back to what it was before it ended
+            p.status = Status.RECORDED if p.source else Status.CONFIRMED
+        if commit:
+            p.save()
+        return p
+
+
+class ActivityForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Activity
+        fields = ["kind", "title", "start", "end", "outcome"]
+        widgets = {
+            "start": forms.DateInput(attrs={"type": "date"}),
+            "end": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", _("The end date is before the start date."))
+        return data
+
+
+class DocumentForm(forms.ModelForm):  # type: ignore[type-arg]
+    url = forms.URLField(label=_("Address"), max_length=200, assume_scheme="https")
+
+    class Meta:
+        model = Document
+        fields = ["title", "url", "date"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+
+
+class MembershipForm(forms.Form):
+    city = forms.TypedChoiceField(label=_("City"), coerce=int)
+    role = forms.CharField(label=_("Role"), max_length=60, initial="member")
+    since = forms.DateField(
+        label=_("Member since"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    commitments = forms.CharField(
+        label=_("Commitments (one a line)"), required=False, widget=forms.Textarea
+    )
+
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if permissions.is_admin(user):
+            self.fields["city"] = forms.IntegerField(
+                label=_("City (GeoNames id)"), min_value=1, max_value=MAX_ID
+            )
+        else:
+            own = permissions.editable_city_ids(user)
+            field = self.fields["city"]
+            assert isinstance(field, forms.TypedChoiceField)
+            field.choices = [
+                (c.pk, f"{c.name} ({c.country_id})")
+                for c in City.objects.filter(pk__in=own).order_by("name")
+            ]
+
+    def clean_city(self) -> int:
+        cid = int(self.cleaned_data["city"])
+        if not City.objects.filter(pk=cid).exists():
+            raise forms.ValidationError(_("No city with this GeoNames id in the registry."))
+        return cid
+
+    def clean_commitments(self) -> list[str]:
+        text = str(self.cleaned_data.get("commitments") or "")
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class FilterForm(forms.Form):
+    city = forms.IntegerField(
+        label=_("City (GeoNames id)"), required=False, min_value=1, max_value=MAX_ID
+    )
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    source = forms.ChoiceField(
+        label=_("Origin"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            ("entered", _("Entered on the platform")),
+            ("imported", _("Imported")),
+        ],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kind = self.fields["kind"]
+        status = self.fields["status"]
+        assert isinstance(kind, forms.ChoiceField) and isinstance(status, forms.ChoiceField)
+        kind.choices = [("", _("All kinds")), *Kind.choices]
+        status.choices = [("", _("All statuses")), *Status.choices]
+
+
+class SuggestForm(forms.Form):
+    city = forms.IntegerField(
+        label=_("City (GeoNames id)"), min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
+    theme = forms.ChoiceField(label=_("Theme"), required=False)
+    mode = forms.ChoiceField(
+        label=_("Looking for"),
+        choices=[
+            ("peer", _("Peers to learn from")),
+            ("reciprocal", _("Reciprocal partners (each strong where the other is weak)")),
+        ],
+        initial="peer",
+        required=False,
+    )
+    k = forms.IntegerField(
+        label=_("How many"), min_value=1, max_value=50, initial=10, required=False
+    )
+    include_partners = forms.BooleanField(label=_("Include existing partners"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        theme = self.fields["theme"]
+        assert isinstance(theme, forms.ChoiceField)
+        theme.choices = [("", _("Any theme (context and ties only)")), *services.theme_choices()]
+
+
+# ------------------------------------------------------------------ lists and details
+def index(request: HttpRequest) -> HttpResponse:
+    form = FilterForm(request.GET or None)
+    qs = services.visible_partnerships(request.user)
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        if d["city"]:
+            qs = qs.filter(parties__city_id=d["city"])
+        if d["kind"]:
+            qs = qs.filter(kind=d["kind"])
+        if d["status"]:
+            qs = qs.filter(status=d["status"])
+        if d["source"] == "entered":
+            qs = qs.filter(source="")
+        elif d["source"] == "imported":
+            qs = qs.exclude(source="")
+    qs = qs.order_by("-updated_at", "-pk").prefetch_related(_parties_prefetch())
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "partners/index.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_propose": permissions.can_edit_any_city(request.user),
+            "networks": Network.objects.annotate(n=Count("memberships")).order_by("name"),
+        },
+    )
+
+
+def _visible_or_404(request: HttpRequest, pk: int) -> Partnership:
+    p = services.visible_partnerships(request.user).filter(pk=pk).first()
+    if p is None:
+        raise Http404("No such partnership.")
+    return p
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    p = _visible_or_404(request, pk)
+    parties = list(p.parties.select_related("city", "city__country", "confirmed_by"))
+    theme_names = dict(services.theme_choices())
+    return render(
+        request,
+        "partners/detail.html",
+        {
+            "p": p,
+            "parties": parties,
+            "themes": [(t, theme_names.get(t, t)) for t in p.themes],
+            "activities": p.activities.all(),
+            "documents": p.documents.all(),
+            "can_change": services.can_change(request.user, p),
+            "confirmable": services.confirmable_parties(request.user, p),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def propose(request: HttpRequest) -> HttpResponse:
+    if not permissions.can_edit_any_city(request.user):
+        raise PermissionDenied("Only city editors and the secretariat propose partnerships.")
+    form = PartnershipForm(request.user, request.POST or None, initial=request.GET.dict())
+    if request.method == "POST" and form.is_valid():
+        try:
+            p = services.propose(request.user, form.proposal())
+        except services.PartnershipError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Partnership proposed. Each party city confirms it."))
+            return HttpResponseRedirect(reverse("partners:detail", args=[p.pk]))
+    return render(
+        request,
+        "partners/form.html",
+        {"form": form, "title": _("Propose a partnership"), "autocomplete": True},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    p = _visible_or_404(request, pk)
+    raw = request.POST.getlist("city")
+    # Posted ids restrict the confirmation; ids that cannot be cities match no party.
+    ids = [int(x) for x in raw if x.isdigit() and len(x) < 11] if raw else None
+    done = services.confirm(request.user, p, ids)
+    names = ", ".join(City.objects.filter(pk__in=done).values_list("name", flat=True))
+    messages.success(request, _("Confirmed for %(cities)s.") % {"cities": names})
+    return HttpResponseRedirect(reverse("partners:detail", args=[p.pk]))
+
+
+def _change_or_403(request: HttpRequest, pk: int) -> Partnership:
+    p = _visible_or_404(request, pk)
+    if not services.can_change(request.user, p):
+        raise PermissionDenied("Only editors of a party city and the secretariat change this.")
+    return p
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    p = _change_or_403(request, pk)
+    if p.is_imported and not permissions.is_admin(request.user):
+        raise PermissionDenied("Imported records are edited by the secretariat only.")
+    form = EditForm(request.POST or None, instance=p)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Partnership saved."))
+        return HttpResponseRedirect(reverse("partners:detail", args=[p.pk]))
+    return render(
+        request,
+        "partners/form.html",
+        {"form": form, "title": _("Edit %(p)s") % {"p": p.label}, "back": p},
+        status=400 if form.errors else 200,
+    )
+
+
+def _add_child(request: HttpRequest, pk: int, form_class: Any, title: str) -> HttpResponse:
+    p = _change_or_403(request, pk)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        obj = form.save(commit=False)
+        obj.partnership = p
+        obj.added_by = request.user
+        obj.save()
+        messages.success(request, _("Added."))
+        return HttpResponseRedirect(reverse("partners:detail", args=[p.pk]))
+    return render(
+        request,
+        "partners/form.html",
+        {"form": form, "title": f"{title}: {p.label}", "back": p},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_activity(request: HttpRequest, pk: int) -> HttpResponse:
+    return _add_child(request, pk, ActivityForm, str(_("Add an activity")))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_document(request: HttpRequest, pk: int) -> HttpResponse:
+    return _add_child(request, pk, DocumentForm, str(_("Add a document")))
+
+
+# ------------------------------------------------------------------ networks
+def networks(request: HttpRequest) -> HttpResponse:
+    rows = Network.objects.annotate(n=Count("memberships")).order_by("name")
+    return render(request, "partners/networks.html", {"networks": rows})
+
+
+def network(request: HttpRequest, slug: str) -> HttpResponse:
+    net = get_object_or_404(Network, slug=slug)
+    qs = net.memberships.select_related("city", "city__country").order_by(
+        "city__country__name", "city__name"
+    )
+    page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "partners/network.html",
+        {
+            "net": net,
+            "page": page,
+            "can_add": permissions.can_edit_any_city(request.user),
+            "can_manage": services.can_manage_networks(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_membership(request: HttpRequest, slug: str) -> HttpResponse:
+    net = get_object_or_404(Network, slug=slug)
+    if not permissions.can_edit_any_city(request.user):
+        raise PermissionDenied("Only city editors and the secretariat record memberships.")
+    form = MembershipForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        if not services.can_manage_membership(request.user, d["city"]):
+            raise PermissionDenied("You may record memberships of your own cities only.")
+        Membership.objects.update_or_create(
+            network=net,
+            city_id=d["city"],
+            defaults={
+                "role": d["role"],
+                "since": d["since"],
+                "commitments": d["commitments"],
+                "source": "",
+                "source_ref": "",
+            },
+        )
+        messages.success(request, _("Membership saved."))
+        return HttpResponseRedirect(reverse("partners:network", args=[net.slug]))
+    return render(
+        request,
+        "partners/form.html",
+        {"form": form, "title": _("Record a membership of %(n)s") % {"n": net}},
+        status=400 if form.errors else 200,
+    )
+
+
+# ------------------------------------------------------------------ a city's ties
+def _partners_of(request: HttpRequest, city: City) -> list[dict[str, Any]]:
+    """The visible partnerships of ``city``, each with its other parties."""
+    qs = (
+        services.visible_partnerships(request.user)
+        .filter(parties__city=city)
+        .prefetch_related(_parties_prefetch())
+        .order_by("status", "kind", "pk")
+    )
+    out = []
+    for p in qs:
+        others = [pc.city for pc in p.parties.all() if pc.city_id != city.pk]
+        out.append({"p": p, "others": others})
+    return out
+
+
+def _map_data(city: City, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    partners: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        for c in row["others"]:
+            partners.setdefault(
+                c.pk,
+                {
+                    "id": c.pk,
+                    "name": c.name,
+                    "country": c.country_id,
+                    "lat": c.latitude,
+                    "lon": c.longitude,
+                    "status": row["p"].get_status_display(),
+                    "url": reverse("cities:detail", args=[c.pk]),
+                },
+            )
+    return {
+        "city": {"id": city.pk, "name": city.name, "lat": city.latitude, "lon": city.longitude},
+        "partners": list(partners.values())[:MAP_LIMIT],
+    }
+
+
+def _networks_of(city: City) -> list[Membership]:
+    return list(Membership.objects.filter(city=city).select_related("network"))
+
+
+def city_section(request: HttpRequest, city: City) -> CitySection | None:
+    """The city page's section: partnerships, networks and a partner map."""
+    rows = _partners_of(request, city)
+    mems = _networks_of(city)
+    if not rows and not mems and not permissions.can_edit_city(request.user, city):
+        return None
+    return CitySection(
+        "partners",
+        str(_("Partnerships and networks")),
+        "partners/_city.html",
+        {
+            "rows": rows[:12],
+            "n_rows": len(rows),
+            "memberships": mems,
+            "map_data": _map_data(city, rows),
+            "map_assets": map_assets(),
+            "can_propose": permissions.can_edit_city(request.user, city),
+        },
+    )
+
+
+def city_ties(request: HttpRequest, pk: int) -> HttpResponse:
+    city = get_object_or_404(City.objects.select_related("country"), pk=pk)
+    rows = _partners_of(request, city)
+    mems = _networks_of(city)
+    g = services.graph()
+    svg = ego_svg(g, city.pk, title=str(_("Ties of %(c)s") % {"c": city.name}))
+    metrics = services.graph_metrics()
+    m = None
+    if city.pk in metrics.index:
+        values = metrics.loc[[city.pk], ["partners", "degree", "community", "bridging"]]
+        partners, degree, community, bridging = values.to_numpy(dtype=float)[0]
+        m = {
+            "partners": int(partners),
+            "degree": int(degree),
+            "community": int(community),
+            "bridging": float(bridging),
+        }
+    return render(
+        request,
+        "partners/city.html",
+        {
+            "city": city,
+            "rows": rows,
+            "memberships": mems,
+            "map_data": _map_data(city, rows),
+            "map_assets": map_assets(),
+            "svg": svg,
+            "metrics": m,
+            "n_cities": len(metrics),
+            "can_propose": permissions.can_edit_city(request.user, city),
+        },
+    )
+
+
+# ------------------------------------------------------------------ matchmaking
+def _explained(rec: core_peers.Recommendation, cities: dict[int, City]) -> dict[str, Any]:
+    return {
+        "rec": rec,
+        "city": cities[rec.city_id],
+        "components": [
+            (core_peers.SIGNAL_LABELS[s], rec.components[s], rec.signals[s])
+            for s in core_peers.SIGNALS
+        ],
+        "factors": [(FACTOR_LABELS[f], rec.factors[f]) for f in FACTORS],
+    }
+
+
+def suggest(request: HttpRequest) -> HttpResponse:
+    data = request.GET.copy() if request.GET else None
+    if data is not None and not data.get("k"):
+        data["k"] = "10"
+    form = SuggestForm(data)
+    results: list[dict[str, Any]] = []
+    city = None
+    error = ""
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        city = City.objects.select_related("country").filter(pk=d["city"]).first()
+        if city is None:
+            form.add_error("city", _("No city with this GeoNames id in the registry."))
+        else:
+            try:
+                recs = services.suggest_for(
+                    request.user,
+                    city,
+                    theme=d["theme"] or None,
+                    mode=d["mode"] or "peer",
+                    k=d["k"] or 10,
+                    exclude_partners=not d["include_partners"],
+                )
+            except KeyError as exc:
+                error = str(exc)
+                recs = []
+            found = City.objects.select_related("country").in_bulk([r.city_id for r in recs])
+            results = [_explained(r, found) for r in recs]
+    return render(
+        request,
+        "partners/suggest.html",
+        {"form": form, "city": city, "results": results, "error": error},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def analysis(request: HttpRequest) -> HttpResponse:
+    metrics = services.graph_metrics()
+    ids = list(metrics.index[:30])
+    for col in ("bridging", "partners"):
+        ids += list(metrics.sort_values(col, ascending=False).index[:15])
+    cities = City.objects.select_related("country").in_bulk(ids)
+
+    def rows(frame: Any) -> list[dict[str, Any]]:
+        out = []
+        for i, r in zip(frame.index, frame.itertuples(index=False), strict=True):
+            if i in cities:
+                out.append(
+                    {
+                        "city": cities[i],
+                        "partners": int(r.partners),
+                        "degree": int(r.degree),
+                        "betweenness": float(r.betweenness),
+                        "bridging": float(r.bridging),
+                        "community": int(r.community),
+                    }
+                )
+        return out
+
+    communities = (
+        metrics.groupby("community").size().sort_values(ascending=False).head(10)
+        if len(metrics)
+        else None
+    )
+    return render(
+        request,
+        "partners/analysis.html",
+        {
+            "n_cities": len(metrics),
+            "central": rows(metrics.head(20)),
+            "bridging": rows(metrics.sort_values("bridging", ascending=False).head(15)),
+            "most_partners": rows(metrics.sort_values("partners", ascending=False).head(15)),
+            "communities": [] if communities is None else list(communities.items()),
+            "n_communities": 0 if communities is None else int(metrics["community"].nunique()),
+        },
+    )

@@ -1,0 +1,124 @@
+"""``citydiplomacy partners suggest`` and ``citydiplomacy forum pair`` on the database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from citydiplomacy.cli import main
+from citydiplomacy.core.peers import Performance
+from citydiplomacy.web.partners import services
+from citydiplomacy.web.partners.models import Kind, Partnership, PartnershipCity, Status
+from tests.web import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    services._cache.clear()
+    yield
+    services._cache.clear()
+
+
+@pytest.fixture
+def registry() -> dict[str, Any]:
+    cities = {
+        "geneva": factories.city("Geneva", "CH", population=200_000),
+        "zurich": factories.city("Zurich", "CH", population=420_000, latitude=47.4, longitude=8.5),
+        "lyon": factories.city("Lyon", "FR", population=520_000, latitude=45.75, longitude=4.85),
+        "bonn": factories.city("Bonn", "DE", population=330_000, latitude=50.7, longitude=7.1),
+        "munich": factories.city(
+            "Munich", "DE", population=1_500_000, latitude=48.1, longitude=11.6
+        ),
+        "osaka": factories.city(
+            "Osaka", "JP", population=2_700_000, latitude=34.7, longitude=135.5
+        ),
+    }
+    p = Partnership.objects.create(
+        kind=Kind.TWINNING, status=Status.RECORDED, source="t", source_ref="1"
+    )
+    PartnershipCity.objects.create(partnership=p, city=cities["geneva"])
+    PartnershipCity.objects.create(partnership=p, city=cities["zurich"])
+    return cities
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args))
+
+
+def test_suggest_json_never_itself_nor_a_partner(registry: dict[str, Any]) -> None:
+    result = run("partners", "suggest", "Geneva", "--country", "CH", "-k", "10", "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    ids = [s["geonames_id"] for s in doc["suggestions"]]
+    assert registry["geneva"].pk not in ids and registry["zurich"].pk not in ids
+    assert len(ids) == 4
+    for s in doc["suggestions"]:
+        assert sum(s["components"].values()) == pytest.approx(s["score"], abs=1e-5)
+    result = run(
+        "partners", "suggest", "Geneva", "--country", "CH", "--include-partners", "--format", "json"
+    )
+    assert registry["zurich"].pk in [
+        s["geonames_id"] for s in json.loads(result.output)["suggestions"]
+    ]
+
+
+def test_suggest_table_and_errors(registry: dict[str, Any]) -> None:
+    result = run("partners", "suggest", "Geneva", "--country", "CH", "-k", "2")
+    assert result.exit_code == 0
+    assert "Partners for Geneva (CH), mode peer" in result.output
+    assert "parts: context" in result.output
+    unknown = run("partners", "suggest", "Atlantis", "--country", "CH")
+    assert unknown.exit_code == 2 and "no city 'Atlantis' in CH" in unknown.output
+    theme = run("partners", "suggest", "Geneva", "--country", "CH", "--theme", "NOPE")
+    assert theme.exit_code == 2 and "unknown theme 'NOPE'" in theme.output
+
+
+def fake_performance(registry: dict[str, Any]) -> Performance:
+    ids = [registry[c].pk for c in ("geneva", "lyon", "bonn", "munich")]
+    scores = pd.DataFrame(
+        {"EN-E-E": [30.0, 80.0, 60.0, 20.0], "EC-I-T": [90.0, 40.0, 50.0, 95.0]}, index=ids
+    )
+    return Performance(
+        scores=scores, change=scores * 0, themes={"EN-E-E": [], "EC-I-T": []}, names={}
+    )
+
+
+def test_forum_pair_json(registry: dict[str, Any], tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setattr(services, "performance", lambda *a, **k: fake_performance(registry))
+    path = tmp_path / "forum.csv"
+    path.write_text(
+        "city,country,themes,languages\n"
+        "Geneva,CH,EN-E-E,fr;en\nLyon,FR,EC-I-T,fr\nBonn,DE,EC-I-T,de;en\nMunich,DE,EN-E-E,de\n",
+        encoding="utf-8",
+    )
+    result = run("forum", "pair", str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["optimal"] is True
+    groups = [sorted(c["name"] for c in g["cities"]) for g in doc["groups"]]
+    # Geneva-Munich share no language; Geneva-Lyon (fr) and Bonn-Munich (de) both learn
+    assert sorted(groups) == [["Bonn", "Munich"], ["Geneva", "Lyon"]]
+    assert doc["total_benefit"] == pytest.approx(sum(g["benefit"] for g in doc["groups"]))
+    table = run("forum", "pair", str(path), "--any-language")
+    assert table.exit_code == 0 and "total benefit" in table.output
+
+
+def test_forum_pair_reports_file_problems(registry: dict[str, Any], tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("city,country,themes\nGeneva,CH,NOPE\nAtlantis,CH,EN-E-E\n", "utf-8")
+    result = run("forum", "pair", str(path))
+    assert result.exit_code == 1
+    assert "bad.csv:2:3: expected framework category codes" in result.output
+    assert "bad.csv:3:1: expected a registry city" in result.output
+
+
+def test_empty_registry_is_explained() -> None:
+    result = run("partners", "suggest", "Geneva", "--country", "CH")
+    assert result.exit_code == 1 and "city registry is empty" in result.output
