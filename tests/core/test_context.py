@@ -50,9 +50,9 @@ def test_hand_computed_factors() -> None:
     assert f.loc[2, "language_distance"] == pytest.approx(np.sqrt(1 - 1 / np.sqrt(3)))
 
 
-def test_unknown_region_is_unlike_everyone() -> None:
+def test_unknown_region_is_a_group_of_its_own() -> None:
     f = context_factors(frame(), 4)
-    assert f.loc[4, "region"] == 1.0  # itself: regions unknown, same city
+    assert f.loc[4, "region"] == 1.0
     assert (f.drop(index=4)["region"] == 0.0).all()
 
 

@@ -10,7 +10,8 @@ Each factor has a dissimilarity ``d_f >= 0`` in natural units:
 ``population``
     ``|log10(p_a) - log10(p_b)| / 2``: a hundredfold difference in population counts 1.
 ``region``
-    0 in the same M49 sub-region, 1 otherwise (and 1 where a region is unknown).
+    0 in the same M49 sub-region, 1 otherwise (cities whose country has no M49 region, such
+    as Kosovo's, form a group of their own).
 ``income_group``
     the distance on the ordered groups L < LM < UM < H divided by 3 (low against high counts 1);
     an unknown group sits in the middle (1.5 / 3 from the ends).
@@ -114,17 +115,11 @@ def _blocks(contexts: pd.DataFrame) -> dict[str, npt.NDArray[np.float64]]:
     population = np.where(np.isfinite(population), population, _MIN_POPULATION)
     pop_block = (np.log10(np.maximum(population, _MIN_POPULATION)) / _POPULATION_UNIT)[:, None]
 
-    regions = contexts["region"].fillna("").astype(str).to_numpy()
-    known = sorted({r for r in regions if r})
-    index = {r: i for i, r in enumerate(known)}
-    unknown_rows = np.flatnonzero(regions == "")
-    region_block = np.zeros((n, len(known) + len(unknown_rows)), dtype=float)
-    for row, region in enumerate(regions):
-        if region:
-            region_block[row, index[region]] = np.sqrt(0.5)
-    # An unknown region is unlike every other, including another unknown one: each such city
-    # gets a column of its own.
-    region_block[unknown_rows, len(known) + np.arange(len(unknown_rows))] = np.sqrt(0.5)
+    # A missing region counts as a region of its own ("unclassified", a few territories):
+    # exact in a Euclidean embedding with one column per region.
+    region_codes, known = pd.factorize(contexts["region"].fillna("").astype(str), sort=True)
+    region_block = np.zeros((n, len(known)), dtype=float)
+    region_block[np.arange(n), region_codes] = np.sqrt(0.5)
 
     income = contexts["income_group"].map(lambda g: INCOME_ORDER.get(str(g), 1.5))
     income_block = (income.to_numpy(float) / 3.0)[:, None]
@@ -175,20 +170,24 @@ def context_embedding(
 
 def _factor_distances(
     contexts: pd.DataFrame, city_id: object, candidates: Sequence[object] | pd.Index | None
-) -> pd.DataFrame:
+) -> tuple[pd.Index, npt.NDArray[np.float64]]:
+    """The candidates' ids and their ``d_f`` (one column per factor of :data:`FACTORS`)."""
     if city_id not in contexts.index:
         raise KeyError(f"city {city_id!r} is not in the contexts frame")
     ids = contexts.index if candidates is None else pd.Index(candidates)
-    unknown = ids.difference(contexts.index)
-    if len(unknown):
-        raise KeyError(f"candidates not in the contexts frame: {list(unknown[:5])}")
-    blocks = _blocks(contexts)
-    at = contexts.index.get_indexer(ids)
+    positions = contexts.index.get_indexer(ids)
+    if (positions < 0).any():
+        unknown = list(ids[positions < 0][:5])
+        raise KeyError(f"candidates not in the contexts frame: {unknown}")
     me = contexts.index.get_loc(city_id)
-    distances = {
-        f: np.sqrt(((block[at] - block[me]) ** 2).sum(axis=1)) for f, block in blocks.items()
-    }
-    return pd.DataFrame(distances, index=ids)[list(FACTORS)]
+    if not isinstance(me, int):
+        raise KeyError(f"city {city_id!r} appears more than once in the contexts frame")
+    # Only the rows compared are embedded: distances do not depend on the other rows.
+    blocks = _blocks(contexts.iloc[np.concatenate([[me], positions])])
+    distances = np.column_stack(
+        [np.sqrt(((blocks[f][1:] - blocks[f][0]) ** 2).sum(axis=1)) for f in FACTORS]
+    )
+    return ids, distances
 
 
 def context_factors(
@@ -205,11 +204,12 @@ def context_factors(
         similarity ``1 - min(d_f, 1)`` in [0, 1], and one ``<factor>_distance`` column per
         factor with ``d_f`` itself (so that :func:`context_similarity` can be recomputed).
     """
-    d = _factor_distances(contexts, city_id, candidates)
-    out = (1.0 - d.clip(upper=1.0)).copy()
-    for f in FACTORS:
-        out[f"{f}_distance"] = d[f]
-    return out
+    ids, d = _factor_distances(contexts, city_id, candidates)
+    columns: dict[str, npt.NDArray[np.float64]] = {
+        f: 1.0 - np.minimum(d[:, i], 1.0) for i, f in enumerate(FACTORS)
+    }
+    columns.update({f"{f}_distance": d[:, i] for i, f in enumerate(FACTORS)})
+    return pd.DataFrame(columns, index=ids)
 
 
 def context_similarity(
@@ -233,7 +233,7 @@ def context_similarity(
     """
     w = (weights or ContextWeights()).as_dict()
     total = sum(w.values())
-    d = _factor_distances(contexts, city_id, candidates)
-    squared = d.pow(2).mul(pd.Series(w))[list(FACTORS)].sum(axis=1) / total
-    distance = np.sqrt(squared.to_numpy(float))
-    return pd.Series(1.0 - np.minimum(distance, 1.0), index=d.index, name="similarity")
+    ids, d = _factor_distances(contexts, city_id, candidates)
+    weights_row = np.array([w[f] for f in FACTORS]) / total
+    distance = np.sqrt((d**2 * weights_row).sum(axis=1))
+    return pd.Series(1.0 - np.minimum(distance, 1.0), index=ids, name="similarity")
