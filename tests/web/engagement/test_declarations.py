@@ -252,13 +252,16 @@ def test_bad_lists_report_every_problem_with_its_place() -> None:
         )
     assert str(err.value).splitlines() == [
         "bad.csv:2:4: expected the signatory's name",
-        "bad.csv:3:2: expected 5 columns, found 2",
+        "bad.csv:3:3: expected 5 columns, found 2",
     ]
     with pytest.raises(services.EngagementError, match=r"bad.csv:1:1: expected the columns"):
         services.read_listed("bad.csv", "name,place\n")
     with pytest.raises(services.EngagementError, match=r"bad.json:1:2: expected JSON"):
         services.read_listed("bad.json", "[,")
-    with pytest.raises(services.EngagementError, match=r"v.json:1:vote: expected 'Sign'"):
+    with pytest.raises(
+        services.EngagementError,
+        match=r"v.json: item 1 \(\[0\]\), field vote: expected 'Sign', found \"Against\"",
+    ):
         services.read_listed("v.json", '[{"vote": "Against", "author": {"name": "X"}}]')
 
 

@@ -4,17 +4,27 @@ imported, and withdrawn, never edited or deleted."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import admin
+from django.core.validators import URLValidator
+from django.db.models import Field, URLField
 from django.http import HttpRequest
 from django.utils import timezone
 
 from citydiplomacy.web.engagement import models
 
+#: Links entered in the admin are web pages only, like every link the app stores (the
+#: form's own check also lets ftp:// through).
+WEB_LINKS: dict[type[Field[Any, Any]], Mapping[str, Any]] = {
+    URLField: {"validators": [URLValidator(schemes=["http", "https"])], "assume_scheme": "https"}
+}
+
 
 @admin.register(models.Representative)
 class RepresentativeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    formfield_overrides = WEB_LINKS
     list_display = ("user", "city", "title", "capacity", "since", "until", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("user__username", "city__name", "title")
@@ -38,12 +48,14 @@ class RepresentativeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 class DeadlineInline(admin.TabularInline):  # type: ignore[type-arg]
+    formfield_overrides = WEB_LINKS
     model = models.Deadline
     extra = 0
 
 
 @admin.register(models.Event)
 class EventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    formfield_overrides = WEB_LINKS
     list_display = ("name", "kind", "start_date", "end_date", "place")
     list_filter = ("kind", "tags")
     search_fields = ("name", "place")
@@ -56,17 +68,20 @@ admin.site.register(models.Tag)
 
 
 class AgendaInline(admin.TabularInline):  # type: ignore[type-arg]
+    formfield_overrides = WEB_LINKS
     model = models.AgendaItem
     extra = 0
 
 
 class SpeakerInline(admin.TabularInline):  # type: ignore[type-arg]
+    formfield_overrides = WEB_LINKS
     model = models.Speaker
     extra = 0
     raw_id_fields = ("city",)
 
 
 class RecommendationInline(admin.StackedInline):  # type: ignore[type-arg]
+    formfield_overrides = WEB_LINKS
     model = models.Recommendation
     extra = 0
     readonly_fields = ("status",)  # status changes go through the session page (history)
@@ -74,6 +89,7 @@ class RecommendationInline(admin.StackedInline):  # type: ignore[type-arg]
 
 @admin.register(models.ForumSession)
 class ForumSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    formfield_overrides = WEB_LINKS
     list_display = ("title", "date", "place")
     raw_id_fields = ("cities",)
     inlines = [AgendaInline, SpeakerInline, RecommendationInline]
@@ -81,6 +97,7 @@ class ForumSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(models.Declaration)
 class DeclarationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    formfield_overrides = WEB_LINKS
     list_display = ("title", "kind", "status", "adopted_on")
     list_filter = ("status", "kind")
     raw_id_fields = ("participants",)
@@ -89,6 +106,7 @@ class DeclarationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(models.Signature)
 class SignatureAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    formfield_overrides = WEB_LINKS
     list_display = ("signer_name", "declaration", "city", "source", "signed_at", "withdrawn_at")
     list_filter = ("source", "declaration")
     search_fields = ("signer_name", "listed_place")
@@ -105,5 +123,6 @@ class SignatureAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(models.Commitment)
 class CommitmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    formfield_overrides = WEB_LINKS
     list_display = ("title", "city", "measure", "baseline_year", "target_year", "synthetic")
     raw_id_fields = ("city",)

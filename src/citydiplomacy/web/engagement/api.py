@@ -279,11 +279,13 @@ def list_commitments(request: HttpRequest, params: Query[CommitmentQuery]) -> di
     qs = Commitment.objects.all()
     if params.city:
         qs = qs.filter(city_id=params.city)
-    page = paginate(qs.order_by("city_id", "target_year", "pk"), params)
     user = requester(request)
+    # The latest visible value comes with each commitment: two queries a page (count, rows).
+    page = paginate(
+        services.with_latest_value(qs.order_by("city_id", "target_year", "pk"), user), params
+    )
     out = []
-    for c in page.items:
-        p = services.progress(user, c)
+    for c, p in services.assessed(page.items):
         out.append(
             {
                 "id": c.pk,

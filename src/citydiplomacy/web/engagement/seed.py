@@ -62,6 +62,14 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
+def _url(value: str, where: str) -> str:
+    """A link of the packaged data, checked like any link the app stores (http/https)."""
+    problem = services.url_problem(str(value))
+    if problem is not None:
+        raise services.EngagementError(f"data/engagement ({where}): {problem}")
+    return str(value)
+
+
 def _day(value: Any) -> dt.date:
     day = _date(value)
     if day is None:
@@ -108,8 +116,8 @@ def seed_events() -> int:
                 "host_city": host,
                 "country_id": e["host"][1] if host is not None else None,
                 "organiser": e["organiser"],
-                "official_url": e.get("official_url") or "",
-                "source_url": e["source_url"],
+                "official_url": _url(e.get("official_url") or "", e["slug"]),
+                "source_url": _url(e["source_url"], e["slug"]),
                 "description": (e.get("description") or "").strip(),
             },
         )
@@ -133,7 +141,7 @@ def seed_sessions() -> int:
                 "title": s["title"],
                 "place": s["place"],
                 "summary": s["summary"].strip(),
-                "source_url": s["source_url"],
+                "source_url": _url(s["source_url"], s["title"]),
             },
         )
         cities = [c for c in (_city(ref) for ref in s.get("cities", [])) if c is not None]
@@ -158,7 +166,7 @@ def seed_sessions() -> int:
                 defaults={
                     "text": " ".join(r["text"].split()),
                     "status": r["status"],
-                    "source_url": r["source_url"],
+                    "source_url": _url(r["source_url"], r["addressed_to"]),
                 },
             )
             if made:
@@ -178,16 +186,22 @@ def seed_declarations() -> int:
     data = _read("declarations.yaml")
     for d in data["declarations"]:
         event = Event.objects.filter(slug=d.get("event") or "").first()
+        facts = {
+            "title": d["title"],
+            "kind": d["kind"],
+            "summary": " ".join(d["summary"].split()),
+            "event": event,
+            "organiser": d["organiser"],
+            "source_url": _url(d["source_url"], d["slug"]),
+        }
+        # Status and adoption date are set when the declaration is first seeded only: after
+        # that they are the secretariat's (a closed declaration stays closed on re-seeding).
         decl, _ = Declaration.objects.update_or_create(
             slug=d["slug"],
-            defaults={
-                "title": d["title"],
-                "kind": d["kind"],
+            defaults=facts,
+            create_defaults={
+                **facts,
                 "status": DeclarationStatus.ADOPTED,
-                "summary": " ".join(d["summary"].split()),
-                "event": event,
-                "organiser": d["organiser"],
-                "source_url": d["source_url"],
                 "adopted_on": _date(d.get("adopted_on")),
             },
         )
@@ -200,7 +214,7 @@ def seed_declarations() -> int:
             )
         for i, text in enumerate(d.get("commitments", []), start=1):
             DeclarationCommitment.objects.update_or_create(
-                declaration=decl, number=i, defaults={"text": text, "source_url": d["source_url"]}
+                declaration=decl, number=i, defaults={"text": text, "source_url": decl.source_url}
             )
     return len(data["declarations"])
 

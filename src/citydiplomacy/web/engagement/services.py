@@ -24,15 +24,19 @@ import datetime as dt
 import functools
 import io
 import json
+import math
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.text import slugify
 
 from citydiplomacy.core import commitments as rule
 from citydiplomacy.core import textdiff
@@ -48,6 +52,7 @@ from citydiplomacy.web.engagement.models import (
     Deadline,
     Declaration,
     DeclarationComment,
+    DeclarationCommitment,
     DeclarationStatus,
     DeclarationVersion,
     Event,
@@ -66,6 +71,45 @@ class EngagementError(CityDiplomacyError):
 
 class AlreadySignedError(EngagementError):
     """The city already has a live signature on this declaration."""
+
+
+#: Links the app stores and shows: web pages only (a ``javascript:`` or ``data:`` link would
+#: run in the reader's browser when clicked).
+_URL_VALIDATOR = URLValidator(schemes=["http", "https"])
+#: The longest URL a ``source_url`` / ``official_url`` column holds.
+URL_MAX_LENGTH = 500
+#: Years a commitment may name (the columns are small integers; pledges are recent).
+YEAR_MIN, YEAR_MAX = 1900, 2100
+
+
+def url_problem(value: str, field_name: str = "source_url") -> str | None:
+    """Why ``value`` is not a storable web link (``field: expected ...``), or ``None``.
+
+    The empty string is accepted (the link is optional); anything else must be an absolute
+    ``http``/``https`` URL of at most :data:`URL_MAX_LENGTH` characters."""
+    if value == "":
+        return None
+    if len(value) > URL_MAX_LENGTH:
+        return f"{field_name}: expected at most {URL_MAX_LENGTH} characters, found {len(value)}"
+    try:
+        _URL_VALIDATOR(value)
+    except ValidationError:
+        return f"{field_name}: expected a web address starting with http:// or https://"
+    return None
+
+
+def check_url(value: str, field_name: str = "source_url") -> str:
+    """``value`` if it is a storable web link (see :func:`url_problem`).
+
+    Raises
+    ------
+    EngagementError
+        With the problem, naming ``field_name``.
+    """
+    problem = url_problem(value, field_name)
+    if problem is not None:
+        raise EngagementError(problem)
+    return value
 
 
 # ------------------------------------------------------------------------- roles
@@ -176,6 +220,30 @@ def signable_cities(user: Any, declaration: Declaration) -> list[Representative]
     return list(current_representations(user).exclude(city_id__in=signed))
 
 
+#: Longest slug of a declaration (the column holds 80; room for a ``-<n>`` suffix).
+SLUG_LENGTH = 70
+
+
+def declaration_slug(title: str) -> str:
+    """A free ASCII slug for a new declaration titled ``title``.
+
+    The slug is ``slugify(title)``; a title with nothing ASCII-sluggable (``!!!``, or a
+    Cyrillic or Arabic title) gets ``declaration-<n>``. URLs stay ASCII so that every
+    ``<slug:>`` route and the API's slug pattern take them. A slug in use gets ``-2``,
+    ``-3``... so two titles that slugify alike never collide."""
+    base = slugify(title)[:SLUG_LENGTH].strip("-")
+    if not base:
+        n = Declaration.objects.count() + 1
+        while Declaration.objects.filter(slug=f"declaration-{n}").exists():
+            n += 1
+        return f"declaration-{n}"
+    slug, n = base, 1
+    while Declaration.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
 def create_declaration(
     by: Any,
     *,
@@ -191,8 +259,21 @@ def create_declaration(
     """A new draft with its first version (secretariat only)."""
     if not can_draft(by):
         raise PermissionDenied("Only the secretariat creates declarations.")
+    problems = []
+    if not title.strip():
+        problems.append("title: expected a title")
+    elif len(title) > 300:
+        problems.append(f"title: expected at most 300 characters, found {len(title)}")
+    if not slug or slug != slugify(slug) or len(slug) > 80:
+        problems.append(
+            f"slug: expected lower-case ASCII letters, digits and hyphens, not {slug!r}"
+        )
+    if len(organiser) > 200:
+        problems.append(f"organiser: expected at most 200 characters, found {len(organiser)}")
     if not text.strip():
-        raise EngagementError("The first version needs a text.")
+        problems.append("text: the first version needs a text")
+    if problems:
+        raise EngagementError("; ".join(problems))
     with transaction.atomic():
         d = Declaration.objects.create(
             slug=slug,
@@ -447,6 +528,20 @@ CSV_COLUMNS = [
 ]
 
 
+#: First characters that make a spreadsheet read a cell as a formula (or, for tab and
+#: carriage return, that some spreadsheets strip before doing so).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """``value`` made safe for a spreadsheet: text starting like a formula gets a leading
+    ``'`` (OWASP's advice against CSV injection), so it is shown, never evaluated. Numbers
+    stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def signatures_csv(declaration: Declaration) -> str:
     """Every signature, withdrawn ones included (with their withdrawal), as CSV."""
     out = io.StringIO()
@@ -459,7 +554,8 @@ def signatures_csv(declaration: Declaration) -> str:
     )
     for s in rows.iterator(chunk_size=2000):
         writer.writerow(
-            [
+            csv_cell(cell)
+            for cell in [
                 s.signer_name,
                 s.signer_title,
                 s.capacity,
@@ -561,43 +657,145 @@ def progress(user: Any, commitment: Commitment) -> rule.Progress:
     return rule.assess(commitment_path(commitment), kpi_observations(user, commitment))
 
 
+#: Bounds that keep NaN and the infinities out of the latest-value lookup (PostgreSQL sorts
+#: NaN above every number; the rule ignores non-finite values).
+_FINITE = {"value__gte": -sys.float_info.max, "value__lte": sys.float_info.max}
+
+
+def with_latest_value(qs: QuerySet[Commitment], user: Any) -> QuerySet[Commitment]:
+    """``qs`` annotated with the year and value of the latest KPI value after each
+    commitment's baseline year that ``user`` may read (``latest_year``, ``latest_value``;
+    ``None`` when there is none).
+
+    The linear-path rule assesses exactly that observation (:func:`rule.assess` takes the
+    latest finite value of a year after the baseline), so a list of commitments is
+    assessed from one query, never one query per commitment."""
+    from citydiplomacy.web.indicators.services import visible_values
+
+    latest = (
+        visible_values(user)
+        .filter(
+            city_id=OuterRef("city_id"),
+            measure=OuterRef("measure"),
+            year__gt=OuterRef("baseline_year"),
+            **_FINITE,
+        )
+        .order_by("-year")
+    )
+    return qs.annotate(
+        latest_year=Subquery(latest.values("year")[:1]),
+        latest_value=Subquery(latest.values("value")[:1]),
+    )
+
+
+def assessed(commitments: Iterable[Commitment]) -> list[tuple[Commitment, rule.Progress]]:
+    """Each commitment of a :func:`with_latest_value` query with its progress (no query)."""
+    out = []
+    for c in commitments:
+        year = getattr(c, "latest_year", None)
+        value = getattr(c, "latest_value", None)
+        observations = {} if year is None or value is None else {int(year): float(value)}
+        out.append((c, rule.assess(commitment_path(c), observations)))
+    return out
+
+
+def progress_of(user: Any, qs: QuerySet[Commitment]) -> list[tuple[Commitment, rule.Progress]]:
+    """The commitments of ``qs`` with their progress on what ``user`` may read: one query."""
+    return assessed(with_latest_value(qs, user))
+
+
+#: Longest texts of a commitment (the columns' ``max_length``).
+_COMMITMENT_LENGTHS = {"title": 300, "network": 200, "measure": 64}
+
+
+def _year(data: dict[str, Any], key: str, problems: list[str]) -> int | None:
+    """A year of the commitment, or ``None`` with the problem recorded."""
+    raw = str(data.get(key, "")).strip()
+    try:
+        year = int(raw)
+    except ValueError:
+        problems.append(f"{key}: expected a year such as 2030, found {raw!r}")
+        return None
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        problems.append(f"{key}: expected a year from {YEAR_MIN} to {YEAR_MAX}, found {year}")
+        return None
+    return year
+
+
+def _number(data: dict[str, Any], key: str, problems: list[str]) -> float | None:
+    """A finite value of the commitment, or ``None`` with the problem recorded."""
+    raw = str(data.get(key, "")).strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        problems.append(f"{key}: expected a number, found {raw!r}")
+        return None
+    if not math.isfinite(value):
+        problems.append(f"{key}: expected a finite number, found {raw!r}")
+        return None
+    return value
+
+
 def record_commitment(by: Any, city: City, data: dict[str, Any]) -> Commitment:
     """Record a city's commitment (editors of the city and the secretariat).
 
     ``data`` holds title, origin, measure, baseline_year, baseline_value, target_year,
     target_value and optionally declaration, declaration_commitment, network, source_url.
-    Raises :class:`EngagementError` with every problem found, field by field.
+    A declaration named must be adopted or closed (a draft is not public, and a pledge
+    cannot come from a text that is not agreed). Raises :class:`EngagementError` with
+    every problem found, field by field.
     """
     if not permissions.can_edit_city(by, city):
         raise PermissionDenied(f"You do not edit the data of {city.name}.")
     problems: list[str] = []
+    for key, limit in _COMMITMENT_LENGTHS.items():
+        text = str(data.get(key, "")).strip()
+        if len(text) > limit:
+            problems.append(f"{key}: expected at most {limit} characters, found {len(text)}")
     info = measure_info(str(data.get("measure", "")))
     if info is None:
-        problems.append(f"measure: {data.get('measure')!r} is not a measure of the framework")
+        measure = str(data.get("measure", ""))[:70]
+        problems.append(f"measure: {measure!r} is not a measure of the framework")
     if data.get("origin") not in CommitmentOrigin.values:
         problems.append(f"origin: expected one of {', '.join(CommitmentOrigin.values)}")
     if not str(data.get("title", "")).strip():
         problems.append("title: expected a short description of the pledge")
-    try:
-        path = rule.Path(
-            int(data["baseline_year"]),
-            float(data["baseline_value"]),
-            int(data["target_year"]),
-            float(data["target_value"]),
-            info["direction"] if info else 1,
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        problems.append(f"baseline and target: {exc}")
-        path = None
+    years = [_year(data, "baseline_year", problems), _year(data, "target_year", problems)]
+    values = [_number(data, "baseline_value", problems), _number(data, "target_value", problems)]
+    path = None
+    if None not in years and None not in values:
+        try:
+            path = rule.Path(
+                int(years[0] or 0),
+                float(values[0] or 0.0),
+                int(years[1] or 0),
+                float(values[1] or 0.0),
+                info["direction"] if info else 1,
+            )
+        except ValueError as exc:
+            problems.append(f"baseline and target: {exc}")
     if path is not None and rule.path_direction_conflicts(path):
         word = "lower" if path.direction == -1 else "higher"
         problems.append(
             f"target: for this KPI {word} is better, but the target moves the other way"
         )
-    if data.get("origin") == CommitmentOrigin.DECLARATION and not data.get("declaration"):
+    declaration: Declaration | None = data.get("declaration")
+    item: DeclarationCommitment | None = data.get("declaration_commitment")
+    if item is not None and declaration is None:
+        declaration = item.declaration
+    if item is not None and item.declaration_id != getattr(declaration, "pk", None):
+        problems.append("declaration_commitment: the commitment is not one of that declaration")
+    elif declaration is not None and declaration.status == DeclarationStatus.DRAFT:
+        # Same message whether or not the draft exists for this user: a draft is not public.
+        problems.append("declaration_commitment: expected a commitment of an adopted declaration")
+    if data.get("origin") == CommitmentOrigin.DECLARATION and declaration is None:
         problems.append("declaration: a pledge from a declaration names the declaration")
     if data.get("origin") == CommitmentOrigin.NETWORK and not str(data.get("network", "")):
         problems.append("network: name the network the pledge was made in")
+    source_url = str(data.get("source_url", "")).strip()
+    url_issue = url_problem(source_url, "source_url")
+    if url_issue is not None:
+        problems.append(url_issue)
     if problems:
         raise EngagementError("; ".join(problems))
     assert path is not None
@@ -605,28 +803,34 @@ def record_commitment(by: Any, city: City, data: dict[str, Any]) -> Commitment:
         city=city,
         title=str(data["title"]).strip(),
         origin=data["origin"],
-        declaration=data.get("declaration"),
-        declaration_commitment=data.get("declaration_commitment"),
+        declaration=declaration,
+        declaration_commitment=item,
         network=str(data.get("network", "")).strip(),
         measure=str(data["measure"]),
         baseline_year=path.baseline_year,
         baseline_value=path.baseline_value,
         target_year=path.target_year,
         target_value=path.target_value,
-        source_url=str(data.get("source_url", "")),
+        source_url=source_url,
         synthetic=bool(data.get("synthetic", False)),
         created_by=by,
     )
 
 
+def adopted_items() -> QuerySet[DeclarationCommitment]:
+    """Commitments of adopted or closed declarations: those a city may pledge on."""
+    return (
+        DeclarationCommitment.objects.exclude(declaration__status=DeclarationStatus.DRAFT)
+        .select_related("declaration")
+        .order_by("declaration__title", "number")
+    )
+
+
 def off_track(user: Any, city: City) -> list[tuple[Commitment, rule.Progress]]:
-    """The city's commitments that are off track on the data ``user`` may read."""
-    out = []
-    for c in Commitment.objects.filter(city=city).order_by("target_year", "title"):
-        p = progress(user, c)
-        if p.status == rule.Status.OFF_TRACK:
-            out.append((c, p))
-    return out
+    """The city's commitments that are off track on the data ``user`` may read (one
+    query)."""
+    rows = progress_of(user, Commitment.objects.filter(city=city).order_by("target_year", "title"))
+    return [(c, p) for c, p in rows if p.status == rule.Status.OFF_TRACK]
 
 
 # ------------------------------------------------------------------------- importing
@@ -742,79 +946,120 @@ def _match_city(place: str, iso2: str | None, europe_only: bool) -> tuple[City |
 def read_listed(file_name: str, content: str) -> list[ListedSignatory]:
     """Entries of a signatory list file: the GPM CSV (``city_name, country, wikidata_id,
     mayor_name, mayor_title``) or a city-vote JSON (a list of votes, or an object whose
-    values hold ``votes``). Problems are collected, then raised together as
-    ``file:row:column: expected ...``."""
+    values hold ``votes``).
+
+    Problems are collected, then raised together, one a line: ``file:line:column: expected
+    ...`` for CSV (1-based line of the file and column of the cell), ``file: item N
+    (path), field F: expected ...`` for JSON. A leading byte-order mark is ignored.
+    """
+    content = content.removeprefix("\ufeff")
+    if file_name.endswith(".csv"):
+        return _read_csv(file_name, content)
+    if file_name.endswith(".json"):
+        return _read_json(file_name, content)
+    raise EngagementError(f"{file_name}: expected a .csv or .json file")
+
+
+def _read_csv(file_name: str, content: str) -> list[ListedSignatory]:
     problems: list[str] = []
     out: list[ListedSignatory] = []
-    if file_name.endswith(".csv"):
-        reader = csv.reader(io.StringIO(content))
-        header = next(reader, [])
-        needed = ["city_name", "country", "mayor_name", "mayor_title"]
-        missing = [c for c in needed if c not in header]
-        if missing:
-            raise EngagementError(
-                f"{file_name}:1:1: expected the columns {', '.join(needed)} "
-                f"(missing {', '.join(missing)})"
-            )
-        col = {c: header.index(c) for c in needed}
-        for i, row in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                problems.append(
-                    f"{file_name}:{i}:{len(row)}: expected {len(header)} columns, found {len(row)}"
-                )
-                continue
-            name = row[col["mayor_name"]].strip()
-            if not name:
-                problems.append(
-                    f"{file_name}:{i}:{col['mayor_name'] + 1}: expected the signatory's name"
-                )
-                continue
-            out.append(
-                ListedSignatory(
-                    i,
-                    name,
-                    row[col["mayor_title"]].strip(),
-                    row[col["city_name"]].strip(),
-                    row[col["country"]].strip(),
-                )
-            )
-    elif file_name.endswith(".json"):
+    reader = csv.reader(io.StringIO(content, newline=""))
+    try:
+        header = [c.strip() for c in next(reader, [])]
+    except csv.Error as exc:
+        raise EngagementError(f"{file_name}:1:1: expected CSV ({exc})") from exc
+    needed = ["city_name", "country", "mayor_name", "mayor_title"]
+    missing = [c for c in needed if c not in header]
+    if missing:
+        raise EngagementError(
+            f"{file_name}:1:1: expected the columns {', '.join(needed)} "
+            f"(missing {', '.join(missing)})"
+        )
+    col = {c: header.index(c) for c in needed}
+    line = reader.line_num  # the record's first line is the line after the previous one
+    while True:
+        start = line + 1
         try:
-            data = json.loads(content)
-        except json.JSONDecodeError as exc:
-            raise EngagementError(
-                f"{file_name}:{exc.lineno}:{exc.colno}: expected JSON ({exc.msg})"
-            ) from exc
-        if isinstance(data, dict):
-            votes: list[Any] = []
-            for value in data.values():
-                if isinstance(value, dict) and isinstance(value.get("votes"), list):
-                    votes.extend(value["votes"])
-        elif isinstance(data, list):
-            votes = data
-        else:
-            raise EngagementError(f"{file_name}:1:1: expected a list of votes or statements")
-        for i, vote in enumerate(votes, start=1):
-            author = vote.get("author") if isinstance(vote, dict) else None
-            if not isinstance(author, dict) or not str(author.get("name") or "").strip():
-                problems.append(f"{file_name}:{i}:author.name: expected the signatory's name")
-                continue
-            if vote.get("vote") != "Sign":
-                problems.append(f"{file_name}:{i}:vote: expected 'Sign', found {vote.get('vote')}")
-                continue
-            out.append(
-                ListedSignatory(
-                    i,
-                    str(author["name"]).strip(),
-                    str(author.get("title") or "").strip(),
-                    str(vote.get("organisationNameFallback") or "").strip(),
-                    "",
-                )
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(f"{file_name}:{reader.line_num}:1: expected CSV ({exc})")
+            break
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            # The first column that is missing, or the first one too many (1-based).
+            column = min(len(row), len(header)) + 1
+            problems.append(
+                f"{file_name}:{start}:{column}: expected {len(header)} columns, found {len(row)}"
             )
+            continue
+        name = row[col["mayor_name"]].strip()
+        if not name:
+            problems.append(
+                f"{file_name}:{start}:{col['mayor_name'] + 1}: expected the signatory's name"
+            )
+            continue
+        out.append(
+            ListedSignatory(
+                start,
+                name,
+                row[col["mayor_title"]].strip(),
+                row[col["city_name"]].strip(),
+                row[col["country"]].strip(),
+            )
+        )
+    if problems:
+        raise EngagementError("\n".join(problems))
+    return out
+
+
+def _read_json(file_name: str, content: str) -> list[ListedSignatory]:
+    problems: list[str] = []
+    out: list[ListedSignatory] = []
+    try:
+        data = json.loads(content)
+    except json.JSONDecodeError as exc:
+        raise EngagementError(
+            f"{file_name}:{exc.lineno}:{exc.colno}: expected JSON ({exc.msg})"
+        ) from exc
+    votes: list[tuple[str, Any]] = []  # (JSON path of the item, item)
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, dict) and isinstance(value.get("votes"), list):
+                votes.extend(
+                    (f"{json.dumps(key, ensure_ascii=False)}.votes[{j}]", v)
+                    for j, v in enumerate(value["votes"])
+                )
+    elif isinstance(data, list):
+        votes = [(f"[{j}]", v) for j, v in enumerate(data)]
     else:
-        raise EngagementError(f"{file_name}: expected a .csv or .json file")
+        raise EngagementError(f"{file_name}:1:1: expected a list of votes or statements")
+    for i, (where, vote) in enumerate(votes, start=1):
+        item = f"{file_name}: item {i} ({where})"
+        if not isinstance(vote, dict):
+            problems.append(f"{item}: expected an object, found {type(vote).__name__}")
+            continue
+        author = vote.get("author")
+        if not isinstance(author, dict) or not str(author.get("name") or "").strip():
+            problems.append(f"{item}, field author.name: expected the signatory's name")
+            continue
+        if vote.get("vote") != "Sign":
+            problems.append(
+                f"{item}, field vote: expected 'Sign', found {json.dumps(vote.get('vote'))}"
+            )
+            continue
+        out.append(
+            ListedSignatory(
+                i,
+                str(author["name"]).strip(),
+                str(author.get("title") or "").strip(),
+                str(vote.get("organisationNameFallback") or "").strip(),
+                "",
+            )
+        )
     if problems:
         raise EngagementError("\n".join(problems))
     return out
@@ -838,6 +1083,9 @@ def import_signatories(
     second entry for an already matched city stays unmatched too (one signature per city).
     Importing the same source again replaces nothing and adds nothing: it is refused.
     """
+    check_url(source_url, "source_url")
+    if not source_url:
+        raise EngagementError("source_url: expected where the list is published")
     if Signature.objects.filter(declaration=declaration, source_url=source_url).exists():
         raise EngagementError(f"{source_url} has already been imported into {declaration.slug}")
     report = ImportReport(declaration.slug, source_name, n_rows=len(entries))

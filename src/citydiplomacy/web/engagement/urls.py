@@ -1,21 +1,43 @@
 """Pages of the multilateral engagement app (mounted at the site root, each with its own
 prefix: ``events/``, ``forums/``, ``declarations/``, ``commitments/``)."""
 
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, register_converter
 
+from citydiplomacy.web.api.pagination import MAX_ID
 from citydiplomacy.web.engagement import views
+
+
+class IdConverter:
+    """A database id in a path: 1 to :data:`MAX_ID`. A longer number is no match (a 404)
+    instead of an integer overflow in the database (a 500)."""
+
+    regex = "[0-9]{1,10}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not 1 <= number <= MAX_ID:
+            raise ValueError(f"{value} is not an id")
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(int(value))
+
+
+register_converter(IdConverter, "engagement_id")
 
 app_name = "engagement"
 urlpatterns: list[URLPattern] = [
     path("events/", views.event_list, name="events"),
     path("events/calendar.ics", views.calendar_all, name="calendar"),
     path("events/tags/<slug:slug>/calendar.ics", views.calendar_tag, name="calendar-tag"),
-    path("events/cities/<int:pk>/calendar.ics", views.calendar_city, name="calendar-city"),
+    path(
+        "events/cities/<engagement_id:pk>/calendar.ics", views.calendar_city, name="calendar-city"
+    ),
     path("events/<slug:slug>/", views.event_detail, name="event"),
     path("forums/", views.session_list, name="sessions"),
-    path("forums/<int:pk>/", views.session_detail, name="session"),
+    path("forums/<engagement_id:pk>/", views.session_detail, name="session"),
     path(
-        "forums/recommendations/<int:pk>/status/",
+        "forums/recommendations/<engagement_id:pk>/status/",
         views.recommendation_status,
         name="recommendation-status",
     ),
@@ -26,24 +48,24 @@ urlpatterns: list[URLPattern] = [
     path("declarations/<slug:slug>/versions/", views.versions, name="versions"),
     path("declarations/<slug:slug>/versions/new/", views.version_new, name="version-new"),
     path(
-        "declarations/<slug:slug>/versions/<int:number>.txt",
+        "declarations/<slug:slug>/versions/<engagement_id:number>.txt",
         views.version_text,
         name="version-text",
     ),
     path("declarations/<slug:slug>/comments/", views.comment, name="comment"),
     path(
-        "declarations/<slug:slug>/comments/<int:pk>/settle/",
+        "declarations/<slug:slug>/comments/<engagement_id:pk>/settle/",
         views.comment_settle,
         name="comment-settle",
     ),
     path("declarations/<slug:slug>/adopt/", views.adopt, name="adopt"),
     path("declarations/<slug:slug>/sign/", views.sign, name="sign"),
     path(
-        "declarations/<slug:slug>/signatures/<int:pk>/withdraw/",
+        "declarations/<slug:slug>/signatures/<engagement_id:pk>/withdraw/",
         views.withdraw,
         name="withdraw",
     ),
     path("commitments/", views.commitment_list, name="commitments"),
     path("commitments/new/", views.commitment_new, name="commitment-new"),
-    path("commitments/<int:pk>/", views.commitment_detail, name="commitment"),
+    path("commitments/<engagement_id:pk>/", views.commitment_detail, name="commitment"),
 ]

@@ -14,12 +14,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from citydiplomacy.core import textdiff
 from citydiplomacy.core.commitments import Status
 from citydiplomacy.web.accounts import permissions
+from citydiplomacy.web.api.pagination import MAX_ID
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.engagement import charts, ics, services
 from citydiplomacy.web.engagement.models import (
@@ -30,7 +30,6 @@ from citydiplomacy.web.engagement.models import (
     Deadline,
     Declaration,
     DeclarationComment,
-    DeclarationCommitment,
     DeclarationKind,
     DeclarationVersion,
     Event,
@@ -42,16 +41,26 @@ from citydiplomacy.web.engagement.models import (
     Tag,
 )
 from citydiplomacy.web.indicators.charts import fmt_value
+from citydiplomacy.web.indicators.services import visible_values
 
 #: Signatures per page of a declaration's public page.
 PAGE_SIZE = 50
 
 
+#: Commitments per page of the commitment list.
+COMMITMENT_PAGE_SIZE = 50
+
+
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
+    """A positive id or number from a query string or form, or ``None``.
+
+    Only whole numbers from 1 to :data:`MAX_ID` (the largest id the database holds) are
+    taken: a larger one would overflow the database's integer (an error, not "no match")."""
+    text = (value or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
         return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
 
 
 def _id(value: str | None) -> int:
@@ -71,8 +80,11 @@ def event_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     if kind in EventKind.values:
         qs = qs.filter(kind=kind)
-    if tag:
-        qs = qs.filter(tags__slug=tag)
+    # Only a tag that exists filters (and gets a feed link): any other text in ?tag= is
+    # ignored, so the page never builds a URL from it.
+    tag_obj = Tag.objects.filter(slug=tag).first() if tag else None
+    if tag_obj is not None:
+        qs = qs.filter(tags=tag_obj)
     city = City.objects.filter(pk=city_id).first() if city_id else None
     if city is not None:
         qs = qs.filter(Q(cities=city) | Q(host_city=city)).distinct()
@@ -89,7 +101,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
             "kinds": EventKind.choices,
             "tags": Tag.objects.all(),
             "kind": kind,
-            "tag": tag,
+            "tag": tag_obj.slug if tag_obj is not None else "",
             "when": when,
             "city": city,
             "today": today,
@@ -338,12 +350,24 @@ def declaration_new(request: HttpRequest) -> HttpResponse:
         form = {k: request.POST.get(k, "").strip() for k in form}
         raw_ids = request.POST.get("cities_text", "").replace(",", " ").split()
         participant_ids = [i for i in (_int(x) for x in raw_ids) if i]
+        participants = list(City.objects.filter(pk__in=participant_ids))
         if len(participant_ids) != len(raw_ids):
-            errors.append("Participating cities: expected GeoNames ids (whole numbers).")
+            errors.append(
+                f"Participating cities: expected GeoNames ids (whole numbers from 1 to {MAX_ID})."
+            )
+        else:
+            unknown = sorted(set(participant_ids) - {c.pk for c in participants})
+            if unknown:
+                errors.append(
+                    "Participating cities: no registry city with the id "
+                    + ", ".join(map(str, unknown))
+                    + "."
+                )
         if not form["title"]:
             errors.append("Give the declaration a title.")
-        slug = slugify(form["title"])[:70]
-        if slug and Declaration.objects.filter(slug=slug).exists():
+        elif len(form["title"]) > 300:
+            errors.append(f"Title: at most 300 characters ({len(form['title'])} given).")
+        elif Declaration.objects.filter(title__iexact=form["title"]).exists():
             errors.append("A declaration with this title exists already.")
         if form["kind"] not in DeclarationKind.values:
             errors.append("Choose a kind.")
@@ -351,12 +375,12 @@ def declaration_new(request: HttpRequest) -> HttpResponse:
             try:
                 d = services.create_declaration(
                     request.user,
-                    slug=slug,
+                    slug=services.declaration_slug(form["title"]),
                     title=form["title"],
                     text=form["text"],
                     summary=form["summary"],
                     kind=form["kind"],
-                    participants=City.objects.filter(pk__in=participant_ids),
+                    participants=participants,
                 )
                 messages.success(request, "Draft created (version 1).")
                 return redirect(d.get_absolute_url())
@@ -475,19 +499,29 @@ def withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 # ------------------------------------------------------------------------- commitments
 @require_GET
 def commitment_list(request: HttpRequest) -> HttpResponse:
+    """Commitments with their progress, filtered by city and status, by pages.
+
+    One query fetches the commitments with the latest KPI value each may be assessed on
+    (what the viewer may read); the status filter needs every row's assessment, so the page
+    is cut after assessing."""
     qs = Commitment.objects.select_related("city", "city__country", "declaration")
     city_id = _int(request.GET.get("city"))
     if city_id:
         qs = qs.filter(city_id=city_id)
     status = request.GET.get("status", "")
-    rows = [(c, services.progress(request.user, c)) for c in qs]
+    rows = services.progress_of(request.user, qs.order_by("city__name", "target_year", "pk"))
     if status in Status.__members__.values():
         rows = [(c, p) for c, p in rows if p.status == status]
+    else:
+        status = ""
+    page = Paginator(rows, COMMITMENT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "engagement/commitment_list.html",
         {
-            "rows": rows,
+            "rows": page.object_list,
+            "page": page,
+            "n_rows": len(rows),
             "statuses": [(s.value, s.label) for s in Status],
             "status": status,
             "city": City.objects.filter(pk=city_id).first() if city_id else None,
@@ -521,7 +555,13 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         title=f"{c.city.name}: {info['name']} against the commitment's path",
         unit=info["unit"],
     )
-    synthetic_values = c.city.kpi_values.filter(measure=c.measure, synthetic=True).exists()
+    # Only values this viewer may read decide the label (an unpublished synthetic series is
+    # not mentioned to a reader who cannot see it).
+    synthetic_values = (
+        visible_values(request.user)
+        .filter(city_id=c.city_id, measure=c.measure, synthetic=True)
+        .exists()
+    )
     return render(
         request,
         "engagement/commitment_detail.html",
@@ -566,10 +606,14 @@ def commitment_new(request: HttpRequest) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         city = City.objects.filter(pk=_id(form["city"])).first()
-        item = DeclarationCommitment.objects.filter(pk=_id(form["declaration_commitment"])).first()
+        # Only items of adopted or closed declarations are offered and accepted; another id
+        # is refused exactly like an unknown one (a draft's existence is not revealed).
+        item = services.adopted_items().filter(pk=_id(form["declaration_commitment"])).first()
+        if form["declaration_commitment"] and item is None:
+            errors.append("declaration_commitment: expected a commitment of an adopted declaration")
         if city is None:
             errors.append("city: choose the city")
-        else:
+        elif not errors:
             try:
                 c = services.record_commitment(
                     user,
@@ -592,7 +636,7 @@ def commitment_new(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "cities": cities,
             "origins": CommitmentOrigin.choices,
-            "items": DeclarationCommitment.objects.select_related("declaration"),
+            "items": services.adopted_items(),
             "this_year": dt.date.today().year,
         },
         status=400 if errors else 200,

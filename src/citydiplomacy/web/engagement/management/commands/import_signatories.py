@@ -12,6 +12,31 @@ from citydiplomacy.web.engagement import seed, services
 from citydiplomacy.web.engagement.models import Declaration
 
 
+def read_text(path: Path) -> str:
+    """The file as text: UTF-8, with or without a byte-order mark.
+
+    Raises
+    ------
+    CommandError
+        ``file:line:column: expected UTF-8 text`` at the first byte that is not UTF-8, or
+        the reason the file cannot be read.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
+        raise CommandError(
+            f"{path}:{line}:{column}: expected UTF-8 text, found the byte "
+            f"0x{raw[exc.start]:02x} (save the list as UTF-8)"
+        ) from exc
+
+
 class Command(BaseCommand):
     help = (
         "Import the packaged signatory lists (the Global Parliament of Mayors' Global "
@@ -66,7 +91,7 @@ class Command(BaseCommand):
             except ValueError as exc:
                 raise CommandError("--signed-on: expected YYYY-MM-DD") from exc
             signed_at = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
-        entries = services.read_listed(path.name, path.read_text(encoding="utf-8"))
+        entries = services.read_listed(path.name, read_text(path))
         return services.import_signatories(
             decl,
             entries,
