@@ -122,3 +122,30 @@ def test_forum_pair_reports_file_problems(registry: dict[str, Any], tmp_path: Pa
 def test_empty_registry_is_explained() -> None:
     result = run("partners", "suggest", "Geneva", "--country", "CH")
     assert result.exit_code == 1 and "city registry is empty" in result.output
+
+
+def test_solver_failures_are_messages_not_tracebacks(
+    registry: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ForumError (the solver found nothing valid) escaped ``user_errors`` as a traceback."""
+    from citydiplomacy.core import forum as core_forum
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise core_forum.ForumError("the solver found no assignment: test")
+
+    monkeypatch.setattr(core_forum, "pair_forum", broken)
+    path = tmp_path / "forum.csv"
+    path.write_text("city,country,themes\nGeneva,CH,EN-E-E\nLyon,FR,EN-E-E\n")
+    result = CliRunner().invoke(main, ["forum", "pair", str(path)])
+    assert result.exit_code != 0
+    assert "the solver found no assignment" in result.output
+    assert not isinstance(result.exception, core_forum.ForumError)
+
+
+def test_suggest_on_a_theme_before_any_profile_is_scored(registry: dict[str, Any]) -> None:
+    """A valid framework category with no scores yet raised KeyError (a traceback)."""
+    result = CliRunner().invoke(
+        main, ["partners", "suggest", "Lyon", "--country", "FR", "--theme", "EN-E-E"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "No suggestion" in result.output

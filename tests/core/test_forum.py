@@ -182,3 +182,46 @@ def test_learning_benefit_checks_shapes() -> None:
 
     with pytest.raises(ForumError):
         learning_benefit(np.zeros((2, 3)), np.zeros((2, 2), bool), np.zeros((2, 2)))
+
+
+def test_an_infeasible_solver_answer_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The solver's 0/1 answer is checked, not trusted: a solution that pairs a city twice
+    (as a tolerance or time-limit artefact could) is an error, never a wrong assignment."""
+    import scipy.optimize
+
+    from citydiplomacy.core import forum
+
+    benefit = np.array([[0, 1, 1], [1, 0, 1], [1, 1, 0]], dtype=float)
+    allowed = np.ones((3, 3), dtype=bool)
+
+    class Answer:
+        x = np.ones(3)  # every pair chosen: each city in two pairs, with k = 1
+        status = 0
+        message = "ok"
+        mip_dual_bound = -6.0
+
+    def fake_milp(*args: object, **kwargs: object) -> Answer:
+        return Answer()
+
+    monkeypatch.setattr(forum, "milp", fake_milp)
+    with pytest.raises(ForumError, match="at most 1"):
+        pair_forum(benefit, allowed)
+    assert scipy.optimize.milp is not fake_milp
+
+
+def test_verify_names_each_broken_constraint() -> None:
+    from citydiplomacy.core.forum import Group, verify
+
+    allowed = np.ones((4, 4), dtype=bool)
+    allowed[0, 3] = False
+    verify([Group((0, 1), 1.0), Group((2, 3), 1.0)], allowed)  # fine
+    with pytest.raises(ForumError, match="not allowed"):
+        verify([Group((0, 3), 1.0)], allowed)
+    with pytest.raises(ForumError, match="does not exist"):
+        verify([Group((0, 7), 1.0)], allowed)
+    with pytest.raises(ForumError, match="different cities"):
+        verify([Group((1, 1), 1.0)], allowed)
+    with pytest.raises(ForumError, match="twice"):
+        verify([Group((0, 1), 1.0), Group((0, 1), 1.0)], allowed, k=2)
+    with pytest.raises(ForumError, match="at most 2"):
+        verify([Group((0, 1), 1.0), Group((0, 2), 1.0), Group((0, 1, 2), 1.0)], allowed, k=2)

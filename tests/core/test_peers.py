@@ -108,7 +108,9 @@ def test_peers_on_a_theme_are_stronger_or_improving() -> None:
     mm = matchmaker()
     perf = mm.performance
     own = perf.scores.at[102, "T1"]
-    for r in mm.suggest(102, theme="T1", k=20):
+    recs = mm.suggest(102, theme="T1", k=20)
+    assert recs
+    for r in recs:
         theirs = perf.scores.at[r.city_id, "T1"]
         change = perf.change.at[r.city_id, "T1"]
         assert theirs > own or change > 0

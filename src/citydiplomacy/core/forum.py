@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -32,6 +33,8 @@ import numpy.typing as npt
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from citydiplomacy.errors import CityDiplomacyError
+
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -39,8 +42,10 @@ BoolArray = npt.NDArray[np.bool_]
 MIN_BENEFIT = 1e-9
 
 
-class ForumError(ValueError):
-    """The forum's inputs are inconsistent (shapes, values, options)."""
+class ForumError(CityDiplomacyError, ValueError):
+    """The forum's inputs are inconsistent (shapes, values, options), or no valid assignment
+    came out of the solver. A :class:`~citydiplomacy.errors.CityDiplomacyError`, so the CLI
+    and the pages report it as a message, never a traceback."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +188,7 @@ def pair_forum(
         groups, status = _set_packing(w, a, iu, ju, n, triad_neighbours, time_limit)
         method = "weighted set packing of pairs and triads (HiGHS MILP)"
     groups = sorted(groups, key=lambda g: (-g.benefit, g.members))
+    verify(groups, a, k=k if group_size == 2 else 1)
     seen = {m for g in groups for m in g.members}
     return ForumAssignment(
         groups=tuple(groups),
@@ -192,6 +198,43 @@ def pair_forum(
         optimal=status[0],
         gap=status[1],
     )
+
+
+def verify(groups: Sequence[Group], allowed: BoolArray, *, k: int = 1) -> None:
+    """Check an assignment against the constraints, whatever produced it.
+
+    The solver's answer is read from floating-point values (``x > 0.5``) and may come from a
+    time-limited run, so it is checked rather than trusted: every member a valid position,
+    every pair within a group allowed (both ways, never a city with itself), no group
+    repeated, and no city in more than ``k`` groups.
+
+    Raises
+    ------
+    ForumError
+        Naming the first broken constraint.
+    """
+    a = np.asarray(allowed, dtype=bool)
+    n = a.shape[0]
+    count = np.zeros(n, dtype=np.int64)
+    seen: set[tuple[int, ...]] = set()
+    for g in groups:
+        members = g.members
+        if len(members) not in (2, 3) or len(set(members)) != len(members):
+            raise ForumError(f"invalid group {members}: two or three different cities")
+        if any(not 0 <= m < n for m in members):
+            raise ForumError(f"group {members} names a participant that does not exist")
+        if members in seen:
+            raise ForumError(f"group {members} appears twice")
+        seen.add(members)
+        for i, j in itertools.combinations(members, 2):
+            if not (a[i, j] and a[j, i]):
+                raise ForumError(f"group {members} pairs {i} and {j}, which is not allowed")
+        count[list(members)] += 1
+    over = np.flatnonzero(count > k)
+    if over.size:
+        raise ForumError(
+            f"participant {int(over[0])} is in {int(count[over[0]])} groups, at most {k} allowed"
+        )
 
 
 def matching_benefit(benefit: FloatArray, allowed: BoolArray) -> float:

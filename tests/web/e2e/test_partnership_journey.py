@@ -79,3 +79,22 @@ def test_propose_confirm_and_see_it_on_both_city_pages(page: Any, cities: dict[s
                 "document.querySelectorAll('#partner-map path.leaflet-interactive').length >= 1"
             )
             page.locator("#partner-map .city-map-label", has_text=city.name).wait_for()
+
+
+def test_map_labels_are_text_whatever_the_city_name(page: Any, cities: dict[str, Any]) -> None:
+    """Leaflet writes a string tooltip as HTML: a city name holding markup was run as markup
+    on the partner map. The labels are text nodes now."""
+    if not map_assets():
+        pytest.skip("the vendored map assets are not installed")
+    from citydiplomacy.web.partners.models import Kind, PartnershipCity
+
+    odd = factories.city('<img id="injected" src="x">Oddtown', "DE", latitude=50.0, longitude=8.0)
+    p = Partnership.objects.create(kind=Kind.TWINNING, status=Status.CONFIRMED)
+    PartnershipCity.objects.create(partnership=p, city=cities["lyon"])
+    PartnershipCity.objects.create(partnership=p, city=odd)
+    page.goto(f"/partners/cities/{cities['lyon'].pk}/")
+    page.locator("#partner-map").wait_for(state="visible")
+    label = page.locator("#partner-map .city-map-label", has_text="Oddtown")
+    label.wait_for()
+    assert '<img id="injected"' in label.inner_text()
+    assert page.locator("#injected").count() == 0

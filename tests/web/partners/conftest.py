@@ -13,14 +13,14 @@ from tests.web import factories
 
 
 @pytest.fixture(autouse=True)
-def _no_stale_matchmaker() -> Any:
-    """The matchmaker and the graph metrics are cached per process by data version; tests
-    build fresh databases, so start each from an empty cache."""
-    services._cache.clear()
-    services._metrics_cache.clear()
+def _no_stale_matchmaker(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The matchmaker and the tie analysis are cached per process by data version; tests
+    build fresh databases, so start each from an empty cache. The tie analysis of the tests'
+    small graphs takes milliseconds: let pages wait for it, so that they show it."""
+    monkeypatch.setattr(services, "ANALYSIS_WAIT", 30.0)
+    services.clear_caches()
     yield
-    services._cache.clear()
-    services._metrics_cache.clear()
+    services.clear_caches()
 
 
 @pytest.fixture

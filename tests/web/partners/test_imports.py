@@ -252,3 +252,24 @@ def test_valid_sister_rows_always_parse(rows: list[tuple[str, float, float]]) ->
     assert len(parsed) == len(rows)
     for p, (n, la, lo) in zip(parsed, rows, strict=True):
         assert p["a"] == (n.strip(), la, lo)
+
+
+def test_a_reimport_keeps_dropped_records_the_platform_added_to(towns: dict[str, Any]) -> None:
+    """A record the source no longer lists was deleted with the activities and documents
+    editors had added to it (on delete cascade); it is kept now, and the report says so."""
+    from datetime import date
+
+    from citydiplomacy.web.partners.models import Activity, Document
+
+    importers.import_sister_cities(sister_file(*ROWS))
+    p = Partnership.objects.get(source=importers.SISTER_SOURCE)
+    Activity.objects.create(partnership=p, kind="delegation", title="Visit", start=date(2024, 1, 1))
+    Document.objects.create(partnership=p, title="Charter", url="https://example.org/c.pdf")
+    report = importers.import_sister_cities(sister_file(ROWS[2]))
+    assert (report.deleted, report.kept) == (0, 1)
+    assert any("kept 1" in line for line in report.lines())
+    assert Activity.objects.filter(partnership=p).exists()
+    assert Document.objects.filter(partnership=p).exists()
+    p.activities.all().delete()
+    p.documents.all().delete()
+    assert importers.import_sister_cities(sister_file(ROWS[2])).deleted == 1

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Q
 from scipy.spatial import cKDTree
 
 from citydiplomacy.errors import Problem, ValidationError
@@ -112,6 +113,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     deleted: int = 0
+    #: records the source no longer holds, kept because the platform added to them
+    kept: int = 0
     unmatched: list[str] = field(default_factory=list)
     reasons: Counter[str] = field(default_factory=Counter)
 
@@ -122,6 +125,11 @@ class ImportReport:
             f"  created {self.created}, updated {self.updated}, unchanged {self.unchanged}, "
             f"removed {self.deleted}",
         ]
+        if self.kept:
+            out.append(
+                f"  kept {self.kept} no longer in the source: they have activities, documents "
+                "or a recorded end"
+            )
         for reason, n in self.reasons.most_common():
             out.append(f"  not matched, {reason}: {n}")
         for line in self.unmatched[:show_unmatched]:
@@ -384,6 +392,19 @@ def _write_pairs(wanted: dict[str, tuple[int, int]], report: ImportReport) -> No
     report.unchanged = len(wanted.keys() & existing.keys())
     stale = [pk for ref, pk in existing.items() if ref not in wanted]
     if stale:
+        # A record the source dropped goes, unless the platform added to it (activities,
+        # documents, an end the secretariat recorded): deleting it would delete their work.
+        kept = set(
+            Partnership.objects.filter(pk__in=stale)
+            .filter(
+                Q(activities__isnull=False)
+                | Q(documents__isnull=False)
+                | ~Q(status=Status.RECORDED)
+            )
+            .values_list("pk", flat=True)
+        )
+        report.kept = len(kept)
+        stale = [pk for pk in stale if pk not in kept]
         report.deleted = len(stale)
         Partnership.objects.filter(pk__in=stale).delete()
     new = [ref for ref in wanted if ref not in existing]

@@ -13,6 +13,7 @@ Access (on top of :mod:`citydiplomacy.web.accounts.permissions`):
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ import numpy as np
 import pandas as pd
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from citydiplomacy.core import peers as core_peers
@@ -195,6 +196,21 @@ def confirm(user: Any, p: Partnership, city_ids: Iterable[int] | None = None) ->
     return [pc.city_id for pc in allowed]
 
 
+def proposal_changed(user: Any, p: Partnership) -> list[int]:
+    """A proposal's terms changed: the confirmations given for other cities than ``user``'s
+    were given to other terms, so they are withdrawn (those cities confirm again). Returns the
+    ids of the cities whose confirmation was withdrawn; nothing for a non-proposal."""
+    if p.status != Status.PROPOSED:
+        return []
+    own = set() if permissions.is_admin(user) else permissions.editable_city_ids(user)
+    withdrawn = [pc for pc in p.parties.filter(confirmed_at__isnull=False) if pc.city_id not in own]
+    for pc in withdrawn:
+        pc.confirmed_by = None
+        pc.confirmed_at = None
+        pc.save(update_fields=["confirmed_by", "confirmed_at"])
+    return [pc.city_id for pc in withdrawn]
+
+
 def _update_status(p: Partnership) -> None:
     if p.status == Status.PROPOSED and not p.parties.filter(confirmed_at__isnull=True).exists():
         p.status = Status.CONFIRMED
@@ -359,32 +375,148 @@ def suggest_for(
     public = not permissions.can_view_unpublished(user)
     own = permissions.editable_city_ids(user)
     mm = matchmaker(public=public, own_city_ids=own)
+    if theme is not None and theme not in mm.performance.themes:
+        if theme not in dict(theme_choices()):
+            raise KeyError(f"unknown theme {theme!r}")
+        # A framework category, but no profile scores yet (no snapshot, or none visible):
+        # no city is known to be stronger on it, so there is nothing to suggest for it.
+        return []
     return mm.suggest(city.pk, theme=theme, mode=mode, k=k, exclude_partners=exclude_partners)
 
 
-def graph(max_network_size: int = core_ties.MAX_NETWORK_SIZE) -> Any:
-    """The ``networkx`` graph of public partnerships and co-memberships, with city names."""
+@dataclass(frozen=True)
+class TieData:
+    """What the tie graph is built from, read from the database in one go."""
+
+    pairs: list[tuple[int, int]]
+    memberships: list[tuple[int, str]]
+    names: dict[int, str]
+
+
+def tie_data() -> TieData:
+    """The public partnerships, the memberships and the names of the cities they involve."""
     pairs = public_pairs()
     mems = memberships()
     ids = {c for p in pairs for c in p} | {c for c, _ in mems}
-    names = dict(City.objects.filter(pk__in=ids).values_list("pk", "name"))
-    g = core_ties.tie_graph(pairs, mems, max_network_size=max_network_size, names=names)
+    names = {int(k): str(v) for k, v in City.objects.filter(pk__in=ids).values_list("pk", "name")}
+    return TieData(pairs, mems, names)
+
+
+def build_graph(data: TieData, max_network_size: int = core_ties.MAX_NETWORK_SIZE) -> Any:
+    """The ``networkx`` graph of public partnerships and co-memberships, with city names."""
+    g = core_ties.tie_graph(
+        data.pairs, data.memberships, max_network_size=max_network_size, names=data.names
+    )
     # Members of large networks only, with no other tie, are not part of the analysis.
     g.remove_nodes_from([v for v, d in g.degree() if d == 0])
     return g
 
 
-#: Sources sampled for betweenness (exact below this many cities): about 2 s for 5,000 cities.
+def graph(max_network_size: int = core_ties.MAX_NETWORK_SIZE) -> Any:
+    """:func:`build_graph` of the current :func:`tie_data`."""
+    return build_graph(tie_data(), max_network_size)
+
+
+#: Sources sampled for betweenness (exact below this many cities).
 BETWEENNESS_SAMPLE = 100
-_metrics_cache: dict[tuple[Any, ...], pd.DataFrame] = {}
+#: Seconds a page waits for a tie analysis it has just started before it answers without it
+#: (small graphs finish within it; the demo's 4,600 cities take about 5 s, in the background).
+ANALYSIS_WAIT = 0.15
+
+
+@dataclass(frozen=True)
+class TieAnalysis:
+    """The tie graph and its metrics (:func:`citydiplomacy.core.ties.graph_metrics`) for one
+    version of the partnership and membership data."""
+
+    version: tuple[Any, ...]
+    graph: Any
+    metrics: pd.DataFrame
+    computed_at: Any
+
+
+_analysis: list[TieAnalysis] = []  # the latest finished analysis (at most one)
+_running: dict[tuple[Any, ...], threading.Thread] = {}
+_analysis_lock = threading.Lock()
+_log = logging.getLogger(__name__)
+
+
+def ties_version() -> tuple[Any, ...]:
+    """Changes whenever a partnership, a party or a membership is added, changed or removed."""
+    p = Partnership.objects.aggregate(n=Max("updated_at"), c=Count("pk"))
+    m = Membership.objects.aggregate(n=Max("updated_at"), c=Count("pk"))
+    return (p["n"], p["c"], m["n"], m["c"], PartnershipCity.objects.count())
+
+
+def analyse(version: tuple[Any, ...], data: TieData) -> TieAnalysis:
+    """Build the graph and compute its metrics (seconds on the full registry; no database)."""
+    g = build_graph(data)
+    metrics = core_ties.graph_metrics(g, betweenness_sample=BETWEENNESS_SAMPLE)
+    return TieAnalysis(version, g, metrics, timezone.now())
+
+
+def _analyse_into_cache(version: tuple[Any, ...], data: TieData) -> None:
+    try:
+        result = analyse(version, data)
+    except Exception:  # a background thread has nobody to raise to: log it
+        _log.exception("tie analysis failed")
+        result = None
+    with _analysis_lock:
+        if result is not None:
+            _analysis[:] = [result]
+        _running.pop(version, None)
+
+
+def tie_analysis(wait: float | None = None) -> TieAnalysis | None:
+    """The tie analysis of the current data, without making a page wait for it.
+
+    When the data changed since the last analysis, the database is read here (a fraction of
+    a second) and the graph metrics are computed in a background thread; this waits ``wait``
+    seconds for it (default: :data:`ANALYSIS_WAIT` for the request that starts it, none for
+    the others while it runs), then answers with the latest finished
+    analysis: the previous one, or ``None`` when there has never been one (check
+    :attr:`TieAnalysis.version` against :func:`ties_version` to tell a stale one).
+    """
+    version = ties_version()
+    with _analysis_lock:
+        latest = _analysis[0] if _analysis else None
+        if latest is not None and latest.version == version:
+            return latest
+        thread = _running.get(version)
+    started = False
+    if thread is None:
+        data = tie_data()  # in this thread: the worker never touches the database
+        with _analysis_lock:
+            thread = _running.get(version)
+            if thread is None:
+                started = True
+                thread = threading.Thread(
+                    target=_analyse_into_cache,
+                    args=(version, data),
+                    name="partners-tie-analysis",
+                    daemon=True,
+                )
+                _running[version] = thread
+                thread.start()
+    if wait is not None:
+        thread.join(wait)
+    elif started:
+        # the request that starts it waits a moment (enough for small graphs); the others
+        # answer at once while it runs
+        thread.join(ANALYSIS_WAIT)
+    with _analysis_lock:
+        return _analysis[0] if _analysis else None
 
 
 def graph_metrics() -> pd.DataFrame:
-    """:func:`citydiplomacy.core.ties.graph_metrics` of :func:`graph`, cached per version."""
-    key = _version()
-    found = _metrics_cache.get(key)
-    if found is None:
-        found = core_ties.graph_metrics(graph(), betweenness_sample=BETWEENNESS_SAMPLE)
-        _metrics_cache.clear()
-        _metrics_cache[key] = found
-    return found
+    """The metrics of the current data, computed now (for the CLI and scripts; pages use
+    :func:`tie_analysis`, which never makes them wait)."""
+    return analyse(ties_version(), tie_data()).metrics
+
+
+def clear_caches() -> None:
+    """Forget every cached matchmaker and tie analysis (tests build fresh databases)."""
+    with _lock:
+        _cache.clear()
+    with _analysis_lock:
+        _analysis.clear()

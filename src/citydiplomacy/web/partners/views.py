@@ -14,6 +14,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.core.validators import URLValidator
+from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -211,7 +213,14 @@ class ActivityForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class DocumentForm(forms.ModelForm):  # type: ignore[type-arg]
-    url = forms.URLField(label=_("Address"), max_length=200, assume_scheme="https")
+    # http(s) only: Django's default also takes ftp(s), which browsers no longer open, and a
+    # document link must never be able to run anything in the viewer's browser.
+    url = forms.URLField(
+        label=_("Address"),
+        max_length=200,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
+    )
 
     class Meta:
         model = Document
@@ -347,8 +356,15 @@ def _visible_or_404(request: HttpRequest, pk: int) -> Partnership:
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    p = _visible_or_404(request, pk)
-    parties = list(p.parties.select_related("city", "city__country", "confirmed_by"))
+    p = (
+        services.visible_partnerships(request.user)
+        .prefetch_related(_parties_prefetch())
+        .filter(pk=pk)
+        .first()
+    )
+    if p is None:
+        raise Http404("No such partnership.")
+    parties = list(p.parties.all())  # prefetched: the label reads them too
     theme_names = dict(services.theme_choices())
     return render(
         request,
@@ -415,8 +431,18 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("Imported records are edited by the secretariat only.")
     form = EditForm(request.POST or None, instance=p)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            terms_changed = [f for f in form.changed_data if f != "ended"]
+            withdrawn = services.proposal_changed(request.user, p) if terms_changed else []
         messages.success(request, _("Partnership saved."))
+        if withdrawn:
+            names = ", ".join(City.objects.filter(pk__in=withdrawn).values_list("name", flat=True))
+            messages.info(
+                request,
+                _("The terms changed: %(cities)s must confirm the proposal again.")
+                % {"cities": names},
+            )
         return HttpResponseRedirect(reverse("partners:detail", args=[p.pk]))
     return render(
         request,
@@ -579,19 +605,21 @@ def city_ties(request: HttpRequest, pk: int) -> HttpResponse:
     city = get_object_or_404(City.objects.select_related("country"), pk=pk)
     rows = _partners_of(request, city)
     mems = _networks_of(city)
-    g = services.graph()
-    svg = ego_svg(g, city.pk, title=str(_("Ties of %(c)s") % {"c": city.name}))
-    metrics = services.graph_metrics()
+    analysis = services.tie_analysis()
+    svg = ""
     m = None
-    if city.pk in metrics.index:
-        values = metrics.loc[[city.pk], ["partners", "degree", "community", "bridging"]]
-        partners, degree, community, bridging = values.to_numpy(dtype=float)[0]
-        m = {
-            "partners": int(partners),
-            "degree": int(degree),
-            "community": int(community),
-            "bridging": float(bridging),
-        }
+    if analysis is not None:
+        svg = ego_svg(analysis.graph, city.pk, title=str(_("Ties of %(c)s") % {"c": city.name}))
+        metrics = analysis.metrics
+        if city.pk in metrics.index:
+            values = metrics.loc[[city.pk], ["partners", "degree", "community", "bridging"]]
+            partners, degree, community, bridging = values.to_numpy(dtype=float)[0]
+            m = {
+                "partners": int(partners),
+                "degree": int(degree),
+                "community": int(community),
+                "bridging": float(bridging),
+            }
     return render(
         request,
         "partners/city.html",
@@ -603,7 +631,7 @@ def city_ties(request: HttpRequest, pk: int) -> HttpResponse:
             "map_assets": map_assets(),
             "svg": svg,
             "metrics": m,
-            "n_cities": len(metrics),
+            "analysis": _analysis_state(analysis),
             "can_propose": permissions.can_edit_city(request.user, city),
         },
     )
@@ -658,8 +686,28 @@ def suggest(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _analysis_state(analysis: services.TieAnalysis | None) -> dict[str, Any]:
+    """What a page says about the tie analysis it shows: how many cities, when computed,
+    whether it is being brought up to date, or not there yet."""
+    if analysis is None:
+        return {"ready": False, "stale": False, "n_cities": 0, "computed_at": None}
+    return {
+        "ready": True,
+        "stale": analysis.version != services.ties_version(),
+        "n_cities": len(analysis.metrics),
+        "computed_at": analysis.computed_at,
+    }
+
+
 def analysis(request: HttpRequest) -> HttpResponse:
-    metrics = services.graph_metrics()
+    found = services.tie_analysis()
+    if found is None:
+        return render(
+            request,
+            "partners/analysis.html",
+            {"analysis": _analysis_state(None), "n_cities": 0, "n_communities": 0},
+        )
+    metrics = found.metrics
     ids = list(metrics.index[:30])
     for col in ("bridging", "partners"):
         ids += list(metrics.sort_values(col, ascending=False).index[:15])
@@ -690,6 +738,7 @@ def analysis(request: HttpRequest) -> HttpResponse:
         request,
         "partners/analysis.html",
         {
+            "analysis": _analysis_state(found),
             "n_cities": len(metrics),
             "central": rows(metrics.head(20)),
             "bridging": rows(metrics.sort_values("bridging", ascending=False).head(15)),

@@ -9,6 +9,14 @@
 (function () {
   "use strict";
 
+  // Leaflet writes a string tooltip as HTML: give it a text node, so that a name is only
+  // ever text, whatever characters it holds.
+  function label(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  }
+
   function start() {
     var el = document.getElementById("partner-map");
     var source = document.getElementById("partner-map-data");
@@ -52,7 +60,7 @@
         }).addTo(map);
         var marker = L.circleMarker([p.lat, p.lon], {
           radius: 5, color: "#0b2f52", weight: 2, fillColor: "#f2a900", fillOpacity: 1
-        }).bindTooltip(p.name + " (" + p.country + ") — " + p.status, {
+        }).bindTooltip(label(p.name + " (" + p.country + ") — " + p.status), {
           // a few partners: every name stays written beside its marker
           permanent: partners.length <= 12,
           direction: "top",
@@ -66,7 +74,7 @@
       L.circleMarker([city.lat, city.lon], {
         radius: 8, color: "#0b2f52", weight: 3, fillColor: "#ffffff", fillOpacity: 1,
         interactive: false
-      }).bindTooltip(city.name, { permanent: true, direction: "right", offset: [10, 0],
+      }).bindTooltip(label(city.name), { permanent: true, direction: "right", offset: [10, 0],
         className: "city-map-label" }).addTo(map);
     }
 
