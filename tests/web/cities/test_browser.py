@@ -113,3 +113,19 @@ def test_offline_map(tab: Any) -> None:
     tab.wait_for_function("document.querySelectorAll('#city-map path').length > 100")
     assert tab.locator("#city-map img.leaflet-tile").count() == 0
     assert "Natural Earth" in tab.locator(".leaflet-control-attribution").inner_text()
+
+
+def test_map_label_is_text_whatever_the_city_name(tab: Any) -> None:
+    """A city name is data: markup in it shows as text, never as HTML on the map."""
+    from citydiplomacy.web.cities.models import City
+    from citydiplomacy.web.cities.views import map_assets_available
+
+    if not map_assets_available():
+        pytest.skip("map files not vendored: run bash scripts/vendor-static.sh")
+    City.objects.filter(pk=2660646).update(name='Gen<img src=x onerror="window.hit=1">')
+    tab.goto("/cities/2660646/")
+    label = tab.locator(".city-map-label")
+    label.wait_for()
+    assert label.inner_text().startswith("Gen<img")
+    assert label.locator("img").count() == 0
+    assert tab.evaluate("window.hit === undefined")

@@ -49,7 +49,8 @@
         fillOpacity: 1,
         interactive: false
       })
-        .bindTooltip(label, {
+        // A text node: Leaflet inserts a string tooltip as HTML, and city names are data.
+        .bindTooltip(document.createTextNode(label), {
           permanent: true,
           direction: "right",
           offset: [10, 0],
