@@ -146,6 +146,8 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool) ->
         str(threads),
         "--worker-class",
         "gthread",
+        "--config",
+        "python:citydiplomacy.web.gunicorn_conf",
         *(["--access-logfile", "-"] if access_log else []),
         "--log-level",
         "warning",
