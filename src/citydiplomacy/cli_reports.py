@@ -1,3 +1,226 @@
-"""Commands of the reports work; they register themselves on :data:`citydiplomacy.cli.main`."""
+"""Commands of the reports work; they register themselves on :data:`citydiplomacy.cli.main`.
+
+``profile`` writes one city's Smart City Profile (HTML, PDF or JSON); ``profiles`` writes one
+per city of a cohort. The DATA file is read and validated as the ``score`` command reads it,
+and scored with U4SSC target bands (the method of the web platform's profiles) unless a spec
+says otherwise.
+"""
 
 from __future__ import annotations
+
+import os
+import re
+import sys
+import unicodedata
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from citydiplomacy.cli import _spec, framework_option, main, user_errors
+from citydiplomacy.errors import CityDiplomacyError
+
+if TYPE_CHECKING:
+    from citydiplomacy.core.guidance import RuleSet
+    from citydiplomacy.reports.model import Cohort
+
+FORMAT_CHOICES = ("html", "pdf", "json")
+LANG_HELP = "Language of the report (en, fr; any language with a catalogue)."
+
+
+def _cohort(
+    data: Path, framework: str, spec_path: Path | None, runs: int, year: int | None
+) -> tuple[Cohort, RuleSet | None]:
+    from citydiplomacy.core.dataset import Panel
+    from citydiplomacy.io.frameworks import load_framework
+    from citydiplomacy.io.readers import read_kpi_data
+    from citydiplomacy.reports.engine import cohort_from_long
+    from citydiplomacy.reports.reference import rules_for
+
+    spec = _spec(spec_path, None if spec_path else "u4ssc")
+    fw = load_framework(framework)
+    validated = read_kpi_data(data, fw)
+    for w in validated.warnings:
+        click.echo(str(w), err=True)
+    if year is not None:
+        Panel.from_long(validated.long, fw).year_index(year)  # refuse an absent year early
+    cohort = cohort_from_long(
+        fw, validated.long, spec, years=None if year is None else [year], runs=runs,
+        source_label=data.name,
+    )  # fmt: skip
+    return cohort, rules_for(fw)
+
+
+def _check_lang(lang: str) -> str:
+    from citydiplomacy.reports.i18n import available_languages
+
+    if lang not in available_languages():
+        raise click.BadParameter(
+            f"{lang!r} has no catalogue; available: {', '.join(available_languages())}",
+            param_hint="--lang",
+        )
+    return lang
+
+
+runs_option = click.option(
+    "--runs",
+    type=click.IntRange(0, 100_000),
+    default=256,
+    show_default=True,
+    help="Replications of the robustness analysis in the methodology annex (0: none).",
+)
+spec_option = click.option(
+    "--spec",
+    "spec_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML or JSON spec (default: U4SSC target bands, as on the web platform).",
+)
+
+
+@main.command("profile")
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option("--city", required=True, help="City name (or GeoNames id, or unit key).")
+@click.option("--country", default=None, help="ISO alpha-2 country code, when names clash.")
+@click.option("--year", type=int, default=None, help="Year of the profile (default: latest).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMAT_CHOICES),
+    default=None,
+    help="Output format (default: from the -o suffix, else html).",
+)
+@click.option("--lang", default="en", show_default=True, help=LANG_HELP)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here (required for pdf); html and json go to standard output without it.",
+)
+@framework_option
+@spec_option
+@runs_option
+def profile_cmd(
+    data: Path, city: str, country: str | None, year: int | None, fmt: str | None, lang: str,
+    output: Path | None, framework: str, spec_path: Path | None, runs: int,
+) -> None:  # fmt: skip
+    """Write the Smart City Profile of one city of DATA: results, benchmarking wheel, trends,
+    peers, data gaps and evidence-based recommendations."""
+    from citydiplomacy.cli import UserError
+    from citydiplomacy.reports import build_report, render
+
+    lang = _check_lang(lang)
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+        fmt = suffix if suffix in FORMAT_CHOICES else "html"
+    if fmt == "pdf" and output is None:
+        raise UserError("--format pdf needs -o FILE")
+    with user_errors():
+        cohort, rules = _cohort(data, framework, spec_path, runs, year)
+        hits = cohort.find(city, country)
+        if not hits:
+            raise UserError(f"no city {city!r}{f' in {country}' if country else ''} in {data.name}")
+        if len(hits) > 1:
+            names = ", ".join(
+                f"{cohort.units.at[h, 'city']!s} ({cohort.units.at[h, 'country']!s})" for h in hits
+            )
+            raise UserError(f"{city!r} matches several cities ({names}); add --country")
+        report = build_report(cohort, hits[0], year, rules=rules, lang=lang)
+        payload = render(report, fmt, lang)
+        if output is None:
+            sys.stdout.write(payload.decode("utf-8"))
+            return
+        output.write_bytes(payload)
+        click.echo(f"wrote {output}", err=True)
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "city"
+
+
+def _render_one(job: tuple[dict[str, Any], str, str, str]) -> str:
+    from citydiplomacy.reports import render
+
+    report, fmt, lang, path = job
+    Path(path).write_bytes(render(report, fmt, lang))
+    return path
+
+
+@main.command("profiles")
+@click.argument("data", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMAT_CHOICES),
+    default="pdf",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory for the profiles (created if needed).",
+)
+@click.option("--year", type=int, default=None, help="Year (default: each city's latest).")
+@click.option("--lang", default="en", show_default=True, help=LANG_HELP)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Profiles rendered in parallel (default: the number of CPUs).",
+)
+@framework_option
+@spec_option
+@runs_option
+def profiles_cmd(
+    data: Path, fmt: str, out_dir: Path, year: int | None, lang: str, jobs: int | None,
+    framework: str, spec_path: Path | None, runs: int,
+) -> None:  # fmt: skip
+    """Write the Smart City Profile of every city of DATA into OUT_DIR, with a progress bar.
+
+    Files are named city-country-year.FORMAT; cities without a profile in --year are listed
+    and skipped.
+    """
+    from citydiplomacy.reports import build_report
+
+    lang = _check_lang(lang)
+    with user_errors():
+        cohort, rules = _cohort(data, framework, spec_path, runs, year)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        jobs_list: list[tuple[dict[str, Any], str, str, str]] = []
+        skipped: list[str] = []
+        used: set[str] = set()
+        for key in cohort.units.index:
+            row = cohort.units.loc[key]
+            years = cohort.years_of(str(key))
+            wanted = year if year is not None else (years[-1] if years else None)
+            if wanted is None or wanted not in years:
+                skipped.append(f"{row['city']} ({row['country']}): no profile for {wanted}")
+                continue
+            try:
+                report = build_report(cohort, str(key), wanted, rules=rules, lang=lang)
+            except CityDiplomacyError as exc:
+                skipped.append(f"{row['city']} ({row['country']}): {exc}")
+                continue
+            name = f"{_slug(str(row['city']))}-{str(row['country']).lower()}-{wanted}"
+            if name in used:  # two cities of one name in one country
+                name = f"{name}-{_slug(str(key))}"
+            used.add(name)
+            jobs_list.append((report, fmt, lang, str(out_dir / f"{name}.{fmt}")))
+        workers = min(jobs or os.cpu_count() or 1, max(len(jobs_list), 1))
+        with click.progressbar(
+            length=len(jobs_list), label=f"{fmt.upper()} profiles", file=sys.stderr
+        ) as bar:
+            if workers == 1:
+                for job in jobs_list:
+                    _render_one(job)
+                    bar.update(1)
+            else:
+                with ProcessPoolExecutor(max_workers=workers) as pool:
+                    for _ in pool.map(_render_one, jobs_list):
+                        bar.update(1)
+        for s in skipped:
+            click.echo(f"skipped: {s}", err=True)
+        click.echo(f"wrote {len(jobs_list)} profile(s) to {out_dir}", err=True)

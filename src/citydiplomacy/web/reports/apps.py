@@ -5,3 +5,10 @@ class ReportsConfig(AppConfig):
     name = "citydiplomacy.web.reports"
     label = "reports"
     verbose_name = "Reports"
+
+    def ready(self) -> None:
+        # The dashboard shows the download buttons and the top recommendations.
+        from citydiplomacy.web.indicators.panels import register_dashboard_panel
+        from citydiplomacy.web.reports.panels import report_panel
+
+        register_dashboard_panel(report_panel)

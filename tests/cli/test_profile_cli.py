@@ -1,0 +1,124 @@
+"""``citydiplomacy profile`` and ``profiles`` end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from citydiplomacy.cli import main
+from citydiplomacy.io.frameworks import load_framework
+from citydiplomacy.synthetic import synthetic_long
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Synthetic data of 6 cities over two years."""
+    path = tmp_path_factory.mktemp("profiles") / "cohort.csv"
+    frame = synthetic_long(load_framework("u4ssc"), n_cities=6, years=range(2022, 2024), seed=3)
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def first_city(data: Path) -> tuple[str, str]:
+    frame = pd.read_csv(data, usecols=["city", "country"])
+    return str(frame["city"].iloc[0]), str(frame["country"].iloc[0])
+
+
+def test_profile_json_to_stdout(data: Path, first_city: tuple[str, str]) -> None:
+    city, country = first_city
+    code, out, err = run(
+        "profile", str(data), "--city", city.upper(), "--country", country, "--format", "json",
+        "--runs", "16",
+    )  # fmt: skip
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["city"]["name"] == city and report["year"] == 2023
+    assert report["robustness"] is not None
+
+
+def test_profile_html_and_pdf_files(
+    data: Path, first_city: tuple[str, str], tmp_path: Path
+) -> None:
+    city, _ = first_city
+    html = tmp_path / "p.html"
+    code, _, err = run(
+        "profile", str(data), "--city", city, "--year", "2022", "--lang", "fr", "-o", str(html),
+        "--runs", "0",
+    )  # fmt: skip
+    assert code == 0, err
+    text = html.read_text(encoding="utf-8")
+    assert '<html lang="fr">' in text and city in text and "2022" in text
+    assert "Aucune analyse d’incertitude" in text  # --runs 0: no robustness analysis
+    pdf = tmp_path / "p.pdf"
+    code, _, err = run("profile", str(data), "--city", city, "-o", str(pdf), "--runs", "0")
+    assert code == 0, err
+    assert pdf.read_bytes().startswith(b"%PDF")
+    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert city in out and "Recommendations" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--city", "Atlantis"], "no city 'Atlantis'"),
+        (["--city", "{city}", "--country", "ZZ"], "in ZZ"),
+        (["--city", "{city}", "--format", "pdf"], "--format pdf needs -o FILE"),
+        (["--city", "{city}", "--lang", "xx"], "'xx' has no catalogue"),
+        (["--city", "{city}", "--year", "1999"], "1999"),
+    ],
+)
+def test_profile_errors(
+    data: Path, first_city: tuple[str, str], args: list[str], message: str
+) -> None:
+    args = [a.replace("{city}", first_city[0]) for a in args]
+    code, _, err = run("profile", str(data), *args, "--runs", "0")
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_profile_ambiguous_city(data: Path, tmp_path: Path) -> None:
+    frame = pd.read_csv(data)
+    twin = frame[frame["city"] == frame["city"].iloc[0]].copy()
+    twin["country"] = "XK" if twin["country"].iloc[0] != "XK" else "AD"
+    twin["geonames_id"] = pd.NA
+    both = tmp_path / "twins.csv"
+    pd.concat([frame, twin]).to_csv(both, index=False)
+    code, _, err = run("profile", str(both), "--city", str(frame["city"].iloc[0]), "--runs", "0")
+    assert code == 2 and "matches several cities" in err and "add --country" in err
+
+
+def test_profiles_writes_one_file_per_city(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, _, err = run(
+        "profiles", str(data), "--format", "html", "--out-dir", str(out), "--runs", "0",
+        "--jobs", "1",
+    )  # fmt: skip
+    assert code == 0, err
+    files = sorted(out.glob("*.html"))
+    assert len(files) == 6
+    assert all(f.name.endswith("-2023.html") for f in files)
+    assert "wrote 6 profile(s)" in err
+
+
+def test_profiles_pdf_in_parallel(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pdf"
+    code, _, err = run(
+        "profiles", str(data), "--format", "pdf", "--out-dir", str(out), "--runs", "0",
+        "--year", "2022", "--jobs", "2",
+    )  # fmt: skip
+    assert code == 0, err
+    files = sorted(out.glob("*.pdf"))
+    assert len(files) == 6 and all(f.read_bytes().startswith(b"%PDF") for f in files)
+    assert "PDF profiles" in err  # the progress bar's label

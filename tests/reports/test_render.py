@@ -1,0 +1,218 @@
+"""HTML (standalone, accessible), the wheel, languages, and the PDF (text and pixels)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from PIL import Image
+
+from citydiplomacy.errors import CityDiplomacyError
+from citydiplomacy.reports import render_html
+from citydiplomacy.reports.i18n import Formatter, available_languages, translations
+from tests.reports.conftest import normalise, pdftotext
+
+SECTIONS_EN = (
+    "Executive summary",
+    "Benchmarking wheel",
+    "Results by category",
+    "Trends over the years",
+    "Peer comparison",
+    "Recommendations",
+    "Data gaps and data quality",
+    "Methodology",
+)
+SECTIONS_FR = (
+    "Synthèse",
+    "Roue d'étalonnage",
+    "Résultats par catégorie",
+    "Comparaison avec les villes pairs",
+    "Recommandations",
+    "Lacunes et qualité des données",
+    "Méthodologie",
+)
+
+
+class Requests(HTMLParser):
+    """Everything in a page that would make the browser fetch something."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fetches: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        a = dict(attrs)
+        if tag in ("script", "img", "iframe", "link", "object", "embed", "source", "video"):
+            self.fetches.append(f"<{tag}> {a}")
+        for name in ("src", "srcset", "poster", "data", "background"):
+            if a.get(name):
+                self.fetches.append(f"{tag}[{name}]={a[name]}")
+        if tag in ("image", "use") and (a.get("href") or a.get("xlink:href")):
+            self.fetches.append(f"<{tag}> {a}")
+
+
+def test_html_makes_no_external_request(report_en: dict[str, Any]) -> None:
+    html = render_html(report_en, "en")
+    parser = Requests()
+    parser.feed(html)
+    assert parser.fetches == []
+    assert "url(" not in html and "@import" not in html
+    # Links are for the reader to follow (sources), never loaded.
+    for href in re.findall(r'href="([^"]*)"', html):
+        assert href.startswith(("#", "https://", "http://")), href
+
+
+def test_html_is_accessible(report_en: dict[str, Any]) -> None:
+    html = render_html(report_en, "en")
+    assert '<html lang="en">' in html
+    assert html.count("<svg") == html.count('role="img"') == 2  # wheel and trend chart
+    for chart in re.findall(r"<svg.*?</svg>", html, flags=re.S):
+        root = ET.fromstring(chart)  # well-formed XML
+        ns = "{http://www.w3.org/2000/svg}"
+        title, desc = root.find(f"{ns}title"), root.find(f"{ns}desc")
+        assert title is not None and title.text and desc is not None and desc.text
+        ids = root.attrib["aria-labelledby"].split()
+        assert ids == [title.attrib["id"], desc.attrib["id"]]
+    # Every band shown as colour also reads as text (B1-B4 and its meaning).
+    assert "95% of target or more" in html and ">B4<" in html
+    for section in SECTIONS_EN:
+        assert f">{section}</h2>" in html
+
+
+def test_wheel_labels_every_category(report_en: dict[str, Any]) -> None:
+    html = render_html(report_en, "en")
+    wheel = re.search(r'<svg[^>]*class="wheel".*?</svg>', html, flags=re.S)
+    assert wheel is not None
+    root = ET.fromstring(wheel.group(0))
+    ns = "{http://www.w3.org/2000/svg}"
+    paths = root.findall(f"{ns}path")
+    categories = [
+        c for d in report_en["dimensions"] for s in d["subdimensions"] for c in s["categories"]
+    ]
+    # One segment per category, sub-dimension and dimension.
+    assert len(paths) == len(categories) + 7 + 3
+    texts = "".join(root.itertext())
+    for c in categories:
+        assert c["name"] in texts
+    desc = root.find(f"{ns}desc")
+    assert desc is not None and desc.text is not None
+    for c in categories:
+        assert c["name"] in desc.text
+
+
+def test_synthetic_and_unpublished_are_labelled(report_en: dict[str, Any]) -> None:
+    html = render_html(report_en, "en")
+    assert "Synthetic demo data." in html
+    assert "SYNTHETIC" in html.upper() and 'class="syn"' in html
+    assert "Not published." not in html
+    draft = render_html({**report_en, "unpublished": True, "synthetic": False}, "en")
+    assert "Not published." in draft and "Synthetic demo data." not in draft
+
+
+def test_french_html_formats_numbers_for_the_locale(report_fr: dict[str, Any]) -> None:
+    html = render_html(report_fr, "fr")
+    assert '<html lang="fr">' in html
+    score = Formatter("fr").number(report_fr["index"]["score"])
+    assert "," in score and score in html
+    assert "Profil de ville intelligente" in html
+    assert report_fr["guidance"][0]["recommendations"][0]["text"] in html.replace("&#39;", "'")
+
+
+def test_formatter() -> None:
+    assert Formatter("en").number(1234.56) == "1,234.6"
+    assert Formatter("fr").number(1234.56) == "1\u202f234,6"
+    assert Formatter("fr").percent(0.42) == "42\u00a0%"
+    assert Formatter("en").percent(0.42) == "42%"
+    assert Formatter("en").signed(-1.25) == "−1.2" or Formatter("en").signed(-1.25) == "−1.3"
+    assert Formatter("en").number(None) == "–"
+    assert Formatter("fr").country("CH") == "Suisse"
+
+
+def test_every_message_is_in_every_catalogue() -> None:
+    """The .po files hold every message of the templates and code, translated, nothing else
+    (the catalogues are compiled at load, so a .po is always what runs)."""
+    root = Path(str(resources.files("citydiplomacy.reports")))
+    extracted = {
+        msg
+        for _, _, msg, _, _ in extract_from_dir(
+            root,
+            [("templates/**.j2", "jinja2"), ("*.py", "python")],
+            options_map={"templates/**.j2": {"extensions": "jinja2.ext.i18n"}},
+            keywords={"_": None, "gettext": None, "ngettext": (1, 2)},
+        )
+    }
+    assert len(extracted) > 100
+    for lang in available_languages():
+        if lang == "en":
+            continue
+        with (root / "locale" / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+            catalog = read_po(fh)
+        ids = {m.id for m in catalog if m.id}
+        assert extracted - ids == set(), f"{lang}: messages missing from the catalogue"
+        assert ids - extracted == set(), f"{lang}: obsolete messages in the catalogue"
+        for m in catalog:
+            if m.id:
+                assert m.string and not m.fuzzy, f"{lang}: {m.id!r} is not translated"
+                assert sorted(re.findall(r"%\(\w+\)s", m.id)) == sorted(
+                    re.findall(r"%\(\w+\)s", str(m.string))
+                ), m.id
+        t = translations(lang)
+        assert t.gettext("Executive summary") != "Executive summary"
+
+
+def test_unknown_language_is_refused() -> None:
+    assert available_languages()[:2] == ["en", "fr"]
+    with pytest.raises(CityDiplomacyError, match="no report language 'xx'"):
+        translations("xx")
+
+
+# ------------------------------------------------------------------ PDF
+def test_pdf_text_holds_city_sections_and_recommendations(
+    pdfs: dict[str, Path], report_en: dict[str, Any], report_fr: dict[str, Any]
+) -> None:
+    for lang, report, sections in (
+        ("en", report_en, SECTIONS_EN),
+        ("fr", report_fr, SECTIONS_FR),
+    ):
+        text = normalise(pdftotext(pdfs[lang]))
+        assert report["city"]["name"] in text
+        for section in sections:
+            assert normalise(section) in text, (lang, section)
+        assert report["guidance"], "the synthetic city gets recommendations"
+        for g in report["guidance"]:
+            for rec in g["recommendations"]:
+                assert normalise(rec["text"]) in text, (lang, rec["key"])
+            for p in g["peers"]:
+                assert p["name"] in text
+        label = "Synthetic demo data" if lang == "en" else "Données de démonstration synthétiques"
+        assert label in text
+
+
+def test_pdf_is_a4_tagged_and_no_page_is_blank(pdfs: dict[str, Path], tmp_path: Path) -> None:
+    pdf = pdfs["en"]
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    assert re.search(r"Tagged:\s+yes", info.stdout)  # PDF/UA-1: a structure tree
+    assert "Smart City Profile" in info.stdout  # the document title
+    assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info.stdout)
+    pages = int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1))  # type: ignore[union-attr]
+    assert pages >= 8
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(pdf), str(tmp_path / "p")], check=True)
+    images = sorted(tmp_path.glob("p-*.png"))
+    assert len(images) == pages
+    for path in images:
+        grey = Image.open(path).convert("L")
+        # The body, without the running header and the page number.
+        body = grey.crop((0, grey.height // 10, grey.width, grey.height * 9 // 10))
+        dark = body.point(lambda v: 255 if v < 230 else 0).histogram()[255]
+        inked = dark / (body.width * body.height)
+        assert inked > 0.003, f"{path.name} looks blank ({inked:.3%} inked)"
