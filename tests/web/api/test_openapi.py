@@ -12,6 +12,17 @@ EXPECTED = {
     "/api/cities/{city_id}": {"get"},
     "/api/kpi-values": {"get", "post"},
     "/api/profiles/{city_id}": {"get"},
+    "/api/guidance/{city_id}": {"get"},
+    "/api/partnerships": {"get", "post"},
+    "/api/partnerships/{pk}": {"get"},
+    "/api/partnerships/{pk}/confirm": {"post"},
+    "/api/networks": {"get"},
+    "/api/networks/{slug}/members": {"get"},
+    "/api/cities/{city_id}/partner-suggestions": {"get"},
+    "/api/events": {"get"},
+    "/api/declarations/{slug}": {"get"},
+    "/api/declarations/{slug}/signatures": {"get"},
+    "/api/commitments": {"get"},
 }
 
 
