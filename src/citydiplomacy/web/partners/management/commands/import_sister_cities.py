@@ -1,51 +1,17 @@
 """``manage.py import_sister_cities``:
-Import the Wikidata sister-city pairs (P190, CC0) of data/partners as recorded twinning
-partnerships.
+Import the Wikidata sister-city pairs (P190, CC0) of data/partners as
+recorded twinning partnerships.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
-from citydiplomacy.errors import ValidationError
 from citydiplomacy.web.partners import importers
+from citydiplomacy.web.partners.management.importing import MATCHING, ImportCommand
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = (
-        "Import the Wikidata sister-city pairs (P190, CC0) of data/partners as recorded "
-        "twinning partnerships. Matches places to the GeoNames registry by coordinates and "
-        "name; idempotent (a second run changes nothing); prints what matched and what did not."
-    )
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "file",
-            nargs="?",
-            type=Path,
-            help="another copy of the file (default: the packaged one)",
-        )
-        parser.add_argument(
-            "--show-unmatched", type=int, default=10, metavar="N", help="list N unmatched rows"
-        )
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        path: Path | None = options["file"]
-        try:
-            content = path.read_bytes() if path is not None else None
-        except OSError as exc:
-            raise CommandError(str(exc)) from exc
-        kwargs: dict[str, Any] = {"progress": self.stdout.write}
-        if path is not None:
-            kwargs["source_name"] = path.name
-        try:
-            report = importers.import_sister_cities(content, **kwargs)
-        except ValidationError as exc:
-            for p in exc.problems:
-                self.stderr.write(str(p))
-            raise CommandError(f"{len(exc.errors)} problem(s); nothing was imported") from None
-        for line in report.lines(options["show_unmatched"]):
-            self.stdout.write(line)
+        "Import the Wikidata sister-city pairs (P190, CC0) of data/partners as "
+        "recorded twinning partnerships."
+    ) + MATCHING
+    importer = staticmethod(importers.import_sister_cities)
