@@ -22,6 +22,8 @@ from citydiplomacy.cli import _spec, framework_option, main, user_errors
 from citydiplomacy.errors import CityDiplomacyError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from citydiplomacy.core.guidance import RuleSet
     from citydiplomacy.reports.model import Cohort
 
@@ -45,11 +47,20 @@ def _cohort(
         click.echo(str(w), err=True)
     if year is not None:
         Panel.from_long(validated.long, fw).year_index(year)  # refuse an absent year early
+    # The robustness analysis (the costliest step after the PDF) is run only for the years a
+    # profile will show: the given year, else each city's latest year (usually one year).
+    years = [year] if year is not None else latest_years(validated.long)
     cohort = cohort_from_long(
-        fw, validated.long, spec, years=None if year is None else [year], runs=runs,
-        source_label=data.name,
-    )  # fmt: skip
+        fw, validated.long, spec, years=years, runs=runs, source_label=data.name
+    )
     return cohort, rules_for(fw)
+
+
+def latest_years(long: pd.DataFrame) -> list[int]:
+    """The distinct latest years of the units of a validated long table (sorted)."""
+    if long.empty:
+        return []
+    return sorted({int(y) for y in long.groupby("unit")["year"].max()})
 
 
 def _check_lang(lang: str) -> str:

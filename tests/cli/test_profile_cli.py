@@ -122,3 +122,12 @@ def test_profiles_pdf_in_parallel(data: Path, tmp_path: Path) -> None:
     files = sorted(out.glob("*.pdf"))
     assert len(files) == 6 and all(f.read_bytes().startswith(b"%PDF") for f in files)
     assert "PDF profiles" in err  # the progress bar's label
+
+
+def test_robustness_runs_only_for_the_years_profiles_show() -> None:
+    """Each city's latest year, or the one asked for: not every year of the data."""
+    from citydiplomacy.cli_reports import latest_years
+
+    long = pd.DataFrame({"unit": ["a", "a", "b", "b", "c"], "year": [2021, 2023, 2022, 2023, 2022]})
+    assert latest_years(long) == [2022, 2023]
+    assert latest_years(long.iloc[0:0]) == []

@@ -113,7 +113,16 @@ def test_wheel_labels_every_category(report_en: dict[str, Any]) -> None:
 def test_synthetic_and_unpublished_are_labelled(report_en: dict[str, Any]) -> None:
     html = render_html(report_en, "en")
     assert "Synthetic demo data." in html
-    assert "SYNTHETIC" in html.upper() and 'class="syn"' in html
+    # Every synthetic value says so in its row (plain text in the Data cell).
+    rows = [
+        k
+        for d in report_en["dimensions"]
+        for s in d["subdimensions"]
+        for c in s["categories"]
+        for k in c["kpis"]
+    ]
+    synthetic = sum(bool(k["synthetic"]) for k in rows)
+    assert synthetic and html.count(", synthetic") == synthetic
     assert "Not published." not in html
     draft = render_html({**report_en, "unpublished": True, "synthetic": False}, "en")
     assert "Not published." in draft and "Synthetic demo data." not in draft
@@ -216,3 +225,16 @@ def test_pdf_is_a4_tagged_and_no_page_is_blank(pdfs: dict[str, Path], tmp_path: 
         dark = body.point(lambda v: 255 if v < 230 else 0).histogram()[255]
         inked = dark / (body.width * body.height)
         assert inked > 0.003, f"{path.name} looks blank ({inked:.3%} inked)"
+
+
+def test_pdf_uses_one_font_family_without_fallback(pdfs: dict[str, Path]) -> None:
+    """Every character of the profile (arrows, band labels, French spacing) is in Liberation
+    Sans: a fallback font would be looked up glyph by glyph and slow the PDF down."""
+    for lang in ("en", "fr"):
+        out = subprocess.run(
+            ["pdffonts", str(pdfs[lang])], capture_output=True, text=True, check=True
+        ).stdout
+        families = {
+            line.split()[0].split("+", 1)[-1].split("-")[0] for line in out.splitlines()[2:]
+        }
+        assert families == {"Liberation"}, (lang, families)

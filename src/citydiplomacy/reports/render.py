@@ -221,7 +221,7 @@ def trend_chart(report: dict[str, Any], lang: str) -> Markup | None:
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img" '
         f'class="trend-chart" aria-labelledby="trend-title trend-desc" '
-        f'font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif">'
+        f'font-family="Liberation Sans, Arial, DejaVu Sans, sans-serif">'
         f'<title id="trend-title">{esc(title)}</title><desc id="trend-desc">{esc(desc)}</desc>'
         + "".join(out)
         + "</svg>"
@@ -284,7 +284,10 @@ def render_pdf(report: dict[str, Any], lang: str = "en") -> bytes:
     """The report as an A4 PDF (PDF/UA-1, tagged), rendered by WeasyPrint."""
     import weasyprint
 
-    html = render_html(report, lang, for_pdf=True)
+    # Babel's French numbers use U+202F (narrow no-break space), which Liberation Sans lacks:
+    # Pango would then look up a fallback font for every such glyph. U+00A0 keeps the number
+    # together just as well and is in the font.
+    html = render_html(report, lang, for_pdf=True).replace("\u202f", "\u00a0")
     doc = weasyprint.HTML(string=html, base_url=None)
     pdf = doc.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True)
     assert pdf is not None

@@ -192,7 +192,7 @@ def wheel_svg(
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img" '
         f'class="wheel" aria-labelledby="{chart_id}-title {chart_id}-desc" '
-        f'font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif">'
+        f'font-family="Liberation Sans, Arial, DejaVu Sans, sans-serif">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>' + "".join(parts) + "</svg>"
     )

@@ -125,7 +125,9 @@ def download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
     name = f"smart-city-profile-{_slug(city.name)}-{report['year']}-{lang}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    if report.get("unpublished"):
+    # Whoever may see unpublished data gets a report that may hold some (a draft year, or
+    # unpublished peers of other cities): no shared cache may keep it.
+    if report.get("unpublished") or permissions.can_view_unpublished(request.user, city):
         response["Cache-Control"] = "private, no-store"
     response["Content-Language"] = lang
     return response
