@@ -80,23 +80,23 @@ def test_compare_synthetic_banner(cohort: Cohort) -> None:
 
 
 # ------------------------------------------------------------------ ranking
-def test_ranking_keeps_cohort_ranks_for_the_public(cohort: Cohort) -> None:
+def test_ranking_gives_the_public_the_ranks_of_published_profiles(cohort: Cohort) -> None:
     response = client_for(cohort.users, "anonymous").get(
         reverse("indicators:ranking") + "?year=2023"
     )
     rows = response.context["rows"]
     stored = {
-        r.city_id: r.rank for r in CityYearScore.objects.filter(snapshot=cohort.snapshot, year=2023)
+        r.city_id: r.public_rank
+        for r in CityYearScore.objects.filter(snapshot=cohort.snapshot, year=2023)
     }
     assert len(stored) == 7 and len(rows) == 6  # Nantes is not published
-    ranks = [r["row"].rank for r in rows]
-    assert ranks == sorted(ranks)
+    ranks = [int(r["rank_text"]) for r in rows]
+    assert ranks == list(range(1, 7))  # no gap where an unpublished city stands
     for r in rows:
-        assert r["row"].rank == stored[r["row"].city_id]
+        assert int(r["rank_text"]) == stored[r["row"].city_id]
     page = parse(response.content)
     how = page.find("section", cls="explain").text()
-    assert "all 7 cities in the cohort" in how
-    assert "6 published profiles are listed" in how
+    assert "6 published profiles" in how and "unpublished data play no part" in how
     assert "16 times" in how  # the runs of the sensitivity analysis (test setting)
     assert "the weights, the normalisation and the aggregation" in how
     assert "5th to the 95th percentile" in how

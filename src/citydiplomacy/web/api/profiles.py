@@ -106,17 +106,21 @@ def visible_years(user: Any, city_id: int, years: set[int] | list[int]) -> list[
     return sorted(set(years) & published)
 
 
-def _headline(snapshot: Any, city_id: int, year: int) -> dict[str, Any] | None:
+def _headline(
+    snapshot: Any, city_id: int, year: int, public_ranking: bool
+) -> dict[str, Any] | None:
+    """Index and rank: among the published profiles alone for ``public_ranking``."""
     row = CityYearScore.objects.filter(snapshot=snapshot, city_id=city_id, year=year).first()
     if row is None:
         return None
+    seen = row.seen(public_ranking)
     return {
-        "score": _finite(row.score),
+        "score": _finite(seen["score"]),
         "band": row.band,
-        "rank": _finite(row.rank),
-        "rank_low": _finite(row.rank_low),
-        "rank_median": _finite(row.rank_median),
-        "rank_high": _finite(row.rank_high),
+        "rank": _finite(seen["rank"]),
+        "rank_low": _finite(seen["rank_low"]),
+        "rank_median": _finite(seen["rank_median"]),
+        "rank_high": _finite(seen["rank_high"]),
         "n_reported": row.n_reported,
         "n_measures": row.n_measures,
     }
@@ -180,7 +184,8 @@ def get_profile(
         "synthetic": KpiValue.objects.filter(
             city_id=city.pk, year__in=years, synthetic=True
         ).exists(),
-        "headline": _headline(snapshot, city.pk, year),
+        # Only analysts and the secretariat get the whole cohort's ranking.
+        "headline": _headline(snapshot, city.pk, year, not permissions.can_view_unpublished(user)),
         "nodes": [
             {
                 "code": n.code,

@@ -193,6 +193,15 @@ class CityScore(models.Model):
         ]
 
 
+#: The headline figures that exist twice: for the whole cohort and for the public ranking.
+HEADLINE_FIELDS = ("score", "rank", "rank_low", "rank_median", "rank_high")
+
+
+def headline_field(name: str, public: bool) -> str:
+    """The column of headline figure ``name`` for a public (``public_<name>``) or full view."""
+    return f"public_{name}" if public else name
+
+
 class CityYearScore(models.Model):
     """The headline of one city and year in a snapshot: index score, band, rank and its
     interval from the uncertainty analysis, and data coverage."""
@@ -206,8 +215,20 @@ class CityYearScore(models.Model):
     rank_low = models.FloatField(null=True, help_text="5th percentile of simulated ranks")
     rank_median = models.FloatField(null=True)
     rank_high = models.FloatField(null=True, help_text="95th percentile of simulated ranks")
+    # The same, computed as if only published city-years existed: what a viewer who may not
+    # see unpublished data is shown (null for an unpublished city-year).
+    public_score = models.FloatField(null=True)
+    public_rank = models.FloatField(null=True)
+    public_rank_low = models.FloatField(null=True)
+    public_rank_median = models.FloatField(null=True)
+    public_rank_high = models.FloatField(null=True)
     n_reported = models.PositiveIntegerField(default=0)
     n_measures = models.PositiveIntegerField(default=0)
+
+    def seen(self, public: bool) -> dict[str, float | None]:
+        """Score, rank and rank interval as a viewer sees them: the public ranking (published
+        city-years alone) when ``public``, else the whole cohort's."""
+        return {f: getattr(self, headline_field(f, public)) for f in HEADLINE_FIELDS}
 
     class Meta:
         constraints = [

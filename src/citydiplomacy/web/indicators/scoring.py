@@ -201,12 +201,25 @@ def compute_snapshot(version: int | None = None) -> ScoreSnapshot | None:
     profile_spec = replace(PROFILE_SPEC, targets=TargetSpec(overrides=overrides))
     profile = score(panel, fw, profile_spec)
     ranking = score(panel, fw, RANKING_SPEC)
+    # The public ranking: the composite index, ranks and intervals of the published city-years
+    # alone, so that unpublished data shape nothing a public viewer sees.
+    public_panel = Panel(
+        panel.units,
+        panel.years,
+        panel.measures,
+        np.where(published[:, :, None], panel.values, np.nan),
+    )
+    public_ranking = score(public_panel, fw, RANKING_SPEC)
     tree = profile.tree
     codes = list(tree.codes)
     root = codes.index(fw.root)
     n_measures = tree.n_measures
     reported = ~np.isnan(panel.values)  # (T, U, M)
     intervals = {y: _rank_intervals(panel, y) for y in panel.years}
+    public_intervals = {
+        y: _rank_intervals(public_panel, y) if published[t].any() else {}
+        for t, y in enumerate(panel.years)
+    }
     change = profile._table_meta()["change"]
     progress = profile._table_meta()["progress"]
     trends = _trend_codes(change)
@@ -240,6 +253,8 @@ def compute_snapshot(version: int | None = None) -> ScoreSnapshot | None:
                 ]
             by_year[str(year)] = nodes
             iv = intervals[year].get(unit)
+            piv = public_intervals[year].get(unit) if published[t, u] else None
+            public = bool(published[t, u])
             year_rows.append(
                 CityYearScore(
                     city_id=city_id,
@@ -250,6 +265,11 @@ def compute_snapshot(version: int | None = None) -> ScoreSnapshot | None:
                     rank_low=iv.low if iv else None,
                     rank_median=iv.median if iv else None,
                     rank_high=iv.high if iv else None,
+                    public_score=_clean(public_ranking.scores[t, u, root]) if public else None,
+                    public_rank=_clean(public_ranking.ranks[t, u, root]) if public else None,
+                    public_rank_low=piv.low if piv else None,
+                    public_rank_median=piv.median if piv else None,
+                    public_rank_high=piv.high if piv else None,
                     n_reported=int(reported[t, u].sum()),
                     n_measures=n_measures,
                 )

@@ -35,6 +35,7 @@ from citydiplomacy.web.indicators.models import (
     Publication,
     ScoreSnapshot,
     Status,
+    headline_field,
 )
 from citydiplomacy.web.indicators.panels import dashboard_panels
 from citydiplomacy.web.indicators.services import framework
@@ -314,11 +315,18 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     synthetic = any(syn for *_, syn in values) or (
         KpiValue.objects.filter(city_id=pk, year__in=years, synthetic=True).exists()
     )
-    headline = CityYearScore.objects.filter(snapshot=snapshot, city_id=pk, year=year).first()
+    # Rank and index among the published profiles alone for a viewer who may not see the
+    # unpublished ones (else unpublished data would shape them).
+    # Only analysts and the secretariat see the whole cohort's ranking; a city's editor sees the
+    # public one too (the cohort's ranks would carry other cities' unpublished data).
+    public_ranking = not permissions.can_view_unpublished(request.user)
+    row = CityYearScore.objects.filter(snapshot=snapshot, city_id=pk, year=year).first()
+    headline = row.seen(public_ranking) if row is not None else None
     n_cohort = 0
-    if headline is not None and headline.rank is not None:
+    if headline is not None and headline["rank"] is not None:
+        rank_field = headline_field("rank", public_ranking)
         n_cohort = CityYearScore.objects.filter(
-            snapshot=snapshot, year=year, rank__isnull=False
+            snapshot=snapshot, year=year, **{f"{rank_field}__isnull": False}
         ).count()
     dimensions, bars = _tree(meta, results, statuses, reported)
     all_kpis = meta.under(meta.root, 1)
@@ -468,11 +476,12 @@ def compare(request: HttpRequest) -> HttpResponse:
             shown.append((c, _results(snapshot, meta, records)))
         else:
             missing.append(c)
+    public_ranking = not permissions.can_view_unpublished(request.user)
     heads = {
-        h["city_id"]: h
+        h.city_id: h.seen(public_ranking)
         for h in CityYearScore.objects.filter(
             snapshot=snapshot, year=year or 0, city_id__in=[c.pk for c, _ in shown]
-        ).values("city_id", "score", "rank", "rank_low", "rank_high")
+        )
     }
 
     def line(code: str, kpi: bool = False) -> dict[str, Any]:
@@ -575,40 +584,45 @@ def ranking(request: HttpRequest) -> HttpResponse:
                 Publication.objects.filter(year__in=years).values_list("year", flat=True)
             )
             year = max(published, default=year)
+    # Whoever may not see every unpublished profile gets the public ranking: the index and
+    # ranks of the published profiles alone.
+    public_ranking = visible_q is not None
+    rank_field = headline_field("rank", public_ranking)
     rows_qs = (
         base.filter(year=year)
         .select_related("city__country")
-        .order_by(F("rank").asc(nulls_last=True), "city__name")
+        .order_by(F(rank_field).asc(nulls_last=True), "city__name")
     )
     n_cohort = CityYearScore.objects.filter(
-        snapshot=snapshot, year=year, rank__isnull=False
+        snapshot=snapshot, year=year, **{f"{rank_field}__isnull": False}
     ).count()
     page = Paginator(rows_qs, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
     labels = snapshot.provenance.get("band_labels", [])
     rows = []
     for i, r in enumerate(page.object_list):
+        seen = r.seen(public_ranking)
         code = labels.index(r.band) if r.band in labels else 0
         label = f"{r.city.name} ({r.city.country_id})"
         rows.append(
             {
                 "row": r,
                 **_band(code, r.band),
-                "score_text": fmt(r.score),
-                "rank_text": fmt(r.rank, 0),
+                "score_text": fmt(seen["score"]),
+                "rank_text": fmt(seen["rank"], 0),
                 "interval_text": (
-                    f"{fmt(r.rank_low, 0)}–{fmt(r.rank_high, 0)}"
-                    if r.rank_low is not None and r.rank_high is not None
+                    f"{fmt(seen['rank_low'], 0)}–{fmt(seen['rank_high'], 0)}"
+                    if seen["rank_low"] is not None and seen["rank_high"] is not None
                     else "not computed"
                 ),
-                "median_text": fmt(r.rank_median, 0),
+                "median_text": fmt(seen["rank_median"], 0),
                 "coverage_pct": fmt(100 * r.n_reported / r.n_measures if r.n_measures else None, 0),
                 "svg": charts.interval_chart(
                     chart_id=f"rank-interval-{i}",
                     label=label,
-                    rank=r.rank,
-                    low=r.rank_low,
-                    median=r.rank_median,
-                    high=r.rank_high,
+                    rank=seen["rank"],
+                    low=seen["rank_low"],
+                    median=seen["rank_median"],
+                    high=seen["rank_high"],
                     n=n_cohort,
                 ),
             }

@@ -29,6 +29,7 @@ from citydiplomacy.web.indicators.models import (
     Publication,
     ScoreSnapshot,
     Status,
+    headline_field,
 )
 from citydiplomacy.web.indicators.services import framework
 
@@ -106,9 +107,12 @@ def _base(snapshot: ScoreSnapshot, scope: str) -> Cohort:
     contexts = context_frame(ids)
     contexts.index = contexts.index.astype(str)
     intervals: dict[tuple[str, int], RankInterval] = {}
+    # The public scope ranks among the published profiles alone.
     heads = list(
         CityYearScore.objects.filter(snapshot=snapshot).values_list(
-            "city_id", "year", "rank", "rank_low", "rank_median", "rank_high"
+            "city_id",
+            "year",
+            *(headline_field(f, public) for f in ("rank", "rank_low", "rank_median", "rank_high")),
         )
     )
     counts: dict[int, int] = {}
