@@ -3,6 +3,12 @@
 from django.db import migrations, models
 
 
+def drop_snapshots(apps, schema_editor):
+    """Snapshots are derived data: the stored ones lack the public ranking, so they go and
+    the next request scores the cohort again."""
+    apps.get_model("indicators", "ScoreSnapshot").objects.all().delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -35,4 +41,5 @@ class Migration(migrations.Migration):
             name='public_score',
             field=models.FloatField(null=True),
         ),
+        migrations.RunPython(drop_snapshots, migrations.RunPython.noop),
     ]
