@@ -26,7 +26,6 @@ The figures go into docs/performance-engagement.md by hand, with the machine the
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import threading
@@ -35,23 +34,12 @@ from pathlib import Path
 from typing import Any
 
 from bench_engine import machine  # the benchmarks' one description of the machine
+from bench_web import log, setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "bench-ten-thousand"
 N_SIGNATURES = 10_000
 SIGNERS = 20
-
-
-def log(msg: str) -> None:
-    print(msg, flush=True)
-
-
-def setup_django(data_dir: Path) -> None:
-    os.environ["CITYDIPLOMACY_DATA_DIR"] = str(data_dir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citydiplomacy.web.settings")
-    import django
-
-    django.setup()
 
 
 def build() -> Any:

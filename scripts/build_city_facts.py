@@ -1,6 +1,6 @@
 """Build the packaged open city facts from the downloaded sources (run by hand, not at run time).
 
-Reads, from a folder holding the original downloads (default ``../shared/city_data``):
+Reads, from a folder holding the original downloads (given on the command line):
 
 * ``city_indicators/undata_city_population_2024/UNdata_city_population_20240220.csv`` (UNSD
   Demographic Statistics, city population by sex, city and city type), and
@@ -15,7 +15,7 @@ and writes into ``src/citydiplomacy/data/city_facts/``:
 
 Usage::
 
-    python scripts/build_city_facts.py [SOURCE_DIR]
+    python scripts/build_city_facts.py SOURCE_DIR
 """
 
 from __future__ import annotations
@@ -83,4 +83,6 @@ def build(source: Path) -> None:
 
 
 if __name__ == "__main__":
-    build(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared/city_data")
+    if len(sys.argv) != 2:
+        sys.exit("usage: python scripts/build_city_facts.py SOURCE_DIR")
+    build(Path(sys.argv[1]))

@@ -202,24 +202,30 @@ def compute_snapshot(version: int | None = None) -> ScoreSnapshot | None:
     profile = score(panel, fw, profile_spec)
     ranking = score(panel, fw, RANKING_SPEC)
     # The public ranking: the composite index, ranks and intervals of the published city-years
-    # alone, so that unpublished data shape nothing a public viewer sees.
+    # alone, so that unpublished data shape nothing a public viewer sees. Where every city-year
+    # with data is published (the usual case) it is the cohort's ranking, not computed again.
+    reported = ~np.isnan(panel.values)  # (T, U, M)
+    unpublished = reported.any(axis=2) & ~published  # (T, U)
     public_panel = Panel(
         panel.units,
         panel.years,
         panel.measures,
         np.where(published[:, :, None], panel.values, np.nan),
     )
-    public_ranking = score(public_panel, fw, RANKING_SPEC)
+    public_ranking = score(public_panel, fw, RANKING_SPEC) if unpublished.any() else ranking
     tree = profile.tree
     codes = list(tree.codes)
     root = codes.index(fw.root)
     n_measures = tree.n_measures
-    reported = ~np.isnan(panel.values)  # (T, U, M)
     intervals = {y: _rank_intervals(panel, y) for y in panel.years}
-    public_intervals = {
-        y: _rank_intervals(public_panel, y) if published[t].any() else {}
-        for t, y in enumerate(panel.years)
-    }
+    public_intervals: dict[int, dict[str, RankInterval]] = {}
+    for t, year in enumerate(panel.years):
+        if not published[t].any():
+            public_intervals[year] = {}
+        elif unpublished[t].any():
+            public_intervals[year] = _rank_intervals(public_panel, year)
+        else:  # a year's intervals use that year's data only: the cohort's are the public ones
+            public_intervals[year] = intervals[year]
     change = profile._table_meta()["change"]
     progress = profile._table_meta()["progress"]
     trends = _trend_codes(change)
