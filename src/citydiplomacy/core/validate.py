@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -95,6 +96,13 @@ class ValidatedData:
     warnings: list[Problem] = field(default_factory=list)
 
 
+#: Rows per pass. Checks run on one slice of the table at a time, so their temporaries stay a
+#: few megabytes (cache-friendly) and memory does not grow with the file.
+CHUNK_ROWS = 1 << 20
+#: Integer key spaces up to this size are coded with a lookup table instead of hashing.
+DENSE_KEYS = 1 << 24
+
+
 class _Collector:
     """Collects problems up to a limit, then counts the rest."""
 
@@ -107,25 +115,25 @@ class _Collector:
     def col(self, name: str, idx: NDArray[np.int64]) -> NDArray[np.int64]:
         c = self.table.columns.get(name, 0)
         if isinstance(c, np.ndarray):
-            return c[idx]
+            return np.asarray(c[idx], dtype=np.int64)
         return np.full(len(idx), c, dtype=np.int64)
 
     def add_rows(
         self,
-        mask: NDArray[np.bool_],
+        rows: NDArray[np.int64],
         column: str,
         message: Callable[[int], str] | str,
         severity: str = "error",
     ) -> None:
-        idx = np.flatnonzero(mask)
-        if len(idx) == 0:
+        """Add one problem per row position in ``rows`` (ascending), up to the limit."""
+        if len(rows) == 0:
             return
         room = max(self.limit - len(self.problems), 0)
-        self.dropped += max(len(idx) - room, 0)
-        idx = idx[:room]
-        rows = self.table.rows[idx]
+        self.dropped += max(len(rows) - room, 0)
+        idx = rows[:room]
+        file_rows = self.table.rows[idx]
         cols = self.col(column, idx)
-        for i, r, c in zip(idx.tolist(), rows.tolist(), cols.tolist(), strict=True):
+        for i, r, c in zip(idx.tolist(), file_rows.tolist(), cols.tolist(), strict=True):
             text = message(i) if callable(message) else message
             self.problems.append(Problem(self.table.source, r, c, text, severity))
 
@@ -144,47 +152,142 @@ class _Collector:
         return self.problems
 
 
-def _strings(series: pd.Series) -> tuple[NDArray[np.int64], list[str]]:
-    """Codes of a column's distinct values and their stripped text; missing -> ''.
+class _Hits:
+    """Row positions each check caught, gathered slice by slice."""
 
-    Categorical columns (what the CSV reader produces) are not re-hashed: their codes are used
-    as they are, so a column of ten million rows costs one array copy.
+    def __init__(self) -> None:
+        self._parts: dict[str, list[NDArray[np.int64]]] = {}
+
+    def add(self, check: str, mask: NDArray[np.bool_], start: int) -> None:
+        idx = np.flatnonzero(mask)
+        if len(idx):
+            self._parts.setdefault(check, []).append(idx + start)
+
+    def __getitem__(self, check: str) -> NDArray[np.int64]:
+        parts = self._parts.get(check)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+class _Distinct:
+    """Distinct non-negative integer keys met over slices, then a dense code for each.
+
+    Small key spaces (pairs of category codes, GeoNames ids) use a presence table and a
+    lookup table; larger ones fall back to hashing and binary search.
+    """
+
+    def __init__(self, space: int) -> None:
+        self.space = space
+        self._present: NDArray[np.bool_] | None = (
+            np.zeros(space, dtype=bool) if space <= DENSE_KEYS else None
+        )
+        self._parts: list[NDArray[np.int64]] = []
+        self._lookup: NDArray[np.int32] | None = None
+        self.keys = np.zeros(0, dtype=np.int64)
+
+    def add(self, keys: NDArray[np.integer]) -> None:
+        if self._present is not None:
+            self._present[keys] = True
+        else:
+            self._parts.append(np.asarray(pd.unique(np.asarray(keys, dtype=np.int64))))
+
+    def finish(self) -> NDArray[np.int64]:
+        """The distinct keys, ascending; their positions are the codes."""
+        if self._present is not None:
+            self.keys = np.flatnonzero(self._present).astype(np.int64)
+            self._present = None
+            self._lookup = np.full(self.space, -1, dtype=np.int32)
+            self._lookup[self.keys] = np.arange(len(self.keys), dtype=np.int32)
+        elif self._parts:
+            self.keys = np.unique(np.concatenate(self._parts))
+            self._parts = []
+        return self.keys
+
+    def codes(self, keys: NDArray[np.integer]) -> NDArray[np.intp]:
+        """Code of each key; -1 for a key that was never added."""
+        if self._lookup is not None:
+            return np.asarray(self._lookup[keys], dtype=np.intp)
+        if len(self.keys) == 0:
+            return np.full(len(keys), -1, dtype=np.intp)
+        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return np.asarray(np.where(self.keys[pos] == keys, pos, -1), dtype=np.intp)
+
+
+class _Pairs:
+    """Distinct pairs of codes ``(a, b)`` met over slices, then a dense code for each pair.
+
+    ``a`` indexes ``rows`` things and ``b`` ``cols`` things; -1 stands for the last of each
+    (how missing cells and unknown measures are coded), as numpy's negative indexing reads it.
+    """
+
+    def __init__(self, rows: int, cols: int) -> None:
+        self.rows, self.cols = rows, cols
+        self._table: NDArray[np.bool_] | None = None
+        self._distinct: _Distinct | None = None
+        if rows * cols <= DENSE_KEYS:
+            self._table = np.zeros((rows, cols), dtype=bool)
+        else:
+            self._distinct = _Distinct(rows * cols)
+        self._lookup: NDArray[np.int32] | None = None
+
+    def _keys(self, a: NDArray[np.integer], b: NDArray[np.integer]) -> NDArray[np.int64]:
+        return np.asarray((a % self.rows) * self.cols + b % self.cols, dtype=np.int64)
+
+    def add(self, a: NDArray[np.integer], b: NDArray[np.integer]) -> None:
+        if self._table is not None:
+            self._table[a, b] = True
+        elif self._distinct is not None:
+            self._distinct.add(self._keys(a, b))
+
+    def finish(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """The distinct pairs as two arrays (``a`` ascending, then ``b``); codes index them."""
+        if self._table is not None:
+            a, b = np.nonzero(self._table)
+            self._lookup = np.full((self.rows, self.cols), -1, dtype=np.int32)
+            self._lookup[a, b] = np.arange(len(a), dtype=np.int32)
+            self._table = None
+            return a.astype(np.int64), b.astype(np.int64)
+        assert self._distinct is not None
+        a, b = np.divmod(self._distinct.finish(), self.cols)
+        return a, b
+
+    def codes(self, a: NDArray[np.integer], b: NDArray[np.integer]) -> NDArray[np.intp]:
+        """Code of each pair; -1 for a pair that was never added."""
+        if self._lookup is not None:
+            return np.asarray(self._lookup[a, b], dtype=np.intp)
+        assert self._distinct is not None
+        return self._distinct.codes(self._keys(a, b))
+
+
+def _strings(series: pd.Series) -> tuple[NDArray[np.integer], list[str]]:
+    """Codes of a column's distinct values and their stripped text.
+
+    Missing cells have code -1, which indexes the last entry of the texts: an empty string
+    appended for them. Categorical columns (what the readers produce) are not re-hashed and
+    their codes are not copied.
     """
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy().astype(np.int64)
+        codes: NDArray[np.integer] = series.cat.codes.to_numpy()
         uniques: list[object] = list(series.cat.categories)
     else:
-        raw, values = pd.factorize(series, use_na_sentinel=True)
-        codes = raw.astype(np.int64)
+        codes, values = pd.factorize(series, use_na_sentinel=True)
         uniques = list(values)
     texts = ["" if u is None or u is pd.NA or u != u else str(u).strip() for u in uniques]
-    texts.append("")  # code -1 (missing) maps to the last entry
-    codes[codes < 0] = len(texts) - 1
+    texts.append("")
     return codes, texts
 
 
-def _dense_codes(
-    keys: NDArray[np.int64], space: int
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Codes of non-negative integer keys below ``space``, in ascending key order.
-
-    For small key spaces (pairs of category codes) a lookup table beats hashing ten million
-    keys; large spaces fall back to :func:`_factorize`.
-    """
-    if space > 4 * len(keys) + 1_000_000:
-        return _factorize(keys)
-    present = np.zeros(space, dtype=bool)
-    present[keys] = True
-    uniques = np.flatnonzero(present)
-    lookup = np.full(space, -1, dtype=np.int64)
-    lookup[uniques] = np.arange(len(uniques))
-    return lookup[keys], uniques.astype(np.int64)
+def _code_dtype(size: int) -> type[np.signedinteger[Any]]:
+    """The smallest signed integer type that holds codes ``-1 .. size - 1``."""
+    return np.int8 if size < 2**7 else np.int16 if size < 2**15 else np.int32
 
 
-def _factorize(keys: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Hash-based (O(n)) codes of integer keys, in order of first appearance."""
-    codes, uniques = pd.factorize(keys)
-    return codes.astype(np.int64), np.asarray(uniques, dtype=np.int64)
+def _blank(n: int) -> NDArray[np.int8]:
+    """Codes of an absent column: every cell missing (code -1), without allocating ``n``."""
+    return np.broadcast_to(np.int8(-1), (n,))
+
+
+def _lut(values: list[bool] | list[int] | list[float], dtype: type) -> NDArray[Any]:
+    return np.asarray(values, dtype=dtype)
 
 
 def _country_code(text: str) -> str | None:
@@ -199,6 +302,30 @@ def _country_code(text: str) -> str | None:
     return None if hit is None else str(hit.alpha_2)
 
 
+def _measure_of_pair(framework: Framework, kpi: str | None, dp: str) -> tuple[str | None, str]:
+    """The measure a (KPI, data point) pair names, or ``None`` and why not."""
+    if kpi is None:
+        return None, ""
+    nodes = framework.nodes
+    level = framework.level(kpi)
+    points = framework.data_points(kpi) if level == 1 else {}
+    if level == 0:  # the kpi column already names a data point ("KPI:part")
+        if dp and dp.lower() != str(nodes.at[kpi, "data_point"]).lower():
+            return None, f"data point {dp!r} contradicts KPI code {kpi!r}"
+        return kpi, ""
+    if points:
+        measure = points.get(dp.lower())
+        if measure is None:
+            options = ", ".join(repr(str(nodes.at[c, "data_point"])) for c in points.values())
+            if not dp:
+                return None, f"KPI {kpi} needs a data point (one of {options})"
+            return None, f"unknown data point {dp!r} for KPI {kpi}; expected one of {options}"
+        return measure, ""
+    if dp:
+        return None, f"KPI {kpi} has no data points, got {dp!r}; leave data_point empty"
+    return kpi, ""
+
+
 def validate_long(
     table: LocatedTable,
     framework: Framework,
@@ -207,6 +334,11 @@ def validate_long(
     max_problems: int = 10_000,
 ) -> ValidatedData:
     """Check a long table of KPI observations against a framework.
+
+    Every text column is decided once per distinct value (its categorical codes index small
+    lookup tables); the rows are then checked in slices of :data:`CHUNK_ROWS`, each check
+    recording the rows it catches, and the messages are written at the end for at most
+    ``max_problems`` rows.
 
     Parameters
     ----------
@@ -247,174 +379,61 @@ def validate_long(
     if n == 0:
         out.add(0, 0, "the table has no data rows")
         raise ValidationError(out.finish())
-    bad = np.zeros(n, dtype=bool)
     nodes = framework.nodes
+    measures = framework.measures
+    n_measures = len(measures)
+    spans = [(s, min(s + CHUNK_ROWS, n)) for s in range(0, n, CHUNK_ROWS)]
+    hits = _Hits()
+    bad = np.zeros(n, dtype=bool)
 
-    # ---- city identity: GeoNames id, or name + ISO country
-    gid = np.full(n, -1, dtype=np.int64)
+    # ---- distinct values of every text column, each decided once
     gcol = df["geonames_id"] if "geonames_id" in df.columns else None
-    if gcol is not None and pd.api.types.is_integer_dtype(gcol.dtype):
-        # Integer ids (Parquet, Excel) need no parsing; only non-positive ones are wrong.
-        gid = gcol.to_numpy(dtype=np.float64, na_value=np.nan)
-        negative = (gid <= 0) | (gid > MAX_GEONAMES_ID)
-        out.add_rows(
-            negative,
-            "geonames_id",
-            lambda i: f"GeoNames id must be positive and below 2^31, got {gid[i]:g}",
-        )
-        bad |= negative
-        gid = np.where(np.isnan(gid) | negative, -1, gid).astype(np.int64)
-    elif gcol is not None:
-        codes, texts = _strings(gcol)
-        parsed = np.full(len(texts), -1, dtype=np.int64)
-        invalid = np.zeros(len(texts), dtype=bool)
-        for i, t in enumerate(texts):
+    g_int = gcol is not None and pd.api.types.is_integer_dtype(gcol.dtype)
+    gcodes: NDArray[np.integer] = _blank(n)
+    gtexts = [""]
+    g_parsed = np.full(1, -1, dtype=np.int64)
+    g_invalid = np.zeros(1, dtype=bool)
+    if gcol is not None and not g_int:
+        gcodes, gtexts = _strings(gcol)
+        g_parsed = np.full(len(gtexts), -1, dtype=np.int64)
+        g_invalid = np.zeros(len(gtexts), dtype=bool)
+        for i, t in enumerate(gtexts):
             if not t:
                 continue
             try:
                 number = float(t)
                 if number != int(number) or not 0 < number <= MAX_GEONAMES_ID:
                     raise ValueError
-                parsed[i] = int(number)
+                g_parsed[i] = int(number)
             except (ValueError, OverflowError):
-                invalid[i] = True
-        gid = parsed[codes]
-        mask = invalid[codes]
-        out.add_rows(
-            mask,
-            "geonames_id",
-            lambda i: f"GeoNames id must be a whole number, got {texts[codes[i]]!r}",
-        )
-        bad |= mask
-    # Cities and countries stay as integer codes into small lists of distinct texts.
-    city_texts: list[str] = [""]
-    city_code = np.zeros(n, dtype=np.int64)
-    if "city" in df.columns:
-        city_code, city_texts = _strings(df["city"])
-    country_texts: list[str] = [""]  # ISO alpha-2 codes; '' = none
-    country_code = np.zeros(n, dtype=np.int64)
-    if "country" in df.columns:
-        ccodes, ctexts = _strings(df["country"])
-        iso = [_country_code(t) for t in ctexts]
-        country_texts = sorted({c for c in iso if c} | {""})
-        position = {c: i for i, c in enumerate(country_texts)}
-        country_code = np.asarray([position[c or ""] for c in iso], dtype=np.int64)[ccodes]
-        unknown = np.asarray([bool(t) and c is None for t, c in zip(ctexts, iso, strict=True)])[
-            ccodes
-        ]
-        out.add_rows(
-            unknown,
-            "country",
-            lambda i: (
-                f"unknown country {ctexts[ccodes[i]]!r}; "
-                "expected an ISO 3166 code such as 'CH' or 'CHE'"
-            ),
-        )
-        bad |= unknown
-    city_empty = np.asarray([t == "" for t in city_texts])[city_code]
-    country_empty = np.asarray([c == "" for c in country_texts])[country_code]
-    has_gid = gid > 0
-    if resolve_geonames is not None and has_gid.any():
-        # Everything is decided once per distinct id, then spread to rows by code.
-        gcode, gids = _dense_codes(gid + 1, int(gid.max()) + 2)
-        gids = gids - 1
-        found = [resolve_geonames(int(g)) if g > 0 else None for g in gids.tolist()]
-        unknown_id = has_gid & np.asarray([f is None for f in found], dtype=bool)[gcode]
-        # The registry holds cities of 15,000+; a smaller town is fine when named.
-        named = unknown_id & ~city_empty & ~country_empty
-        out.add_rows(
-            named,
-            "geonames_id",
-            lambda i: (
-                f"GeoNames id {gid[i]} is not among the registry's cities of 15,000 or more; "
-                "kept with the name and country given"
-            ),
-            "warning",
-        )
-        unknown_id &= ~named
-        out.add_rows(
-            unknown_id,
-            "geonames_id",
-            lambda i: f"unknown GeoNames id {gid[i]}; look the city up on geonames.org",
-        )
-        bad |= unknown_id
-        # Fill name and country from GeoNames; a contradicting country is an error.
-        city_pos = {t: i for i, t in enumerate(city_texts)}
-        country_pos = {t: i for i, t in enumerate(country_texts)}
-        g_city = np.full(len(gids), -1, dtype=np.int64)
-        g_country = np.full(len(gids), -1, dtype=np.int64)
-        for k, hit in enumerate(found):
-            if hit is None:
-                continue
-            name, cc = hit
-            if name not in city_pos:
-                city_pos[name] = len(city_texts)
-                city_texts.append(name)
-            if cc not in country_pos:
-                country_pos[cc] = len(country_texts)
-                country_texts.append(cc)
-            g_city[k] = city_pos[name]
-            g_country[k] = country_pos[cc]
-        known_gid = has_gid & np.asarray([f is not None for f in found], dtype=bool)[gcode]
-        lookup_city = g_city[gcode]
-        lookup_country = g_country[gcode]
-        fill_city = known_gid & city_empty
-        city_code = np.where(fill_city, lookup_city, city_code)
-        given = known_gid & ~country_empty
-        clash_rows = given & (country_code != lookup_country)
-        out.add_rows(
-            clash_rows,
-            "country",
-            lambda i: (
-                f"country {country_texts[country_code[i]]!r} disagrees with GeoNames id "
-                f"{gid[i]} ({city_texts[lookup_city[i]]}, {country_texts[lookup_country[i]]})"
-            ),
-        )
-        bad |= clash_rows
-        country_code = np.where(known_gid & country_empty, lookup_country, country_code)
-        del gcode, fill_city, given, clash_rows, known_gid
-        city_empty = np.asarray([t == "" for t in city_texts])[city_code]
-        country_empty = np.asarray([c == "" for c in country_texts])[country_code]
-    no_city = city_empty & ~has_gid
-    out.add_rows(no_city, "city", "city is empty; give a city name and country, or a GeoNames id")
-    raw_country_empty = country_empty
-    if "country" in df.columns:
-        raw_country_empty = np.asarray([t == "" for t in ctexts])[ccodes]
-    no_country = country_empty & raw_country_empty & ~has_gid & ~no_city
-    out.add_rows(no_country, "country", "country is empty; give the ISO 3166 code, e.g. 'FR'")
-    bad |= no_city | no_country
+                g_invalid[i] = True
+    # Cities and countries stay integer codes into small lists of distinct texts.
+    city_raw, city_texts = _strings(df["city"]) if "city" in df.columns else (_blank(n), [""])
+    city_index = np.arange(len(city_texts), dtype=np.int32)  # raw code -1 -> the '' entry
+    ccodes, ctexts = _strings(df["country"]) if "country" in df.columns else (_blank(n), [""])
+    iso = [_country_code(t) for t in ctexts]
+    country_texts = sorted({c for c in iso if c} | {""})  # ISO alpha-2 codes; '' = none
+    position = {c: i for i, c in enumerate(country_texts)}
+    country_of = _lut([position[c or ""] for c in iso], np.int32)
+    unknown_country = _lut([bool(t) and c is None for t, c in zip(ctexts, iso, strict=True)], bool)
+    raw_country_empty = _lut([t == "" for t in ctexts], bool)
+    any_unknown_country = bool(unknown_country.any())
 
-    # ---- year
     ycol = df["year"]
-    if pd.api.types.is_numeric_dtype(ycol.dtype) and not pd.api.types.is_bool_dtype(ycol.dtype):
-        year_num = ycol.to_numpy(dtype=np.float64, na_value=np.nan)
-        ycodes, ytexts = np.zeros(0, dtype=np.int64), [""]
-
-        def year_shown(i: int) -> str:
-            return "" if np.isnan(year_num[i]) else f"{year_num[i]:g}"
-    else:
+    year_numeric = pd.api.types.is_numeric_dtype(ycol.dtype) and not pd.api.types.is_bool_dtype(
+        ycol.dtype
+    )
+    year_ints = ycol.dtype.kind in "iu" and isinstance(ycol.dtype, np.dtype)
+    year_array = ycol.to_numpy() if year_ints else np.zeros(0, dtype=np.int64)
+    ycodes: NDArray[np.integer] = _blank(n)
+    ytexts = [""]
+    year_values = np.full(1, np.nan)
+    if not year_numeric:
         ycodes, ytexts = _strings(ycol)
         year_values = pd.to_numeric(pd.Series(ytexts, dtype=object), errors="coerce").to_numpy(
             dtype=np.float64
         )
-        year_num = year_values[ycodes]
 
-        def year_shown(i: int) -> str:
-            return str(ytexts[ycodes[i]])
-
-    year_bad = ~np.isfinite(year_num) | (np.mod(year_num, 1) != 0)
-    year_bad |= (year_num < YEAR_RANGE[0]) | (year_num > YEAR_RANGE[1])
-    out.add_rows(
-        year_bad,
-        "year",
-        lambda i: (
-            f"year must be a whole number between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, "
-            f"got {year_shown(i)!r}"
-        ),
-    )
-    bad |= year_bad
-
-    # ---- KPI code and data point -> measure
     kpi_codes, kpi_texts = _strings(df["kpi"])
     printed = {
         str(p).strip().lower(): c
@@ -424,362 +443,748 @@ def validate_long(
         if str(p).strip()
     }
     upper_index = {str(c).lower(): str(c) for c in nodes.index if framework.level(str(c)) <= 1}
-    resolved: list[str | None] = []
-    for t in kpi_texts:
-        lowered_code = t.lower()
-        resolved.append(upper_index.get(lowered_code) or printed.get(lowered_code))
-    unknown_kpi = np.asarray([r is None for r in resolved])[kpi_codes]
-    empty_kpi = np.asarray([t == "" for t in kpi_texts])[kpi_codes]
-    out.add_rows(empty_kpi, "kpi", "KPI code is empty")
-    out.add_rows(
-        unknown_kpi & ~empty_kpi,
+    resolved = [upper_index.get(t.lower()) or printed.get(t.lower()) for t in kpi_texts]
+    unknown_kpi = _lut([r is None for r in resolved], bool)
+    empty_kpi = _lut([t == "" for t in kpi_texts], bool)
+    dp_codes, dp_texts = (
+        _strings(df["data_point"]) if "data_point" in df.columns else (_blank(n), [""])
+    )
+    n_dp = len(dp_texts)
+
+    vtype = framework.column("value_type")
+    yesno_of = np.append(vtype == "yesno", False)  # index -1: unknown measure
+    raw_value = df["value"]
+    value_numeric = pd.api.types.is_numeric_dtype(raw_value.dtype)
+    text_pos = np.zeros(0, dtype=np.int64)
+    text_of: dict[int, str] = {}
+    yn_text = np.zeros(0)
+    vcodes: NDArray[np.integer] = _blank(n)
+    vtexts = [""]
+    if value_numeric:
+        raw_numbers = raw_value.to_numpy(dtype=np.float64, na_value=np.nan)
+        # Readers pass the text of non-numeric cells aside (yes/no answers and mistakes).
+        text_cells = table.value_text if table.value_text is not None else pd.Series(dtype=object)
+        order = np.argsort(text_cells.index.to_numpy(dtype=np.int64), kind="stable")
+        text_pos = text_cells.index.to_numpy(dtype=np.int64)[order]
+        text_list = [str(t) for t in np.asarray(text_cells.to_numpy(dtype=object))[order]]
+        text_of = dict(zip(text_pos.tolist(), text_list, strict=True))
+        yn_text = np.asarray(
+            [1.0 if t.strip().lower() in YES else 0.0 if t.strip().lower() in NO else np.nan
+             for t in text_list],
+            dtype=np.float64,
+        )  # fmt: skip
+    else:
+        raw_numbers = np.zeros(0)
+        vcodes, vtexts = _strings(raw_value)
+    v_number = pd.to_numeric(pd.Series(vtexts, dtype=object), errors="coerce").to_numpy(
+        dtype=np.float64
+    )
+    v_yesno = _lut([1.0 if t.lower() in YES else 0.0 if t.lower() in NO else np.nan
+                    for t in vtexts], np.float64)  # fmt: skip
+    v_empty = _lut([t == "" for t in vtexts], bool)
+
+    has_unit = "unit" in df.columns
+    ucodes, utexts = _strings(df["unit"]) if has_unit else (_blank(n), [""])
+    n_units_text = len(utexts)
+
+    # ---- pass 1: GeoNames ids parsed, (KPI, data point) pairs seen
+    gid: NDArray[np.int32] | None = None  # ids are below 2^31; -1 = none or invalid
+    if gcol is not None:
+        gid = np.empty(n, dtype=np.int32)
+    plain_ints = gcol is not None and gcol.dtype in (np.dtype(np.int64), np.dtype(np.int32))
+    pairs = _Pairs(len(kpi_texts), n_dp)
+    with np.errstate(invalid="ignore"):
+        for s, e in spans:
+            if gid is not None and gcol is not None:
+                if plain_ints:  # no missing cells, no parsing
+                    g_vals = gcol.to_numpy()[s:e]
+                    out_of_range = (g_vals <= 0) | (g_vals > MAX_GEONAMES_ID)
+                    gid[s:e] = g_vals
+                    if out_of_range.any():
+                        hits.add("geonames_range", out_of_range, s)
+                        bad[s:e] |= out_of_range
+                        gid[s:e][out_of_range] = -1
+                elif g_int and not np.asarray(gcol.array[s:e].isna()).any():
+                    g_vals = gcol.array[s:e].to_numpy(dtype=np.int64)
+                    out_of_range = (g_vals <= 0) | (g_vals > MAX_GEONAMES_ID)
+                    hits.add("geonames_range", out_of_range, s)
+                    bad[s:e] |= out_of_range
+                    gid[s:e] = np.where(out_of_range, -1, g_vals)
+                elif g_int:
+                    g = gcol.array[s:e].to_numpy(dtype=np.float64, na_value=np.nan)
+                    out_of_range = (g <= 0) | (g > MAX_GEONAMES_ID)
+                    hits.add("geonames_range", out_of_range, s)
+                    bad[s:e] |= out_of_range
+                    gid[s:e] = np.where(np.isnan(g) | out_of_range, -1, g)
+                else:
+                    gc = gcodes[s:e]
+                    gid[s:e] = g_parsed[gc]
+                    hits.add("geonames_text", g_invalid[gc], s)
+                    bad[s:e] |= g_invalid[gc]
+            pairs.add(kpi_codes[s:e], dp_codes[s:e])
+
+    # Every distinct GeoNames id is looked up once.
+    gids = np.zeros(0, dtype=np.int64)
+    geo: _Distinct | None = None
+    if gid is not None and gid.max(initial=-1) > 0:
+        geo = _Distinct(int(gid.max()) + 1)
+        for s, e in spans:
+            gs = gid[s:e]
+            geo.add(gs[gs > 0])
+        gids = geo.finish()
+    resolving = resolve_geonames is not None and geo is not None
+    found: list[tuple[str, str] | None] = []
+    if resolving and resolve_geonames is not None:
+        found = [resolve_geonames(g) for g in gids.tolist()]
+    # Index -1 (no id, or not looked up) reads the sentinel at the end of each table.
+    found_of = _lut([f is not None for f in found] + [False], bool)
+    city_pos = {t: i for i, t in enumerate(city_texts)}
+    country_pos = {t: i for i, t in enumerate(country_texts)}
+    g_city_list: list[int] = []
+    g_country_list: list[int] = []
+    for hit in found:
+        if hit is None:
+            g_city_list.append(-1)
+            g_country_list.append(-1)
+            continue
+        hit_city, hit_country = hit
+        if hit_city not in city_pos:
+            city_pos[hit_city] = len(city_texts)
+            city_texts.append(hit_city)
+        if hit_country not in country_pos:
+            country_pos[hit_country] = len(country_texts)
+            country_texts.append(hit_country)
+        g_city_list.append(city_pos[hit_city])
+        g_country_list.append(country_pos[hit_country])
+    g_city = _lut([*g_city_list, -1], np.int32)
+    g_country = _lut([*g_country_list, -1], np.int32)
+    found_by_gid = dict(zip(gids.tolist(), found, strict=False))
+    city_empty_of = _lut([t == "" for t in city_texts], bool)
+    country_empty_of = _lut([c == "" for c in country_texts], bool)
+
+    # Measures are resolved once per distinct (KPI, data point) pair.
+    pair_kpi, pair_dp = pairs.finish()
+    pair_measure: list[int] = []
+    pair_msg: list[str] = []
+    measure_pos = {m: i for i, m in enumerate(measures)}
+    for kc, dc in zip(pair_kpi.tolist(), pair_dp.tolist(), strict=True):
+        measure, msg = _measure_of_pair(framework, resolved[kc], dp_texts[dc])
+        pair_measure.append(-1 if measure is None or msg else measure_pos[measure])
+        pair_msg.append(msg)
+    pair_mcode = _lut(pair_measure, np.int16)
+    pair_bad = _lut([bool(m) for m in pair_msg], bool)
+    any_bad_pair = bool(pair_bad.any())
+    # Only codes that occur matter: an unused category must not cost a pass.
+    used_kpi = np.unique(pair_kpi)
+    any_bad_kpi = bool((unknown_kpi[used_kpi] | empty_kpi[used_kpi]).any())
+
+    # ---- pass 2: identity, year, measure, value
+    city_code = np.empty(n, dtype=_code_dtype(len(city_texts)))
+    country_code = np.empty(n, dtype=_code_dtype(len(country_texts)))
+    year_out = np.empty(n, dtype=np.int16)  # years are within YEAR_RANGE (0 where bad)
+    mcode = np.empty(n, dtype=np.int16)
+    value = np.empty(n, dtype=np.float64)
+    considered = np.empty(n, dtype=bool)  # rows that take part in the duplicate check
+    year_min, year_max = YEAR_RANGE[1] + 1, YEAR_RANGE[0] - 1
+    unit_pairs = _Pairs(n_measures + 1, n_units_text)  # row -1: unknown measure
+    with np.errstate(invalid="ignore"):
+        for s, e in spans:
+            m = e - s
+            bad_s = bad[s:e]
+            cc = ccodes[s:e]
+            country_s = country_of[cc]
+            if any_unknown_country:
+                hits.add("country_unknown", unknown_country[cc], s)
+                bad_s |= unknown_country[cc]
+            city_s = city_index[city_raw[s:e]]
+            city_empty = city_empty_of[city_s]
+            country_empty = country_empty_of[country_s]
+            has_gid = gid[s:e] > 0 if gid is not None else np.zeros(m, dtype=bool)
+            if resolving and geo is not None and gid is not None:
+                gc = geo.codes(np.maximum(gid[s:e], 0))
+                known_gid = found_of[gc]
+                unknown_id = has_gid & ~known_gid
+                # The registry holds cities of 15,000+; a smaller town is fine when named.
+                named = unknown_id & ~city_empty & ~country_empty
+                hits.add("geonames_named", named, s)
+                unknown_id &= ~named
+                hits.add("geonames_unknown", unknown_id, s)
+                bad_s |= unknown_id
+                # Fill name and country from GeoNames; a contradicting country is an error.
+                looked_country = g_country[gc]
+                city_s = np.where(known_gid & city_empty, g_city[gc], city_s)
+                clash = known_gid & ~country_empty & (country_s != looked_country)
+                hits.add("country_clash", clash, s)
+                bad_s |= clash
+                country_s = np.where(known_gid & country_empty, looked_country, country_s)
+                city_empty = city_empty_of[city_s]
+                country_empty = country_empty_of[country_s]
+            no_city = city_empty & ~has_gid
+            hits.add("no_city", no_city, s)
+            no_country = country_empty & raw_country_empty[cc] & ~has_gid & ~no_city
+            hits.add("no_country", no_country, s)
+            bad_s |= no_city | no_country
+            city_code[s:e] = city_s
+            country_code[s:e] = country_s
+
+            if year_ints:  # whole numbers without missing cells: only the range to check
+                year_num = year_array[s:e]
+                year_bad = (year_num < YEAR_RANGE[0]) | (year_num > YEAR_RANGE[1])
+            else:
+                if year_numeric:
+                    year_num = ycol.array[s:e].to_numpy(dtype=np.float64, na_value=np.nan)
+                else:
+                    year_num = year_values[ycodes[s:e]]
+                year_bad = ~np.isfinite(year_num) | (np.mod(year_num, 1) != 0)
+                year_bad |= (year_num < YEAR_RANGE[0]) | (year_num > YEAR_RANGE[1])
+            hits.add("year", year_bad, s)
+            bad_s |= year_bad
+            year_s = np.where(year_bad, 0, year_num).astype(np.int16)
+            year_out[s:e] = year_s
+
+            kc = kpi_codes[s:e]
+            if any_bad_kpi:
+                kpi_empty = empty_kpi[kc]
+                kpi_unknown = unknown_kpi[kc]
+                hits.add("kpi_empty", kpi_empty, s)
+                hits.add("kpi_unknown", kpi_unknown & ~kpi_empty, s)
+                bad_s |= kpi_unknown
+            pc = pairs.codes(kc, dp_codes[s:e])
+            if any_bad_pair:
+                hits.add("data_point", pair_bad[pc], s)
+                bad_s |= pair_bad[pc]
+            mc = pair_mcode[pc]
+            mcode[s:e] = mc
+            known = mc >= 0
+            considered_s = known & ~year_bad & ~no_city
+            considered[s:e] = considered_s
+            if considered_s.any():
+                years_seen = year_s[considered_s]
+                year_min = min(year_min, int(years_seen.min()))
+                year_max = max(year_max, int(years_seen.max()))
+
+            row_yesno = yesno_of[mc]
+            if value_numeric:
+                v = raw_numbers[s:e]
+                lo, hi = np.searchsorted(text_pos, [s, e])
+                local = text_pos[lo:hi] - s
+                is_text = np.zeros(m, dtype=bool)
+                is_text[local] = True
+                yn_vals = np.full(m, np.nan)
+                yn_vals[local] = yn_text[lo:hi]
+                empty = np.isnan(v) & ~is_text
+                yn_num = row_yesno & ~is_text & ~np.isnan(v) & (v != 0.0) & (v != 1.0)
+                hits.add("yesno_number", yn_num, s)
+                bad_s |= yn_num
+                v = np.where(row_yesno & is_text, yn_vals, v)
+                nonnum = is_text & np.isnan(v)
+            else:
+                vc = vcodes[s:e]
+                empty = v_empty[vc]
+                yn_row = v_yesno[vc]
+                number = v_number[vc]
+                v = np.where(row_yesno, yn_row, number)
+                nonnum = ~empty & np.isnan(v)
+                yn_num = row_yesno & ~empty & ~np.isnan(number) & np.isnan(yn_row)
+                v = np.where(yn_num, number, v)
+                nonnum &= ~yn_num
+                yn_wrong = yn_num & (v != 0.0) & (v != 1.0)
+                hits.add("yesno_number", yn_wrong, s)
+                bad_s |= yn_wrong
+            hits.add("empty", empty & known, s)
+            bad_s |= empty
+            hits.add("yesno_text", nonnum & row_yesno & known, s)
+            hits.add("not_number", nonnum & ~row_yesno & known, s)
+            bad_s |= nonnum
+            value[s:e] = v
+            if has_unit:
+                unit_pairs.add(mc, ucodes[s:e])
+
+    # Units are checked once per distinct (measure, unit) pair.
+    unit_measure, unit_text = unit_pairs.finish()
+    factors = np.ones(len(unit_measure))
+    unit_ok = np.ones(len(unit_measure), dtype=bool)
+    unit_msg: list[str] = []
+    for j, (mc_j, uc) in enumerate(zip(unit_measure.tolist(), unit_text.tolist(), strict=True)):
+        if mc_j == n_measures:  # unknown measure: reported already
+            unit_msg.append("")
+            continue
+        meas = measures[mc_j]
+        check = check_unit(utexts[uc], str(nodes.at[meas, "unit"]), str(nodes.at[meas, "unit_key"]))
+        factors[j] = check.factor
+        unit_ok[j] = check.ok
+        unit_msg.append(check.message)
+    converting = bool((factors != 1.0).any())
+    all_units_ok = bool(unit_ok.all())
+
+    type_names = list(dict.fromkeys(vtype.tolist()))
+    type_of = _lut([type_names.index(t) for t in vtype.tolist()] + [-1], np.int16)
+
+    def type_code(name: str) -> int:
+        return type_names.index(name) if name in type_names else -2
+
+    t_percent, t_coef, t_count = type_code("percent"), type_code("coefficient"), type_code("count")
+    nonnegative = np.append(np.isin(vtype, ["count", "rate", "quantity", "ratio"]), False)
+    pmin = framework.column("plausible_min").astype(np.float64)
+    pmax = framework.column("plausible_max").astype(np.float64)
+    ranged_measure = np.append(np.isfinite(pmin) | np.isfinite(pmax), False)
+    pmin, pmax = np.append(pmin, np.nan), np.append(pmax, np.nan)
+    psrc = framework.column("plausible_source")
+    vflag_codes: NDArray[np.integer] = _blank(n)
+    vflag_texts = [""]
+    if "verified" in df.columns and pd.api.types.is_bool_dtype(df["verified"].dtype):
+        # True/False as booleans: codes 1/0 into ["false", "true"], missing -> "".
+        flag_col = df["verified"]
+        vflag_texts = ["false", "true", ""]
+        if isinstance(flag_col.dtype, np.dtype):  # plain booleans: nothing missing
+            vflag_codes = flag_col.to_numpy().view(np.int8)
+        else:
+            vflag_codes = np.where(
+                flag_col.isna().to_numpy(), -1, flag_col.to_numpy(dtype=bool, na_value=False)
+            ).astype(np.int8)
+    elif "verified" in df.columns:
+        vflag_codes, vflag_texts = _strings(df["verified"])
+    flags = [
+        True if t.lower() in YES else False if (t.lower() in NO or not t) else None
+        for t in vflag_texts
+    ]
+    flag_bad = _lut([f is None for f in flags], bool)
+    flag_true = _lut([bool(f) for f in flags], bool)
+    any_bad_flag = bool(flag_bad.any())
+    verified = np.empty(n, dtype=bool)
+
+    # ---- pass 3: units, ranges by value type, plausibility, verified flag
+    with np.errstate(invalid="ignore", over="ignore"):
+        for s, e in spans:
+            bad_s = bad[s:e]
+            mc = mcode[s:e]
+            known = mc >= 0
+            v = value[s:e]
+            if has_unit:
+                upc = unit_pairs.codes(mc, ucodes[s:e])
+                row_ok = unit_ok[upc]
+                if not all_units_ok:
+                    hits.add("unit", ~row_ok & known, s)
+                    bad_s |= ~row_ok
+                if converting:
+                    factor = factors[upc]
+                    converted = row_ok & (factor != 1.0) & known
+                    hits.add("unit_converted", converted, s)
+                    v = v * factor
+                    # A finite value can overflow when converted (1e308 per 1,000 -> 100,000).
+                    overflow = converted & ~np.isfinite(v) & ~np.isnan(v)
+                    hits.add("overflow", overflow, s)
+                    bad_s |= overflow
+                    value[s:e] = v
+            valid_m = known & ~np.isnan(v)
+            row_type = np.where(valid_m, type_of[mc], -1)
+            pct_bad = (row_type == t_percent) & ((v < 0) | (v > 100))
+            hits.add("percent", pct_bad, s)
+            coef_bad = (row_type == t_coef) & ((v < 0) | (v > 1))
+            hits.add("coefficient", coef_bad, s)
+            neg = nonnegative[mc] & valid_m & (v < 0)
+            hits.add("negative", neg, s)
+            count_rows = np.flatnonzero(row_type == t_count)
+            count_frac = np.zeros(e - s, dtype=bool)
+            count_frac[count_rows[np.mod(v[count_rows], 1) != 0]] = True
+            hits.add("count_fraction", count_frac, s)
+            bad_s |= pct_bad | coef_bad | neg | count_frac
+            # Only the few measures with a plausibility range are looked at, row by row.
+            ranged = np.flatnonzero(ranged_measure[mc] & valid_m & ~bad_s)
+            sub_value, sub_m = v[ranged], mc[ranged]
+            lo_b, hi_b = pmin[sub_m], pmax[sub_m]
+            outside = ((sub_value < lo_b) & ~np.isnan(lo_b)) | (
+                (sub_value > hi_b) & ~np.isnan(hi_b)
+            )
+            implausible = np.zeros(e - s, dtype=bool)
+            implausible[ranged[outside]] = True
+            hits.add("implausible", implausible, s)
+            vf = vflag_codes[s:e]
+            if any_bad_flag:
+                hits.add("verified", flag_bad[vf], s)
+                bad_s |= flag_bad[vf]
+            verified[s:e] = flag_true[vf]
+
+    # ---- pass 4: one identity per city, and duplicates of (city, year, measure)
+    # A city is its GeoNames id, else its case-folded name with its country.
+    folded = [t.casefold() for t in city_texts]
+    fold_pos = {t: i for i, t in enumerate(dict.fromkeys(folded))}
+    fold_of = _lut([fold_pos[t] for t in folded], np.int64)
+    n_country = len(country_texts) + 1
+    n_gids = len(gids)
+
+    def name_keys(s: int, e: int) -> NDArray[np.int64]:
+        return np.asarray(fold_of[city_code[s:e]] * n_country + country_code[s:e], dtype=np.int64)
+
+    def gid_codes(s: int, e: int) -> NDArray[np.intp]:
+        if geo is None or gid is None:
+            return np.full(e - s, -1, dtype=np.intp)
+        return geo.codes(np.maximum(gid[s:e], 0))
+
+    names = _Distinct(len(fold_pos) * n_country)
+    for s, e in spans if gid is None or (gid <= 0).any() else ():
+        names.add(name_keys(s, e)[gid_codes(s, e) < 0])
+    name_list = names.finish()
+    # A row naming a city that other rows identify by GeoNames id is that same city.
+    identity_of = np.arange(n_gids + len(name_list), dtype=np.int64)
+    if len(name_list) and n_gids:
+        named_gid = _Distinct(len(fold_pos) * n_country * n_gids)
+        for s, e in spans:
+            gc = gid_codes(s, e)
+            with_id = gc >= 0
+            named_gid.add(name_keys(s, e)[with_id] * n_gids + gc[with_id])
+        both = named_gid.finish()
+        key_of, gid_of = np.divmod(both, n_gids)
+        uniq, first, count = np.unique(key_of, return_index=True, return_counts=True)
+        single = count == 1
+        code = names.codes(uniq[single])
+        use = code >= 0
+        identity_of[n_gids + code[use]] = gid_of[first[single][use]]
+    n_ident = len(identity_of)
+    first_row = np.full(n_ident, n, dtype=np.int64)
+    ident = np.empty(n, dtype=_code_dtype(n_ident))
+    seen = np.zeros(n_ident, dtype=bool)
+    span = year_max - year_min + 1 if year_max >= year_min else 1
+    base = year_min if year_max >= year_min else 0
+    stride = n_measures + 1
+    space = n_ident * span * stride
+    # A dense table of keys is O(n) and cache-friendly; hashing ten million keys is not.
+    dense = space < 2**31 - 1 and space <= 4 * n + 10_000_000
+
+    def dup_keys_of(s: int, e: int) -> NDArray[np.int64]:
+        key = (ident[s:e].astype(np.int64) * span + (year_out[s:e] - base)) * stride
+        key += mcode[s:e] + 1
+        key[~considered[s:e]] = space  # a slot for the rows left out of the check
+        return key
+
+    for s, e in spans:
+        gc = gid_codes(s, e)
+        if len(name_list):
+            code = identity_of[np.where(gc >= 0, gc, n_gids + names.codes(name_keys(s, e)))]
+        else:  # every row has a GeoNames id: the id is the identity
+            code = gc
+        ident[s:e] = code
+        # A city's first row starts a run of equal codes: only run starts are looked at.
+        starts = np.flatnonzero(np.concatenate(([True], code[1:] != code[:-1])))
+        fresh = starts[~seen[code[starts]]]
+        if len(fresh):
+            np.minimum.at(first_row, code[fresh], fresh + s)
+            seen[code[fresh]] = True
+    dup = np.zeros(0, dtype=np.int64)
+    first_of: dict[int, int] = {}
+    if dense:
+        # owner[key]: a row holding the key. A row whose key an earlier slice holds, or that
+        # loses the key to another row of its own slice, is a duplicate: its key is "hot".
+        owner = np.full(space + 1, -1, dtype=np.int32)
+        hot = np.zeros(space + 1, dtype=bool)
+        for s, e in spans:
+            key = dup_keys_of(s, e)
+            slice_rows = np.arange(s, e, dtype=np.int32)
+            clash = owner[key] >= 0
+            owner[key] = slice_rows
+            clash |= owner[key] != slice_rows
+            hot[key[clash]] = True
+        del owner
+        hot[space] = False
+        suspect = np.concatenate([np.flatnonzero(hot[dup_keys_of(s, e)]) + s for s, e in spans])
+        del hot
+    else:
+        suspect = np.flatnonzero(considered)
+    if len(suspect):
+        dup_keys = pd.Series(
+            (ident[suspect].astype(np.int64) * span + (year_out[suspect] - base)) * stride
+            + mcode[suspect]
+            + 1
+        )
+        later = dup_keys.duplicated(keep="first").to_numpy()
+        dup = suspect[later]
+        first_index = pd.Series(suspect).groupby(dup_keys.to_numpy()).first()
+        first_of = {
+            int(i): int(first_index.loc[dup_keys.iloc[j]])
+            for j, i in zip(np.flatnonzero(later)[: max_problems + 1].tolist(),
+                            dup[: max_problems + 1].tolist(), strict=True)
+        }  # fmt: skip
+
+    # ---- messages, in the order of the checks
+    def measure_of(i: int) -> str:
+        return str(measures[mcode[i]]) if mcode[i] >= 0 else ""
+
+    def shown(i: int) -> str:
+        return text_of.get(i, "") if value_numeric else str(vtexts[vcodes[i]])
+
+    def year_shown(i: int) -> str:
+        if year_numeric:
+            cell = ycol.iloc[i]
+            y = np.nan if pd.isna(cell) else float(cell)
+            return "" if np.isnan(y) else f"{y:g}"
+        return str(ytexts[ycodes[i]])
+
+    def clash_message(i: int) -> str:
+        assert gid is not None
+        hit = found_by_gid.get(int(gid[i]))
+        name, cc = hit if hit is not None else ("", "")
+        return (
+            f"country {country_texts[country_code[i]]!r} disagrees with GeoNames id "
+            f"{gid[i]} ({name}, {cc})"
+        )
+
+    def pair_message(i: int) -> str:
+        code = pairs.codes(np.asarray([kpi_codes[i]]), np.asarray([dp_codes[i]]))
+        return pair_msg[int(code[0])]
+
+    def unit_message(i: int) -> str:
+        code = unit_pairs.codes(np.asarray([mcode[i]]), np.asarray([ucodes[i]]))
+        return unit_msg[int(code[0])]
+
+    add = out.add_rows
+    add(
+        hits["geonames_range"],
+        "geonames_id",
+        lambda i: (
+            f"GeoNames id must be positive and below 2^31, got {float(df['geonames_id'].iloc[i]):g}"
+        ),
+    )
+    add(
+        hits["geonames_text"],
+        "geonames_id",
+        lambda i: f"GeoNames id must be a whole number, got {gtexts[gcodes[i]]!r}",
+    )
+    add(
+        hits["country_unknown"],
+        "country",
+        lambda i: (
+            f"unknown country {ctexts[ccodes[i]]!r}; "
+            "expected an ISO 3166 code such as 'CH' or 'CHE'"
+        ),
+    )
+    add(
+        hits["geonames_named"],
+        "geonames_id",
+        lambda i: (
+            f"GeoNames id {gid[i] if gid is not None else ''} is not among the registry's "
+            "cities of 15,000 or more; kept with the name and country given"
+        ),
+        "warning",
+    )
+    add(
+        hits["geonames_unknown"],
+        "geonames_id",
+        lambda i: (
+            f"unknown GeoNames id {gid[i] if gid is not None else ''}; "
+            "look the city up on geonames.org"
+        ),
+    )
+    add(hits["country_clash"], "country", clash_message)
+    add(
+        hits["no_city"],
+        "city",
+        "city is empty; give a city name and country, or a GeoNames id",
+    )
+    add(hits["no_country"], "country", "country is empty; give the ISO 3166 code, e.g. 'FR'")
+    add(
+        hits["year"],
+        "year",
+        lambda i: (
+            f"year must be a whole number between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, "
+            f"got {year_shown(i)!r}"
+        ),
+    )
+    add(hits["kpi_empty"], "kpi", "KPI code is empty")
+    add(
+        hits["kpi_unknown"],
         "kpi",
         lambda i: (
             f"unknown KPI code {kpi_texts[kpi_codes[i]]!r} in framework "
             f"'{framework.name}'{framework.suggest(kpi_texts[kpi_codes[i]])}"
         ),
     )
-    bad |= unknown_kpi
-    if "data_point" in df.columns:
-        dp_codes, dp_texts = _strings(df["data_point"])
-    else:
-        dp_codes, dp_texts = np.zeros(n, dtype=np.intp), [""]
-    # Measures are resolved per distinct (kpi, data point) pair.
-    pair = kpi_codes.astype(np.int64) * (len(dp_texts) + 1) + dp_codes
-    pair_inv, pairs = _dense_codes(pair, len(kpi_texts) * (len(dp_texts) + 1))
-    pair_measure: list[str | None] = []
-    pair_msg: list[str] = []
-    for p in pairs.tolist():
-        kc, dc = divmod(p, len(dp_texts) + 1)
-        kpi = resolved[kc]
-        dp = dp_texts[dc]
-        measure: str | None = None
-        msg = ""
-        if kpi is not None:
-            level = framework.level(kpi)
-            points = framework.data_points(kpi) if level == 1 else {}
-            if level == 0:  # the kpi column already names a data point ("KPI:part")
-                measure = kpi
-                if dp and dp.lower() != str(nodes.at[kpi, "data_point"]).lower():
-                    msg = f"data point {dp!r} contradicts KPI code {kpi!r}"
-            elif points:
-                measure = points.get(dp.lower())
-                if measure is None:
-                    options = ", ".join(
-                        repr(str(nodes.at[c, "data_point"])) for c in points.values()
-                    )
-                    msg = (
-                        f"KPI {kpi} needs a data point (one of {options})"
-                        if not dp
-                        else f"unknown data point {dp!r} for KPI {kpi}; expected one of {options}"
-                    )
-            elif dp:
-                msg = f"KPI {kpi} has no data points, got {dp!r}; leave data_point empty"
-            else:
-                measure = kpi
-        pair_measure.append(measure if not msg else None)
-        pair_msg.append(msg)
-    pair_msg_code = pair_inv
-    dp_bad = np.asarray([bool(m) for m in pair_msg], dtype=bool)[pair_inv]
-    out.add_rows(
-        dp_bad,
+    add(
+        hits["data_point"],
         "data_point" if "data_point" in df.columns else "kpi",
-        lambda i: pair_msg[pair_msg_code[i]],
+        pair_message,
     )
-    bad |= dp_bad
-    measure_pos = {m: i for i, m in enumerate(framework.measures)}
-    pair_mcode = np.asarray(
-        [-1 if m is None else measure_pos[m] for m in pair_measure], dtype=np.int64
+    add(
+        hits["yesno_number"],
+        "value",
+        lambda i: f"{measure_of(i)} is a yes/no KPI; expected yes/no or 1/0, got {value[i]:g}",
     )
-    mcode = pair_mcode[pair_inv]
-    del pair, pair_inv, dp_bad
-    known = mcode >= 0
-    measure_names = [*framework.measures, ""]
-
-    def measure_of(i: int) -> str:
-        return str(measure_names[mcode[i]])
-
-    # ---- values
-    measure_cat = pd.Categorical.from_codes(mcode, categories=pd.Index(list(framework.measures)))
-    vtype = framework.column("value_type")
-    is_yesno_measure = vtype == "yesno"
-    row_yesno = np.zeros(n, dtype=bool)
-    row_yesno[mcode >= 0] = is_yesno_measure[mcode[mcode >= 0]]
-    raw_value = df["value"]
-    if pd.api.types.is_numeric_dtype(raw_value.dtype):
-        value = raw_value.to_numpy(dtype=np.float64, na_value=np.nan)
-        # Readers pass the text of non-numeric cells aside (yes/no answers and mistakes).
-        text_cells = table.value_text if table.value_text is not None else pd.Series(dtype=object)
-        text_pos = text_cells.index.to_numpy(dtype=np.int64)
-        text_of = dict(zip(text_pos.tolist(), map(str, text_cells.tolist()), strict=True))
-        is_text = np.zeros(n, dtype=bool)
-        is_text[text_pos] = True
-        empty = np.isnan(value) & ~is_text
-        lowered = np.asarray([text_of[i].strip().lower() for i in text_pos.tolist()], dtype=object)
-        yn_text = np.asarray(
-            [1.0 if t in YES else 0.0 if t in NO else np.nan for t in lowered], dtype=np.float64
-        )
-        yn_vals = np.full(n, np.nan)
-        yn_vals[text_pos] = yn_text
-        numeric_yesno = row_yesno & ~is_text & ~np.isnan(value)
-        yn_num = numeric_yesno & ~np.isin(value, (0.0, 1.0))
-        out.add_rows(
-            yn_num,
-            "value",
-            lambda i: f"{measure_of(i)} is a yes/no KPI; expected yes/no or 1/0, got {value[i]:g}",
-        )
-        bad |= yn_num
-        value = np.where(row_yesno & is_text, yn_vals, value)
-        nonnum = is_text & np.isnan(value)
-
-        def shown(i: int) -> str:
-            return text_of.get(i, "")
-    else:
-        vcodes, vtexts = _strings(raw_value)
-        num = pd.to_numeric(pd.Series(vtexts, dtype=object), errors="coerce").to_numpy(
-            dtype=np.float64
-        )
-        lowered_v = [t.lower() for t in vtexts]
-        yes_no = np.asarray(
-            [1.0 if t in YES else 0.0 if t in NO else np.nan for t in lowered_v], dtype=np.float64
-        )
-        empty = np.asarray([t == "" for t in vtexts])[vcodes]
-        yn_row = yes_no[vcodes]
-        value = np.where(row_yesno, yn_row, num[vcodes])
-        nonnum = ~empty & np.isnan(value)
-        yn_num = row_yesno & ~empty & ~np.isnan(num[vcodes]) & np.isnan(yn_row)
-        value = np.where(yn_num, num[vcodes], value)
-        nonnum &= ~yn_num
-        out.add_rows(
-            yn_num & ~np.isin(value, (0.0, 1.0)),
-            "value",
-            lambda i: f"{measure_of(i)} is a yes/no KPI; expected yes/no or 1/0, got {value[i]:g}",
-        )
-        bad |= yn_num & ~np.isin(value, (0.0, 1.0))
-
-        def shown(i: int) -> str:
-            return str(vtexts[vcodes[i]])
-
-    out.add_rows(
-        empty & known, "value", "value is empty; leave the row out if the KPI is not reported"
+    add(
+        hits["empty"],
+        "value",
+        "value is empty; leave the row out if the KPI is not reported",
     )
-    bad |= empty
-    ynbad = nonnum & row_yesno & known
-    out.add_rows(
-        ynbad,
+    add(
+        hits["yesno_text"],
         "value",
         lambda i: f"{measure_of(i)} is a yes/no KPI; expected yes or no, got {shown(i)!r}",
     )
-    nnbad = nonnum & ~row_yesno & known
-    out.add_rows(nnbad, "value", lambda i: f"expected a number, got {shown(i)!r}")
-    bad |= nonnum
-    if "unit" in df.columns:
-        ucodes, utexts = _strings(df["unit"])
-        upair = mcode * (len(utexts) + 1) + ucodes
-        uinv, upairs = _dense_codes(
-            upair + (len(utexts) + 1), (len(framework.measures) + 1) * (len(utexts) + 1)
-        )
-        upairs = upairs - (len(utexts) + 1)
-        factors = np.ones(len(upairs))
-        umsg: list[str] = []
-        uok = np.ones(len(upairs), dtype=bool)
-        for j, p in enumerate(upairs.tolist()):
-            mc, uc = divmod(p, len(utexts) + 1)
-            if mc < 0 or mc >= len(framework.measures):
-                umsg.append("")
-                continue
-            m = framework.measures[mc]
-            check = check_unit(utexts[uc], str(nodes.at[m, "unit"]), str(nodes.at[m, "unit_key"]))
-            factors[j] = check.factor
-            uok[j] = check.ok
-            umsg.append(check.message)
-        row_ok = uok[uinv]
-        out.add_rows(~row_ok & known, "unit", lambda i: umsg[uinv[i]])
-        bad |= ~row_ok
-        converted = row_ok & (factors[uinv] != 1.0) & known
-        out.add_rows(converted, "unit", lambda i: umsg[uinv[i]], "warning")
-        if (factors != 1.0).any():
-            with np.errstate(over="ignore"):
-                value = value * factors[uinv]
-            # A finite value can overflow when converted (1e308 per 1,000 -> per 100,000).
-            overflow = converted & ~np.isfinite(value) & ~np.isnan(value)
-            out.add_rows(
-                overflow,
-                "value",
-                lambda i: "value is too large once converted to the KPI's unit",
-            )
-            bad |= overflow
-        del ucodes, upair, uinv, row_ok, converted
-
-    # ---- ranges by value type
-    valid_m = (mcode >= 0) & ~np.isnan(value)
-    mt = np.where(valid_m, mcode, 0)
-    type_names = list(dict.fromkeys(vtype.tolist()))
-    type_code = np.asarray([type_names.index(t) for t in vtype.tolist()], dtype=np.int64)
-    row_type = np.where(valid_m, type_code[mt], -1)
-
-    def is_type(*names: str) -> NDArray[np.bool_]:
-        wanted = [type_names.index(t) for t in names if t in type_names]
-        return np.isin(row_type, wanted) if wanted else np.zeros(n, dtype=bool)
-
-    pct_bad = is_type("percent") & ((value < 0) | (value > 100))
-    out.add_rows(pct_bad, "value", lambda i: f"percentage must be within 0-100, got {value[i]:g}")
-    coef_bad = is_type("coefficient") & ((value < 0) | (value > 1))
-    out.add_rows(coef_bad, "value", lambda i: f"coefficient must be within 0-1, got {value[i]:g}")
-    neg = is_type("count", "rate", "quantity", "ratio") & (value < 0)
-    out.add_rows(neg, "value", lambda i: f"{measure_of(i)} cannot be negative, got {value[i]:g}")
-    count_rows = np.flatnonzero(is_type("count"))
-    count_frac = np.zeros(n, dtype=bool)
-    count_frac[count_rows[np.mod(value[count_rows], 1) != 0]] = True
-    out.add_rows(count_frac, "value", lambda i: f"a count must be a whole number, got {value[i]:g}")
-    bad |= pct_bad | coef_bad | neg | count_frac
-    del pct_bad, coef_bad, neg, count_frac
-    pmin = framework.column("plausible_min").astype(np.float64)
-    pmax = framework.column("plausible_max").astype(np.float64)
-    # Only the few measures with a plausibility range are looked at, row by row.
-    ranged = np.flatnonzero((np.isfinite(pmin) | np.isfinite(pmax))[mt] & valid_m & ~bad)
-    sub_value = value[ranged]
-    lo, hi = pmin[mt[ranged]], pmax[mt[ranged]]
-    outside = ((sub_value < lo) & ~np.isnan(lo)) | ((sub_value > hi) & ~np.isnan(hi))
-    implausible = np.zeros(n, dtype=bool)
-    implausible[ranged[outside]] = True
-    psrc = framework.column("plausible_source")
-    out.add_rows(
-        implausible,
+    add(hits["not_number"], "value", lambda i: f"expected a number, got {shown(i)!r}")
+    add(hits["unit"], "unit", unit_message)
+    add(hits["unit_converted"], "unit", unit_message, "warning")
+    add(
+        hits["overflow"],
         "value",
-        lambda i: f"{measure_of(i)} = {value[i]:g} is unusual ({psrc[mt[i]]}); check it",
+        lambda i: "value is too large once converted to the KPI's unit",
+    )
+    add(
+        hits["percent"],
+        "value",
+        lambda i: f"percentage must be within 0-100, got {value[i]:g}",
+    )
+    add(
+        hits["coefficient"],
+        "value",
+        lambda i: f"coefficient must be within 0-1, got {value[i]:g}",
+    )
+    add(
+        hits["negative"],
+        "value",
+        lambda i: f"{measure_of(i)} cannot be negative, got {value[i]:g}",
+    )
+    add(
+        hits["count_fraction"],
+        "value",
+        lambda i: f"a count must be a whole number, got {value[i]:g}",
+    )
+    add(
+        hits["implausible"],
+        "value",
+        lambda i: f"{measure_of(i)} = {value[i]:g} is unusual ({psrc[mcode[i]]}); check it",
         "warning",
     )
-
-    # ---- verified flag
-    verified = np.zeros(n, dtype=bool)
-    if "verified" in df.columns:
-        vc, vt = _strings(df["verified"])
-        flag = np.asarray(
-            [
-                True if t.lower() in YES else False if (t.lower() in NO or not t) else None
-                for t in vt
-            ],
-            dtype=object,
-        )
-        vbad = np.asarray([f is None for f in flag])[vc]
-        out.add_rows(
-            vbad, "verified", lambda i: f"verified must be yes/no or true/false, got {vt[vc[i]]!r}"
-        )
-        bad |= vbad
-        verified = np.asarray([bool(f) for f in flag])[vc]
-
-    # ---- duplicates of (city, year, measure)
-    # A city is its GeoNames id, else its case-folded name with its country.
-    folded = [t.casefold() for t in city_texts]
-    fold_pos = {t: i for i, t in enumerate(dict.fromkeys(folded))}
-    fold_code = np.asarray([fold_pos[t] for t in folded], dtype=np.int64)[city_code]
-    name_key = fold_code * (len(country_texts) + 1) + country_code
-    identity = np.where(has_gid, gid, -1 - name_key)
-    if has_gid.any() and not has_gid.all():
-        # A row naming a city that other rows identify by GeoNames id is that same city.
-        by_name = pd.Series(gid[has_gid]).groupby(name_key[has_gid]).agg(["min", "max"])
-        single = by_name[by_name["min"] == by_name["max"]]["min"]
-        lookup = pd.Index(single.index).get_indexer(pd.Index(name_key[~has_gid]))
-        rows_without = np.flatnonzero(~has_gid)
-        hit = lookup >= 0
-        identity[rows_without[hit]] = single.to_numpy()[lookup[hit]]
-    unit_code, unit_ids = _factorize(identity)
-    year_i = np.nan_to_num(year_num, nan=0.0).astype(np.int64)
-    considered = known & ~year_bad & ~no_city
-    present_years = np.flatnonzero(
-        np.bincount(np.clip(year_i[considered] - YEAR_RANGE[0], 0, 200), minlength=1)
+    add(
+        hits["verified"],
+        "verified",
+        lambda i: f"verified must be yes/no or true/false, got {vflag_texts[vflag_codes[i]]!r}",
     )
-    first_year = YEAR_RANGE[0] + int(present_years.min()) if considered.any() else 0
-    span = (YEAR_RANGE[0] + int(present_years.max()) - first_year + 1) if considered.any() else 1
-    year_code = np.clip(year_i - first_year, 0, span - 1)
-    key = (unit_code * span + year_code) * (len(framework.measures) + 1) + (mcode + 1)
-    space = (int(unit_code.max(initial=0)) + 1) * span * (len(framework.measures) + 1) + 1
-    if space <= 4 * n + 10_000_000:
-        # Counting keys in a dense table is O(n) and cache-friendly; hashing is not.
-        counts = np.bincount(key[considered], minlength=space)
-        dup_key = counts[np.where(considered, key, 0)] > 1
-        suspect = np.flatnonzero(considered & dup_key)
-    else:
-        suspect = np.flatnonzero(considered)
-    dup = np.zeros(n, dtype=bool)
-    first_of: dict[int, int] = {}
-    if len(suspect):
-        keys = pd.Series(key[suspect])
-        later = keys.duplicated(keep="first").to_numpy()
-        dup[suspect[later]] = True
-        first_index = pd.Series(suspect).groupby(keys.to_numpy()).first()
-        first_of = {
-            int(i): int(first_index.loc[key[i]]) for i in suspect[later][: max_problems + 1]
-        }
-    out.add_rows(
+    add(
         dup,
         "value",
         lambda i: (
             f"duplicate of row {table.rows[first_of[i]]}: same city, year, KPI and data point"
         ),
     )
-    bad |= dup
-    del identity, year_code, key, fold_code
-
     problems = out.finish()
     if any(p.severity == "error" for p in problems):
         raise ValidationError(problems)
+    return ValidatedData(
+        _clean_long(
+            framework,
+            df,
+            table.rows,
+            ident=ident,
+            first_row=first_row,
+            seen=seen,
+            gids=gids,
+            gid=gid,
+            city_code=city_code,
+            city_texts=city_texts,
+            folded=folded,
+            country_code=country_code,
+            country_texts=country_texts,
+            year=year_out,
+            mcode=mcode,
+            value=value,
+            verified=verified,
+        ),
+        [p for p in problems if p.severity == "warning"],
+    )
+
+
+def _categorical(codes: NDArray[np.integer], categories: list[str]) -> pd.Categorical[Any]:
+    """A categorical from codes known to be valid, in the dtype pandas keeps (no re-check)."""
+    return pd.Categorical.from_codes(
+        codes.astype(_code_dtype(len(categories)), copy=False),
+        dtype=pd.CategoricalDtype(pd.Index(categories)),
+        validate=False,
+    )
+
+
+def _clean_long(
+    framework: Framework,
+    df: pd.DataFrame,
+    rows: NDArray[np.int64],
+    *,
+    ident: NDArray[np.int32],
+    first_row: NDArray[np.int64],
+    seen: NDArray[np.bool_],
+    gids: NDArray[np.int64],
+    gid: NDArray[np.int32] | None,
+    city_code: NDArray[np.integer],
+    city_texts: list[str],
+    folded: list[str],
+    country_code: NDArray[np.integer],
+    country_texts: list[str],
+    year: NDArray[np.int16],
+    mcode: NDArray[np.int16],
+    value: NDArray[np.float64],
+    verified: NDArray[np.bool_],
+) -> pd.DataFrame:
+    """The validated long table; units (cities) numbered in order of first appearance."""
+    present = np.flatnonzero(seen)
+    order = present[np.argsort(first_row[present], kind="stable")]
+    unit_type = _code_dtype(len(order))
+    unit_of_ident = np.full(len(seen), -1, dtype=unit_type)
+    unit_of_ident[order] = np.arange(len(order), dtype=unit_type)
+    unit_code = unit_of_ident[ident]
+    firsts = first_row[order].tolist()
+    n_gids = len(gids)
     # Per city: the first row's spelling of its name, its country and GeoNames id.
-    first_row = pd.Series(np.arange(n)).groupby(unit_code).first().to_numpy()
     unit_keys = [
-        f"geonames:{u}" if u > 0 else f"{folded[city_code[r]]}|{country_texts[country_code[r]]}"
-        for u, r in zip(unit_ids.tolist(), first_row.tolist(), strict=True)
+        f"geonames:{gids[u]}"
+        if u < n_gids
+        else f"{folded[city_code[r]]}|{country_texts[country_code[r]]}"
+        for u, r in zip(order.tolist(), firsts, strict=True)
     ]
-    unit_city = [city_texts[city_code[r]] for r in first_row.tolist()]
-    unit_country = [country_texts[country_code[r]] for r in first_row.tolist()]
+    unit_city = [city_texts[city_code[r]] for r in firsts]
+    unit_country = [country_texts[country_code[r]] for r in firsts]
     city_cats = list(dict.fromkeys(unit_city))
     country_cats = list(dict.fromkeys(unit_country))
     city_idx = {c: i for i, c in enumerate(city_cats)}
+    country_idx = {c: i for i, c in enumerate(country_cats)}
+    measures = framework.measures
     nodes_dp = [
-        framework.text(m, "data_point") if framework.level(m) == 0 else ""
-        for m in framework.measures
+        framework.text(m, "data_point") if framework.level(m) == 0 else "" for m in measures
     ]
     kpis = list(framework.kpis)
     kpi_idx = {k: i for i, k in enumerate(kpis)}
-    kpi_of_measure = np.asarray([kpi_idx[framework.kpi_of(m)] for m in framework.measures])
+    # Lookup tables in the codes' final dtype, so that each column is one gather, no cast.
+    kpi_of_measure = _lut([kpi_idx[framework.kpi_of(m)] for m in measures], _code_dtype(len(kpis)))
     dp_cats = list(dict.fromkeys(nodes_dp))
-    dp_of_measure = np.asarray([dp_cats.index(d) for d in nodes_dp])
-    long = pd.DataFrame(
-        {
-            "unit": pd.Categorical.from_codes(unit_code, categories=pd.Index(unit_keys)),
-            "city": pd.Categorical.from_codes(
-                np.asarray([city_idx[c] for c in unit_city], dtype=np.int64)[unit_code],
-                categories=pd.Index(city_cats),
-            ),
-            "country": pd.Categorical.from_codes(
-                np.asarray([country_cats.index(c) for c in unit_country], dtype=np.int64)[
-                    unit_code
-                ],
-                categories=pd.Index(country_cats),
-            ),
-            "geonames_id": pd.array(np.where(has_gid, gid, 0), dtype="Int64"),
-            "year": year_i,
-            "measure": measure_cat,
-            "kpi": pd.Categorical.from_codes(kpi_of_measure[mcode], categories=pd.Index(kpis)),
-            "data_point": pd.Categorical.from_codes(
-                dp_of_measure[mcode], categories=pd.Index(dp_cats)
-            ),
-            "value": value,
-        }
-    )
-    if not has_gid.all():
-        long.loc[~has_gid, "geonames_id"] = pd.NA
+    dp_of_measure = _lut([dp_cats.index(d) for d in nodes_dp], _code_dtype(len(dp_cats)))
+    n = len(value)
+    if gid is not None:
+        gid_array = pd.arrays.IntegerArray(gid, gid <= 0)  # -1 (none) is masked
+    else:
+        gid_array = pd.arrays.IntegerArray(np.zeros(n, dtype=np.int32), np.ones(n, dtype=bool))
+    columns: dict[str, Any] = {
+        "unit": _categorical(unit_code, unit_keys),
+        "city": _categorical(
+            _lut([city_idx[c] for c in unit_city], _code_dtype(len(city_cats)))[unit_code],
+            city_cats,
+        ),
+        "country": _categorical(
+            _lut([country_idx[c] for c in unit_country], _code_dtype(len(country_cats)))[unit_code],
+            country_cats,
+        ),
+        "geonames_id": gid_array,
+        "year": year,
+        "measure": _categorical(mcode, list(measures)),
+        "kpi": _categorical(kpi_of_measure[mcode], kpis),
+        "data_point": _categorical(dp_of_measure[mcode], dp_cats),
+        "value": value,
+    }
     for extra in ("source", "note"):
         if extra in df.columns:
             ecodes, etexts = _strings(df[extra])
             cats = list(dict.fromkeys(etexts))
-            remap = np.asarray([cats.index(t) for t in etexts], dtype=np.int64)
-            long[extra] = pd.Categorical.from_codes(remap[ecodes], categories=pd.Index(cats))
+            if cats == etexts and ecodes.min(initial=0) >= 0:  # already distinct, none missing
+                columns[extra] = _categorical(ecodes, cats)
+            else:
+                remap = _lut([cats.index(t) for t in etexts], np.int32)
+                columns[extra] = _categorical(remap[ecodes], cats)
         else:
-            long[extra] = pd.Categorical.from_codes(
-                np.zeros(n, dtype=np.int64), categories=pd.Index([""])
-            )
-    long["verified"] = verified
-    long["row"] = table.rows
-    return ValidatedData(long, [p for p in problems if p.severity == "warning"])
+            columns[extra] = _categorical(np.zeros(n, dtype=np.int8), [""])
+    columns["verified"] = verified
+    columns["row"] = rows
+    return pd.DataFrame(columns, copy=False)
