@@ -2,7 +2,8 @@
 
 Each table is validated with the default slice size and with slices of one, two and three
 rows, so duplicates, first appearances and text cells that straddle a slice boundary are
-exercised; problems and the clean table must be identical.
+exercised, and runs of rows of one city (checked once per run in large slices) are compared
+with row-by-row checks; problems and the clean table must be identical.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def frame_of(rows: list[dict[str, object]], kind: str, numeric_value: bool) -> p
     kind=st.sampled_from(["categorical", "objects", "integers"]),
     numeric_value=st.booleans(),
     slice_rows=st.sampled_from([1, 2, 3]),
+    repeat=st.integers(min_value=1, max_value=5),
 )
 def test_verdict_does_not_depend_on_the_slice_size(
     rows: list[dict[str, object]],
@@ -99,10 +101,13 @@ def test_verdict_does_not_depend_on_the_slice_size(
     kind: str,
     numeric_value: bool,
     slice_rows: int,
+    repeat: int,
     u4ssc: Framework,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    frame = frame_of(rows, kind, numeric_value)
+    # Repeated rows form runs of one city: whole slices check identity once per run,
+    # slices of one to three rows check it row by row.
+    frame = frame_of([r for r in rows for _ in range(repeat)], kind, numeric_value)
     resolver = resolve_geonames_id if resolve else None
     whole_messages, whole_long = outcome(frame, u4ssc, resolver)
     with monkeypatch.context() as patch:

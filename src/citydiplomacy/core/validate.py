@@ -96,6 +96,10 @@ class ValidatedData:
     warnings: list[Problem] = field(default_factory=list)
 
 
+#: Identity checks that are errors (the others are warnings).
+IDENTITY_ERRORS = frozenset(
+    {"country_unknown", "geonames_unknown", "country_clash", "no_city", "no_country"}
+)
 #: Rows per pass. Checks run on one slice of the table at a time, so their temporaries stay a
 #: few megabytes (cache-friendly) and memory does not grow with the file.
 CHUNK_ROWS = 1 << 20
@@ -159,7 +163,10 @@ class _Hits:
         self._parts: dict[str, list[NDArray[np.int64]]] = {}
 
     def add(self, check: str, mask: NDArray[np.bool_], start: int) -> None:
-        idx = np.flatnonzero(mask)
+        self.add_index(check, np.flatnonzero(mask), start)
+
+    def add_index(self, check: str, idx: NDArray[np.intp], start: int) -> None:
+        """Record positions ``idx`` (ascending) of the slice that starts at ``start``."""
         if len(idx):
             self._parts.setdefault(check, []).append(idx + start)
 
@@ -578,6 +585,46 @@ def validate_long(
     used_kpi = np.unique(pair_kpi)
     any_bad_kpi = bool((unknown_kpi[used_kpi] | empty_kpi[used_kpi]).any())
 
+    def identity(
+        gv: NDArray[np.int32] | None, craw: NDArray[np.integer], cc: NDArray[np.integer]
+    ) -> tuple[
+        NDArray[np.integer],
+        NDArray[np.integer],
+        NDArray[np.bool_],
+        list[tuple[str, NDArray[np.bool_]]],
+    ]:
+        """City and country codes of rows (or runs of rows), the rows without a city, checks."""
+        flagged: list[tuple[str, NDArray[np.bool_]]] = []
+        country_s = country_of[cc]
+        if any_unknown_country:
+            flagged.append(("country_unknown", unknown_country[cc]))
+        city_s = city_index[craw]
+        city_empty = city_empty_of[city_s]
+        country_empty = country_empty_of[country_s]
+        has_gid = gv > 0 if gv is not None else np.zeros(len(cc), dtype=bool)
+        if resolving and geo is not None and gv is not None:
+            gc = geo.codes(np.maximum(gv, 0))
+            known_gid = found_of[gc]
+            unknown_id = has_gid & ~known_gid
+            # The registry holds cities of 15,000+; a smaller town is fine when named.
+            named = unknown_id & ~city_empty & ~country_empty
+            flagged.append(("geonames_named", named))
+            flagged.append(("geonames_unknown", unknown_id & ~named))
+            # Fill name and country from GeoNames; a contradicting country is an error.
+            looked_country = g_country[gc]
+            city_s = np.where(known_gid & city_empty, g_city[gc], city_s)
+            flagged.append(
+                ("country_clash", known_gid & ~country_empty & (country_s != looked_country))
+            )
+            country_s = np.where(known_gid & country_empty, looked_country, country_s)
+            city_empty = city_empty_of[city_s]
+            country_empty = country_empty_of[country_s]
+        no_city = city_empty & ~has_gid
+        flagged.append(("no_city", no_city))
+        no_country = country_empty & raw_country_empty[cc] & ~has_gid & ~no_city
+        flagged.append(("no_country", no_country))
+        return city_s, country_s, no_city, flagged
+
     # ---- pass 2: identity, year, measure, value
     city_code = np.empty(n, dtype=_code_dtype(len(city_texts)))
     country_code = np.empty(n, dtype=_code_dtype(len(country_texts)))
@@ -592,40 +639,39 @@ def validate_long(
             m = e - s
             bad_s = bad[s:e]
             cc = ccodes[s:e]
-            country_s = country_of[cc]
-            if any_unknown_country:
-                hits.add("country_unknown", unknown_country[cc], s)
-                bad_s |= unknown_country[cc]
-            city_s = city_index[city_raw[s:e]]
-            city_empty = city_empty_of[city_s]
-            country_empty = country_empty_of[country_s]
-            has_gid = gid[s:e] > 0 if gid is not None else np.zeros(m, dtype=bool)
-            if resolving and geo is not None and gid is not None:
-                gc = geo.codes(np.maximum(gid[s:e], 0))
-                known_gid = found_of[gc]
-                unknown_id = has_gid & ~known_gid
-                # The registry holds cities of 15,000+; a smaller town is fine when named.
-                named = unknown_id & ~city_empty & ~country_empty
-                hits.add("geonames_named", named, s)
-                unknown_id &= ~named
-                hits.add("geonames_unknown", unknown_id, s)
-                bad_s |= unknown_id
-                # Fill name and country from GeoNames; a contradicting country is an error.
-                looked_country = g_country[gc]
-                city_s = np.where(known_gid & city_empty, g_city[gc], city_s)
-                clash = known_gid & ~country_empty & (country_s != looked_country)
-                hits.add("country_clash", clash, s)
-                bad_s |= clash
-                country_s = np.where(known_gid & country_empty, looked_country, country_s)
-                city_empty = city_empty_of[city_s]
-                country_empty = country_empty_of[country_s]
-            no_city = city_empty & ~has_gid
-            hits.add("no_city", no_city, s)
-            no_country = country_empty & raw_country_empty[cc] & ~has_gid & ~no_city
-            hits.add("no_country", no_country, s)
-            bad_s |= no_city | no_country
-            city_code[s:e] = city_s
-            country_code[s:e] = country_s
+            craw = city_raw[s:e]
+            gv = gid[s:e] if gid is not None else None
+            # Rows come grouped by city: the identity checks run once per run of rows with
+            # the same id, name and country, and their verdicts are spread over the run.
+            change = craw[1:] != craw[:-1]
+            change |= cc[1:] != cc[:-1]
+            if gv is not None:
+                change |= gv[1:] != gv[:-1]
+            starts = np.flatnonzero(np.concatenate(([True], change)))
+            if len(starts) * 4 <= m:
+                lengths = np.diff(np.append(starts, m))
+                city_s, country_s, no_city, checks = identity(
+                    gv[starts] if gv is not None else None, craw[starts], cc[starts]
+                )
+                city_code[s:e] = np.repeat(city_s, lengths)
+                country_code[s:e] = np.repeat(country_s, lengths)
+                no_city = np.repeat(no_city, lengths) if no_city.any() else no_city[:0]
+                for check, run_mask in checks:
+                    if run_mask.any():
+                        row_mask = np.repeat(run_mask, lengths)
+                        hits.add(check, row_mask, s)
+                        if check in IDENTITY_ERRORS:
+                            bad_s |= row_mask
+            else:
+                city_s, country_s, no_city, checks = identity(gv, craw, cc)
+                city_code[s:e] = city_s
+                country_code[s:e] = country_s
+                for check, row_mask in checks:
+                    if row_mask.any():
+                        hits.add(check, row_mask, s)
+                        if check in IDENTITY_ERRORS:
+                            bad_s |= row_mask
+                no_city = no_city if no_city.any() else no_city[:0]
 
             if year_ints:  # whole numbers without missing cells: only the range to check
                 year_num = year_array[s:e]
@@ -656,7 +702,9 @@ def validate_long(
             mc = pair_mcode[pc]
             mcode[s:e] = mc
             known = mc >= 0
-            considered_s = known & ~year_bad & ~no_city
+            considered_s = known & ~year_bad
+            if len(no_city):
+                considered_s &= ~no_city
             considered[s:e] = considered_s
             if considered_s.any():
                 years_seen = year_s[considered_s]
@@ -710,10 +758,12 @@ def validate_long(
             unit_msg.append("")
             continue
         meas = measures[mc_j]
-        check = check_unit(utexts[uc], str(nodes.at[meas, "unit"]), str(nodes.at[meas, "unit_key"]))
-        factors[j] = check.factor
-        unit_ok[j] = check.ok
-        unit_msg.append(check.message)
+        verdict = check_unit(
+            utexts[uc], str(nodes.at[meas, "unit"]), str(nodes.at[meas, "unit_key"])
+        )
+        factors[j] = verdict.factor
+        unit_ok[j] = verdict.ok
+        unit_msg.append(verdict.message)
     converting = bool((factors != 1.0).any())
     all_units_ok = bool(unit_ok.all())
 
@@ -723,12 +773,30 @@ def validate_long(
     def type_code(name: str) -> int:
         return type_names.index(name) if name in type_names else -2
 
-    t_percent, t_coef, t_count = type_code("percent"), type_code("coefficient"), type_code("count")
+    t_percent, t_coef = type_code("percent"), type_code("coefficient")
     nonnegative = np.append(np.isin(vtype, ["count", "rate", "quantity", "ratio"]), False)
+    is_count = np.append(vtype == "count", False)
     pmin = framework.column("plausible_min").astype(np.float64)
     pmax = framework.column("plausible_max").astype(np.float64)
-    ranged_measure = np.append(np.isfinite(pmin) | np.isfinite(pmax), False)
-    pmin, pmax = np.append(pmin, np.nan), np.append(pmax, np.nan)
+    # Per-measure bounds (index -1: unknown measure, never out of range): the value type's
+    # hard range, the plausibility range, and the narrower of the two.
+    lower_hard = np.where(
+        nonnegative[:-1] | np.isin(vtype, ["percent", "coefficient"]), 0.0, -np.inf
+    )
+    upper_hard = np.where(vtype == "percent", 100.0, np.where(vtype == "coefficient", 1.0, np.inf))
+    lower_plausible = np.where(np.isnan(pmin), -np.inf, pmin)
+    upper_plausible = np.where(np.isnan(pmax), np.inf, pmax)
+    lower_hard, upper_hard, lower_plausible, upper_plausible = (
+        np.append(b, edge)
+        for b, edge in (
+            (lower_hard, -np.inf),
+            (upper_hard, np.inf),
+            (lower_plausible, -np.inf),
+            (upper_plausible, np.inf),
+        )
+    )
+    lower_any = np.maximum(lower_hard, lower_plausible)
+    upper_any = np.minimum(upper_hard, upper_plausible)
     psrc = framework.column("plausible_source")
     vflag_codes: NDArray[np.integer] = _blank(n)
     vflag_texts = [""]
@@ -776,29 +844,25 @@ def validate_long(
                     hits.add("overflow", overflow, s)
                     bad_s |= overflow
                     value[s:e] = v
-            valid_m = known & ~np.isnan(v)
-            row_type = np.where(valid_m, type_of[mc], -1)
-            pct_bad = (row_type == t_percent) & ((v < 0) | (v > 100))
-            hits.add("percent", pct_bad, s)
-            coef_bad = (row_type == t_coef) & ((v < 0) | (v > 1))
-            hits.add("coefficient", coef_bad, s)
-            neg = nonnegative[mc] & valid_m & (v < 0)
-            hits.add("negative", neg, s)
-            count_rows = np.flatnonzero(row_type == t_count)
-            count_frac = np.zeros(e - s, dtype=bool)
-            count_frac[count_rows[np.mod(v[count_rows], 1) != 0]] = True
-            hits.add("count_fraction", count_frac, s)
-            bad_s |= pct_bad | coef_bad | neg | count_frac
-            # Only the few measures with a plausibility range are looked at, row by row.
-            ranged = np.flatnonzero(ranged_measure[mc] & valid_m & ~bad_s)
-            sub_value, sub_m = v[ranged], mc[ranged]
-            lo_b, hi_b = pmin[sub_m], pmax[sub_m]
-            outside = ((sub_value < lo_b) & ~np.isnan(lo_b)) | (
-                (sub_value > hi_b) & ~np.isnan(hi_b)
-            )
-            implausible = np.zeros(e - s, dtype=bool)
-            implausible[ranged[outside]] = True
-            hits.add("implausible", implausible, s)
+            # One comparison with per-measure bounds finds every value out of its type's
+            # range or its plausibility range; the few found are then told apart.
+            out_rows = np.flatnonzero((v < lower_any[mc]) | (v > upper_any[mc]))
+            if len(out_rows):
+                fv, fm = v[out_rows], mc[out_rows]
+                hard = (fv < lower_hard[fm]) | (fv > upper_hard[fm])
+                for check, tcode in (("percent", t_percent), ("coefficient", t_coef)):
+                    hits.add_index(check, out_rows[hard & (type_of[fm] == tcode)], s)
+                hits.add_index("negative", out_rows[hard & nonnegative[fm]], s)
+                bad_s[out_rows[hard]] = True
+            count_rows = np.flatnonzero(is_count[mc])
+            if len(count_rows):
+                cv = v[count_rows]
+                fraction = count_rows[(np.mod(cv, 1) != 0) & ~np.isnan(cv)]
+                hits.add_index("count_fraction", fraction, s)
+                bad_s[fraction] = True
+            if len(out_rows):
+                soft = (fv < lower_plausible[fm]) | (fv > upper_plausible[fm])
+                hits.add_index("implausible", out_rows[soft & ~bad_s[out_rows]], s)
             vf = vflag_codes[s:e]
             if any_bad_flag:
                 hits.add("verified", flag_bad[vf], s)
