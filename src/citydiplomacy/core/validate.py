@@ -178,8 +178,9 @@ class _Hits:
 class _Distinct:
     """Distinct non-negative integer keys met over slices, then a dense code for each.
 
-    Small key spaces (pairs of category codes, GeoNames ids) use a presence table and a
-    lookup table; larger ones fall back to hashing and binary search.
+    Small key spaces (pairs of category codes, GeoNames ids) use a presence table, larger
+    ones hashing. Codes come from binary search for a few keys and from a lookup table,
+    built on first need, for many.
     """
 
     def __init__(self, space: int) -> None:
@@ -202,17 +203,19 @@ class _Distinct:
         if self._present is not None:
             self.keys = np.flatnonzero(self._present).astype(np.int64)
             self._present = None
-            self._lookup = np.full(self.space, -1, dtype=np.int32)
-            self._lookup[self.keys] = np.arange(len(self.keys), dtype=np.int32)
         elif self._parts:
             self.keys = np.unique(np.concatenate(self._parts))
             self._parts = []
         return self.keys
 
-    def codes(self, keys: NDArray[np.integer]) -> NDArray[np.intp]:
+    def codes(self, keys: NDArray[np.integer]) -> NDArray[np.integer]:
         """Code of each key; -1 for a key that was never added."""
+        if self._lookup is None and len(keys) > 4096 and self.space <= DENSE_KEYS:
+            self._lookup = np.full(self.space, -1, dtype=np.int32)
+            self._lookup[self.keys] = np.arange(len(self.keys), dtype=np.int32)
         if self._lookup is not None:
-            return np.asarray(self._lookup[keys], dtype=np.intp)
+            codes: NDArray[np.integer] = self._lookup[keys]  # int32: as good an index as intp
+            return codes
         if len(self.keys) == 0:
             return np.full(len(keys), -1, dtype=np.intp)
         pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
@@ -224,45 +227,31 @@ class _Pairs:
 
     ``a`` indexes ``rows`` things and ``b`` ``cols`` things; -1 stands for the last of each
     (how missing cells and unknown measures are coded), as numpy's negative indexing reads it.
+    A pair's key is ``a * cols + b``, computed with two small lookups and an addition
+    (cheaper than numpy's two-array indexing).
     """
 
     def __init__(self, rows: int, cols: int) -> None:
         self.rows, self.cols = rows, cols
-        self._table: NDArray[np.bool_] | None = None
-        self._distinct: _Distinct | None = None
-        if rows * cols <= DENSE_KEYS:
-            self._table = np.zeros((rows, cols), dtype=bool)
-        else:
-            self._distinct = _Distinct(rows * cols)
-        self._lookup: NDArray[np.int32] | None = None
+        key_type = np.int32 if rows * cols < 2**31 else np.int64
+        self._row_offset = np.arange(rows, dtype=key_type) * cols
+        self._col = np.arange(cols, dtype=key_type)
+        self._distinct = _Distinct(rows * cols)
 
-    def _keys(self, a: NDArray[np.integer], b: NDArray[np.integer]) -> NDArray[np.int64]:
-        return np.asarray((a % self.rows) * self.cols + b % self.cols, dtype=np.int64)
+    def keys(self, a: NDArray[np.integer], b: NDArray[np.integer]) -> NDArray[np.integer]:
+        return np.asarray(self._row_offset[a] + self._col[b])
 
     def add(self, a: NDArray[np.integer], b: NDArray[np.integer]) -> None:
-        if self._table is not None:
-            self._table[a, b] = True
-        elif self._distinct is not None:
-            self._distinct.add(self._keys(a, b))
+        self._distinct.add(self.keys(a, b))
 
     def finish(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """The distinct pairs as two arrays (``a`` ascending, then ``b``); codes index them."""
-        if self._table is not None:
-            a, b = np.nonzero(self._table)
-            self._lookup = np.full((self.rows, self.cols), -1, dtype=np.int32)
-            self._lookup[a, b] = np.arange(len(a), dtype=np.int32)
-            self._table = None
-            return a.astype(np.int64), b.astype(np.int64)
-        assert self._distinct is not None
         a, b = np.divmod(self._distinct.finish(), self.cols)
         return a, b
 
-    def codes(self, a: NDArray[np.integer], b: NDArray[np.integer]) -> NDArray[np.intp]:
+    def codes(self, a: NDArray[np.integer], b: NDArray[np.integer]) -> NDArray[np.integer]:
         """Code of each pair; -1 for a pair that was never added."""
-        if self._lookup is not None:
-            return np.asarray(self._lookup[a, b], dtype=np.intp)
-        assert self._distinct is not None
-        return self._distinct.codes(self._keys(a, b))
+        return self._distinct.codes(self.keys(a, b))
 
 
 def _strings(series: pd.Series) -> tuple[NDArray[np.integer], list[str]]:
@@ -634,6 +623,8 @@ def validate_long(
     considered = np.empty(n, dtype=bool)  # rows that take part in the duplicate check
     year_min, year_max = YEAR_RANGE[1] + 1, YEAR_RANGE[0] - 1
     unit_pairs = _Pairs(n_measures + 1, n_units_text)  # row -1: unknown measure
+    # Per slice: the runs of rows of one city (starts, lengths), or None (checked by row).
+    runs: list[tuple[NDArray[np.intp], NDArray[np.intp]] | None] = []
     with np.errstate(invalid="ignore"):
         for s, e in spans:
             m = e - s
@@ -650,6 +641,7 @@ def validate_long(
             starts = np.flatnonzero(np.concatenate(([True], change)))
             if len(starts) * 4 <= m:
                 lengths = np.diff(np.append(starts, m))
+                runs.append((starts, lengths))
                 city_s, country_s, no_city, checks = identity(
                     gv[starts] if gv is not None else None, craw[starts], cc[starts]
                 )
@@ -663,6 +655,7 @@ def validate_long(
                         if check in IDENTITY_ERRORS:
                             bad_s |= row_mask
             else:
+                runs.append(None)
                 city_s, country_s, no_city, checks = identity(gv, craw, cc)
                 city_code[s:e] = city_s
                 country_code[s:e] = country_s
@@ -877,26 +870,34 @@ def validate_long(
     n_country = len(country_texts) + 1
     n_gids = len(gids)
 
-    def name_keys(s: int, e: int) -> NDArray[np.int64]:
-        return np.asarray(fold_of[city_code[s:e]] * n_country + country_code[s:e], dtype=np.int64)
+    Rows = slice | NDArray[np.intp]  # a slice of rows, or the first rows of its runs
 
-    def gid_codes(s: int, e: int) -> NDArray[np.intp]:
+    def rows_of(i: int, s: int, e: int) -> Rows:
+        run = runs[i]
+        return slice(s, e) if run is None else run[0] + s
+
+    def name_keys(at: Rows) -> NDArray[np.int64]:
+        return np.asarray(fold_of[city_code[at]] * n_country + country_code[at], dtype=np.int64)
+
+    def gid_codes(at: Rows) -> NDArray[np.integer]:
         if geo is None or gid is None:
-            return np.full(e - s, -1, dtype=np.intp)
-        return geo.codes(np.maximum(gid[s:e], 0))
+            return np.full(len(city_code[at]), -1, dtype=np.intp)
+        return geo.codes(np.maximum(gid[at], 0))
 
     names = _Distinct(len(fold_pos) * n_country)
-    for s, e in spans if gid is None or (gid <= 0).any() else ():
-        names.add(name_keys(s, e)[gid_codes(s, e) < 0])
+    for i, (s, e) in enumerate(spans if gid is None or (gid <= 0).any() else ()):
+        at = rows_of(i, s, e)
+        names.add(name_keys(at)[gid_codes(at) < 0])
     name_list = names.finish()
     # A row naming a city that other rows identify by GeoNames id is that same city.
     identity_of = np.arange(n_gids + len(name_list), dtype=np.int64)
     if len(name_list) and n_gids:
         named_gid = _Distinct(len(fold_pos) * n_country * n_gids)
-        for s, e in spans:
-            gc = gid_codes(s, e)
+        for i, (s, e) in enumerate(spans):
+            at = rows_of(i, s, e)
+            gc = gid_codes(at)
             with_id = gc >= 0
-            named_gid.add(name_keys(s, e)[with_id] * n_gids + gc[with_id])
+            named_gid.add(name_keys(at)[with_id] * n_gids + gc[with_id])
         both = named_gid.finish()
         key_of, gid_of = np.divmod(both, n_gids)
         uniq, first, count = np.unique(key_of, return_index=True, return_counts=True)
@@ -921,18 +922,26 @@ def validate_long(
         key[~considered[s:e]] = space  # a slot for the rows left out of the check
         return key
 
-    for s, e in spans:
-        gc = gid_codes(s, e)
+    for i, (s, e) in enumerate(spans):
+        at = rows_of(i, s, e)
+        gc = gid_codes(at)
         if len(name_list):
-            code = identity_of[np.where(gc >= 0, gc, n_gids + names.codes(name_keys(s, e)))]
+            code = identity_of[np.where(gc >= 0, gc, n_gids + names.codes(name_keys(at)))]
         else:  # every row has a GeoNames id: the id is the identity
             code = gc
-        ident[s:e] = code
-        # A city's first row starts a run of equal codes: only run starts are looked at.
-        starts = np.flatnonzero(np.concatenate(([True], code[1:] != code[:-1])))
+        run = runs[i]
+        if run is None:
+            ident[s:e] = code
+            # A city's first row starts a run of equal codes: only run starts are looked at.
+            starts = np.flatnonzero(np.concatenate(([True], code[1:] != code[:-1])))
+        else:
+            ident[s:e] = np.repeat(code, run[1])
+            starts = np.arange(len(code))
+            code_rows = run[0]
         fresh = starts[~seen[code[starts]]]
         if len(fresh):
-            np.minimum.at(first_row, code[fresh], fresh + s)
+            first_rows = fresh if run is None else code_rows[fresh]
+            np.minimum.at(first_row, code[fresh], first_rows + s)
             seen[code[fresh]] = True
     dup = np.zeros(0, dtype=np.int64)
     first_of: dict[int, int] = {}
