@@ -1,26 +1,19 @@
 /*
- * The map of a city's partners: vendored Leaflet over the world-atlas country borders, all
- * served by this site (no tile server, no CDN). Reads the JSON of #partner-map-data
+ * The map of a city's partners, drawn with basemap.js over the offline country borders.
+ * Reads the JSON of #partner-map-data
  * ({"city": {id, name, lat, lon}, "partners": [{id, name, country, lat, lon, status, url}]})
  * and draws the city, each partner, and a line between them; every marker has a text label
  * in its tooltip and the figure's caption lists the partners, so the map is never the only
- * way to read them. #partner-map stays hidden unless Leaflet and topojson-client loaded.
+ * way to read them. #partner-map stays hidden unless Leaflet loaded.
  */
 (function () {
   "use strict";
 
-  // Leaflet writes a string tooltip as HTML: give it a text node, so that a name is only
-  // ever text, whatever characters it holds.
-  function label(text) {
-    var span = document.createElement("span");
-    span.textContent = text;
-    return span;
-  }
-
   function start() {
     var el = document.getElementById("partner-map");
     var source = document.getElementById("partner-map-data");
-    if (!el || !source || !window.L) {
+    var maps = window.citydiplomacyMaps;
+    if (!el || !source || !window.L || !maps) {
       return;
     }
     var data;
@@ -31,18 +24,7 @@
     }
     var city = data.city;
     var partners = data.partners || [];
-    var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    el.hidden = false;
-    var map = L.map(el, {
-      minZoom: 1,
-      maxZoom: 10,
-      worldCopyJump: true,
-      zoomAnimation: !still,
-      fadeAnimation: !still,
-      markerZoomAnimation: !still
-    });
-    map.attributionControl.setPrefix("Leaflet");
-    map.attributionControl.addAttribution("Borders: Natural Earth · Cities: GeoNames (CC BY 4.0)");
+    var map = maps.createMap(el, {}, "Borders: Natural Earth · Cities: GeoNames (CC BY 4.0)");
     var points = [[city.lat, city.lon]];
     partners.forEach(function (p) {
       points.push([p.lat, p.lon]);
@@ -60,7 +42,7 @@
         }).addTo(map);
         var marker = L.circleMarker([p.lat, p.lon], {
           radius: 5, color: "#0b2f52", weight: 2, fillColor: "#f2a900", fillOpacity: 1
-        }).bindTooltip(label(p.name + " (" + p.country + ") — " + p.status), {
+        }).bindTooltip(maps.textLabel(p.name + " (" + p.country + ") — " + p.status), {
           // a few partners: every name stays written beside its marker
           permanent: partners.length <= 12,
           direction: "top",
@@ -74,32 +56,13 @@
       L.circleMarker([city.lat, city.lon], {
         radius: 8, color: "#0b2f52", weight: 3, fillColor: "#ffffff", fillOpacity: 1,
         interactive: false
-      }).bindTooltip(label(city.name), { permanent: true, direction: "right", offset: [10, 0],
-        className: "city-map-label" }).addTo(map);
+      }).bindTooltip(maps.textLabel(city.name), { permanent: true, direction: "right",
+        offset: [10, 0], className: "city-map-label" }).addTo(map);
     }
 
-    var basemap = el.getAttribute("data-basemap-url");
-    if (!basemap || !window.topojson) {
-      draw();
-      return;
-    }
-    fetch(basemap, { credentials: "same-origin" })
-      .then(function (response) {
-        if (!response.ok) {
-          throw new Error("HTTP " + response.status);
-        }
-        return response.json();
-      })
-      .then(function (topology) {
-        L.geoJSON(topojson.feature(topology, topology.objects.countries), {
-          interactive: false,
-          style: function () {
-            return { color: "#5b6670", weight: 0.6, fillColor: "#f4f1ea", fillOpacity: 1 };
-          }
-        }).addTo(map);
-      })
-      .catch(function () {
-        /* The borders are decoration; the markers, lines and the caption remain. */
+    maps
+      .drawCountries(map, el.getAttribute("data-basemap-url"), function () {
+        return { color: "#5b6670", weight: 0.6, fillColor: "#f4f1ea", fillOpacity: 1 };
       })
       .then(draw);
   }
