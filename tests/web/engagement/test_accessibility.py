@@ -78,6 +78,8 @@ def test_pages_of_the_secretariat_and_representatives(
         (rep, reverse("engagement:event", args=["cop-test"])),
         (rep, reverse("engagement:commitments")),
         (rep, reverse("engagement:sessions")),
+        (admin, reverse("engagement:representatives") + "?past=1"),
+        (editor, reverse("engagement:representatives")),
     ]
     for client, url in pages:
         response = client.get(url)

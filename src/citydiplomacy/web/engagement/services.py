@@ -131,6 +131,15 @@ def representation_for(user: Any, city: City | int) -> Representative | None:
     return current_representations(user).filter(city_id=city_id).first()
 
 
+def user_named(username: str) -> Any | None:
+    """The active account with this user name (case-insensitive), if any."""
+    if not username:
+        return None
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(username__iexact=username, is_active=True).first()
+
+
 def grant_representative(
     by: Any,
     user: Any,

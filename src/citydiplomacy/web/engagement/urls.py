@@ -65,6 +65,12 @@ urlpatterns: list[URLPattern] = [
         views.withdraw,
         name="withdraw",
     ),
+    path("representatives/", views.representatives, name="representatives"),
+    path(
+        "representatives/<engagement_id:pk>/revoke/",
+        views.representative_revoke,
+        name="representative-revoke",
+    ),
     path("commitments/", views.commitment_list, name="commitments"),
     path("commitments/new/", views.commitment_new, name="commitment-new"),
     path("commitments/<engagement_id:pk>/", views.commitment_detail, name="commitment"),

@@ -37,6 +37,7 @@ from citydiplomacy.web.engagement.models import (
     ForumSession,
     Recommendation,
     RecommendationStatus,
+    Representative,
     Signature,
     Tag,
 )
@@ -649,3 +650,81 @@ def version_text(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     d = _declaration(request, slug)
     v = get_object_or_404(DeclarationVersion, declaration=d, number=number)
     return HttpResponse(v.text, content_type="text/plain; charset=utf-8")
+
+
+# ------------------------------------------------------------------------- representatives
+@login_required
+@require_http_methods(["GET", "POST"])
+def representatives(request: HttpRequest) -> HttpResponse:
+    """Who may sign for which city: the secretariat grants and revokes; a city's editors see
+    their cities' representatives; nobody else sees the list."""
+    user = request.user
+    secretariat = permissions.is_admin(user)
+    own_cities = permissions.editable_city_ids(user)
+    if not secretariat and not own_cities:
+        raise PermissionDenied("The list of representatives is for the secretariat and editors.")
+    form = {"username": "", "city": "", "title": "", "capacity": "", "until": ""}
+    errors: list[str] = []
+    if request.method == "POST":
+        if not secretariat:
+            raise PermissionDenied("Only the secretariat authorises representatives of a city.")
+        form = {k: request.POST.get(k, "").strip() for k in form}
+        person = services.user_named(form["username"])
+        if person is None:
+            errors.append(f"User: no active account named {form['username']!r}.")
+        city_id = _int(form["city"])
+        city = City.objects.filter(pk=city_id).first() if city_id else None
+        if city is None:
+            errors.append(f"City: expected the GeoNames id of a registry city (1 to {MAX_ID}).")
+        until: dt.date | None = None
+        if form["until"]:
+            try:
+                until = dt.date.fromisoformat(form["until"])
+            except ValueError:
+                errors.append("End of mandate: expected a date as YYYY-MM-DD.")
+        if len(form["title"]) > 200 or len(form["capacity"]) > 200:
+            errors.append("Title and capacity: at most 200 characters each.")
+        if not errors and person is not None and city is not None:
+            try:
+                rep = services.grant_representative(
+                    user, person, city, title=form["title"], capacity=form["capacity"], until=until
+                )
+                messages.success(
+                    request, f"{rep.user} may now sign on behalf of {city.name} as {rep.title}."
+                )
+                return redirect("engagement:representatives")
+            except services.EngagementError as exc:
+                errors.append(str(exc))
+    listed = Representative.objects.select_related(
+        "user", "city", "city__country", "authorised_by", "revoked_by"
+    ).order_by("city__name", "-since")
+    if not secretariat:
+        listed = listed.filter(city_id__in=own_cities)
+    show_past = request.GET.get("past") == "1"
+    today = timezone.localdate()
+    current = Q(revoked_at__isnull=True) & (Q(until__isnull=True) | Q(until__gte=today))
+    listed = listed if show_past else listed.filter(current)
+    return render(
+        request,
+        "engagement/representatives.html",
+        {
+            "representatives": listed,
+            "secretariat": secretariat,
+            "show_past": show_past,
+            "form": form,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def representative_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    rep = get_object_or_404(Representative.objects.select_related("user", "city"), pk=pk)
+    services.revoke_representative(request.user, rep)  # PermissionDenied unless secretariat
+    messages.success(
+        request,
+        f"{rep.user} no longer signs for {rep.city.name}; signatures already given remain.",
+    )
+    return redirect("engagement:representatives")

@@ -13,3 +13,11 @@ register = template.Library()
 def num(value: float | None) -> str:
     """A value with as many decimals as it needs ("264.6", not "264.600")."""
     return fmt_value(value)
+
+
+@register.filter
+def sees_representatives(user: object) -> bool:
+    """May ``user`` open the list of representatives (the secretariat and city editors)?"""
+    from citydiplomacy.web.accounts import permissions
+
+    return permissions.is_admin(user) or bool(permissions.editable_city_ids(user))
