@@ -325,3 +325,74 @@ def test_secretariat_creates_a_draft_from_the_page(users: dict[str, Any], geneva
     assert text.content.decode() == "We protect water."
     again = client.post(url, {"title": "Cities for water", "text": "y", "kind": "declaration"})
     assert again.status_code == 400 and "exists already" in again.content.decode()
+
+
+def test_an_accepted_amendment_is_written_into_a_new_version(
+    users: dict[str, Any], draft: Any, geneva: Any
+) -> None:
+    amend = services.add_comment(
+        users["editor"],
+        draft,
+        geneva,
+        kind="amendment",
+        text="say who sees the report",
+        original="We report every year.",
+        proposed="We report every year, in public.",
+    )
+    secretariat = client_for(users["admin"])
+    response = secretariat.post(
+        reverse("engagement:comment-settle", args=[draft.slug, amend.pk]), {"status": "accepted"}
+    )
+    assert response.status_code == 302
+    v2 = draft.current_version()
+    assert v2.number == 2
+    assert v2.text == "We commit to act on air quality.\nWe report every year, in public."
+    assert v2.note == f"Amendment by Geneva accepted (comment {amend.pk})"
+    assert v2.created_by == users["admin"]
+    page = secretariat.get(draft.get_absolute_url())
+    assert "Amendment accepted and written into version 2." in page.content.decode()
+
+
+def test_amendments_that_cannot_be_merged_safely_are_left_to_the_secretariat(
+    users: dict[str, Any], draft: Any, geneva: Any
+) -> None:
+    addition = services.add_comment(
+        users["editor"], draft, geneva, kind="amendment", text="add", proposed="We share data."
+    )
+    stale = services.add_comment(
+        users["editor"],
+        draft,
+        geneva,
+        kind="amendment",
+        text="stronger",
+        original="We commit to act on air quality.",
+        proposed="We commit to clean air by 2030.",
+    )
+    rejected = services.add_comment(
+        users["editor"],
+        draft,
+        geneva,
+        kind="amendment",
+        text="weaker",
+        original="We report every year.",
+        proposed="We report when we can.",
+    )
+    # An addition (no passage to replace) becomes a new last paragraph.
+    v2 = services.settle_comment(users["admin"], addition, "accepted")
+    assert v2 is not None and v2.text.endswith("We report every year.\nWe share data.")
+    # The secretariat rewrites the passage meanwhile: the later acceptance cannot merge.
+    services.add_version(users["admin"], draft, "We act on air.\nWe report every year.", "v3")
+    assert services.settle_comment(users["admin"], stale, "accepted") is None
+    stale.refresh_from_db()
+    assert stale.status == "accepted"
+    assert draft.current_version().number == 3
+    # Turning an amendment down writes nothing.
+    assert services.settle_comment(users["admin"], rejected, "rejected") is None
+    assert draft.current_version().number == 3
+
+
+def test_merged_text_replaces_a_passage_found_exactly_once() -> None:
+    assert services.merged_text("a b a", "b", "c") == "a c a"
+    assert services.merged_text("a b a", "a", "c") is None  # twice: ambiguous
+    assert services.merged_text("a b", "z", "c") is None  # absent
+    assert services.merged_text("a\n", "", "new") == "a\nnew"

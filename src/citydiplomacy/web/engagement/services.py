@@ -367,14 +367,55 @@ def add_comment(
     )
 
 
-def settle_comment(by: Any, comment: DeclarationComment, status: str) -> None:
-    """The secretariat marks a comment or amendment accepted or not taken up."""
+def settle_comment(by: Any, comment: DeclarationComment, status: str) -> DeclarationVersion | None:
+    """The secretariat marks a comment or amendment accepted or not taken up.
+
+    Accepting an amendment writes it into a new version when that is unambiguous: the passage
+    it replaces occurs exactly once in the current version (an amendment without a passage
+    adds its wording as a new paragraph). Otherwise (the text moved on since, or the passage
+    occurs twice) the amendment is marked accepted and the secretariat merges it by hand.
+
+    Returns
+    -------
+    DeclarationVersion or None
+        The new version, when the amendment was written in.
+    """
     if not can_draft(by, comment.declaration):
         raise PermissionDenied("Only the secretariat settles comments on a draft.")
     if status not in CommentStatus.values:
         raise EngagementError(f"status must be one of {', '.join(CommentStatus.values)}")
-    comment.status = status
-    comment.save(update_fields=["status"])
+    with transaction.atomic():
+        merged: DeclarationVersion | None = None
+        was = comment.status
+        comment.status = status
+        comment.save(update_fields=["status"])
+        if (
+            status == CommentStatus.ACCEPTED
+            and was != CommentStatus.ACCEPTED
+            and comment.kind == CommentKind.AMENDMENT
+        ):
+            merged = _merge_amendment(by, comment)
+    return merged
+
+
+def merged_text(text: str, original: str, proposed: str) -> str | None:
+    """``text`` with the amendment applied, or ``None`` when the passage is not there once."""
+    if not original:
+        return text.rstrip("\n") + "\n" + proposed
+    if text.count(original) != 1:
+        return None
+    return text.replace(original, proposed, 1)
+
+
+def _merge_amendment(by: Any, comment: DeclarationComment) -> DeclarationVersion | None:
+    current = comment.declaration.current_version()
+    if current is None:
+        return None
+    text = merged_text(current.text, comment.original, comment.proposed)
+    if text is None or text == current.text:
+        return None
+    note = f"Amendment by {comment.city.name} accepted (comment {comment.pk})"
+    return add_version(by, comment.declaration, text, note)
 
 
 def adopt(by: Any, declaration: Declaration, on: dt.date | None = None) -> None:

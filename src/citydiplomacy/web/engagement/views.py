@@ -452,8 +452,19 @@ def comment_settle(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     d = _declaration(request, slug)
     c = get_object_or_404(DeclarationComment, pk=pk, declaration=d)
     try:
-        services.settle_comment(request.user, c, request.POST.get("status", ""))
-        messages.success(request, "Comment updated.")
+        merged = services.settle_comment(request.user, c, request.POST.get("status", ""))
+        if merged is not None:
+            messages.success(
+                request, f"Amendment accepted and written into version {merged.number}."
+            )
+        elif c.kind == CommentKind.AMENDMENT and c.status == CommentStatus.ACCEPTED:
+            messages.warning(
+                request,
+                "Amendment accepted. Its passage is no longer found exactly once in the "
+                "current version: write it in by hand with a new version.",
+            )
+        else:
+            messages.success(request, "Comment updated.")
     except services.EngagementError as exc:
         messages.error(request, str(exc))
     return redirect(d.get_absolute_url() + "#comments")
