@@ -619,7 +619,9 @@ def validate_long(
     country_code = np.empty(n, dtype=_code_dtype(len(country_texts)))
     year_out = np.empty(n, dtype=np.int16)  # years are within YEAR_RANGE (0 where bad)
     mcode = np.empty(n, dtype=np.int16)
-    value = np.empty(n, dtype=np.float64)
+    # The values, once one changes (a yes/no answer in words, a unit conversion); until then
+    # the input's own numbers, so that a clean file costs no copy.
+    value: NDArray[np.float64] | None = None
     considered = np.empty(n, dtype=bool)  # rows that take part in the duplicate check
     year_min, year_max = YEAR_RANGE[1] + 1, YEAR_RANGE[0] - 1
     unit_pairs = _Pairs(n_measures + 1, n_units_text)  # row -1: unknown measure
@@ -705,7 +707,20 @@ def validate_long(
                 year_max = max(year_max, int(years_seen.max()))
 
             row_yesno = yesno_of[mc]
-            if value_numeric:
+            if value_numeric and not (
+                text_pos[-1] >= s and text_pos[0] < e if len(text_pos) else False
+            ):
+                # Numbers only: the usual case, checked on the yes/no rows alone.
+                v = raw_numbers[s:e]
+                empty = np.isnan(v)
+                yes_no_rows = np.flatnonzero(row_yesno)
+                answers = v[yes_no_rows]
+                yn_num = yes_no_rows[(answers == answers) & (answers != 0.0) & (answers != 1.0)]
+                hits.add_index("yesno_number", yn_num, s)
+                bad_s[yn_num] = True
+                nonnum = None
+                changed = False
+            elif value_numeric:
                 v = raw_numbers[s:e]
                 lo, hi = np.searchsorted(text_pos, [s, e])
                 local = text_pos[lo:hi] - s
@@ -719,6 +734,7 @@ def validate_long(
                 bad_s |= yn_num
                 v = np.where(row_yesno & is_text, yn_vals, v)
                 nonnum = is_text & np.isnan(v)
+                changed = True
             else:
                 vc = vcodes[s:e]
                 empty = v_empty[vc]
@@ -732,12 +748,17 @@ def validate_long(
                 yn_wrong = yn_num & (v != 0.0) & (v != 1.0)
                 hits.add("yesno_number", yn_wrong, s)
                 bad_s |= yn_wrong
+                changed = True
             hits.add("empty", empty & known, s)
             bad_s |= empty
-            hits.add("yesno_text", nonnum & row_yesno & known, s)
-            hits.add("not_number", nonnum & ~row_yesno & known, s)
-            bad_s |= nonnum
-            value[s:e] = v
+            if nonnum is not None:
+                hits.add("yesno_text", nonnum & row_yesno & known, s)
+                hits.add("not_number", nonnum & ~row_yesno & known, s)
+                bad_s |= nonnum
+            if changed:
+                if value is None:
+                    value = raw_numbers.copy() if value_numeric else np.empty(n, dtype=np.float64)
+                value[s:e] = v
             if has_unit:
                 unit_pairs.add(mc, ucodes[s:e])
 
@@ -820,7 +841,7 @@ def validate_long(
             bad_s = bad[s:e]
             mc = mcode[s:e]
             known = mc >= 0
-            v = value[s:e]
+            v = (value if value is not None else raw_numbers)[s:e]
             if has_unit:
                 upc = unit_pairs.codes(mc, ucodes[s:e])
                 row_ok = unit_ok[upc]
@@ -836,6 +857,8 @@ def validate_long(
                     overflow = converted & ~np.isfinite(v) & ~np.isnan(v)
                     hits.add("overflow", overflow, s)
                     bad_s |= overflow
+                    if value is None:
+                        value = raw_numbers.copy()
                     value[s:e] = v
             # One comparison with per-measure bounds finds every value out of its type's
             # range or its plausibility range; the few found are then told apart.
@@ -979,6 +1002,8 @@ def validate_long(
         }  # fmt: skip
 
     # ---- messages, in the order of the checks
+    values = value if value is not None else raw_numbers
+
     def measure_of(i: int) -> str:
         return str(measures[mcode[i]]) if mcode[i] >= 0 else ""
 
@@ -1079,7 +1104,7 @@ def validate_long(
     add(
         hits["yesno_number"],
         "value",
-        lambda i: f"{measure_of(i)} is a yes/no KPI; expected yes/no or 1/0, got {value[i]:g}",
+        lambda i: f"{measure_of(i)} is a yes/no KPI; expected yes/no or 1/0, got {values[i]:g}",
     )
     add(
         hits["empty"],
@@ -1102,27 +1127,27 @@ def validate_long(
     add(
         hits["percent"],
         "value",
-        lambda i: f"percentage must be within 0-100, got {value[i]:g}",
+        lambda i: f"percentage must be within 0-100, got {values[i]:g}",
     )
     add(
         hits["coefficient"],
         "value",
-        lambda i: f"coefficient must be within 0-1, got {value[i]:g}",
+        lambda i: f"coefficient must be within 0-1, got {values[i]:g}",
     )
     add(
         hits["negative"],
         "value",
-        lambda i: f"{measure_of(i)} cannot be negative, got {value[i]:g}",
+        lambda i: f"{measure_of(i)} cannot be negative, got {values[i]:g}",
     )
     add(
         hits["count_fraction"],
         "value",
-        lambda i: f"a count must be a whole number, got {value[i]:g}",
+        lambda i: f"a count must be a whole number, got {values[i]:g}",
     )
     add(
         hits["implausible"],
         "value",
-        lambda i: f"{measure_of(i)} = {value[i]:g} is unusual ({psrc[mcode[i]]}); check it",
+        lambda i: f"{measure_of(i)} = {values[i]:g} is unusual ({psrc[mcode[i]]}); check it",
         "warning",
     )
     add(
@@ -1157,7 +1182,7 @@ def validate_long(
             country_texts=country_texts,
             year=year_out,
             mcode=mcode,
-            value=value,
+            value=values,
             verified=verified,
         ),
         [p for p in problems if p.severity == "warning"],
