@@ -112,11 +112,24 @@ class PartnershipCity(models.Model):
 
 
 class Document(models.Model):
-    """A document of a partnership (agreement, memorandum, report), by reference."""
+    """A document of a partnership (agreement, memorandum, report): a link, or a file kept
+    by the platform (PDF, Word or OpenDocument text) and served only to those who may see it.
+
+    A *restricted* document is shown to the parties' editors, analysts and the secretariat
+    only; otherwise to everyone who sees the partnership.
+    """
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(max_length=200)
-    url = models.URLField("address")
+    url = models.URLField("address", blank=True)
+    file = models.FileField(upload_to="partners/documents/%Y/%m/", blank=True)
+    file_name = models.CharField(max_length=200, blank=True, help_text="as uploaded")
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True, help_text="bytes")
+    sha256 = models.CharField(max_length=64, blank=True, help_text="of the stored file")
+    restricted = models.BooleanField(
+        default=False, help_text="only the parties' editors, analysts and the secretariat see it"
+    )
     date = models.DateField(null=True, blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -125,9 +138,19 @@ class Document(models.Model):
 
     class Meta:
         ordering = ["-date", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(url="") & ~Q(file="")) | (~Q(url="") & Q(file="")),
+                name="document_is_a_link_or_a_file",
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.title)
+
+    @property
+    def is_file(self) -> bool:
+        return bool(self.file)
 
 
 class ActivityKind(models.TextChoices):

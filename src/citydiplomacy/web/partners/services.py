@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -34,6 +35,7 @@ from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.partners.models import (
     PUBLIC_STATUSES,
+    Document,
     Kind,
     Membership,
     Partnership,
@@ -70,6 +72,53 @@ def can_change(user: Any, p: Partnership) -> bool:
         return True
     own = permissions.editable_city_ids(user)
     return bool(own & set(party_ids(p)))
+
+
+def can_see_restricted(user: Any, p: Partnership) -> bool:
+    """May ``user`` see ``p``'s restricted documents (parties' editors, analysts, secretariat)?"""
+    return permissions.role_of(user) == "analyst" or can_change(user, p)
+
+
+def visible_documents(user: Any, p: Partnership) -> QuerySet[Document]:
+    """``p``'s documents that ``user`` may see (``p`` itself being visible to them)."""
+    docs = p.documents.all()
+    return docs if can_see_restricted(user, p) else docs.filter(restricted=False)
+
+
+#: Largest document file accepted.
+MAX_DOCUMENT_BYTES = 20 * 2**20
+#: Accepted document files: content type, file-name extension, how the type is shown.
+DOCUMENT_TYPES = {
+    "pdf": ("application/pdf", ".pdf", "PDF"),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ".docx",
+        "Word",
+    ),
+    "odt": ("application/vnd.oasis.opendocument.text", ".odt", "OpenDocument text"),
+}
+
+
+def document_type(head: bytes, open_zip: Any) -> str | None:
+    """The kind of a document file from its content (not its name): ``pdf``, ``docx``,
+    ``odt``, or ``None``. ``head`` is its first bytes; ``open_zip()`` opens it as a zip file.
+    """
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if not head.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        with open_zip() as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
+                if mimetype == DOCUMENT_TYPES["odt"][0]:
+                    return "odt"
+            if {"[Content_Types].xml", "word/document.xml"} <= names:
+                return "docx"
+    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError):
+        return None
+    return None
 
 
 def confirmable_parties(user: Any, p: Partnership) -> list[PartnershipCity]:

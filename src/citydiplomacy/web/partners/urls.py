@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/activities/add/", views.add_activity, name="add_activity"),
     path("<int:pk>/documents/add/", views.add_document, name="add_document"),
+    path("documents/<int:pk>/", views.document, name="document"),
     path("networks/", views.networks, name="networks"),
     path("networks/<slug:slug>/", views.network, name="network"),
     path("networks/<slug:slug>/members/add/", views.add_membership, name="add_membership"),

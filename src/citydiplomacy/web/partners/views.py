@@ -6,6 +6,9 @@ is a 404 (a proposal does not reveal itself); a change the viewer may not make i
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+import zipfile
 from typing import Any
 
 from django import forms
@@ -17,11 +20,11 @@ from django.core.paginator import Paginator
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from citydiplomacy.core import peers as core_peers
 from citydiplomacy.core.context import FACTOR_LABELS, FACTORS
@@ -213,19 +216,77 @@ class ActivityForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class DocumentForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A document as a link or as a file (PDF, Word, OpenDocument text), not both."""
+
     # http(s) only: Django's default also takes ftp(s), which browsers no longer open, and a
     # document link must never be able to run anything in the viewer's browser.
     url = forms.URLField(
-        label=_("Address"),
+        label=_("Address (a link to the document)"),
         max_length=200,
+        required=False,
         assume_scheme="https",
         validators=[URLValidator(schemes=["http", "https"])],
+    )
+    file = forms.FileField(
+        label=_("Or the file (PDF, Word or OpenDocument text, at most 20 MB)"), required=False
     )
 
     class Meta:
         model = Document
-        fields = ["title", "url", "date"]
+        fields = ["title", "url", "file", "date", "restricted"]
         widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+        labels = {"restricted": _("Only the parties' editors and the secretariat see it")}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        upload = data.get("file")
+        if bool(data.get("url")) == bool(upload):
+            raise forms.ValidationError(_("Give either the document's address or its file."))
+        if upload:
+            if upload.size > services.MAX_DOCUMENT_BYTES:
+                self.add_error(
+                    "file",
+                    _("The file has %(mb).1f MB; at most 20 MB are accepted.")
+                    % {"mb": upload.size / 2**20},
+                )
+                return data
+            upload.seek(0)
+            head = upload.read(8)
+            upload.seek(0)
+
+            def open_zip() -> zipfile.ZipFile:
+                upload.seek(0)
+                return zipfile.ZipFile(upload)
+
+            kind = services.document_type(head, open_zip)
+            upload.seek(0)
+            if kind is None:
+                self.add_error(
+                    "file",
+                    _("Expected a PDF, Word (.docx) or OpenDocument text (.odt) file."),
+                )
+            else:
+                self.document_kind = kind
+        return data
+
+    def save(self, commit: bool = True) -> Document:
+        doc: Document = super().save(commit=False)
+        upload = self.cleaned_data.get("file")
+        if upload:
+            content_type, extension, _label = services.DOCUMENT_TYPES[self.document_kind]
+            digest = hashlib.sha256()
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+            doc.file_name = (upload.name or "document")[-200:]
+            doc.content_type = content_type
+            doc.size = upload.size
+            doc.sha256 = digest.hexdigest()
+            # A name of our own: the uploaded name is kept as data, never used as a path.
+            doc.file.save(f"{uuid.uuid4().hex}{extension}", upload, save=False)
+        if commit:
+            doc.save()
+        return doc
 
 
 class MembershipForm(forms.Form):
@@ -374,7 +435,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "parties": parties,
             "themes": [(t, theme_names.get(t, t)) for t in p.themes],
             "activities": p.activities.all(),
-            "documents": p.documents.all(),
+            "documents": services.visible_documents(request.user, p),
             "can_change": services.can_change(request.user, p),
             "confirmable": services.confirmable_parties(request.user, p),
         },
@@ -454,7 +515,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _add_child(request: HttpRequest, pk: int, form_class: Any, title: str) -> HttpResponse:
     p = _change_or_403(request, pk)
-    form = form_class(request.POST or None)
+    form = form_class(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         obj = form.save(commit=False)
         obj.partnership = p
@@ -480,6 +541,29 @@ def add_activity(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def add_document(request: HttpRequest, pk: int) -> HttpResponse:
     return _add_child(request, pk, DocumentForm, str(_("Add a document")))
+
+
+@require_GET
+def document(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
+    """A document's file, for those who may see it (others get a 404, as for the
+    partnership), as a download that the browser does not render in the site's origin."""
+    doc = get_object_or_404(Document.objects.select_related("partnership"), pk=pk)
+    p = _visible_or_404(request, doc.partnership_id)
+    if doc.restricted and not services.can_see_restricted(request.user, p):
+        raise Http404("No such document.")
+    if not doc.file:
+        return HttpResponseRedirect(doc.url)
+    try:
+        handle = doc.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The document's file is missing; ask the secretariat.") from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=doc.file_name, content_type=doc.content_type
+    )
+    response["Cache-Control"] = "private, no-store" if doc.restricted else "private"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # ------------------------------------------------------------------ networks
