@@ -163,3 +163,23 @@ def test_every_kpi_carries_its_place_in_the_framework(u4ssc: Framework) -> None:
         assert (kpis[column].astype(str).str.len() > 0).all(), column
     assert set(kpis["dimension"]) == {"Economy", "Environment", "Society and Culture"}
     assert kpis["category"].nunique() == 22
+
+
+def test_the_tree_as_plain_dicts(u4ssc: Framework) -> None:
+    tree = u4ssc.tree()
+    assert tree is u4ssc.tree()  # built once
+    assert tree.root == u4ssc.root and tree.level[tree.root] == u4ssc.max_level
+    # Descendants at a level, in framework order, through any depth.
+    assert tree.under(tree.root, 1) == list(u4ssc.kpis)
+    ict = [k for k in u4ssc.kpis if k.startswith("EC-ICT-ICT-")]
+    assert tree.under("EC-ICT-ICT", 1) == ict
+    assert tree.under("EC-ICT-ICT-4C", 0) == ["EC-ICT-ICT-4C:3G", "EC-ICT-ICT-4C:4G"]
+    # A data point is labelled by its own name; other nodes by theirs; text is never NaN.
+    assert tree.label["EC-ICT-ICT-4C:3G"] == "3G"
+    assert tree.label["EC-ICT-ICT-1C"] == tree.name["EC-ICT-ICT-1C"] != ""
+    assert tree.parent[tree.root] == ""
+    assert "EC-ICT-ICT-1C" in tree.core and "SC-SH-SA-3A" in tree.yesno
+    assert all(isinstance(v, str) for v in tree.unit.values())
+    # A framework with other targets is another framework, with its own tree.
+    other = u4ssc.with_targets({"EC-ICT-ICT-1C": 90.0}, "a test")
+    assert other.tree() is not tree and other.tree().under(other.root, 1) == list(u4ssc.kpis)

@@ -55,6 +55,38 @@ TEXT_COLUMNS = (
 VALUE_TYPES = ("number", "percent", "rate", "count", "quantity", "ratio", "coefficient", "yesno")
 
 
+@dataclass(frozen=True)
+class FrameworkTree:
+    """A framework's tree as plain dicts keyed by node code, for code that walks it node by
+    node (pages, reports): a dict look-up costs far less than a DataFrame's ``.at``.
+
+    Text attributes are ``''`` where the framework gives nothing. ``label`` is a data point's
+    own label (``3G``), else the node's name.
+    """
+
+    root: str
+    name: Mapping[str, str]
+    label: Mapping[str, str]
+    level: Mapping[str, int]
+    parent: Mapping[str, str]
+    children: Mapping[str, tuple[str, ...]]
+    unit: Mapping[str, str]
+    definition: Mapping[str, str]
+    sdg: Mapping[str, str]
+    core: frozenset[str]
+    yesno: frozenset[str]
+
+    def under(self, code: str, level: int) -> list[str]:
+        """Descendants of ``code`` at ``level``, in framework order."""
+        out: list[str] = []
+        for child in self.children.get(code, ()):
+            if self.level[child] == level:
+                out.append(child)
+            elif self.level[child] > level:
+                out.extend(self.under(child, level))
+        return out
+
+
 @dataclass(frozen=True, eq=False)
 class Framework:
     """An indicator tree with per-node metadata.
@@ -79,6 +111,7 @@ class Framework:
     children: Mapping[str, tuple[str, ...]] = field(repr=False)
     measures: tuple[str, ...] = field(repr=False)
     _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    _trees: list[FrameworkTree] = field(default_factory=list, repr=False, compare=False)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -255,6 +288,41 @@ class Framework:
     def max_level(self) -> int:
         """Level of the root."""
         return int(self.nodes["level"].max())
+
+    def tree(self) -> FrameworkTree:
+        """The tree as plain dicts (built once per framework)."""
+        if not self._trees:
+            nodes = self.nodes
+
+            def text(column: str) -> dict[str, str]:
+                if column not in nodes.columns:
+                    return {str(c): "" for c in nodes.index}
+                return {
+                    str(c): "" if v is None or v != v else str(v) for c, v in nodes[column].items()
+                }
+
+            name = text("name")
+            parent = text("parent")
+            children: dict[str, list[str]] = {}
+            for code, up in parent.items():
+                if up:
+                    children.setdefault(up, []).append(code)
+            self._trees.append(
+                FrameworkTree(
+                    root=self.root,
+                    name=name,
+                    label={c: dp or name[c] for c, dp in text("data_point").items()},
+                    level={str(c): int(v) for c, v in nodes["level"].items()},
+                    parent=parent,
+                    children={c: tuple(kids) for c, kids in children.items()},
+                    unit=text("unit"),
+                    definition=text("definition"),
+                    sdg=text("sdg"),
+                    core=frozenset(c for c, v in text("core_or_advanced").items() if v == "core"),
+                    yesno=frozenset(c for c, v in text("value_type").items() if v == "yesno"),
+                )
+            )
+        return self._trees[0]
 
     def level(self, code: str) -> int:
         """Level of a node."""

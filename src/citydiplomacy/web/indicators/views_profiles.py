@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.staticfiles import finders
@@ -23,7 +22,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from citydiplomacy.core.frameworks import Framework
+from citydiplomacy.core.frameworks import FrameworkTree
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.indicators import charts, scoring
@@ -57,68 +56,13 @@ LEVEL_NAMES = {5: "index", 4: "dimension", 3: "sub-dimension", 2: "category", 1:
 
 
 # ------------------------------------------------------------------ framework metadata
-@dataclass
-class FrameworkMeta:
-    """The framework's tree as plain dicts, built once per process (fast lookups)."""
-
-    root: str
-    name: dict[str, str]
-    level: dict[str, int]
-    parent: dict[str, str]
-    unit: dict[str, str]
-    definition: dict[str, str]
-    label: dict[str, str]  # a data point's own label, else the name
-    core: set[str]
-    yesno: set[str]
-    children: dict[str, list[str]] = field(default_factory=dict)
-
-    def under(self, code: str, level: int) -> list[str]:
-        """Descendants of ``code`` at ``level``, in framework order."""
-        out: list[str] = []
-        for child in self.children.get(code, []):
-            if self.level[child] == level:
-                out.append(child)
-            elif self.level[child] > level:
-                out.extend(self.under(child, level))
-        return out
-
-
-_META: dict[int, tuple[Framework, FrameworkMeta]] = {}
-
-
-def _column(fw: Framework, name: str) -> dict[str, str]:
-    """A text column of the framework's nodes by code; '' where missing (NaN, None)."""
-    if name not in fw.nodes.columns:
-        return {str(c): "" for c in fw.nodes.index}
-    return {str(c): "" if v is None or v != v else str(v) for c, v in fw.nodes[name].items()}
-
-
-def framework_meta() -> FrameworkMeta:
-    fw = framework()
-    cached = _META.get(id(fw))
-    if cached is not None and cached[0] is fw:
-        return cached[1]
-    name = _column(fw, "name")
-    meta = FrameworkMeta(
-        root=fw.root,
-        name=name,
-        level={str(c): int(v) for c, v in fw.nodes["level"].items()},
-        parent=_column(fw, "parent"),
-        unit=_column(fw, "unit"),
-        definition=_column(fw, "definition"),
-        label={c: dp or name[c] for c, dp in _column(fw, "data_point").items()},
-        core={c for c, v in _column(fw, "core_or_advanced").items() if v == "core"},
-        yesno={c for c, v in _column(fw, "value_type").items() if v == "yesno"},
-    )
-    for code, parent in meta.parent.items():
-        if parent:
-            meta.children.setdefault(parent, []).append(code)
-    _META[id(fw)] = (fw, meta)
-    return meta
+def framework_meta() -> FrameworkTree:
+    """The current framework's tree as plain dicts (built once per framework)."""
+    return framework().tree()
 
 
 def _results(
-    snapshot: ScoreSnapshot, meta: FrameworkMeta, nodes: dict[str, list[Any]]
+    snapshot: ScoreSnapshot, meta: FrameworkTree, nodes: dict[str, list[Any]]
 ) -> dict[str, scoring.NodeResult]:
     """One year's stored node records as :class:`scoring.NodeResult` (what
     :func:`scoring.city_profile` returns, built from a row we already read)."""
@@ -176,7 +120,7 @@ def _band(code: int, label: str = "") -> dict[str, Any]:
     return {"band_code": code, "band_label": label, "band_html": mark_safe(html)}
 
 
-def _score_row(meta: FrameworkMeta, code: str, res: scoring.NodeResult | None) -> dict[str, Any]:
+def _score_row(meta: FrameworkTree, code: str, res: scoring.NodeResult | None) -> dict[str, Any]:
     return {
         "code": code,
         "name": meta.name[code],
@@ -189,14 +133,14 @@ def _score_row(meta: FrameworkMeta, code: str, res: scoring.NodeResult | None) -
     }
 
 
-def _value_text(meta: FrameworkMeta, code: str, value: float | None) -> str:
+def _value_text(meta: FrameworkTree, code: str, value: float | None) -> str:
     if value is not None and code in meta.yesno:
         return "yes" if value >= 0.5 else "no"
     return fmt_value(value)
 
 
 def _kpi_row(
-    meta: FrameworkMeta, code: str, res: scoring.NodeResult | None, status: str
+    meta: FrameworkTree, code: str, res: scoring.NodeResult | None, status: str
 ) -> dict[str, Any]:
     arrow, trend = TRENDS.get("" if res is None else res.trend, ("", ""))
     source = "" if res is None else res.target_source
@@ -215,7 +159,7 @@ def _kpi_row(
     }
 
 
-def _kpi_status(meta: FrameworkMeta, code: str, statuses: dict[str, str]) -> str:
+def _kpi_status(meta: FrameworkTree, code: str, statuses: dict[str, str]) -> str:
     """A KPI's status; for a KPI with data points, summarised over them."""
     if code in statuses:
         return statuses[code]
@@ -245,7 +189,7 @@ def _empty(request: HttpRequest, template: str, context: dict[str, Any]) -> Http
 
 # ------------------------------------------------------------------ dashboard
 def _tree(
-    meta: FrameworkMeta,
+    meta: FrameworkTree,
     results: dict[str, scoring.NodeResult],
     statuses: dict[str, str],
     reported: set[str],
