@@ -29,6 +29,7 @@ from citydiplomacy.errors import CityDiplomacyError, DataError, ValidationError
 from citydiplomacy.io.frameworks import PACKAGED, load_framework
 from citydiplomacy.io.readers import read_kpi_data
 from citydiplomacy.io.writers import write_chunks, write_table
+from citydiplomacy.malloc import keep_freed_memory
 
 FRAMEWORK_HELP = "Packaged framework name (u4ssc, sdg11) or a framework table (.csv/.xlsx)."
 framework_option = click.option(
@@ -150,10 +151,20 @@ def _progress(label: str) -> Callable[[int, int], None]:
 
 
 # ----------------------------------------------------------------------------- commands
+#: Commands that work slice by slice on large arrays: they keep freed memory for reuse
+#: (:mod:`citydiplomacy.malloc`); the web commands keep the allocator's defaults.
+BATCH_COMMANDS = frozenset(
+    {"validate", "score", "regenerate", "audit", "sensitivity", "demo-data", "profile", "profiles"}
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="citydiplomacy")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Evidence-based city diplomacy: score cities on the U4SSC KPIs and other frameworks."""
+    if ctx.invoked_subcommand in BATCH_COMMANDS:
+        keep_freed_memory()
 
 
 @main.group(invoke_without_command=True)
@@ -300,9 +311,9 @@ def score_cmd(
         result = score(panel, fw, spec)
         years = list(panel.years) if year is None else [year]
 
-        def chunk(ys: list[int]) -> pd.DataFrame:
-            part = result.table(keep_empty=all_rows, years=ys)
-            return part[part["level"].isin(levels)].reset_index(drop=True) if levels else part
+        def chunk(ys: list[int]) -> dict[str, Any]:
+            # Arrays, not a data frame: writers convert them to Arrow without copies.
+            return result.columns(keep_empty=all_rows, years=ys, levels=levels or None)
 
         source = str(Path(framework).resolve()) if Path(framework).is_file() else framework
         prov = {
@@ -315,7 +326,7 @@ def score_cmd(
             rows = write_chunks(chunks, output, fmt, metadata={"provenance": prov})
             click.echo(f"wrote {output} ({rows} rows)", err=True)
             return
-        _write_result(chunk(years), result, fmt, output, prov)
+        _write_result(pd.DataFrame(chunk(years)), result, fmt, output, prov)
 
 
 def _write_result(

@@ -286,3 +286,47 @@ def test_peer_targets_equal_their_definition(
         k = min(top_n, len(present))
         expected = clipped[-k:].mean() if directions[j] > 0 else clipped[:k].mean()
         assert got[j] == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+def test_columns_are_the_table_and_filter_levels(toy: Framework) -> None:
+    rows = {**TOY_DATA, ("X", 2023): {"a1": 20, "b1": 8}, ("Y", 2023): {"a2": 30}}
+    result = score(panel_of(toy, rows), toy, Spec.from_data(None, method="u4ssc"))
+    for keep_empty in (False, True):
+        whole = result.table(keep_empty=keep_empty)
+        for year in (2022, 2023):
+            part = pd.DataFrame(result.columns(keep_empty=keep_empty, years=[year]))
+            expected = whole[whole["year"] == year].reset_index(drop=True)
+            pd.testing.assert_frame_equal(part, expected)
+            levels = pd.DataFrame(
+                result.columns(keep_empty=keep_empty, years=[year], levels=[1, 3])
+            )
+            wanted = expected[expected["level"].isin([1, 3])].reset_index(drop=True)
+            pd.testing.assert_frame_equal(levels, wanted)
+
+
+def test_columns_of_a_full_year_are_views_and_ranks_are_not_kept(toy: Framework) -> None:
+    result = score(panel_of(toy, TOY_DATA), toy, Spec.from_data(None, method="composite"))
+    columns = result.columns(keep_empty=True, years=[2022])
+    # Every row kept: the numbers are the result's own arrays, not copies.
+    assert np.shares_memory(columns["score"], result.scores)
+    assert result._ranks is None  # ranked for the year asked, not cached for all years
+    np.testing.assert_array_equal(columns["rank"], result.ranks[0].ravel())
+
+
+def test_unit_order_and_attributes_come_from_the_categories(toy: Framework) -> None:
+    records = [
+        {"unit": u, "city": u.upper(), "country": c, "year": y, "measure": "a1", "value": v}
+        for u, c, y, v in [("y", "DE", 2022, 1.0), ("x", "FR", 2021, 2.0), ("y", "DE", 2021, 3.0)]
+    ]
+    long = pd.DataFrame(records)
+    # A categorical unit column keeps its category order; unused categories are no units.
+    long["unit"] = pd.Categorical(long["unit"], categories=["y", "unused", "x"])
+    panel = Panel.from_long(long, toy)
+    assert list(panel.units["unit"]) == ["y", "x"]
+    assert list(panel.units["country"]) == ["DE", "FR"]
+    assert panel.years == (2021, 2022)
+    assert panel.values.shape == (2, 2, len(toy.measures))
+    np.testing.assert_array_equal(panel.values[:, :, 0], [[3.0, 2.0], [1.0, np.nan]])
+    # Plain text units are sorted, as before.
+    text = Panel.from_long(long.astype({"unit": str}), toy)
+    assert list(text.units["unit"]) == ["x", "y"]

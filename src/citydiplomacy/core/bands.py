@@ -71,20 +71,29 @@ def performance(
     t = np.asarray(targets, dtype=np.float64)
     d = np.asarray(directions)
     yn = np.zeros(x.shape[-1], dtype=bool) if yesno is None else np.asarray(yesno, dtype=bool)
-    out = np.full(x.shape, np.nan)
-    # Each rule runs on its own columns only: one pass per rule, not one per np.where branch.
     with np.errstate(divide="ignore", invalid="ignore"):
+        # Higher is better with a positive target, the usual case, is x / t: one pass over
+        # every column at once (NaN targets give NaN). The other rules then overwrite their
+        # own columns only.
+        out = np.divide(x, t)
+        lower = np.flatnonzero((d == -1) & ~yn & (t > 0))
+        if len(lower):
+            xs, ts = x[..., lower], t[lower]
+            met = xs <= ts
+            np.divide(ts, xs, out=xs, where=~met)  # t / x (NaN stays NaN), 1 where x <= t
+            np.copyto(xs, 1.0, where=met)
+            out[..., lower] = xs
         for cols, rule in (
-            (np.flatnonzero((d == 1) & ~yn), _higher),
-            (np.flatnonzero((d == -1) & ~yn), _lower),
+            (np.flatnonzero((d == 1) & ~yn & (t <= 0)), _higher),
+            (np.flatnonzero((d == -1) & ~yn & (t <= 0)), _lower),
             (np.flatnonzero((d == 0) & ~yn), _two_sided),
             (np.flatnonzero(yn), _yes_no),
         ):
             if len(cols):
                 xs = x[..., cols]
                 ts = t[cols]
-                p = np.clip(rule(xs, ts), 0.0, None)
-                out[..., cols] = np.where(np.isnan(xs) | np.isnan(ts), np.nan, p)
+                out[..., cols] = np.where(np.isnan(xs) | np.isnan(ts), np.nan, rule(xs, ts))
+        np.clip(out, 0.0, None, out=out)
     return out
 
 
@@ -115,8 +124,13 @@ def points(share: NDArray[np.float64]) -> NDArray[np.float64]:
     s = np.asarray(share, dtype=np.float64)
     # A tiny tolerance keeps 0.95 exactly (e.g. 19/20) in the top band despite rounding.
     e1, e2, e3 = (edge - 1e-12 for edge in BAND_EDGES)
-    pts = 1.0 + (s >= e1) + (s >= e2).astype(np.float64) + (s >= e3)
-    return np.where(np.isnan(s), np.nan, pts)
+    # Sums of 0/1 in place: a few passes, no full-size temporaries.
+    pts = np.asarray(s >= e1, dtype=np.float64)
+    pts += s >= e2
+    pts += s >= e3
+    pts += 1.0
+    np.copyto(pts, s, where=np.isnan(s))  # NaN stays NaN
+    return pts
 
 
 def aggregate_points(

@@ -57,20 +57,34 @@ class Panel:
         """
         if long.empty:
             raise DataError("no observations to score: the data table is empty")
-        unit_cat = pd.Categorical(long["unit"])
-        year_values = long["year"].to_numpy(dtype=np.int64)
-        years = np.unique(year_values)
-        measure_cat = pd.Categorical(long["measure"], categories=list(framework.measures))
-        if (measure_cat.codes < 0).any():
-            bad = sorted(set(long["measure"][measure_cat.codes < 0]))[:5]
+        # Units in category order (sorted keys when the column is plain text): the codes of a
+        # categorical column are used as they are, not hashed again.
+        unit_cat = _categorical(long["unit"])
+        if (unit_cat.codes < 0).any():
+            raise DataError("rows without a unit (city key) in the data table")
+        first_rows = _first_rows(unit_cat.codes, len(unit_cat.categories))
+        if (first_rows < 0).any():  # categories without rows are not units
+            unit_cat = unit_cat.remove_unused_categories()
+            first_rows = first_rows[first_rows >= 0]
+        measure_cat = _categorical(long["measure"], list(framework.measures))
+        mcodes = measure_cat.codes
+        if (mcodes < 0).any():
+            bad = sorted(set(long["measure"][mcodes < 0]))[:5]
             raise DataError(f"measure(s) not in framework '{framework.name}': {', '.join(bad)}")
-        cube = np.full((len(years), len(unit_cat.categories), len(framework.measures)), np.nan)
-        cube[np.searchsorted(years, year_values), unit_cat.codes, measure_cat.codes] = long[
-            "value"
-        ].to_numpy(dtype=np.float64)
-        first = long.assign(_u=unit_cat.codes).drop_duplicates("_u").sort_values("_u")
-        cols = [c for c in UNIT_COLUMNS if c in first.columns]
-        units = first[cols].reset_index(drop=True)
+        year_values = long["year"].to_numpy(dtype=np.int64)
+        years, flat = _year_positions(year_values)
+        n_units, n_measures = len(unit_cat.categories), len(framework.measures)
+        # One flat index into the cube, built in place: no full-size temporaries beyond it.
+        flat *= n_units
+        flat += unit_cat.codes
+        flat *= n_measures
+        flat += mcodes
+        cube = np.full((len(years), n_units, n_measures), np.nan)
+        cube.reshape(-1)[flat] = long["value"].to_numpy(dtype=np.float64)
+        del flat
+        cols = [c for c in UNIT_COLUMNS if c in long.columns]
+        # The first row of each unit: a few thousand rows taken, not the whole table copied.
+        units = pd.DataFrame({c: long[c].take(first_rows).array for c in cols})
         units["unit"] = units["unit"].astype(str)
         return cls(units, tuple(int(y) for y in years), framework.measures, cube)
 
@@ -113,3 +127,48 @@ class Panel:
         out["measure"] = np.asarray(self.measures, dtype=object)[m]
         out["value"] = self.values[y, u, m]
         return out
+
+
+def _categorical(column: pd.Series, categories: list[str] | None = None) -> pd.Categorical:
+    """A column as a categorical (with these categories, if given), reusing its own codes."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        cat = column.array
+        assert isinstance(cat, pd.Categorical)
+        if categories is None or list(cat.categories) == categories:
+            return cat
+        return cat.set_categories(categories)
+    return pd.Categorical(column, categories=categories)
+
+
+def _year_positions(years: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The distinct years (ascending) and each row's position among them.
+
+    Years span a few decades at most: counting beats sorting or hashing ten million values.
+    """
+    first, last = int(years.min()), int(years.max())
+    if last - first > 10 * len(years) + 100_000:
+        distinct, positions = np.unique(years, return_inverse=True)
+        return distinct, positions.astype(np.int64)
+    offset = years - first
+    present = np.bincount(offset, minlength=last - first + 1) > 0
+    lookup = np.cumsum(present) - 1
+    np.take(lookup, offset, out=offset)
+    return np.flatnonzero(present) + first, offset
+
+
+def _first_rows(codes: NDArray[np.integer], n: int) -> NDArray[np.int64]:
+    """Row of the first occurrence of each code ``0 .. n - 1``; -1 for codes that never occur.
+
+    A code's first row starts a run of equal codes, and long tables come sorted by city:
+    only the run starts are looked at.
+    """
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.int64)
+    change = np.empty(len(codes), dtype=bool)
+    change[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
+    distinct, first = np.unique(codes[starts], return_index=True)
+    rows = np.full(n, -1, dtype=np.int64)
+    rows[distinct] = starts[first]
+    return rows

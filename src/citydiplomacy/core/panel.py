@@ -16,16 +16,24 @@ def change_since_previous(scores: NDArray[np.float64]) -> NDArray[np.float64]:
     Gaps are bridged: a city reporting in 2019 and 2021 gets its 2021 change against 2019.
     """
     s = np.asarray(scores, dtype=np.float64)
-    out = np.full_like(s, np.nan)
-    last = np.full(s.shape[1:], np.nan)
-    for t in range(s.shape[0]):
-        out[t] = s[t] - last
-        last = np.where(np.isnan(s[t]), last, s[t])
+    out = np.empty_like(s)
+    if s.shape[0] == 0:
+        return out
+    out[0] = np.nan
+    last = s[0].copy()
+    # In place, year by year: no temporaries the size of a year beyond the mask.
+    for t in range(1, s.shape[0]):
+        np.subtract(s[t], last, out=out[t])
+        np.copyto(last, s[t], where=~np.isnan(s[t]))
     return out
 
 
 def progress_to_target(
-    values: NDArray[np.float64], targets: NDArray[np.float64], directions: NDArray[np.int64]
+    values: NDArray[np.float64],
+    targets: NDArray[np.float64],
+    directions: NDArray[np.int64],
+    *,
+    out: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """Share of the gap to target closed since the city's first reported year.
 
@@ -42,19 +50,38 @@ def progress_to_target(
         Per measure.
     directions
         Per measure (1, -1 or 0).
+    out
+        Array of the same shape to fill (e.g. a slice of a bigger one), instead of a new one.
     """
     x = np.asarray(values, dtype=np.float64)
-    two = directions == 0
-    x = np.where(two, -np.abs(x - targets), x)
-    t = np.where(two, 0.0, targets)
-    first = np.full(x.shape[1:], np.nan)
-    out = np.full_like(x, np.nan)
-    for k in range(x.shape[0]):
-        seen = ~np.isnan(first)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            gap = t - first
-            met = np.where(directions < 0, first <= t, first >= t)
-            p = np.where(seen & ~met & (gap != 0), (x[k] - first) / gap, np.nan)
-        out[k] = p
-        first = np.where(seen, first, x[k])
+    targets = np.asarray(targets, dtype=np.float64)
+    two = np.flatnonzero(directions == 0)
+    t = np.where(directions == 0, 0.0, targets)
+
+    def distance(a: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Two-sided measures as minus the distance to their target (on a copy)."""
+        if len(two):
+            a = a.copy()
+            a[..., two] = -np.abs(a[..., two] - targets[two])
+        return a
+
+    if out is None:
+        out = np.empty_like(x)
+    out.fill(np.nan)
+    if x.shape[0] < 2:
+        return out
+    # The first value never changes once seen: find it once, then one pass per year.
+    observed = ~np.isnan(x)
+    observed[..., two[np.isnan(targets[two])]] = False  # no distance to a missing target
+    first_year = np.argmax(observed, axis=0)  # 0 where never observed (``ok`` is False)
+    first = distance(np.take_along_axis(x, first_year[None], axis=0)[0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = t - first
+        met = np.where(directions < 0, first <= t, first >= t)
+        ok = observed.any(axis=0) & ~met & (gap != 0)
+        del observed, met
+        step = np.empty_like(first)
+        for k in range(1, x.shape[0]):
+            np.subtract(distance(x[k]), first, out=step)
+            np.divide(step, gap, out=out[k], where=ok & (first_year < k))
     return out

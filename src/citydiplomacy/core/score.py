@@ -183,55 +183,134 @@ class ScoreResult:
             Only these years (default: all); writing a large result year by year keeps
             memory flat.
         """
+        return pd.DataFrame(self.columns(keep_empty=keep_empty, years=years))
+
+    def columns(
+        self,
+        *,
+        keep_empty: bool = False,
+        years: Sequence[int] | None = None,
+        levels: Sequence[int] | None = None,
+    ) -> dict[str, Any]:
+        """The columns of :meth:`table`, as arrays (numpy, categoricals, nullable integers).
+
+        Writers turn them into Arrow or Parquet directly: no data frame in between. When every
+        row of a year is kept, the number columns are views of the result's arrays (no copy).
+
+        Parameters
+        ----------
+        keep_empty, years
+            As for :meth:`table`.
+        levels
+            Only nodes of these framework levels (default: all).
+        """
+        n_y = len(self.panel.years)
         if years is None:
-            sel = np.arange(len(self.panel.years))
+            sel: slice | NDArray[np.intp] = slice(0, n_y)
+            year_idx = np.arange(n_y)
         else:
-            sel = np.asarray([self.panel.year_index(y) for y in years], dtype=np.intp)
-        scores = self.scores[sel]
-        values = self.values[sel]
-        _, n_u, n_n = scores.shape
-        flat_value = values.ravel()
-        flat_score = scores.ravel()
-        if keep_empty:
-            keep = np.arange(flat_value.size)
-        else:
-            keep = np.flatnonzero(~(np.isnan(flat_value) & np.isnan(flat_score)))
-        yi, rest = np.divmod(keep, n_u * n_n)
-        ui, ni = np.divmod(rest, n_n)
-        units = self.panel.units
+            year_idx = np.asarray([self.panel.year_index(y) for y in years], dtype=np.intp)
+            contiguous = len(year_idx) > 0 and bool(
+                np.array_equal(year_idx, np.arange(year_idx[0], year_idx[0] + len(year_idx)))
+            )
+            sel = slice(int(year_idx[0]), int(year_idx[-1]) + 1) if contiguous else year_idx
+        n_sel = len(year_idx)
+        _, n_u, n_n = self.scores.shape
+        per_year = n_u * n_n
         meta = self._table_meta()
-        band_codes = meta["band_codes"][sel].ravel()[keep]
-        out = pd.DataFrame(
-            {
-                "city": pd.Categorical.from_codes(meta["city_codes"][ui], meta["city_cats"]),
-                "country": pd.Categorical.from_codes(
-                    meta["country_codes"][ui], meta["country_cats"]
-                ),
-                "year": np.asarray(self.panel.years, dtype=np.int64)[sel][yi],
-                "level": self.tree.levels[ni],
-                "code": pd.Categorical.from_codes(ni, categories=meta["code_cats"]),
-                "value": flat_value[keep],
-                "score": flat_score[keep],
-                "points": self.points[sel].ravel()[keep],
-                "band": pd.Categorical.from_codes(band_codes, categories=meta["band_cats"]),
-                "rank": self.ranks[sel].ravel()[keep],
-                "name": pd.Categorical.from_codes(meta["name_codes"][ni], meta["name_cats"]),
-                "max_points": self.max_points[sel].ravel()[keep],
-            }
-        )
-        if "geonames_id" in units.columns:
-            out["geonames_id"] = units["geonames_id"].array[ui]
+
+        def flat(arr: NDArray[Any]) -> NDArray[Any]:
+            return arr[sel].reshape(-1)  # a view when ``sel`` is a slice
+
+        node_ok: NDArray[np.bool_] | None = None
+        if levels is not None:
+            node_ok = np.isin(self.tree.levels, np.asarray(list(levels), dtype=np.int64))
+        keep: NDArray[np.intp] | None = None  # None = every row of the selected years
+        if not keep_empty or node_ok is not None:
+            mask = np.ones(n_sel * per_year, dtype=bool)
+            if not keep_empty:
+                np.logical_not(np.isnan(flat(self.values)), out=mask)
+                mask |= ~np.isnan(flat(self.scores))
+            if node_ok is not None:
+                mask.reshape(-1, n_n)[:, ~node_ok] = False
+            if not mask.all():
+                keep = np.flatnonzero(mask)
+            del mask
+
+        def pick(arr: NDArray[Any]) -> NDArray[Any]:
+            values = flat(arr)
+            return values if keep is None else values[keep]
+
+        years_arr = np.asarray(self.panel.years, dtype=np.int64)[year_idx]
+        if keep is None:
+            # Every row kept: per-unit and per-node columns repeat the same pattern each year.
+            unit_of, node_of = meta["unit_of"], meta["node_of"]
+            if n_sel != 1:
+                unit_of, node_of = np.tile(unit_of, n_sel), np.tile(node_of, n_sel)
+            year_col = np.repeat(years_arr, per_year)
+        else:
+            yi, rest = np.divmod(keep, per_year)
+            unit_of, node_of = np.divmod(rest, n_n)
+            year_col = years_arr[yi]
+        if self._ranks is not None or years is None:
+            ranks = pick(self.ranks)
+        else:
+            # Ranks are per year: rank only the years asked for, without keeping them.
+            ranks = rank_desc(self.scores[sel]).reshape(-1)
+            ranks = ranks if keep is None else ranks[keep]
+        if keep is None and n_sel == 1:
+            # Labels of every row of one year: the same for each year, built once.
+            if "year_labels" not in meta:
+                meta["year_labels"] = self._labels(meta, unit_of, node_of)
+            labels = meta["year_labels"]
+        else:
+            labels = self._labels(meta, unit_of, node_of)
+        out: dict[str, Any] = {
+            "city": labels["city"],
+            "country": labels["country"],
+            "year": year_col,
+            "level": labels["level"],
+            "code": labels["code"],
+            "value": pick(self.values),
+            "score": pick(self.scores),
+            "points": pick(self.points),
+            "band": pd.Categorical.from_codes(pick(self.band_codes), categories=meta["band_cats"]),
+            "rank": ranks,
+            "name": labels["name"],
+            "max_points": pick(self.max_points),
+        }
+        if "geonames_id" in labels:
+            out["geonames_id"] = labels["geonames_id"]
         if self.trends is not None:
             out["trend"] = pd.Categorical.from_codes(
-                meta["trend_codes"][sel].ravel()[keep], categories=meta["trend_cats"]
+                pick(meta["trend_codes"]), categories=meta["trend_cats"]
             )
-        out["change"] = meta["change"][sel].ravel()[keep]
-        out["progress"] = meta["progress"][sel].ravel()[keep]
-        out["target"] = meta["target"][ni]
-        out["target_source"] = pd.Categorical.from_codes(
-            meta["source_codes"][ni], categories=meta["source_cats"]
-        )
+        out["change"] = pick(meta["change"])
+        out["progress"] = pick(meta["progress"])
+        out["target"] = labels["target"]
+        out["target_source"] = labels["target_source"]
         return out
+
+    def _labels(
+        self, meta: dict[str, Any], unit_of: NDArray[np.intp], node_of: NDArray[np.intp]
+    ) -> dict[str, Any]:
+        """The columns of :meth:`columns` that depend only on each row's unit and node."""
+        labels: dict[str, Any] = {
+            "city": pd.Categorical.from_codes(meta["city_codes"][unit_of], meta["city_cats"]),
+            "country": pd.Categorical.from_codes(
+                meta["country_codes"][unit_of], meta["country_cats"]
+            ),
+            "level": self.tree.levels[node_of],
+            "code": pd.Categorical.from_codes(node_of, categories=meta["code_cats"]),
+            "name": pd.Categorical.from_codes(meta["name_codes"][node_of], meta["name_cats"]),
+            "target": meta["target"][node_of],
+            "target_source": pd.Categorical.from_codes(
+                meta["source_codes"][node_of], categories=meta["source_cats"]
+            ),
+        }
+        if "geonames_id" in meta:
+            labels["geonames_id"] = meta["geonames_id"][unit_of]
+        return labels
 
     def _table_meta(self) -> dict[str, Any]:
         """Per-node and per-unit lookups shared by every slice of :meth:`table`."""
@@ -248,14 +327,20 @@ class ScoreResult:
         source_cats = pd.Index(list(dict.fromkeys(sources)))
         target = np.full(len(self.tree.codes), np.nan)
         target[: self.tree.n_measures] = self.targets["target"].to_numpy(dtype=np.float64)
-        progress = np.full(self.scores.shape, np.nan)
-        progress[..., : self.tree.n_measures] = progress_to_target(
+        progress = np.empty(self.scores.shape)
+        progress[..., self.tree.n_measures :] = np.nan
+        progress_to_target(
             self.panel.values,
             self.targets["target"].to_numpy(dtype=np.float64),
             self.framework.column("direction").astype(np.int64),
+            out=progress[..., : self.tree.n_measures],
         )
+        n_u, n_n = len(units), len(self.tree.codes)
         # Labels become small integer codes once, so every yearly chunk shares one dictionary.
         meta: dict[str, Any] = {
+            # unit and node of each row of a year where every row is kept
+            "unit_of": np.repeat(np.arange(n_u, dtype=np.intp), n_n),
+            "node_of": np.tile(np.arange(n_n, dtype=np.intp), n_u),
             "band_codes": self.band_codes,
             "band_cats": pd.Index(list(self.band_labels)),
             "city_codes": city.codes,
@@ -271,6 +356,9 @@ class ScoreResult:
             "change": change_since_previous(self.scores),
             "progress": progress,
         }
+        if "geonames_id" in units.columns:
+            # The result's GeoNames ids are 64-bit, whatever width the data came in.
+            meta["geonames_id"] = units["geonames_id"].astype("Int64").array
         if self.trends is not None:
             trend_codes, trend_cats = pd.factorize(self.trends.ravel())
             meta["trend_codes"] = trend_codes.astype(np.int8).reshape(self.trends.shape)
@@ -285,7 +373,7 @@ def data_fingerprint(panel: Panel) -> str:
     h.update("\x1f".join(panel.units["unit"].astype(str)).encode())
     h.update(np.asarray(panel.years, dtype=np.int64).tobytes())
     h.update("\x1f".join(panel.measures).encode())
-    h.update(np.ascontiguousarray(panel.values).tobytes())
+    h.update(np.ascontiguousarray(panel.values).data.cast("B"))  # the bytes in place: no copy
     return h.hexdigest()
 
 
@@ -329,8 +417,9 @@ def score(panel: Panel, framework: Framework, spec: Spec | None = None) -> Score
 
 
 def _empty_nodes(panel: Panel, tree: Tree) -> NDArray[np.float64]:
-    out = np.full((len(panel.years), len(panel.units), len(tree.codes)), np.nan)
+    out = np.empty((len(panel.years), len(panel.units), len(tree.codes)))
     out[..., : tree.n_measures] = panel.values
+    out[..., tree.n_measures :] = np.nan
     return out
 
 
@@ -347,9 +436,10 @@ def _score_u4ssc(
     agg_points, agg_max, agg_pct = bands.aggregate_points(leaf_points, tree.membership)
     n = tree.n_measures
     shape = (*x.shape[:2], len(tree.codes))
-    # Every array is filled slice by slice: one pass each, no full-size temporaries.
+    # Every array is filled slice by slice, in place: one pass each, no full-size temporaries.
     scores = np.empty(shape)
-    np.multiply(np.minimum(perf, 1.0), 100.0, out=scores[..., :n])
+    np.minimum(perf, 1.0, out=scores[..., :n])
+    scores[..., :n] *= 100.0
     scores[..., n:] = agg_pct
     no_agg = agg_max == 0
     agg_points[no_agg] = np.nan
@@ -357,14 +447,18 @@ def _score_u4ssc(
     pts = np.empty(shape)
     pts[..., :n] = leaf_points
     pts[..., n:] = agg_points
-    scored_leaf = ~np.isnan(leaf_points)
     mx = np.empty(shape)
-    mx[..., :n] = np.where(scored_leaf, 4.0, np.nan)
+    # 4 where scored, NaN where not: 0 * points + 4 (points are finite or NaN)
+    np.multiply(leaf_points, 0.0, out=mx[..., :n])
+    mx[..., :n] += 4.0
     mx[..., n:] = agg_max
-    band_codes = np.zeros(shape, dtype=np.int8)
-    band_codes[..., :n] = np.where(scored_leaf, leaf_points, 0.0)
+    band_codes = np.empty(shape, dtype=np.int8)
+    # fmax ignores NaN: points where scored, band code 0 where not
+    np.fmax(leaf_points, 0.0, out=leaf_points)
+    band_codes[..., :n] = leaf_points
+    del leaf_points
     agg_band = bands.band_of_percent(agg_pct)
-    band_codes[..., n:] = np.where(np.isnan(agg_band), 0.0, agg_band)
+    band_codes[..., n:] = np.fmax(agg_band, 0.0)
     labels = ("", *(bands.BAND_LABELS[i] for i in range(1, 5)))
     return ScoreResult(
         fw, panel, spec, tree, targets, _empty_nodes(panel, tree), scores, pts, mx,

@@ -10,10 +10,13 @@ and column of every value, so validation can say ``file:row:column``.
 from __future__ import annotations
 
 import csv
-import mmap
+import json
 import re
+import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from numpy.typing import NDArray
 
 from citydiplomacy.core.frameworks import Framework
 from citydiplomacy.core.validate import (
@@ -100,29 +104,51 @@ def split_values(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return out, pd.Series(texts, index=positions, dtype=object)
 
 
-def _blank_lines(path: Path) -> np.ndarray:
+def _blank_lines(path: Path, block: int = 1 << 26) -> np.ndarray:
     """1-based numbers of the empty lines of a text file (Arrow's CSV reader skips them).
 
-    One pass of ``mmap.find`` per pattern: a file without empty lines, the usual case, costs
-    a scan at memory speed and no Python loop.
+    Block by block, on numpy arrays: the positions of the newlines, then the pairs of
+    newlines one apart (or two, with a carriage return between). Plain reads, not a memory
+    map: a mapped file counts towards the process's memory as it is read, a whole gigabyte of
+    CSV at the end.
     """
-    if path.stat().st_size == 0:
+    found: list[NDArray[np.int64]] = []
+    with path.open("rb") as fh:
+        head = fh.read(2)
+        if head[:1] == b"\n" or head == b"\r\n":
+            found.append(np.ones(1, dtype=np.int64))
+        fh.seek(0)
+        base = 0  # file offset of the block
+        before = 0  # newlines before the block
+        last_newline = -1  # file offset of the last newline before the block (-1: none)
+        last_byte = 0
+        while data := fh.read(block):
+            chunk = np.frombuffer(data, dtype=np.uint8)
+            newlines = np.flatnonzero(chunk == 10).astype(np.int64) + base
+            if len(newlines):
+                # The newline that ends the line before an empty one: its index k among all
+                # newlines makes the empty line number k + 2.
+                first = before
+                if last_newline >= 0:
+                    newlines = np.concatenate(([last_newline], newlines))
+                    first -= 1
+                gap = np.diff(newlines)
+                blank = gap == 1
+                two = np.flatnonzero(gap == 2)
+                if len(two):
+                    middle = newlines[two] + 1 - base
+                    inside = middle >= 0
+                    byte = np.full(len(two), last_byte, dtype=np.uint8)
+                    byte[inside] = chunk[middle[inside]]
+                    blank[two] = byte == 13
+                found.append(np.flatnonzero(blank).astype(np.int64) + first + 2)
+                before = first + len(newlines)
+                last_newline = int(newlines[-1])
+            last_byte = int(chunk[-1])
+            base += len(data)
+    if not found:
         return np.zeros(0, dtype=np.int64)
-    starts: list[int] = []  # byte offsets of the newline that ends the line before an empty one
-    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        blank_first = mm[:1] == b"\n" or mm[:2] == b"\r\n"
-        for pattern in (b"\n\n", b"\n\r\n"):
-            pos = mm.find(pattern)
-            while pos >= 0:
-                starts.append(pos)
-                pos = mm.find(pattern, pos + 1)
-        found = [1] if blank_first else []
-        line, last = 1, 0
-        for pos in sorted(starts):
-            line += mm[last : pos + 1].count(b"\n")
-            last = pos + 1
-            found.append(line)  # the empty line is the one that starts after this newline
-    return np.unique(np.asarray(found, dtype=np.int64))
+    return np.unique(np.concatenate(found))
 
 
 def record_rows(n_records: int, blanks: np.ndarray) -> np.ndarray:
@@ -181,25 +207,21 @@ def read_frame(path: Path) -> pd.DataFrame:
             try:
                 table = read(pa.float64())
                 # "NaN" and "inf" parse as floats: re-read as text so they are reported.
-                for name in value_columns:
-                    col = table.column(name)
-                    odd = pc.or_(pc.is_nan(col), pc.is_inf(col))
-                    if pc.any(pc.fill_null(odd, False)).as_py():
-                        raise pa.ArrowInvalid("non-finite numbers")
+                if any(_non_finite(table.column(name)) for name in value_columns):
+                    raise pa.ArrowInvalid("non-finite numbers")
             except pa.ArrowInvalid:
                 table = read(pa.string())
-            frame: pd.DataFrame = table.to_pandas()
-            return frame
+            # Handed over with no reference left here, so its columns are freed one by one.
+            tables = [table]
+            del table
+            return _frame_of(tables.pop())
         if suffix in (".xlsx", ".xlsm"):
             # Only empty cells are missing: "NA" is Namibia and "n/a" a value to report.
             return pd.read_excel(
                 path, dtype=object, engine="openpyxl", keep_default_na=False, na_values=[""]
             )
         if suffix == ".parquet":
-            names = pq.read_schema(path).names
-            dictionary = [c for c in names if _canonical(c) in TEXT_COLUMNS]
-            parquet: pd.DataFrame = pq.read_table(path, read_dictionary=dictionary).to_pandas()
-            return parquet
+            return _read_parquet(path)
     except FileNotFoundError:
         raise ValidationError([Problem(source, 0, 0, f"no such file: {path}")]) from None
     except (pa.ArrowInvalid, ValueError, OSError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
@@ -209,6 +231,133 @@ def read_frame(path: Path) -> pd.DataFrame:
     raise ValidationError(
         [Problem(source, 0, 0, f"unsupported file type {suffix!r}; use .csv, .xlsx or .parquet")]
     )
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """A Parquet file as a data frame, converted column by column.
+
+    Only one column at a time is held in Arrow's form as well as in pandas', so the peak
+    memory is about the frame's own size. Text and id columns come as categoricals.
+    """
+    schema = pq.read_schema(path)
+    names = schema.names
+    # Columns that hold a data frame's index (pandas' metadata names them) are not data.
+    index_columns: set[str] = set()
+    pandas_meta = (schema.metadata or {}).get(b"pandas")
+    if pandas_meta:
+        index_columns = {
+            c for c in json.loads(pandas_meta).get("index_columns", []) if isinstance(c, str)
+        }
+    if len(set(names)) != len(names):  # repeated names cannot be read one by one
+        table = pq.read_table(
+            path, read_dictionary=[c for c in names if _canonical(c) in TEXT_COLUMNS]
+        )
+        tables = [table.drop_columns([c for c in index_columns if c in names])]
+        del table
+        return _frame_of(tables.pop())
+    wanted = [c for c in names if c not in index_columns]
+    dictionary = [c for c in wanted if _canonical(c) in TEXT_COLUMNS]
+
+    def read(name: str) -> pd.Series:
+        # Each thread has its own reader: a ParquetFile is not meant to be shared.
+        parquet = pq.ParquetFile(path, read_dictionary=dictionary)
+        return _series(parquet.read(columns=[name], use_threads=False).column(0), name)
+
+    # Two columns at a time: decoding runs in Arrow without the GIL.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        columns = dict(zip(wanted, pool.map(read, wanted), strict=True))
+    return pd.DataFrame(columns, copy=False)
+
+
+def _non_finite(column: pa.ChunkedArray) -> bool:
+    """Whether a float column holds NaN or an infinity (which CSV text cannot mean)."""
+    odd = pc.or_(pc.is_nan(column), pc.is_inf(column))
+    return bool(pc.any(pc.fill_null(odd, False)).as_py())
+
+
+def _frame_of(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as a data frame, each column converted by :func:`_series`.
+
+    Each Arrow column is released as soon as it is converted, so the peak memory is about the
+    table plus one column rather than the table plus the frame.
+    """
+    names = table.column_names
+    if len(set(names)) != len(names):
+        frame: pd.DataFrame = table.to_pandas()
+        return frame
+    arrow = dict(zip(names, table.columns, strict=True))
+    del table
+    columns: dict[str, pd.Series] = {}
+    for name in names:
+        columns[name] = _series(arrow.pop(name), name)
+    return pd.DataFrame(columns, copy=False)
+
+
+#: Arrow integer types and the pandas nullable types that keep them whole when cells are empty.
+_NULLABLE: dict[pa.DataType, pd.api.extensions.ExtensionDtype] = {
+    pa.int8(): pd.Int8Dtype(),
+    pa.int16(): pd.Int16Dtype(),
+    pa.int32(): pd.Int32Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+    pa.uint8(): pd.UInt8Dtype(),
+    pa.uint16(): pd.UInt16Dtype(),
+    pa.uint32(): pd.UInt32Dtype(),
+    pa.uint64(): pd.UInt64Dtype(),
+}
+
+
+def _series(column: pa.ChunkedArray, name: str) -> pd.Series:
+    """One Arrow column as a pandas Series: categoricals for dictionaries, plain numbers.
+
+    Integers with empty cells become nullable integers (not floats, which would need parsing
+    again); without empty cells they stay plain numpy integers, the cheapest form.
+    """
+    if pa.types.is_dictionary(column.type):
+        categorical = _categorical(column)
+        if categorical is not None:
+            return pd.Series(categorical, name=name, copy=False)
+    if pa.types.is_integer(column.type) and column.null_count:
+        nullable: pd.Series = column.to_pandas(types_mapper=_NULLABLE.get).rename(name)
+        return nullable
+    series: pd.Series = column.to_pandas().rename(name)
+    return series
+
+
+def _categorical(column: pa.ChunkedArray) -> pd.Categorical | None:
+    """A dictionary column as a pandas categorical, as ``to_pandas`` makes it, but faster.
+
+    The chunks' dictionaries (one per Parquet row group or CSV block) are unified once, then
+    the indices are copied straight into the smallest integer codes; ``None`` when the
+    dictionary is not plain text without repeats (left to ``to_pandas``).
+    """
+    if column.num_chunks == 0 or not (
+        pa.types.is_string(column.type.value_type)
+        or pa.types.is_large_string(column.type.value_type)
+    ):
+        return None
+    first = column.chunk(0).dictionary
+    if not all(chunk.dictionary.equals(first) for chunk in column.chunks[1:]):
+        column = column.unify_dictionaries()
+        first = column.chunk(0).dictionary
+    if first.null_count:
+        return None
+    categories = pd.Index(first.to_pandas())
+    if not categories.is_unique:
+        return None
+    n = len(categories)
+    dtype = np.int8 if n < 2**7 else np.int16 if n < 2**15 else np.int32
+    codes: NDArray[np.signedinteger[Any]] = np.empty(len(column), dtype=dtype)
+    start = 0
+    for chunk in column.chunks:
+        indices = chunk.indices
+        part = codes[start : start + len(indices)]
+        if indices.null_count:
+            np.copyto(part, pc.fill_null(indices, 0).to_numpy(), casting="unsafe")
+            part[indices.is_null().to_numpy(zero_copy_only=False)] = -1
+        else:
+            np.copyto(part, indices.to_numpy(), casting="unsafe")
+        start += len(indices)
+    return pd.Categorical.from_codes(codes, categories, validate=False)
 
 
 def is_long(frame: pd.DataFrame) -> bool:
@@ -247,8 +396,11 @@ def located_long(
         raise ValidationError([Problem(source, 0, 0, "the file has a header but no data rows")])
     text = None
     if "value" in frame.columns:
-        values, text = split_values(frame["value"])
-        frame = frame.assign(value=values)
+        raw = frame["value"]
+        values, text = split_values(raw)
+        if raw.dtype != np.float64 or len(text):  # else the column is already what it gives
+            # A Series is taken as it is; a bare array would be copied.
+            frame = frame.assign(value=pd.Series(values, index=frame.index, copy=False))
     return LocatedTable(source, frame, rows, positions, text), warnings
 
 
@@ -260,11 +412,28 @@ def _rows_of(frame: pd.DataFrame, rows: np.ndarray | None) -> np.ndarray:
 
 
 def _drop_empty_rows(frame: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-    """Leave out rows whose every cell is empty (spreadsheets keep them), keeping row numbers."""
-    empty = frame.isna().all(axis=1).to_numpy()
-    if not empty.any():
-        return frame.reset_index(drop=True), rows
-    return frame.loc[~empty].reset_index(drop=True), rows[~empty]
+    """Leave out rows whose every cell is empty (spreadsheets keep them), keeping row numbers.
+
+    Column by column, and only over the rows still empty so far: a column without empty
+    cells (the usual case: the first) settles it in one pass, without copying the frame.
+    """
+    index = frame.index
+    if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+        frame = frame.reset_index(drop=True)
+    candidates: np.ndarray | None = None  # positions of rows empty in every column so far
+    for i in range(frame.shape[1]):
+        column = frame.iloc[:, i]
+        if candidates is None:
+            candidates = np.flatnonzero(column.isna().to_numpy())
+        else:
+            candidates = candidates[column.iloc[candidates].isna().to_numpy()]
+        if len(candidates) == 0:
+            return frame, rows
+    if candidates is None:  # no columns: every row is empty
+        candidates = np.arange(len(frame))
+    keep = np.ones(len(frame), dtype=bool)
+    keep[candidates] = False
+    return frame.loc[keep].reset_index(drop=True), rows[keep]
 
 
 def located_wide(
@@ -369,6 +538,14 @@ def read_kpi_data(
     """
     path = Path(path)
     label = source or path.name
+    warm_up: threading.Thread | None = None
+    if resolve_geonames is None:
+        from citydiplomacy.io.geonames import resolve_geonames_id
+
+        resolve_geonames = resolve_geonames_id
+        # The registry loads (JSON parsing) while Arrow reads the file without the GIL.
+        warm_up = threading.Thread(target=resolve_geonames_id, args=(1,), daemon=True)
+        warm_up.start()
     frame = read_frame(path)
     rows = None
     if path.suffix.lower() in (".csv", ".txt", ".tsv"):
@@ -379,14 +556,15 @@ def read_kpi_data(
         table, warnings = located_long(frame, label, rows)
     else:
         table, warnings = located_wide(frame, label, framework, rows)
-    if resolve_geonames is None:
-        from citydiplomacy.io.geonames import resolve_geonames_id
-
-        resolve_geonames = resolve_geonames_id
+    if warm_up is not None:
+        warm_up.join()
     try:
         result = validate_long(table, framework, resolve_geonames=resolve_geonames)
     except ValidationError as exc:
         raise ValidationError(warnings + exc.problems) from None
     result.warnings[:0] = warnings
-    result.long["file"] = label
+    # One category, not ten million copies of the same text.
+    result.long["file"] = pd.Categorical.from_codes(
+        np.zeros(len(result.long), dtype=np.int8), categories=pd.Index([label])
+    )
     return result

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -34,13 +36,71 @@ def write_table(
     write_chunks([table], path, fmt, metadata)
 
 
+def _arrow_chunk(chunk: pd.DataFrame | Mapping[str, Any]) -> pa.Table:
+    """A chunk as an Arrow table: a data frame, or a mapping of column name to array.
+
+    Arrays (numpy, pandas categoricals, nullable integers) convert column by column as
+    ``Table.from_pandas`` would convert them (NaN becomes null, categoricals dictionaries),
+    without building a data frame first; numpy number columns are not copied.
+    """
+    if isinstance(chunk, pd.DataFrame):
+        mixed = [c for c in chunk.columns if chunk[c].dtype == object]
+        if mixed:  # numbers and text in one column: Arrow needs one type, so text it is
+            chunk = chunk.astype(dict.fromkeys(mixed, "string"))
+        return pa.Table.from_pandas(chunk, preserve_index=False)
+    names = list(chunk)
+    # The pandas metadata (what ``to_pandas`` restores) as Table.from_pandas writes it.
+    empty = pd.DataFrame({name: chunk[name][:0] for name in names})
+    schema = pa.Schema.from_pandas(empty, preserve_index=False)
+    arrays = [_arrow_array(chunk[f.name], f.type) for f in schema]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _arrow_array(values: Any, kind: pa.DataType) -> pa.Array:
+    """One column as Arrow's ``from_pandas`` conversion makes it, faster for big columns."""
+    if isinstance(values, np.ndarray) and values.dtype == np.float64 and values.ndim == 1:
+        # NaN becomes null; the data buffer is shared, only the validity bitmap is new.
+        missing = np.isnan(values)
+        if not missing.any():
+            return pa.array(values)
+        valid = np.packbits(~missing, bitorder="little")
+        return pa.Array.from_buffers(
+            pa.float64(), len(values), [pa.py_buffer(valid), pa.py_buffer(values)]
+        )
+    if isinstance(values, pd.Categorical) and pa.types.is_dictionary(kind):
+        codes = values.codes
+        missing = codes < 0
+        indices = pa.array(codes, mask=missing) if missing.any() else pa.array(codes)
+        return pa.DictionaryArray.from_arrays(indices, _dictionary(values.categories, kind))
+    return pa.array(values, type=kind, from_pandas=True)
+
+
+_DICTIONARIES: dict[int, tuple[pd.Index, pa.Array]] = {}
+
+
+def _dictionary(categories: pd.Index, kind: pa.DictionaryType) -> pa.Array:
+    """Arrow values of a categorical's categories, converted once per categories object."""
+    hit = _DICTIONARIES.get(id(categories))
+    if hit is not None and hit[0] is categories and hit[1].type == kind.value_type:
+        return hit[1]
+    if len(_DICTIONARIES) > 64:
+        _DICTIONARIES.clear()
+    dictionary = pa.array(categories, type=kind.value_type, from_pandas=True)
+    # The entry holds the categories themselves, so their id cannot be reused meanwhile.
+    _DICTIONARIES[id(categories)] = (categories, dictionary)
+    return dictionary
+
+
 def write_chunks(
-    chunks: Iterable[pd.DataFrame],
+    chunks: Iterable[pd.DataFrame | Mapping[str, Any]],
     path: Path,
     fmt: str,
     metadata: dict[str, Any] | None = None,
 ) -> int:
     """Stream tables with the same columns into one file; return the number of rows.
+
+    A chunk is a data frame or a mapping of column name to array (see
+    :meth:`citydiplomacy.core.score.ScoreResult.columns`).
 
     ``fmt`` is ``csv``, ``parquet`` or ``arrow`` (the Arrow IPC file format, also known as
     Feather v2: no encoding work, so the fastest to write and to read back).
@@ -51,12 +111,12 @@ def write_chunks(
     writer: pq.ParquetWriter | pacsv.CSVWriter | ipc.RecordBatchFileWriter | None = None
     schema: pa.Schema | None = None
     rows = 0
+    # Writing (in Arrow, without the GIL) runs on a thread while the next chunk is computed.
+    pool = ThreadPoolExecutor(max_workers=1)
+    pending: Future[None] | None = None
     try:
         for chunk in chunks:
-            mixed = [c for c in chunk.columns if chunk[c].dtype == object]
-            if mixed:  # numbers and text in one column: Arrow needs one type, so text it is
-                chunk = chunk.astype(dict.fromkeys(mixed, "string"))
-            arrow = pa.Table.from_pandas(chunk, preserve_index=False)
+            arrow = _arrow_chunk(chunk)
             if fmt == "csv":
                 arrow = _plain(arrow)  # CSV has no dictionaries
             if schema is None:
@@ -82,9 +142,16 @@ def write_chunks(
                     writer = pacsv.CSVWriter(path, schema)
             arrow = arrow.cast(schema)
             assert writer is not None
-            writer.write_table(arrow)
+            if pending is not None:
+                pending.result()  # one chunk in flight at most; raises what the write raised
+            pending = pool.submit(writer.write_table, arrow)
             rows += arrow.num_rows
+        if pending is not None:
+            pending.result()
     finally:
+        if pending is not None:
+            wait([pending])
+        pool.shutdown()
         if writer is not None:
             writer.close()
     return rows

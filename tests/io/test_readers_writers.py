@@ -1,0 +1,117 @@
+"""Readers and writers on their own: column types, no needless copies, chunked writing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.feather as feather
+import pyarrow.parquet as pq
+import pytest
+
+from citydiplomacy.core.frameworks import Framework
+from citydiplomacy.io.readers import located_long, read_frame, read_kpi_data
+from citydiplomacy.io.writers import write_chunks
+
+
+def long_frame(geonames: list[int | None]) -> pd.DataFrame:
+    n = len(geonames)
+    return pd.DataFrame(
+        {
+            "city": ["Lyon", "Nice", "Lyon"][:n],
+            "country": ["FR"] * n,
+            "geonames_id": pd.array(geonames, dtype="Int64"),
+            "year": [2022] * n,
+            "kpi": ["EC-ICT-ICT-1C"] * n,
+            "value": [40.0, 50.0, 60.0][:n],
+        },
+        index=pd.Index(list(range(10, 10 + n)), name="position"),
+    )
+
+
+def test_parquet_columns_come_as_cheap_types(tmp_path: Path) -> None:
+    whole, gaps = tmp_path / "whole.parquet", tmp_path / "gaps.parquet"
+    long_frame([2996944, 2990440, 2996944]).to_parquet(whole)  # index stored as a column
+    long_frame([2996944, None, 2996944]).to_parquet(gaps)
+    frame = read_frame(whole)
+    assert list(frame.columns) == ["city", "country", "geonames_id", "year", "kpi", "value"]
+    assert frame["geonames_id"].dtype == np.int64  # no empty cell: plain integers
+    assert isinstance(frame["city"].dtype, pd.CategoricalDtype)
+    assert list(frame["city"]) == ["Lyon", "Nice", "Lyon"]
+    with_gaps = read_frame(gaps)["geonames_id"]
+    assert with_gaps.dtype == "Int64" and with_gaps.isna().tolist() == [False, True, False]
+
+
+def test_locating_a_long_frame_copies_no_column(tmp_path: Path) -> None:
+    path = tmp_path / "long.parquet"
+    long_frame([2996944, 2990440, 2996944]).to_parquet(path)
+    frame = read_frame(path)
+    table, warnings = located_long(frame, "long.parquet")
+    assert not warnings
+    for column in ("value", "year", "geonames_id"):
+        assert np.shares_memory(table.frame[column].to_numpy(), frame[column].to_numpy())
+    assert list(table.rows) == [2, 3, 4]
+
+
+def test_rows_empty_in_every_column_are_left_out_with_their_numbers() -> None:
+    frame = pd.DataFrame(
+        {
+            "city": ["Lyon", None, None, "Nice"],
+            "year": [2022, np.nan, 2023, 2022],
+            "kpi": ["EC-ICT-ICT-1C", None, None, "EC-ICT-ICT-1C"],
+            "value": ["1", None, None, "2"],
+        }
+    )
+    table, _ = located_long(frame, "gaps.xlsx")
+    assert list(table.rows) == [2, 4, 5]
+    assert list(table.frame["year"]) == [2022, 2023, 2022]
+
+
+def test_the_source_file_column_is_one_category(tmp_path: Path, u4ssc: Framework) -> None:
+    path = tmp_path / "long.parquet"
+    long_frame([2996944, 2990440, 2996944]).assign(year=[2021, 2021, 2022]).to_parquet(path)
+    long = read_kpi_data(path, u4ssc).long
+    assert isinstance(long["file"].dtype, pd.CategoricalDtype)
+    assert list(long["file"]) == ["long.parquet"] * 3
+
+
+def result_like(year: int) -> dict[str, object]:
+    return {
+        "city": pd.Categorical.from_codes([0, 1, 1], categories=pd.Index(["Lyon", "Nice"])),
+        "year": np.full(3, year, dtype=np.int64),
+        "score": np.array([1.5, np.nan, 3.0]),
+        "band": pd.Categorical.from_codes(
+            np.array([0, 1, -1], dtype=np.int8), categories=pd.Index(["", "top"])
+        ),
+        "geonames_id": pd.array([2996944, None, 2990440], dtype="Int64"),
+    }
+
+
+@pytest.mark.parametrize("fmt", ["arrow", "parquet", "csv"])
+def test_array_chunks_write_what_data_frames_write(tmp_path: Path, fmt: str) -> None:
+    meta = {"provenance": {"framework": "u4ssc"}}
+    arrays = tmp_path / f"arrays.{fmt}"
+    frames = tmp_path / f"frames.{fmt}"
+    assert write_chunks((result_like(y) for y in (2022, 2023)), arrays, fmt, meta) == 6
+    write_chunks((pd.DataFrame(result_like(y)) for y in (2022, 2023)), frames, fmt, meta)
+    if fmt == "csv":
+        assert arrays.read_text() == frames.read_text()
+        return
+    read = feather.read_table if fmt == "arrow" else pq.read_table
+    got, expected = read(arrays), read(frames)
+    assert got.schema.equals(expected.schema, check_metadata=True)
+    assert got.equals(expected)
+    assert got.column("score").null_count == 2  # NaN is written as null, as pandas does
+
+
+def test_a_failed_write_is_raised_and_the_file_closed(tmp_path: Path) -> None:
+    def chunks() -> object:
+        yield result_like(2022)
+        bad = result_like(2023)
+        bad["year"] = np.array(["x", "y", "z"])  # cannot become the file's int64 column
+        yield bad
+
+    with pytest.raises((pa.ArrowInvalid, ValueError)):
+        write_chunks(chunks(), tmp_path / "bad.arrow", "arrow")  # type: ignore[arg-type]
