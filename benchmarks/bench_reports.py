@@ -16,8 +16,8 @@ Measures:
 3. a cohort of PDF profiles: ``citydiplomacy profiles DATA --format pdf --out-dir DIR``, wall
    time for ``--cities`` profiles.
 
-Prints a Markdown table for ``docs/performance-reports.md``. Data are synthetic, generated once
-into ``benchmarks/_data/`` (ignored by git).
+Prints a Markdown table for ``docs/performance.md`` (issue 4 section). Data are synthetic,
+generated once into ``benchmarks/_data/`` (ignored by git).
 """
 
 from __future__ import annotations
@@ -100,7 +100,11 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=None, help="profiles --jobs (default: CPUs)")
     a = parser.parse_args()
     path = dataset(a.cities, a.years)
-    print(f"machine: {machine()}", flush=True)
+    from citydiplomacy.reports.render import fast_font_subsetting
+
+    load_start = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    subsetter = "HarfBuzz" if fast_font_subsetting() else "none (fontTools is slow: whole fonts)"
+    print(f"machine: {machine()}; font subsetting: {subsetter}", flush=True)
     cohort_s, build, total, cpu = in_process(path, a.repeat)
     import pandas as pd
 
@@ -134,7 +138,7 @@ def main() -> None:
     ]
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\nData: {a.cities} cities x {a.years} years, synthetic ({path.name}); load average "
-          f"at the end {load} (other processes share the machine)\n")  # fmt: skip
+          f"at the start {load_start}, at the end {load} (the machine is shared)\n")  # fmt: skip
     print("| measure | result | target |\n|---|---|---|")
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]} |")

@@ -8,11 +8,14 @@ says otherwise.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import sys
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +32,37 @@ if TYPE_CHECKING:
 
 FORMAT_CHOICES = ("html", "pdf", "json")
 LANG_HELP = "Language of the report (en, fr; any language with a catalogue)."
+#: Forked workers inherit the modules this process has loaded (WeasyPrint takes 1-1.5 s to
+#: import); where fork is missing (Windows) they start from scratch.
+_FORK = "fork" in multiprocessing.get_all_start_methods()
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("fork") if _FORK else None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+def _load_renderer(warm: bool = False) -> None:
+    """Import the PDF renderer (and, with ``warm``, lay out a one-line PDF: fontconfig, Pango
+    and WeasyPrint's own caches), so that the first profile does not pay for it."""
+    from citydiplomacy.reports.render import warm_up
+
+    warm_up(layout=warm)
+
+
+@contextmanager
+def _pdf_renderer(fmt: str) -> Iterator[ProcessPoolExecutor | None]:
+    """For a PDF, a process forked now that loads the renderer while this one reads and scores
+    the data (two cores, about 1.5 s less wall time for one profile); ``None`` otherwise."""
+    if fmt != "pdf" or not _FORK:
+        yield None
+        return
+    pool = _pool(1)
+    try:
+        pool.submit(_load_renderer, True)
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _cohort(
@@ -126,7 +160,7 @@ def profile_cmd(
         fmt = suffix if suffix in FORMAT_CHOICES else "html"
     if fmt == "pdf" and output is None:
         raise UserError("--format pdf needs -o FILE")
-    with user_errors():
+    with user_errors(), _pdf_renderer(fmt) as renderer:
         cohort, rules = _cohort(data, framework, spec_path, runs, year)
         hits = cohort.find(city, country)
         if not hits:
@@ -137,7 +171,10 @@ def profile_cmd(
             )
             raise UserError(f"{city!r} matches several cities ({names}); add --country")
         report = build_report(cohort, hits[0], year, rules=rules, lang=lang)
-        payload = render(report, fmt, lang)
+        if renderer is None:
+            payload = render(report, fmt, lang)
+        else:
+            payload = renderer.submit(render, report, fmt, lang).result()
         if output is None:
             sys.stdout.write(payload.decode("utf-8"))
             return
@@ -200,9 +237,8 @@ def profiles_cmd(
     with user_errors():
         cohort, rules = _cohort(data, framework, spec_path, runs, year)
         out_dir.mkdir(parents=True, exist_ok=True)
-        jobs_list: list[tuple[dict[str, Any], str, str, str]] = []
         skipped: list[str] = []
-        used: set[str] = set()
+        wanted_years: dict[str, int] = {}
         for key in cohort.units.index:
             row = cohort.units.loc[key]
             years = cohort.years_of(str(key))
@@ -210,28 +246,59 @@ def profiles_cmd(
             if wanted is None or wanted not in years:
                 skipped.append(f"{row['city']} ({row['country']}): no profile for {wanted}")
                 continue
-            try:
-                report = build_report(cohort, str(key), wanted, rules=rules, lang=lang)
-            except CityDiplomacyError as exc:
-                skipped.append(f"{row['city']} ({row['country']}): {exc}")
-                continue
-            name = f"{_slug(str(row['city']))}-{str(row['country']).lower()}-{wanted}"
-            if name in used:  # two cities of one name in one country
-                name = f"{name}-{_slug(str(key))}"
-            used.add(name)
-            jobs_list.append((report, fmt, lang, str(out_dir / f"{name}.{fmt}")))
-        workers = min(jobs or os.cpu_count() or 1, max(len(jobs_list), 1))
+            wanted_years[str(key)] = wanted
+
+        def jobs_list() -> Iterator[tuple[dict[str, Any], str, str, str] | None]:
+            """Each city's render job, assembled here (it needs the cohort); ``None`` for a
+            city whose report cannot be made (listed in ``skipped``)."""
+            used: set[str] = set()
+            for key, wanted in wanted_years.items():
+                row = cohort.units.loc[key]
+                try:
+                    report = build_report(cohort, key, wanted, rules=rules, lang=lang)
+                except CityDiplomacyError as exc:
+                    skipped.append(f"{row['city']} ({row['country']}): {exc}")
+                    yield None
+                    continue
+                name = f"{_slug(str(row['city']))}-{str(row['country']).lower()}-{wanted}"
+                if name in used:  # two cities of one name in one country
+                    name = f"{name}-{_slug(key)}"
+                used.add(name)
+                yield report, fmt, lang, str(out_dir / f"{name}.{fmt}")
+
+        workers = min(jobs or os.cpu_count() or 1, max(len(wanted_years), 1))
+        written = 0
         with click.progressbar(
-            length=len(jobs_list), label=f"{fmt.upper()} profiles", file=sys.stderr
+            length=len(wanted_years), label=f"{fmt.upper()} profiles", file=sys.stderr
         ) as bar:
             if workers == 1:
-                for job in jobs_list:
-                    _render_one(job)
+                for job in jobs_list():
+                    if job is not None:
+                        _render_one(job)
+                        written += 1
                     bar.update(1)
             else:
-                with ProcessPoolExecutor(max_workers=workers) as pool:
-                    for _ in pool.map(_render_one, jobs_list):
+                if fmt == "pdf":
+                    _load_renderer()  # once here rather than once per forked worker
+                with _pool(workers) as pool:
+                    # Each report goes to the workers as soon as it is assembled, so they
+                    # render while this process assembles the next ones.
+                    pending: set[Future[str]] = set()
+                    for job in jobs_list():
+                        if job is None:
+                            bar.update(1)
+                            continue
+                        pending.add(pool.submit(_render_one, job))
+                        done = {f for f in pending if f.done()}
+                        for f in done:
+                            f.result()
+                            written += 1
+                            bar.update(1)
+                        pending -= done
+                    for f in as_completed(pending):
+                        f.result()
+                        written += 1
                         bar.update(1)
         for s in skipped:
             click.echo(f"skipped: {s}", err=True)
-        click.echo(f"wrote {len(jobs_list)} profile(s) to {out_dir}", err=True)
+        click.echo(f"wrote {written} profile(s) to {out_dir}", err=True)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -112,7 +114,14 @@ def test_profiles_writes_one_file_per_city(data: Path, tmp_path: Path) -> None:
     assert "wrote 6 profile(s)" in err
 
 
-def test_profiles_pdf_in_parallel(data: Path, tmp_path: Path) -> None:
+def test_profiles_pdf_in_parallel(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import citydiplomacy.cli_reports as cli_reports
+
+    # The renderer is loaded once, before the workers fork, not once per worker.
+    loads: list[bool] = []
+    monkeypatch.setattr(cli_reports, "_load_renderer", lambda warm=False: loads.append(warm))
     out = tmp_path / "pdf"
     code, _, err = run(
         "profiles", str(data), "--format", "pdf", "--out-dir", str(out), "--runs", "0",
@@ -122,6 +131,24 @@ def test_profiles_pdf_in_parallel(data: Path, tmp_path: Path) -> None:
     files = sorted(out.glob("*.pdf"))
     assert len(files) == 6 and all(f.read_bytes().startswith(b"%PDF") for f in files)
     assert "PDF profiles" in err  # the progress bar's label
+    assert loads == [False]
+
+
+def _loaded(module: str) -> tuple[int, bool]:
+    return os.getpid(), module in sys.modules
+
+
+def test_pdf_profile_loads_the_renderer_while_the_data_are_scored() -> None:
+    """``profile`` forks a process that loads WeasyPrint while this one reads and scores the
+    data, and renders the PDF there; other formats need no second process."""
+    from citydiplomacy.cli_reports import _pdf_renderer
+
+    with _pdf_renderer("pdf") as pool:
+        assert pool is not None
+        pid, loaded = pool.submit(_loaded, "weasyprint").result()
+        assert pid != os.getpid() and loaded
+    with _pdf_renderer("html") as pool:
+        assert pool is None
 
 
 def test_robustness_runs_only_for_the_years_profiles_show() -> None:

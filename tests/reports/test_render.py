@@ -238,3 +238,28 @@ def test_pdf_uses_one_font_family_without_fallback(pdfs: dict[str, Path]) -> Non
             line.split()[0].split("+", 1)[-1].split("-")[0] for line in out.splitlines()[2:]
         }
         assert families == {"Liberation"}, (lang, families)
+
+
+def test_pdf_embeds_whole_fonts_without_a_fast_subsetter(
+    report_en: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """fontTools' subsetting costs a fifth of the PDF's time: without HarfBuzz's subsetter
+    the fonts are embedded whole; with it they are subset (WeasyPrint's default)."""
+    import importlib
+
+    import weasyprint
+
+    # The package's ``render`` is the function: the module is reached through importlib.
+    render_module = importlib.import_module("citydiplomacy.reports.render")
+    options: dict[str, Any] = {}
+
+    def write_pdf(self: object, **kwargs: Any) -> bytes:
+        options.update(kwargs)
+        return b"%PDF-"
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", write_pdf)
+    for fast in (False, True):
+        monkeypatch.setattr(render_module, "fast_font_subsetting", lambda fast=fast: fast)
+        render_module.render_pdf(report_en)
+        assert options["full_fonts"] is not fast
+        assert options["pdf_variant"] == "pdf/ua-1" and options["pdf_tags"] is True
