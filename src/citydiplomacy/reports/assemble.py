@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from citydiplomacy.core.context import FACTORS, ContextWeights, context_similarity
+from citydiplomacy.core.frameworks import FrameworkTree
 from citydiplomacy.core.guidance import NodeStatus, RuleSet, recommend
 from citydiplomacy.errors import DataError
 from citydiplomacy.reports.model import Cohort
@@ -38,55 +38,6 @@ def _f(x: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return v if math.isfinite(v) else None
-
-
-@dataclass(frozen=True)
-class _Meta:
-    name: dict[str, str]
-    label: dict[str, str]
-    level: dict[str, int]
-    parent: dict[str, str]
-    children: dict[str, list[str]]
-    unit: dict[str, str]
-    core: set[str]
-    yesno: set[str]
-    sdg: dict[str, str]
-
-    def under(self, code: str, level: int) -> list[str]:
-        out: list[str] = []
-        for child in self.children.get(code, []):
-            if self.level[child] == level:
-                out.append(child)
-            elif self.level[child] > level:
-                out.extend(self.under(child, level))
-        return out
-
-
-def _text(nodes: pd.DataFrame, col: str) -> dict[str, str]:
-    if col not in nodes.columns:
-        return {str(c): "" for c in nodes.index}
-    return {str(c): "" if v is None or v != v else str(v) for c, v in nodes[col].items()}
-
-
-def _meta(cohort: Cohort) -> _Meta:
-    nodes = cohort.framework.nodes
-    name = _text(nodes, "name")
-    children: dict[str, list[str]] = {}
-    parent = _text(nodes, "parent")
-    for code, p in parent.items():
-        if p:
-            children.setdefault(p, []).append(code)
-    return _Meta(
-        name=name,
-        label={c: dp or name[c] for c, dp in _text(nodes, "data_point").items()},
-        level={str(c): int(v) for c, v in nodes["level"].items()},
-        parent=parent,
-        children=children,
-        unit=_text(nodes, "unit"),
-        core={c for c, v in _text(nodes, "core_or_advanced").items() if v == "core"},
-        yesno={c for c, v in _text(nodes, "value_type").items() if v == "yesno"},
-        sdg=_text(nodes, "sdg"),
-    )
 
 
 class _View:
@@ -119,7 +70,7 @@ class _View:
         return self.value(code) is not None or self.score(code) is not None
 
 
-def _node(view: _View, meta: _Meta, code: str) -> dict[str, Any]:
+def _node(view: _View, meta: FrameworkTree, code: str) -> dict[str, Any]:
     return {
         "code": code,
         "name": meta.name[code],
@@ -145,7 +96,7 @@ def _statuses(cohort: Cohort, key: str, year: int) -> dict[str, dict[str, Any]]:
 
 
 def _kpi_row(
-    view: _View, meta: _Meta, cohort: Cohort, code: str, statuses: dict[str, dict[str, Any]]
+    view: _View, meta: FrameworkTree, cohort: Cohort, code: str, statuses: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
     target, target_source = cohort.targets.get(code, (None, ""))
     parts = [statuses[c] for c in [code, *meta.children.get(code, [])] if c in statuses]
@@ -179,7 +130,7 @@ def _kpi_row(
 
 
 def _tree(
-    view: _View, meta: _Meta, cohort: Cohort, root: str, statuses: dict[str, dict[str, Any]]
+    view: _View, meta: FrameworkTree, cohort: Cohort, root: str, statuses: dict[str, dict[str, Any]]
 ) -> list[dict[str, Any]]:
     dims = []
     for dim in meta.under(root, 4) or [root]:
@@ -257,7 +208,7 @@ def build_report(
     DataError
         When the city has no visible result in ``year``.
     """
-    meta = _meta(cohort)
+    meta = cohort.framework.tree()
     u = cohort.unit(key)
     years = cohort.years_of(key)
     if not years:
@@ -474,7 +425,9 @@ def _context_of(cohort: Cohort, key: str) -> dict[str, Any]:
     }
 
 
-def _trends(cohort: Cohort, meta: _Meta, u: int, years: list[int], root: str) -> dict[str, Any]:
+def _trends(
+    cohort: Cohort, meta: FrameworkTree, u: int, years: list[int], root: str
+) -> dict[str, Any]:
     codes = [root, *meta.under(root, 4), *meta.under(root, 3)]
     rows = []
     for code in codes:
@@ -488,7 +441,7 @@ def _trends(cohort: Cohort, meta: _Meta, u: int, years: list[int], root: str) ->
 def _warnings(
     cohort: Cohort,
     view: _View,
-    meta: _Meta,
+    meta: FrameworkTree,
     statuses: dict[str, dict[str, Any]],
     previous: list[int],
     all_kpis: list[str],
@@ -533,7 +486,7 @@ def _warnings(
     return out
 
 
-def _target_summary(cohort: Cohort, meta: _Meta, all_kpis: list[str]) -> dict[str, Any]:
+def _target_summary(cohort: Cohort, meta: FrameworkTree, all_kpis: list[str]) -> dict[str, Any]:
     kinds = {"reference": 0, "peer": 0, "override": 0, "none": 0}
     for code in cohort.codes:
         if meta.level.get(code, 9) > 1:
