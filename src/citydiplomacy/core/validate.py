@@ -567,7 +567,7 @@ def validate_long(
         measure, msg = _measure_of_pair(framework, resolved[kc], dp_texts[dc])
         pair_measure.append(-1 if measure is None or msg else measure_pos[measure])
         pair_msg.append(msg)
-    pair_mcode = _lut(pair_measure, np.int16)
+    pair_mcode = _lut(pair_measure, _code_dtype(n_measures))
     pair_bad = _lut([bool(m) for m in pair_msg], bool)
     any_bad_pair = bool(pair_bad.any())
     # Only codes that occur matter: an unused category must not cost a pass.
@@ -618,7 +618,7 @@ def validate_long(
     city_code = np.empty(n, dtype=_code_dtype(len(city_texts)))
     country_code = np.empty(n, dtype=_code_dtype(len(country_texts)))
     year_out = np.empty(n, dtype=np.int16)  # years are within YEAR_RANGE (0 where bad)
-    mcode = np.empty(n, dtype=np.int16)
+    mcode = np.empty(n, dtype=_code_dtype(n_measures))
     # The values, once one changes (a yes/no answer in words, a unit conversion); until then
     # the input's own numbers, so that a clean file costs no copy.
     value: NDArray[np.float64] | None = None
@@ -1214,7 +1214,7 @@ def _clean_long(
     country_code: NDArray[np.integer],
     country_texts: list[str],
     year: NDArray[np.int16],
-    mcode: NDArray[np.int16],
+    mcode: NDArray[np.integer],
     value: NDArray[np.float64],
     verified: NDArray[np.bool_],
 ) -> pd.DataFrame:
