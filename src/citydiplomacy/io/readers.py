@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -538,14 +537,10 @@ def read_kpi_data(
     """
     path = Path(path)
     label = source or path.name
-    warm_up: threading.Thread | None = None
     if resolve_geonames is None:
         from citydiplomacy.io.geonames import resolve_geonames_id
 
         resolve_geonames = resolve_geonames_id
-        # The registry loads (JSON parsing) while Arrow reads the file without the GIL.
-        warm_up = threading.Thread(target=resolve_geonames_id, args=(1,), daemon=True)
-        warm_up.start()
     frame = read_frame(path)
     rows = None
     if path.suffix.lower() in (".csv", ".txt", ".tsv"):
@@ -556,8 +551,6 @@ def read_kpi_data(
         table, warnings = located_long(frame, label, rows)
     else:
         table, warnings = located_wide(frame, label, framework, rows)
-    if warm_up is not None:
-        warm_up.join()
     try:
         result = validate_long(table, framework, resolve_geonames=resolve_geonames)
     except ValidationError as exc:

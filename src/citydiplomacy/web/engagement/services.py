@@ -131,6 +131,11 @@ def representation_for(user: Any, city: City | int) -> Representative | None:
     return current_representations(user).filter(city_id=city_id).first()
 
 
+def can_see_representatives(user: Any) -> bool:
+    """The list of representatives is for the secretariat and city editors (their cities')."""
+    return permissions.is_admin(user) or bool(permissions.editable_city_ids(user))
+
+
 def user_named(username: str) -> Any | None:
     """The active account with this user name (case-insensitive), if any."""
     if not username:

@@ -670,10 +670,9 @@ def representatives(request: HttpRequest) -> HttpResponse:
     """Who may sign for which city: the secretariat grants and revokes; a city's editors see
     their cities' representatives; nobody else sees the list."""
     user = request.user
-    secretariat = permissions.is_admin(user)
-    own_cities = permissions.editable_city_ids(user)
-    if not secretariat and not own_cities:
+    if not services.can_see_representatives(user):
         raise PermissionDenied("The list of representatives is for the secretariat and editors.")
+    secretariat = permissions.is_admin(user)
     form = {"username": "", "city": "", "title": "", "capacity": "", "until": ""}
     errors: list[str] = []
     if request.method == "POST":
@@ -710,7 +709,7 @@ def representatives(request: HttpRequest) -> HttpResponse:
         "user", "city", "city__country", "authorised_by", "revoked_by"
     ).order_by("city__name", "-since")
     if not secretariat:
-        listed = listed.filter(city_id__in=own_cities)
+        listed = listed.filter(city_id__in=permissions.editable_city_ids(user))
     show_past = request.GET.get("past") == "1"
     today = timezone.localdate()
     current = Q(revoked_at__isnull=True) & (Q(until__isnull=True) | Q(until__gte=today))

@@ -18,6 +18,6 @@ def num(value: float | None) -> str:
 @register.filter
 def sees_representatives(user: object) -> bool:
     """May ``user`` open the list of representatives (the secretariat and city editors)?"""
-    from citydiplomacy.web.accounts import permissions
+    from citydiplomacy.web.engagement.services import can_see_representatives
 
-    return permissions.is_admin(user) or bool(permissions.editable_city_ids(user))
+    return can_see_representatives(user)
