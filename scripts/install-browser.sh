@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# System packages the tests need, installed only when missing (needs root or sudo for apt-get):
-# Debian's Chromium for the browser tests (Playwright drives it; Playwright's own browser
-# download is never used), poppler-utils (pdftotext, pdftoppm) to read rendered PDFs, and
-# HarfBuzz's font subsetter, with which WeasyPrint subsets a report's fonts in 0.01 s instead
-# of 0.5-0.7 s with fontTools.
+# System packages, installed only when missing (needs root or sudo for apt-get): Debian's
+# Chromium, which prints the PDF reports and runs the browser tests (Playwright drives it;
+# Playwright's own browser download is never used), and, for the tests only, poppler-utils
+# (pdftotext, pdftoppm) to read rendered PDFs.
+# Usage: bash scripts/install-browser.sh [--runtime]   (--runtime: Chromium only)
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
-command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || missing+=(poppler-utils)
-ldconfig -p | grep -q 'libharfbuzz-subset\.so\.0' || missing+=(libharfbuzz-subset0)
+if [ "${1:-}" != "--runtime" ]; then
+  command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+fi
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
-echo "== installing ${missing[*]} for the tests"
+echo "== installing ${missing[*]}"
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 $SUDO apt-get update -qq

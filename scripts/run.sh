@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup-env.sh
+bash scripts/install-browser.sh --runtime  # Chromium prints the PDF reports
 port=8000
 if [ "${1:-}" = "--port" ]; then port="$2"; fi
 citydiplomacy demo

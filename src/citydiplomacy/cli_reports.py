@@ -8,13 +8,13 @@ says otherwise.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
 import sys
 import unicodedata
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,40 +29,23 @@ if TYPE_CHECKING:
 
     from citydiplomacy.core.guidance import RuleSet
     from citydiplomacy.reports.model import Cohort
+    from citydiplomacy.reports.pdf import PdfPrinter
 
 FORMAT_CHOICES = ("html", "pdf", "json")
 LANG_HELP = "Language of the report (en, fr; any language with a catalogue)."
-#: Forked workers inherit the modules this process has loaded (WeasyPrint takes 1-1.5 s to
-#: import); where fork is missing (Windows) they start from scratch.
-_FORK = "fork" in multiprocessing.get_all_start_methods()
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    context = multiprocessing.get_context("fork") if _FORK else None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
-
-
-def _load_renderer(warm: bool = False) -> None:
-    """Import the PDF renderer (and, with ``warm``, lay out a one-line PDF: fontconfig, Pango
-    and WeasyPrint's own caches), so that the first profile does not pay for it."""
-    from citydiplomacy.reports.render import warm_up
-
-    warm_up(layout=warm)
 
 
 @contextmanager
-def _pdf_renderer(fmt: str) -> Iterator[ProcessPoolExecutor | None]:
-    """For a PDF, a process forked now that loads the renderer while this one reads and scores
-    the data (two cores, about 1.5 s less wall time for one profile); ``None`` otherwise."""
-    if fmt != "pdf" or not _FORK:
+def _pdf_printer(fmt: str, pages: int = 1) -> Iterator[PdfPrinter | None]:
+    """For a PDF, a printer whose browser starts now, in the background, while this process
+    reads and scores the data; ``None`` for other formats."""
+    if fmt != "pdf":
         yield None
         return
-    pool = _pool(1)
-    try:
-        pool.submit(_load_renderer, True)
-        yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    from citydiplomacy.reports.pdf import PdfPrinter
+
+    with PdfPrinter(pages=pages) as printer:
+        yield printer
 
 
 def _cohort(
@@ -160,7 +143,7 @@ def profile_cmd(
         fmt = suffix if suffix in FORMAT_CHOICES else "html"
     if fmt == "pdf" and output is None:
         raise UserError("--format pdf needs -o FILE")
-    with user_errors(), _pdf_renderer(fmt) as renderer:
+    with user_errors(), _pdf_printer(fmt) as printer:
         cohort, rules = _cohort(data, framework, spec_path, runs, year)
         hits = cohort.find(city, country)
         if not hits:
@@ -171,10 +154,7 @@ def profile_cmd(
             )
             raise UserError(f"{city!r} matches several cities ({names}); add --country")
         report = build_report(cohort, hits[0], year, rules=rules, lang=lang)
-        if renderer is None:
-            payload = render(report, fmt, lang)
-        else:
-            payload = renderer.submit(render, report, fmt, lang).result()
+        payload = render(report, fmt, lang, printer=printer)
         if output is None:
             sys.stdout.write(payload.decode("utf-8"))
             return
@@ -185,14 +165,6 @@ def profile_cmd(
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "city"
-
-
-def _render_one(job: tuple[dict[str, Any], str, str, str]) -> str:
-    from citydiplomacy.reports import render
-
-    report, fmt, lang, path = job
-    Path(path).write_bytes(render(report, fmt, lang))
-    return path
 
 
 @main.command("profiles")
@@ -217,7 +189,7 @@ def _render_one(job: tuple[dict[str, Any], str, str, str]) -> str:
     "--jobs",
     type=click.IntRange(1, 64),
     default=None,
-    help="Profiles rendered in parallel (default: the number of CPUs).",
+    help="PDF profiles printed at the same time (default: the number of CPUs).",
 )
 @framework_option
 @spec_option
@@ -231,10 +203,12 @@ def profiles_cmd(
     Files are named city-country-year.FORMAT; cities without a profile in --year are listed
     and skipped.
     """
-    from citydiplomacy.reports import build_report
+    from citydiplomacy.reports import build_report, render
+    from citydiplomacy.reports.render import pdf_html
 
     lang = _check_lang(lang)
-    with user_errors():
+    pages = jobs or os.cpu_count() or 1  # browser tabs are opened as they are needed
+    with user_errors(), _pdf_printer(fmt, pages) as printer:
         cohort, rules = _cohort(data, framework, spec_path, runs, year)
         out_dir.mkdir(parents=True, exist_ok=True)
         skipped: list[str] = []
@@ -248,9 +222,9 @@ def profiles_cmd(
                 continue
             wanted_years[str(key)] = wanted
 
-        def jobs_list() -> Iterator[tuple[dict[str, Any], str, str, str] | None]:
-            """Each city's render job, assembled here (it needs the cohort); ``None`` for a
-            city whose report cannot be made (listed in ``skipped``)."""
+        def jobs_list() -> Iterator[tuple[dict[str, Any], Path] | None]:
+            """Each city's report and file; ``None`` for a city whose report cannot be made
+            (listed in ``skipped``)."""
             used: set[str] = set()
             for key, wanted in wanted_years.items():
                 row = cohort.units.loc[key]
@@ -264,41 +238,38 @@ def profiles_cmd(
                 if name in used:  # two cities of one name in one country
                     name = f"{name}-{_slug(key)}"
                 used.add(name)
-                yield report, fmt, lang, str(out_dir / f"{name}.{fmt}")
+                yield report, out_dir / f"{name}.{fmt}"
 
-        workers = min(jobs or os.cpu_count() or 1, max(len(wanted_years), 1))
         written = 0
         with click.progressbar(
             length=len(wanted_years), label=f"{fmt.upper()} profiles", file=sys.stderr
         ) as bar:
-            if workers == 1:
-                for job in jobs_list():
-                    if job is not None:
-                        _render_one(job)
-                        written += 1
+            # PDFs are printed while the next reports are assembled; a few wait their turn
+            # (not the whole cohort: each holds a report's HTML, and the PDF once printed).
+            printing: deque[tuple[Future[bytes], Path]] = deque()
+
+            def finish_one() -> None:
+                nonlocal written
+                future, path = printing.popleft()
+                path.write_bytes(future.result())
+                written += 1
+                bar.update(1)
+
+            for job in jobs_list():
+                if job is None:
                     bar.update(1)
-            else:
-                if fmt == "pdf":
-                    _load_renderer()  # once here rather than once per forked worker
-                with _pool(workers) as pool:
-                    # Each report goes to the workers as soon as it is assembled, so they
-                    # render while this process assembles the next ones.
-                    pending: set[Future[str]] = set()
-                    for job in jobs_list():
-                        if job is None:
-                            bar.update(1)
-                            continue
-                        pending.add(pool.submit(_render_one, job))
-                        done = {f for f in pending if f.done()}
-                        for f in done:
-                            f.result()
-                            written += 1
-                            bar.update(1)
-                        pending -= done
-                    for f in as_completed(pending):
-                        f.result()
-                        written += 1
-                        bar.update(1)
+                    continue
+                report, path = job
+                if printer is None:
+                    path.write_bytes(render(report, fmt, lang))
+                    written += 1
+                    bar.update(1)
+                    continue
+                printing.append((printer.submit(pdf_html(report, lang)), path))
+                while len(printing) > 2 * pages or (printing and printing[0][0].done()):
+                    finish_one()
+            while printing:
+                finish_one()
         for s in skipped:
             click.echo(f"skipped: {s}", err=True)
         click.echo(f"wrote {written} profile(s) to {out_dir}", err=True)

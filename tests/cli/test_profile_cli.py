@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -114,14 +112,21 @@ def test_profiles_writes_one_file_per_city(data: Path, tmp_path: Path) -> None:
     assert "wrote 6 profile(s)" in err
 
 
-def test_profiles_pdf_in_parallel(
+def test_profiles_pdf_share_one_browser(
     data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import citydiplomacy.cli_reports as cli_reports
+    """A cohort is printed by one browser, ``--jobs`` documents at a time."""
+    from citydiplomacy.reports import pdf
 
-    # The renderer is loaded once, before the workers fork, not once per worker.
-    loads: list[bool] = []
-    monkeypatch.setattr(cli_reports, "_load_renderer", lambda warm=False: loads.append(warm))
+    printers: list[pdf.PdfPrinter] = []
+    original = pdf.PdfPrinter.start
+
+    def start(self: pdf.PdfPrinter) -> pdf.PdfPrinter:
+        if self not in printers:
+            printers.append(self)
+        return original(self)
+
+    monkeypatch.setattr(pdf.PdfPrinter, "start", start)
     out = tmp_path / "pdf"
     code, _, err = run(
         "profiles", str(data), "--format", "pdf", "--out-dir", str(out), "--runs", "0",
@@ -130,25 +135,32 @@ def test_profiles_pdf_in_parallel(
     assert code == 0, err
     files = sorted(out.glob("*.pdf"))
     assert len(files) == 6 and all(f.read_bytes().startswith(b"%PDF") for f in files)
+    assert len({f.read_bytes() for f in files}) == 6
     assert "PDF profiles" in err  # the progress bar's label
-    assert loads == [False]
+    assert len(printers) == 1 and printers[0].pages == 2
 
 
-def _loaded(module: str) -> tuple[int, bool]:
-    return os.getpid(), module in sys.modules
+def test_pdf_profile_starts_the_browser_before_the_data_are_scored() -> None:
+    """``profile`` starts Chromium in the background while it reads and scores the data;
+    other formats need no browser."""
+    from citydiplomacy.cli_reports import _pdf_printer
+
+    with _pdf_printer("pdf") as printer:
+        assert printer is not None
+        assert printer._launched is not None  # launching, before anything is printed
+        printer.wait_ready()
+    with _pdf_printer("html") as printer:
+        assert printer is None
 
 
-def test_pdf_profile_loads_the_renderer_while_the_data_are_scored() -> None:
-    """``profile`` forks a process that loads WeasyPrint while this one reads and scores the
-    data, and renders the PDF there; other formats need no second process."""
-    from citydiplomacy.cli_reports import _pdf_renderer
-
-    with _pdf_renderer("pdf") as pool:
-        assert pool is not None
-        pid, loaded = pool.submit(_loaded, "weasyprint").result()
-        assert pid != os.getpid() and loaded
-    with _pdf_renderer("html") as pool:
-        assert pool is None
+def test_profile_without_a_browser_says_what_to_install(
+    data: Path, first_city: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CITYDIPLOMACY_CHROMIUM", "/nonexistent/chromium")
+    out = tmp_path / "x.pdf"
+    code, _, err = run("profile", str(data), "--city", first_city[0], "--runs", "0", "-o", str(out))
+    assert code != 0 and "CITYDIPLOMACY_CHROMIUM" in err and "Traceback" not in err
+    assert not out.exists()
 
 
 def test_robustness_runs_only_for_the_years_profiles_show() -> None:

@@ -1,8 +1,9 @@
 """Render a profile's content (:func:`citydiplomacy.reports.assemble.build_report`) as a
-standalone HTML document, a PDF (WeasyPrint, A4, tagged) or JSON.
+standalone HTML document, a PDF (A4, tagged, printed by headless Chromium) or JSON.
 
 The HTML embeds its stylesheet and every chart (inline SVG), so it makes no request when
-opened; the PDF is rendered from the same HTML, with fonts from the system only.
+opened; the PDF is printed from the same HTML (:mod:`citydiplomacy.reports.pdf`), with fonts
+from the system only.
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ import jinja2
 from markupsafe import Markup, escape
 
 from citydiplomacy.reports.i18n import Formatter, translations
+from citydiplomacy.reports.pdf import PdfPrinter, print_pdf
 from citydiplomacy.reports.wheel import band_fill, wheel_svg
 
 FORMATS = ("html", "pdf", "json")
 #: Series colours of the trend chart (Okabe-Ito, colour-blind safe); lines are also labelled.
 SERIES_COLOURS = ("#000000", "#0072b2", "#d55e00", "#009e73", "#cc79a7")
-#: The PDF variant: PDF/UA-1 (tagged, accessible) where WeasyPrint supports it.
-PDF_VARIANT = "pdf/ua-1"
 
 
 def band_labels(t: gettext.NullTranslations) -> dict[int, str]:
@@ -106,6 +106,7 @@ def environment(lang: str) -> jinja2.Environment:
     statuses = status_labels(t)
     env.filters.update(
         num=f.number,
+        css_string=css_string,
         val=f.value,
         pct=f.percent,
         signed=f.signed,
@@ -122,6 +123,20 @@ def environment(lang: str) -> jinja2.Environment:
     )
     env.globals["lang"] = lang
     return env
+
+
+def css_string(text: object) -> Markup:
+    """``text`` as a CSS string literal, safe inside a ``<style>`` element (no ``</style>``,
+    no line break, quotes and backslashes escaped)."""
+    # Jinja's ``~`` escapes plain strings joined to translated (Markup) text: undo that.
+    plain = text.unescape() if isinstance(text, Markup) else str(text)
+    out = []
+    for ch in plain:
+        if ch in '"\\<>&' or ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return Markup('"' + "".join(out) + '"')
 
 
 def _stylesheet() -> str:
@@ -280,47 +295,21 @@ def render_html(report: dict[str, Any], lang: str = "en", *, for_pdf: bool = Fal
     )
 
 
-@lru_cache(maxsize=1)
-def fast_font_subsetting() -> bool:
-    """Whether WeasyPrint subsets fonts with HarfBuzz (milliseconds) rather than fontTools.
-
-    Without the system's HarfBuzz subsetter (``libharfbuzz-subset0`` on Debian) WeasyPrint
-    falls back to fontTools, which takes 0.5-0.7 s per profile (a fifth of the PDF's time).
-    Unknown WeasyPrint internals count as fast: the PDF is then subset, WeasyPrint's default.
-    """
-    try:
-        from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
-    except ImportError:  # pragma: no cover - another WeasyPrint layout
-        return True
-    return bool(harfbuzz_subset) and bool(harfbuzz.hb_version_atleast(4, 1, 0))
-
-
-def warm_up(layout: bool = True) -> None:
-    """Import WeasyPrint (0.6-1.4 s) and, with ``layout``, write a one-line PDF (fontconfig,
-    Pango and WeasyPrint's caches), so that the next :func:`render_pdf` of this process, or of
-    a process forked from it, does not pay for them."""
-    import weasyprint
-
-    if layout:
-        weasyprint.HTML(string="<p>x</p>").write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True)
-
-
-def render_pdf(report: dict[str, Any], lang: str = "en") -> bytes:
-    """The report as an A4 PDF (PDF/UA-1, tagged), rendered by WeasyPrint."""
-    import weasyprint
-
+def pdf_html(report: dict[str, Any], lang: str = "en") -> str:
+    """The HTML that is printed to PDF: the report's, with the print rules of the PDF."""
     # Babel's French numbers use U+202F (narrow no-break space), which Liberation Sans lacks:
-    # Pango would then look up a fallback font for every such glyph. U+00A0 keeps the number
-    # together just as well and is in the font.
-    html = render_html(report, lang, for_pdf=True).replace("\u202f", "\u00a0")
-    doc = weasyprint.HTML(string=html, base_url=None)
-    # Without HarfBuzz's subsetter the fonts are embedded whole (about 1 MB more per PDF,
-    # three Liberation faces) rather than subset by fontTools (0.5-0.7 s per PDF).
-    pdf = doc.write_pdf(
-        pdf_variant=PDF_VARIANT, pdf_tags=True, full_fonts=not fast_font_subsetting()
-    )
-    assert pdf is not None
-    return bytes(pdf)
+    # the browser would set those spaces in a fallback font. U+00A0 keeps the number together
+    # just as well and is in the font.
+    return render_html(report, lang, for_pdf=True).replace("\u202f", "\u00a0")
+
+
+def render_pdf(
+    report: dict[str, Any], lang: str = "en", *, printer: PdfPrinter | None = None
+) -> bytes:
+    """The report as a tagged A4 PDF, printed by ``printer`` (else by a browser started for
+    it; about 0.5 s more)."""
+    html = pdf_html(report, lang)
+    return printer.print(html) if printer is not None else print_pdf(html)
 
 
 def render_json(report: dict[str, Any]) -> str:
@@ -328,10 +317,13 @@ def render_json(report: dict[str, Any]) -> str:
     return json.dumps(report, ensure_ascii=False, indent=1, default=str) + "\n"
 
 
-def render(report: dict[str, Any], fmt: str, lang: str = "en") -> bytes:
-    """The report in ``fmt`` (``html``, ``pdf`` or ``json``) as bytes."""
+def render(
+    report: dict[str, Any], fmt: str, lang: str = "en", *, printer: PdfPrinter | None = None
+) -> bytes:
+    """The report in ``fmt`` (``html``, ``pdf`` or ``json``) as bytes; a PDF is printed by
+    ``printer`` when one is given."""
     if fmt == "pdf":
-        return render_pdf(report, lang)
+        return render_pdf(report, lang, printer=printer)
     if fmt == "html":
         return render_html(report, lang).encode("utf-8")
     if fmt == "json":

@@ -151,3 +151,16 @@ def test_dashboard_panel_has_download_buttons(cohort: Cohort, who: str) -> None:
     # The buttons work for this viewer.
     assert client.get(url(cohort.geneva.pk, "json", year=2023, lang="en")).status_code == 200
     assert "Top recommendations" in section.text() or "No guidance rule fired" in section.text()
+
+
+def test_pdf_download_without_a_browser_is_a_503_that_offers_the_html(
+    cohort: Cohort, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CITYDIPLOMACY_CHROMIUM", "/nonexistent/chromium")
+    response = client_for(cohort.users, "anonymous").get(
+        url(cohort.geneva.pk, "pdf", year=2023, lang="en")
+    )
+    assert response.status_code == 503
+    text = response.content.decode()
+    assert "CITYDIPLOMACY_CHROMIUM" in text and "HTML report" in text
+    assert "Traceback" not in text

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from citydiplomacy.errors import CityDiplomacyError
 from citydiplomacy.reports import build_report, render
 from citydiplomacy.reports.i18n import available_languages
+from citydiplomacy.reports.pdf import PdfUnavailableError
 from citydiplomacy.reports.reference import rules_for
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
@@ -121,7 +122,16 @@ def download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     report = report_for(request.user, city, year, lang)
     if report is None:
         raise Http404("no profile of this city and year to report on")
-    body = render(report, fmt, lang)
+    try:
+        body = render(report, fmt, lang)
+    except PdfUnavailableError as exc:
+        # No browser to print with on this server (or it failed): say so, and offer the HTML.
+        return HttpResponse(
+            f"The PDF cannot be made on this server: {exc}. The HTML report holds the same "
+            "content and prints to PDF from any browser.",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
     name = f"smart-city-profile-{_slug(city.name)}-{report['year']}-{lang}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
