@@ -111,3 +111,12 @@ def test_css_string_round_trips_and_cannot_break_out(text: str) -> None:
     assert '"' not in inner and "<" not in inner and "\n" not in inner
     assert not re.search(r"\\(?![0-9a-f])", inner)  # every backslash starts a hex escape
     assert css_unescape(literal) == text
+
+
+def test_a_printer_can_be_closed_and_started_again() -> None:
+    printer = PdfPrinter()
+    with printer:
+        assert printer.print(page("First")).startswith(b"%PDF")
+    printer.close()  # idempotent
+    with printer:
+        assert printer.print(page("Second")).startswith(b"%PDF")

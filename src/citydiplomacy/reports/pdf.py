@@ -129,7 +129,10 @@ class PdfPrinter:
     async def _launch(self, executable: str | None) -> None:
         from playwright.async_api import Error, async_playwright
 
-        self._playwright = await async_playwright().start()
+        try:
+            self._playwright = await async_playwright().start()
+        except Exception as exc:  # the driver (a Node.js program shipped with Playwright)
+            raise PdfUnavailableError(f"Playwright's driver did not start: {exc}") from exc
         try:
             self._browser = await self._playwright.chromium.launch(
                 executable_path=executable, args=list(CHROMIUM_ARGS)
@@ -165,6 +168,8 @@ class PdfPrinter:
         thread.join(timeout=30)
         loop.close()
         self._loop = self._thread = None
+        self._launched = self._playwright = self._browser = self._context = self._slots = None
+        self._idle = []
 
     async def _shutdown(self) -> None:
         if self._launched is not None:
