@@ -120,3 +120,10 @@ def test_a_printer_can_be_closed_and_started_again() -> None:
     printer.close()  # idempotent
     with printer:
         assert printer.print(page("Second")).startswith(b"%PDF")
+
+
+def test_a_started_browser_has_printed_its_warm_up_page() -> None:
+    """The first report's tab is open and has printed once before the caller needs it."""
+    with PdfPrinter() as printer:
+        printer.wait_ready()
+        assert len(printer._idle) == 1
