@@ -4,6 +4,7 @@ Run from the repository root (after ``bash scripts/test.sh`` or ``scripts/run.sh
 ``.venv``)::
 
     .venv/bin/python benchmarks/bench_engine.py [--cities 10000] [--years 10] [--repeat 3]
+        [--only whole] [--case u4ssc-arrow]
 
 Measures, each the median of ``--repeat`` runs:
 
@@ -175,18 +176,25 @@ def main() -> None:
         action="append",
         help="run only these parts (repeatable; default: all)",
     )
+    parser.add_argument(
+        "--case",
+        choices=["u4ssc-arrow", "composite-arrow", "u4ssc-parquet", "csv-u4ssc-arrow"],
+        action="append",
+        help="whole-process rows to run (repeatable; default: all four)",
+    )
     args = parser.parse_args()
     parts = set(args.only or ["whole", "in-process", "uncertainty"])
     rows = [f"Machine: {machine()}", ""]
     rows.append("| measure | figure | target |")
     rows.append("|---|---|---|")
-    whole = (
-        (".parquet", "u4ssc", "arrow"),
-        (".parquet", "composite", "arrow"),
-        (".parquet", "u4ssc", "parquet"),
-        (".csv", "u4ssc", "arrow"),
-    )
-    for suffix, method, fmt in whole if "whole" in parts else ():
+    whole = {
+        "u4ssc-arrow": (".parquet", "u4ssc", "arrow"),
+        "composite-arrow": (".parquet", "composite", "arrow"),
+        "u4ssc-parquet": (".parquet", "u4ssc", "parquet"),
+        "csv-u4ssc-arrow": (".csv", "u4ssc", "arrow"),
+    }
+    cases = [whole[c] for c in args.case or whole] if "whole" in parts else []
+    for suffix, method, fmt in cases:
         path = dataset(args.cities, args.years, suffix)
         t, peak = whole_process(path, method, args.repeat, fmt)
         label = (

@@ -80,7 +80,10 @@ def main() -> None:
     out.unlink(missing_ok=True)  # truncating a big file is slow: not part of the timing
     mark("(remove the previous output)")
     # As the command line does: year by year, ranks computed per year.
-    n_rows = write_chunks((result.columns(years=[y]) for y in panel.years), out, args.format)
+    # Arrow and Parquet get the narrow integer columns, as the command line writes them.
+    compact = args.format != "csv"
+    chunks = (result.columns(years=[y], compact=compact) for y in panel.years)
+    n_rows = write_chunks(chunks, out, args.format)
     mark(f"ranks + table + write ({n_rows:,} rows, {args.format})")
 
 

@@ -312,8 +312,14 @@ def score_cmd(
         years = list(panel.years) if year is None else [year]
 
         def chunk(ys: list[int]) -> dict[str, Any]:
-            # Arrays, not a data frame: writers convert them to Arrow without copies.
-            return result.columns(keep_empty=all_rows, years=ys, levels=levels or None)
+            # Arrays, not a data frame: writers convert them to Arrow without copies. Arrow
+            # and Parquet get the narrow integer types; CSV and JSON text is the same either way.
+            return result.columns(
+                keep_empty=all_rows,
+                years=ys,
+                levels=levels or None,
+                compact=fmt in ("parquet", "arrow"),
+            )
 
         source = str(Path(framework).resolve()) if Path(framework).is_file() else framework
         prov = {

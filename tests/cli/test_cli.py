@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
@@ -131,6 +132,53 @@ def test_score_every_method_and_format(tmp_path: Path, cohort: Path, method: str
     assert len(from_parquet) == len(from_arrow) == len(from_csv) > 0
     assert list(from_arrow["code"].astype(str)) == list(from_csv["code"])
     pd.testing.assert_series_equal(from_parquet["score"], from_csv["score"], check_names=False)
+
+
+#: Arrow and Parquet types of the score output's columns (docs/scoring.md); text columns are
+#: dictionaries whose index width follows the number of distinct labels.
+OUTPUT_TYPES = {
+    "city": "dictionary",
+    "country": "dictionary",
+    "year": "int16",
+    "level": "int8",
+    "code": "dictionary",
+    "value": "double",
+    "score": "double",
+    "points": "int16",
+    "band": "dictionary",
+    "rank": "int32",
+    "name": "dictionary",
+    "max_points": "int16",
+    "geonames_id": "int32",
+    "change": "double",
+    "progress": "double",
+    "target": "double",
+    "target_source": "dictionary",
+}
+
+
+@pytest.mark.parametrize("fmt", ["arrow", "parquet"])
+def test_arrow_and_parquet_outputs_have_narrow_integer_columns(
+    tmp_path: Path, cohort: Path, fmt: str
+) -> None:
+    target = tmp_path / f"scores.{fmt}"
+    code, _, err = run(
+        "score", str(cohort), "--method", "u4ssc", "--format", fmt, "-o", str(target)
+    )
+    assert code == 0, err
+    table = feather.read_table(target) if fmt == "arrow" else pq.read_table(target)
+    types = {f.name: str(f.type).partition("<")[0] for f in table.schema}
+    assert types == OUTPUT_TYPES
+    # Nullable as before: unscored rows have no points and no rank.
+    assert table.column("points").null_count > 0
+    assert table.column("rank").null_count == table.column("score").null_count > 0
+    # The same numbers as the CSV output.
+    csv = tmp_path / "scores.csv"
+    assert run("score", str(cohort), "--method", "u4ssc", "-o", str(csv))[0] == 0
+    expected = pd.read_csv(csv)
+    got = table.to_pandas()
+    for column in ("year", "level", "points", "max_points", "rank"):
+        np.testing.assert_array_equal(got[column].astype("float64"), expected[column])
 
 
 def test_regenerate_reproduces_a_json_result(tmp_path: Path, cohort: Path) -> None:

@@ -86,3 +86,26 @@ def test_zero_and_negative_targets() -> None:
         np.array([0, 1, 1, -1]),
     )
     np.testing.assert_allclose(p, [1.0, 1.0, 0.0, 1.0])
+
+
+def test_points_fill_a_slice_of_a_bigger_array_in_place() -> None:
+    share = np.array([[0.1, np.nan, 0.5], [0.7, 0.95, 2.0]])
+    big = np.full((2, 5), -1.0)
+    got = bands.points(share, out=big[:, :3])
+    assert np.shares_memory(got, big)
+    np.testing.assert_array_equal(big[:, :3], bands.points(share))
+    np.testing.assert_array_equal(big[:, :3], [[1.0, np.nan, 2.0], [3.0, 4.0, 4.0]])
+    assert (big[:, 3:] == -1.0).all()  # the rest untouched
+
+
+def test_performance_fills_a_year_of_a_bigger_array_in_place() -> None:
+    values = np.array([[[50.0, np.nan, 2.0, 1.0], [120.0, 5.0, 0.5, 0.0]]] * 2)
+    targets = np.array([100.0, 10.0, 1.0, 1.0])
+    directions = np.array([1, -1, 0, 1])
+    yesno = np.array([False, False, False, True])
+    whole = bands.performance(values, targets, directions, yesno)
+    out = np.full(values.shape, -1.0)
+    got = bands.performance(values[1], targets, directions, yesno, out=out[1])
+    assert np.shares_memory(got, out)
+    np.testing.assert_array_equal(out[1], whole[1])
+    assert (out[0] == -1.0).all()

@@ -9,9 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from citydiplomacy.core import dataset
 from citydiplomacy.core.dataset import Panel
 from citydiplomacy.core.frameworks import Framework
-from citydiplomacy.core.score import rank_desc, regenerate, score
+from citydiplomacy.core.score import _int_type, compact_types, rank_desc, regenerate, score
 from citydiplomacy.core.spec import Spec
 from citydiplomacy.core.targets import peer_targets
 from citydiplomacy.errors import DataError, SpecError
@@ -304,6 +305,41 @@ def test_columns_are_the_table_and_filter_levels(toy: Framework) -> None:
             pd.testing.assert_frame_equal(levels, wanted)
 
 
+@pytest.mark.parametrize("method", ["u4ssc", "sdsn", "composite"])
+def test_compact_columns_hold_the_same_numbers_in_narrow_types(toy: Framework, method: str) -> None:
+    rows = {**TOY_DATA, ("X", 2023): {"a1": 20, "b1": 8}, ("Y", 2023): {"a2": 30}}
+    result = score(panel_of(toy, rows), toy, Spec.from_data(None, method=method))
+    for keep_empty in (False, True):
+        for years in ([2022], [2022, 2023]):
+            wide = pd.DataFrame(result.columns(keep_empty=keep_empty, years=years))
+            narrow = pd.DataFrame(result.columns(keep_empty=keep_empty, years=years, compact=True))
+            assert narrow["year"].dtype == np.int16
+            assert narrow["level"].dtype == np.int8
+            assert narrow["points"].dtype == narrow["max_points"].dtype == "Int16"
+            assert narrow["rank"].dtype == "Int32"
+            # Same numbers, missing where they were missing (NaN became a null).
+            pd.testing.assert_frame_equal(
+                narrow.astype(wide.dtypes.to_dict()), wide, check_exact=True
+            )
+            assert narrow["rank"].isna().equals(wide["rank"].isna())
+    if method == "u4ssc":
+        assert narrow["points"].notna().any()
+
+
+def test_compact_types_widen_where_the_numbers_need_it(toy: Framework) -> None:
+    result = score(panel_of(toy, TOY_DATA), toy, Spec.from_data(None, method="u4ssc"))
+    assert compact_types(result) == {
+        "year": "int16",
+        "level": "int8",
+        "points": "int16",
+        "rank": "int32",
+        "geonames_id": "int32",
+    }
+    assert _int_type(0, 4 * 9000, smallest=np.int16) == "int32"  # 9,000 measures' points
+    assert _int_type(-1, 40000) == "int32"
+    assert _int_type(0, 2**40) == "int64"
+
+
 def test_columns_of_a_full_year_are_views_and_ranks_are_not_kept(toy: Framework) -> None:
     result = score(panel_of(toy, TOY_DATA), toy, Spec.from_data(None, method="composite"))
     columns = result.columns(keep_empty=True, years=[2022])
@@ -311,6 +347,38 @@ def test_columns_of_a_full_year_are_views_and_ranks_are_not_kept(toy: Framework)
     assert np.shares_memory(columns["score"], result.scores)
     assert result._ranks is None  # ranked for the year asked, not cached for all years
     np.testing.assert_array_equal(columns["rank"], result.ranks[0].ravel())
+
+
+@pytest.mark.parametrize("year_type", ["int16", "int64", "float64"])
+def test_the_cube_built_slice_by_slice_is_the_cube(
+    toy: Framework, monkeypatch: pytest.MonkeyPatch, year_type: str
+) -> None:
+    rng = np.random.default_rng(5)
+    n = 40
+    long = pd.DataFrame(
+        {
+            "unit": [f"u{i}" for i in rng.integers(0, 7, n)],
+            "city": "C",
+            "country": "FR",
+            "year": rng.choice([2019, 2021, 2024], n).astype(year_type),
+            "measure": rng.choice(list(toy.measures), n),
+            "value": rng.normal(size=n),
+        }
+    ).drop_duplicates(["unit", "year", "measure"], keep="last")
+    whole = Panel.from_long(long, toy)
+    monkeypatch.setattr(dataset, "_SLICE_ROWS", 3)  # many slices, the last one short
+    sliced = Panel.from_long(long, toy)
+    assert sliced.years == whole.years == (2019, 2021, 2024)
+    np.testing.assert_array_equal(sliced.values, whole.values)
+    units = list(whole.units["unit"])
+    for row in long.itertuples():
+        cell = whole.values[
+            whole.years.index(int(row.year)),
+            units.index(row.unit),
+            list(toy.measures).index(row.measure),
+        ]
+        assert cell == row.value
+    assert np.count_nonzero(~np.isnan(whole.values)) == len(long)
 
 
 def test_unit_order_and_attributes_come_from_the_categories(toy: Framework) -> None:

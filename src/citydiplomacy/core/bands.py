@@ -48,6 +48,8 @@ def performance(
     targets: NDArray[np.float64],
     directions: NDArray[np.int64],
     yesno: NDArray[np.bool_] | None = None,
+    *,
+    out: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """Performance as a share of the target (1.0 = target met), per the module's rules.
 
@@ -61,6 +63,9 @@ def performance(
         ``1``, ``-1`` or ``0`` per measure.
     yesno
         True for yes/no measures (values 1 = yes, 0 = no).
+    out
+        Array of the shape of ``values`` to fill (e.g. a year of a bigger one), instead of a
+        new one.
 
     Returns
     -------
@@ -75,7 +80,7 @@ def performance(
         # Higher is better with a positive target, the usual case, is x / t: one pass over
         # every column at once (NaN targets give NaN). The other rules then overwrite their
         # own columns only.
-        out = np.divide(x, t)
+        out = np.divide(x, t, out=out)
         lower = np.flatnonzero((d == -1) & ~yn & (t > 0))
         if len(lower):
             xs, ts = x[..., lower], t[lower]
@@ -116,16 +121,20 @@ def _yes_no(x: NDArray[np.float64], t: NDArray[np.float64]) -> NDArray[np.float6
     return np.where(t > 0, x, 1.0 - x)
 
 
-def points(share: NDArray[np.float64]) -> NDArray[np.float64]:
+def points(
+    share: NDArray[np.float64], *, out: NDArray[np.float64] | None = None
+) -> NDArray[np.float64]:
     """Points 1-4 from performance (a share of the target, or a share of maximum points).
 
-    NaN stays NaN (not scored).
+    NaN stays NaN (not scored). ``out`` (same shape, e.g. a slice of a bigger array) is
+    filled instead of a new array.
     """
     s = np.asarray(share, dtype=np.float64)
     # A tiny tolerance keeps 0.95 exactly (e.g. 19/20) in the top band despite rounding.
     e1, e2, e3 = (edge - 1e-12 for edge in BAND_EDGES)
     # Sums of 0/1 in place: a few passes, no full-size temporaries.
-    pts = np.asarray(s >= e1, dtype=np.float64)
+    pts = np.empty(s.shape) if out is None else out
+    np.copyto(pts, s >= e1)
     pts += s >= e2
     pts += s >= e3
     pts += 1.0
@@ -154,7 +163,10 @@ def aggregate_points(
     scored = ~np.isnan(leaf_points)
     # Points and counts are small whole numbers: float32 sums are exact and twice as fast.
     m = membership.astype(np.float32)
-    total = (np.where(scored, leaf_points, 0.0).astype(np.float32) @ m).astype(np.float64)
+    leaf32 = np.asarray(leaf_points).astype(np.float32)  # straight to float32: no float64 copy
+    np.copyto(leaf32, 0.0, where=~scored)
+    total = (leaf32 @ m).astype(np.float64)
+    del leaf32
     maximum = 4.0 * (scored.astype(np.float32) @ m).astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = np.where(maximum > 0, 100.0 * total / maximum, np.nan)

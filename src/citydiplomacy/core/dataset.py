@@ -6,7 +6,9 @@ what the scoring stages compute on, so that every stage is a vectorised numpy op
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,17 +73,26 @@ class Panel:
         if (mcodes < 0).any():
             bad = sorted(set(long["measure"][mcodes < 0]))[:5]
             raise DataError(f"measure(s) not in framework '{framework.name}': {', '.join(bad)}")
-        year_values = long["year"].to_numpy(dtype=np.int64)
-        years, flat = _year_positions(year_values)
+        year_values = long["year"].to_numpy()
+        if year_values.dtype.kind not in "iu":
+            year_values = year_values.astype(np.int64)
+        years, position = _year_positions(year_values)
         n_units, n_measures = len(unit_cat.categories), len(framework.measures)
-        # One flat index into the cube, built in place: no full-size temporaries beyond it.
-        flat *= n_units
-        flat += unit_cat.codes
-        flat *= n_measures
-        flat += mcodes
         cube = np.full((len(years), n_units, n_measures), np.nan)
-        cube.reshape(-1)[flat] = long["value"].to_numpy(dtype=np.float64)
-        del flat
+        flat_cube = cube.reshape(-1)
+        values = long["value"].to_numpy(dtype=np.float64)
+        ucodes = unit_cat.codes
+        # Each row's flat index into the cube, a slice of rows at a time: the slice's index
+        # (8 MB) is reused, where one for every row would be 80 MB of fresh memory.
+        for start in range(0, len(values), _SLICE_ROWS):
+            stop = start + _SLICE_ROWS
+            flat = position(year_values[start:stop])
+            flat *= n_units
+            flat += ucodes[start:stop]
+            flat *= n_measures
+            flat += mcodes[start:stop]
+            flat_cube[flat] = values[start:stop]
+        del flat_cube
         cols = [c for c in UNIT_COLUMNS if c in long.columns]
         # The first row of each unit: a few thousand rows taken, not the whole table copied.
         units = pd.DataFrame({c: long[c].take(first_rows).array for c in cols})
@@ -140,20 +151,38 @@ def _categorical(column: pd.Series, categories: list[str] | None = None) -> pd.C
     return pd.Categorical(column, categories=categories)
 
 
-def _year_positions(years: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """The distinct years (ascending) and each row's position among them.
+#: Rows per slice when building the cube.
+_SLICE_ROWS = 1 << 20
 
-    Years span a few decades at most: counting beats sorting or hashing ten million values.
+
+def _year_positions(
+    years: NDArray[np.integer[Any]],
+) -> tuple[NDArray[np.int64], Callable[[NDArray[np.integer[Any]]], NDArray[np.int64]]]:
+    """The distinct years (ascending), and a function giving rows' positions among them.
+
+    The function maps a slice of ``years`` to a new int64 array of positions. Years span a
+    few decades at most: a lookup table by year beats sorting or hashing ten million values.
     """
+    if len(years) == 0:
+        return np.zeros(0, dtype=np.int64), lambda part: np.zeros(len(part), dtype=np.int64)
     first, last = int(years.min()), int(years.max())
     if last - first > 10 * len(years) + 100_000:
-        distinct, positions = np.unique(years, return_inverse=True)
-        return distinct, positions.astype(np.int64)
-    offset = years - first
-    present = np.bincount(offset, minlength=last - first + 1) > 0
+        distinct = np.unique(years).astype(np.int64)
+        return distinct, lambda part: np.searchsorted(distinct, part).astype(np.int64)
+    span = last - first + 1
+    present = np.zeros(span, dtype=bool)
+    for start in range(0, len(years), _SLICE_ROWS):
+        part = years[start : start + _SLICE_ROWS].astype(np.int64)
+        part -= first
+        present |= np.bincount(part, minlength=span) > 0
     lookup = np.cumsum(present) - 1
-    np.take(lookup, offset, out=offset)
-    return np.flatnonzero(present) + first, offset
+
+    def position(part: NDArray[np.integer[Any]]) -> NDArray[np.int64]:
+        offset = part.astype(np.int64)
+        offset -= first
+        return lookup[offset]
+
+    return np.flatnonzero(present) + first, position
 
 
 def _first_rows(codes: NDArray[np.integer], n: int) -> NDArray[np.int64]:

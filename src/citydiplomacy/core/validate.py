@@ -61,7 +61,8 @@ class LocatedTable:
         Columns named as in :data:`LONG_REQUIRED` / :data:`LONG_OPTIONAL` (lower case),
         values as read (strings, numbers or categoricals); extra columns are carried along.
     rows
-        File row (1-based, header = 1) of each frame row.
+        File row (1-based, header = 1) of each frame row: int32 (int64 for a file of more
+        than 2**31 - 1 lines).
     columns
         File column (1-based) of each field: one number, or an array with one per row (a
         wide table's values come from many columns).
@@ -73,7 +74,7 @@ class LocatedTable:
 
     source: str
     frame: pd.DataFrame
-    rows: NDArray[np.int64]
+    rows: NDArray[np.int32] | NDArray[np.int64]
     columns: Mapping[str, int | NDArray[np.int64]]
     value_text: pd.Series | None = None
 
@@ -1201,7 +1202,7 @@ def _categorical(codes: NDArray[np.integer], categories: list[str]) -> pd.Catego
 def _clean_long(
     framework: Framework,
     df: pd.DataFrame,
-    rows: NDArray[np.int64],
+    rows: NDArray[np.int32] | NDArray[np.int64],
     *,
     ident: NDArray[np.int32],
     first_row: NDArray[np.int64],
