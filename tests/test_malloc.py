@@ -37,18 +37,3 @@ def test_freed_slices_are_reused_instead_of_faulted_in_again() -> None:
     # again (about 40,000 faults here); with it, only the first round does (about 2,000).
     assert tuned <= 8192
     assert default > 4 * tuned
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
-def test_arrow_allocates_with_the_same_malloc_as_numpy() -> None:
-    """What Arrow frees after reading is reused by the arrays that follow, and back."""
-    probe = (
-        "import pyarrow as pa\n"
-        "from citydiplomacy.malloc import keep_freed_memory\n"
-        "before = pa.default_memory_pool().backend_name\n"
-        "assert keep_freed_memory()\n"
-        "print(before, pa.default_memory_pool().backend_name)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    before, after = out.stdout.split()
-    assert before != "system" and after == "system"

@@ -8,11 +8,6 @@ its pages in afresh: on a virtual machine that costs about a second per gigabyte
 ``mmap`` threshold to its maximum (32 MiB) and the trim threshold keeps such blocks in the
 heap, where the next slice reuses them. Arrays larger than 32 MiB are still returned at once.
 
-Arrow is then made to allocate with the same ``malloc`` (its default is a jemalloc or mimalloc
-pool of its own): what reading a Parquet file frees is reused by the arrays of validation and
-scoring, and what they free by the writer, instead of each allocator faulting in fresh pages
-(about 0.4 s and 0.2 GiB of peak memory less for 10,000 cities x 91 KPIs x 10 years).
-
 Only the command line calls :func:`keep_freed_memory`; a long-running web server keeps the
 allocator's defaults.
 """
@@ -49,11 +44,6 @@ def keep_freed_memory() -> bool:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
-    tuned = bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
         mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
     )
-    if tuned:
-        import pyarrow as pa
-
-        pa.set_memory_pool(pa.system_memory_pool())
-    return tuned
