@@ -3,6 +3,7 @@ and what the reports may reveal."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.urls import reverse
 
 from citydiplomacy.web.indicators import scoring
 from citydiplomacy.web.indicators.models import CityScore
+from citydiplomacy.web.reports import printing
 from tests.web.profiles.conftest import (
     ROLES,
     SEES_GENEVA_UNPUBLISHED,
@@ -156,6 +158,7 @@ def test_dashboard_panel_has_download_buttons(cohort: Cohort, who: str) -> None:
 def test_pdf_download_without_a_browser_is_a_503_that_offers_the_html(
     cohort: Cohort, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    printing.close()  # a browser started by an earlier test would still print
     monkeypatch.setenv("CITYDIPLOMACY_CHROMIUM", "/nonexistent/chromium")
     response = client_for(cohort.users, "anonymous").get(
         url(cohort.geneva.pk, "pdf", year=2023, lang="en")
@@ -164,3 +167,25 @@ def test_pdf_download_without_a_browser_is_a_503_that_offers_the_html(
     text = response.content.decode()
     assert "CITYDIPLOMACY_CHROMIUM" in text and "HTML report" in text
     assert "Traceback" not in text
+    monkeypatch.undo()
+    # Once a browser is found, the next download prints again.
+    again = client_for(cohort.users, "anonymous").get(url(cohort.geneva.pk, "pdf", year=2023))
+    assert again.status_code == 200 and again.content.startswith(b"%PDF")
+
+
+def test_pdf_downloads_share_one_browser_and_replace_a_dead_one(cohort: Cohort) -> None:
+    """A worker's downloads are printed by one browser; one that died is replaced."""
+    client = client_for(cohort.users, "anonymous")
+    first = client.get(url(cohort.geneva.pk, "pdf", year=2023))
+    printer = printing._printer
+    assert first.status_code == 200 and printer is not None
+    assert client.get(url(cohort.geneva.pk, "pdf", year=2023, lang="fr")).status_code == 200
+    assert printing._printer is printer
+    # The browser goes away behind the printer's back (a crash, an out-of-memory kill).
+    assert printer._browser is not None and printer._loop is not None
+    asyncio.run_coroutine_threadsafe(printer._browser.close(), printer._loop).result(30)
+    third = client.get(url(cohort.geneva.pk, "pdf", year=2023))
+    assert third.status_code == 200 and third.content.startswith(b"%PDF")
+    assert printing._printer is not None and printing._printer is not printer
+    printing.close()
+    assert printing._printer is None

@@ -21,10 +21,12 @@ from citydiplomacy.reports import build_report, render
 from citydiplomacy.reports.i18n import available_languages
 from citydiplomacy.reports.pdf import PdfUnavailableError
 from citydiplomacy.reports.reference import rules_for
+from citydiplomacy.reports.render import pdf_html
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.indicators import scoring
 from citydiplomacy.web.indicators.models import CityScore, Publication, ScoreSnapshot
+from citydiplomacy.web.reports import printing
 from citydiplomacy.web.reports.services import cohort_for
 
 CONTENT_TYPES = {
@@ -123,7 +125,10 @@ def download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if report is None:
         raise Http404("no profile of this city and year to report on")
     try:
-        body = render(report, fmt, lang)
+        if fmt == "pdf":
+            body = printing.print_pdf(pdf_html(report, lang))
+        else:
+            body = render(report, fmt, lang)
     except PdfUnavailableError as exc:
         # No browser to print with on this server (or it failed): say so, and offer the HTML.
         return HttpResponse(
