@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -127,3 +128,27 @@ def test_a_started_browser_has_printed_its_warm_up_page() -> None:
     with PdfPrinter() as printer:
         printer.wait_ready()
         assert len(printer._idle) == 1
+
+
+def test_closing_a_printer_fails_what_it_is_still_printing() -> None:
+    """A document in print when the printer closes (a web worker replacing a dead browser)
+    fails at once with a clear error: its caller does not wait forever."""
+    rows = "".join(f"<tr><td>{i}</td><td>{'x ' * 40}</td></tr>" for i in range(20_000))
+    long_document = page("Long", f"<table>{rows}</table>")
+    printer = PdfPrinter().start()
+    printer.wait_ready()
+    outcome: list[BaseException | bytes] = []
+
+    def print_it() -> None:
+        try:
+            outcome.append(printer.print(long_document))
+        except BaseException as exc:  # the test looks at what it was
+            outcome.append(exc)
+
+    worker = threading.Thread(target=print_it)
+    worker.start()
+    time.sleep(0.5)  # the document is loading or printing
+    printer.close()
+    worker.join(timeout=60)
+    assert not worker.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], PdfUnavailableError), outcome

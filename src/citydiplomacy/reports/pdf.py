@@ -26,7 +26,7 @@ import contextlib
 import os
 import shutil
 import threading
-from concurrent.futures import Future
+from concurrent.futures import CancelledError, Future
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -116,20 +116,24 @@ class PdfPrinter:
         self._context: BrowserContext | None = None
         self._slots: asyncio.Semaphore | None = None
         self._idle: list[Page] = []
+        # start() and close() may be called from several threads (a web worker's).
+        self._life = threading.Lock()
 
     # -- life cycle -------------------------------------------------------------------------
 
     def start(self) -> PdfPrinter:
         """Start the browser in the background (returns at once; idempotent)."""
-        if self._loop is not None:
-            return self
-        executable = self._executable or chromium_executable()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name="pdf-printer", daemon=True
-        )
-        self._thread.start()
-        self._launched = asyncio.run_coroutine_threadsafe(self._launch(executable), self._loop)
+        with self._life:
+            if self._loop is not None:
+                return self
+            executable = self._executable or chromium_executable()
+            loop = asyncio.new_event_loop()
+            self._thread = threading.Thread(
+                target=loop.run_forever, name="pdf-printer", daemon=True
+            )
+            self._thread.start()
+            self._launched = asyncio.run_coroutine_threadsafe(self._launch(executable), loop)
+            self._loop = loop
         return self
 
     async def _launch(self, executable: str | None) -> None:
@@ -169,19 +173,22 @@ class PdfPrinter:
         self._launched.result()
 
     def close(self) -> None:
-        """Close the browser and stop the background thread (idempotent)."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        # Closing must not mask the caller's error (nor fail on a browser that never ran).
-        with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=30)
-        loop.close()
-        self._loop = self._thread = None
-        self._launched = self._playwright = self._browser = self._context = self._slots = None
-        self._idle = []
+        """Close the browser and stop the background thread (idempotent). Documents still
+        being printed fail with :class:`PdfUnavailableError`."""
+        with self._life:
+            loop, thread = self._loop, self._thread
+            if loop is None or thread is None:
+                return
+            # Closing must not mask the caller's error (nor fail on a browser that never ran).
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=30)
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout=30)
+            loop.close()
+            self._loop = self._thread = None
+            self._launched = self._playwright = self._browser = self._context = None
+            self._slots = None
+            self._idle = []
 
     async def _shutdown(self) -> None:
         if self._launched is not None:
@@ -190,6 +197,12 @@ class PdfPrinter:
             await self._browser.close()
         if self._playwright is not None:
             await self._playwright.stop()
+        # Whatever is still printing ends now: its caller gets an error, not a wait forever.
+        this = asyncio.current_task()
+        others = [task for task in asyncio.all_tasks() if task is not this]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
 
     def __enter__(self) -> PdfPrinter:
         return self.start()
@@ -212,8 +225,21 @@ class PdfPrinter:
         return asyncio.run_coroutine_threadsafe(self._print(html), self._loop)
 
     def print(self, html: str) -> bytes:
-        """Print ``html`` to PDF and wait for it."""
-        return self.submit(html).result()
+        """Print ``html`` to PDF and wait for it.
+
+        Raises
+        ------
+        PdfUnavailableError
+            The browser could not start, the document could not be printed, or the printer
+            was closed meanwhile.
+        """
+        future = self.submit(html)
+        try:
+            # The document's own time limit applies in the browser; this one is a backstop.
+            return future.result(timeout=self.timeout_s + 30)
+        except (CancelledError, TimeoutError) as exc:
+            future.cancel()
+            raise PdfUnavailableError("the PDF printer was closed or stopped answering") from exc
 
     async def _print(self, html: str) -> bytes:
         from playwright.async_api import Error
