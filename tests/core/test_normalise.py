@@ -370,3 +370,38 @@ def test_rank_in_small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     np.testing.assert_array_equal(
         whole, stats.rankdata(x, method="min", axis=-2, nan_policy="omit")
     )
+
+
+METHOD_PARAMS: dict[str, dict[str, Any]] = {
+    "dist2target": {"targets": np.array([0.5, -1.0, 2.0])},
+    "goalposts": {"lower": np.array([-1.0, -2.0, 0.0]), "upper": np.array([1.0, 0.5, 3.0])},
+}
+
+
+@pytest.mark.parametrize("method", NORMALISE_METHODS)
+def test_out_receives_the_same_result(method: str) -> None:
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(2, 4, 12, 3))
+    x[rng.random(x.shape) < 0.2] = NAN
+    params = {"direction": np.array([1, -1, 1]), **METHOD_PARAMS.get(method, {})}
+    expected = normalise(x, method, **params)
+    # a strided view, as the composite pipeline passes the measures' part of every node's scores
+    big = np.full((2, 4, 12, 5), 7.0)
+    got = normalise(x, method, out=big[..., 1:4], **params)
+    assert np.shares_memory(got, big)
+    np.testing.assert_array_equal(big[..., 1:4], expected)
+    assert (big[..., 0] == 7.0).all() and (big[..., 4] == 7.0).all()
+    # leading axes that cannot merge into one without a copy
+    odd = np.full((4, 2, 12, 3), 7.0).swapaxes(0, 1)
+    normalise(x, method, out=odd, **params)
+    np.testing.assert_array_equal(odd, expected)
+
+
+def test_out_must_fit_and_not_overlap() -> None:
+    x = np.arange(12.0).reshape(4, 3)
+    with pytest.raises(ValueError, match="shape"):
+        normalise(x, "minmax", out=np.empty((3, 3)))
+    with pytest.raises(ValueError, match="float64"):
+        normalise(x, "minmax", out=np.empty((4, 3), dtype=np.float32))
+    with pytest.raises(ValueError, match="overlap"):
+        normalise(x, "dist2target", targets=np.full(3, 5.0), out=x)

@@ -398,3 +398,26 @@ def test_unit_order_and_attributes_come_from_the_categories(toy: Framework) -> N
     # Plain text units are sorted, as before.
     text = Panel.from_long(long.astype({"unit": str}), toy)
     assert list(text.units["unit"]) == ["x", "y"]
+
+
+def test_composite_points_take_no_memory_and_leaves_go_in_place(toy: Framework) -> None:
+    from citydiplomacy.core.score import composite_leaf_scores
+
+    panel = panel_of(toy, TOY_DATA)
+    spec = Spec.from_data(None, method="composite")
+    result = score(panel, toy, spec)
+    for arr in (result.points, result.max_points):
+        assert arr.shape == result.scores.shape and np.isnan(arr).all()
+        # one NaN repeated (a read-only view), not arrays of the scores' size
+        assert arr.strides == (0, 0, 0) and not arr.flags.writeable
+    assert result.table()["points"].isna().all()
+    assert pd.isna(result.columns(compact=True)["max_points"]).all()
+    n = result.tree.n_measures
+    default, _ = composite_leaf_scores(panel, toy, spec, result.targets)
+    np.testing.assert_array_equal(result.scores[..., :n], default)
+    # the leaves are written into the array given, a view of a larger one here
+    big = np.full((*panel.values.shape[:2], n + 2), 5.0)
+    leaves, _ = composite_leaf_scores(panel, toy, spec, result.targets, out=big[..., 1 : n + 1])
+    assert np.shares_memory(leaves, big)
+    np.testing.assert_array_equal(big[..., 1 : n + 1], result.scores[..., :n])
+    assert (big[..., 0] == 5.0).all() and (big[..., n + 1] == 5.0).all()

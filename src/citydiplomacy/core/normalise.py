@@ -44,6 +44,7 @@ def normalise(
     lower: NDArray[Any] | None = None,
     upper: NDArray[Any] | None = None,
     trunc: bool = True,
+    out: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """Normalise every measure across units.
 
@@ -121,11 +122,16 @@ def normalise(
         ``goalposts``).
     trunc
         ``goalposts``: clip scores to the goalposts.
+    out
+        Where to write the result: a ``float64`` array of the shape of ``x`` that does not
+        overlap it, possibly a strided view (e.g. the measures' part of a larger array).
+        Default: a new array. The min-max, z-score, distance and goalposts methods write
+        into it directly, with no full-size temporary.
 
     Returns
     -------
     numpy.ndarray
-        A new ``float64`` array of the shape of ``x``.
+        ``out``, or a new ``float64`` array of the shape of ``x``.
 
     Raises
     ------
@@ -133,6 +139,8 @@ def normalise(
         Unknown method, bad direction, range, mean_sd, targets or goalposts.
     DataError
         ``x`` has fewer than two dimensions.
+    ValueError
+        ``out`` has another shape or type than the result, or overlaps ``x``.
     """
     if method not in NORMALISE_METHODS:
         raise SpecError(
@@ -143,16 +151,18 @@ def normalise(
         raise DataError(
             f"normalise needs an array of shape (..., n_units, n_measures); got shape {arr.shape}"
         )
+    if out is not None:
+        _check_out(out, arr)
     n_measures = arr.shape[-1]
     d = _direction(direction, n_measures)
     lo, hi = _range(range)
 
     if method == "none":
-        return arr * d
+        return np.multiply(arr, d, out=out)
     if method in ("rank", "borda"):
-        return _rank_method(arr, d, method)
+        return _into(_rank_method(arr, d, method), out)
     if method == "prank":  # COINr's [0, 1] percentile rank, rescaled to the output range
-        return lo + _rank_method(arr, d, method) * (hi - lo)
+        return _into(lo + _rank_method(arr, d, method) * (hi - lo), out)
 
     # Statistics of x' = d * x come from those of x (min x' = -max x when d = -1), and every
     # method is an affine map (x' - a) / b * c + e = (x - d * a) / (d * b) * c + e, evaluated
@@ -164,25 +174,25 @@ def normalise(
             raw_min, raw_max = _nan_min_max(arr)
             # constant column (or sd underflowing to 0): NaN, not a division by rounding noise
             sd = np.where((raw_max == raw_min) | ~(sd > 0), np.nan, sd)
-            return _affine(arr, d, d * mean, sd, s, m, None)
+            return _affine(arr, d, d * mean, sd, s, m, None, out)
         raw_min, raw_max = _nan_min_max(arr)
         mn = np.where(d > 0, raw_min, -raw_max)
         mx = np.where(d > 0, raw_max, -raw_min)
         span = np.where(mx == mn, np.nan, mx - mn)
         if method == "minmax":
-            return _affine(arr, d, mn, span, hi - lo, lo, (lo, hi))
+            return _affine(arr, d, mn, span, hi - lo, lo, (lo, hi), out)
         if method == "dist2max":
             # 1 - (max - x') / (max - min), rescaled: (x' - max) * (u - l) / (max - min) + u
-            return _affine(arr, d, mx, span, hi - lo, hi, (lo, hi))
+            return _affine(arr, d, mx, span, hi - lo, hi, (lo, hi), out)
         if method == "dist2target":
             t = _per_measure(targets, n_measures, "targets", "dist2target") * d
             denom = np.where(t == mn, np.nan, t - mn)
-            out = _affine(arr, d, mn, denom, hi - lo, lo, None)
+            res = _affine(arr, d, mn, denom, hi - lo, lo, None, out)
             if cap_max:
                 # the target is reached: score 1 whatever the minimum is
-                np.copyto(out, hi, where=arr * d >= t)
-                np.clip(out, lo, hi, out=out)
-            return out
+                np.copyto(res, hi, where=arr * d >= t)
+                np.clip(res, lo, hi, out=res)
+            return res
         # goalposts
         g_lo = _per_measure(lower, n_measures, "lower", "goalposts")
         g_hi = _per_measure(upper, n_measures, "upper", "goalposts")
@@ -192,7 +202,24 @@ def normalise(
         # flipping the data flips the posts: (lower, upper) -> (-upper, -lower)
         p_lo = np.where(d > 0, g_lo, -g_hi)
         p_hi = np.where(d > 0, g_hi, -g_lo)
-        return _affine(arr, d, p_lo, p_hi - p_lo, hi - lo, lo, (lo, hi) if trunc else None)
+        return _affine(arr, d, p_lo, p_hi - p_lo, hi - lo, lo, (lo, hi) if trunc else None, out)
+
+
+def _check_out(out: NDArray[np.float64], arr: NDArray[np.float64]) -> None:
+    """Validate an ``out`` array for :func:`normalise`."""
+    if not isinstance(out, np.ndarray) or out.dtype != np.float64 or out.shape != arr.shape:
+        raise ValueError(f"out must be a float64 array of shape {arr.shape}")
+    # the data are read again after some of the result is written (dist2target, blocks)
+    if np.may_share_memory(out, arr):
+        raise ValueError("out must not overlap the data")
+
+
+def _into(res: NDArray[np.float64], out: NDArray[np.float64] | None) -> NDArray[np.float64]:
+    """``res``, copied into ``out`` when one is given."""
+    if out is None:
+        return res
+    np.copyto(out, res)
+    return out
 
 
 def _direction(direction: NDArray[Any] | None, n_measures: int) -> NDArray[np.float64]:
@@ -275,13 +302,15 @@ def _affine(
     mult: float,
     offset: float,
     clip: tuple[float, float] | None,
+    out: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """``(d * arr - shift) / divisor * mult + offset``, in the order of the COINr formulas.
 
     Computed as ``(arr - d * shift) / (d * divisor)``: equal because ``d`` is +1 or -1, and it
     needs no temporary. Dividing before multiplying keeps tiny spreads from overflowing a
     precomputed ``mult / divisor``. The passes run block by block over the leading axes so
-    that each block stays in cache.
+    that each block stays in cache. The result goes to ``out`` when given (same shape as
+    ``arr``, no overlap), else to a new array.
     """
     lead = arr.shape[:-2]
     n_lead = prod(lead)
@@ -290,10 +319,15 @@ def _affine(
     # per (leading index, measure) parameters, as (L, 1, K)
     sh = np.broadcast_to(d * shift, (*lead, 1, k)).reshape(n_lead, 1, k)
     dv = np.broadcast_to(d * divisor, (*lead, 1, k)).reshape(n_lead, 1, k)
-    out = np.empty((n_lead, n_units, k), dtype=np.float64)
+    res = np.empty(arr.shape, dtype=np.float64) if out is None else out
+    try:
+        # a view (an error rather than a copy): the passes below write through it
+        r3 = np.reshape(res, (n_lead, n_units, k), copy=False)
+    except ValueError:  # a strided ``out`` whose leading axes do not merge: via a new array
+        return _into(_affine(arr, d, shift, divisor, mult, offset, clip), out)
     step = max(1, _AFFINE_BLOCK // max(1, n_units * k))
     for i in range(0, n_lead, step):
-        o = out[i : i + step]
+        o = r3[i : i + step]
         np.subtract(a3[i : i + step], sh[i : i + step], out=o)
         o /= dv[i : i + step]
         o *= mult
@@ -301,7 +335,7 @@ def _affine(
         if clip is not None:
             # removes rounding overshoot of a few ulps at the bounds
             np.clip(o, clip[0], clip[1], out=o)
-    return out.reshape(arr.shape)
+    return res
 
 
 # elements per block of the affine passes (a few hundred kB: stays in cache)

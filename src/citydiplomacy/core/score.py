@@ -123,6 +123,8 @@ class ScoreResult:
     """Scores of every city, year and framework node, and how they were made.
 
     Arrays have shape ``(n_years, n_units, n_nodes)`` with nodes in :attr:`Tree.codes` order.
+    The composite method gives no points: its ``points`` and ``max_points`` are a read-only
+    NaN broadcast to that shape (a view, no memory).
     """
 
     framework: Framework
@@ -621,9 +623,18 @@ def prepare_raw(
 
 
 def composite_leaf_scores(
-    panel: Panel, fw: Framework, spec: Spec, targets: pd.DataFrame
+    panel: Panel,
+    fw: Framework,
+    spec: Spec,
+    targets: pd.DataFrame,
+    *,
+    out: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.float64], dict[str, Any]]:
-    """Impute, treat and normalise: the normalised measures, shape (years, units, measures)."""
+    """Impute, treat and normalise: the normalised measures, shape (years, units, measures).
+
+    ``out``, when given, receives them (a float64 array of that shape, e.g. the measures' part
+    of the scores of every node) and is returned; by default they go to a new array.
+    """
     directions = fw.column("direction").astype(np.int64)
     t = targets["target"].to_numpy(dtype=np.float64)
     x, directions, t = prepare_raw(panel.values, directions, t)
@@ -638,7 +649,9 @@ def composite_leaf_scores(
                 + ", ".join(c for c in panel.units.columns if c != "unit")
             )
         groups = panel.units[by].astype(str).to_numpy(dtype=object)
-    x = impute(x, spec.impute.method, groups=groups, years=list(panel.years))
+    if spec.impute.method != "none":
+        # "none" would only copy the panel (a fresh, full-size array): x is only read below
+        x = impute(x, spec.impute.method, groups=groups, years=list(panel.years))
     if spec.treat.method != "none":
         x, report = treat_cube(x, spec.treat.method, **dict(spec.treat.params))
         details["treatment"] = report
@@ -670,7 +683,14 @@ def composite_leaf_scores(
         for key in ("direction", "targets", "lower", "upper"):
             if key in params:
                 params[key] = np.asarray(params[key])[usable]
-    z = np.full(x.shape, np.nan)
+    z = np.empty(x.shape) if out is None else out
+    # Written in place: no copy of the data, no full-size temporary. Not for zscore: its sums
+    # over units depend on the memory order, and ``x[..., usable]`` (a copy with the measures
+    # outermost) is the order its results have always been computed in.
+    if usable.all() and not norm.get("global", False) and norm.method != "zscore":
+        normalise(x, norm.method, out=z, **params)
+        return z, details
+    z[...] = np.nan
     sub = x[..., usable]
     if norm.get("global", False):
         shape = sub.shape
@@ -719,9 +739,10 @@ def child_weights(
 def _score_composite(
     panel: Panel, fw: Framework, spec: Spec, tree: Tree, targets: pd.DataFrame
 ) -> ScoreResult:
-    z, details = composite_leaf_scores(panel, fw, spec, targets)
-    scores = np.full((*z.shape[:2], len(tree.codes)), np.nan)
-    scores[..., : tree.n_measures] = z
+    scores = np.empty((*panel.values.shape[:2], len(tree.codes)))
+    # the measures' scores are written in place, the aggregates' filled below
+    _, details = composite_leaf_scores(panel, fw, spec, targets, out=scores[..., : tree.n_measures])
+    scores[..., tree.n_measures :] = np.nan
     coverage = float(spec.aggregate.get("coverage", 0.0))
     floor = spec.aggregate.get("floor")
     by_level = spec.aggregate.get("by_level", {}) or {}
@@ -732,9 +753,11 @@ def _score_composite(
         method = by_level.get(int(tree.levels[j]), spec.aggregate.method)
         scores[..., j] = aggregate(scores[..., kids], w, method, coverage=coverage, floor=floor)
     details["weights"] = weights_used
-    empty = np.full_like(scores, np.nan)
+    # No points in this method: one read-only NaN repeated (a view, no memory) rather than two
+    # NaN-filled arrays of the scores' size, fresh memory slow to fault in.
+    empty = np.broadcast_to(np.float64(np.nan), scores.shape)
     return ScoreResult(
-        fw, panel, spec, tree, targets, _empty_nodes(panel, tree), scores, empty, empty.copy(),
+        fw, panel, spec, tree, targets, _empty_nodes(panel, tree), scores, empty, empty,
         np.zeros(scores.shape, dtype=np.int8), ("",), details=details,
     )  # fmt: skip
 
