@@ -193,10 +193,13 @@ class PdfPrinter:
     async def _shutdown(self) -> None:
         if self._launched is not None:
             await asyncio.wait([asyncio.wrap_future(self._launched)])
+        # Each step on its own: a browser that crashed must not keep the driver running.
         if self._browser is not None:
-            await self._browser.close()
+            with contextlib.suppress(Exception):
+                await self._browser.close()
         if self._playwright is not None:
-            await self._playwright.stop()
+            with contextlib.suppress(Exception):
+                await self._playwright.stop()
         # Whatever is still printing ends now: its caller gets an error, not a wait forever.
         this = asyncio.current_task()
         others = [task for task in asyncio.all_tasks() if task is not this]
