@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import pytest
@@ -189,3 +190,23 @@ def test_pdf_downloads_share_one_browser_and_replace_a_dead_one(cohort: Cohort) 
     assert printing._printer is not None and printing._printer is not printer
     printing.close()
     assert printing._printer is None
+
+
+def test_a_worker_closes_its_browser_when_idle(
+    cohort: Cohort, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    printing.close()
+    monkeypatch.setattr(printing, "IDLE_SECONDS", 0.3)
+    client = client_for(cohort.users, "anonymous")
+    assert client.get(url(cohort.geneva.pk, "pdf", year=2023)).status_code == 200
+    printer = printing._printer
+    assert printer is not None
+    deadline = time.monotonic() + 30
+    while (printing._printer is not None or printer._loop is not None) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.1)
+    assert printing._printer is None and printer._loop is None  # closed, not only forgotten
+    # The next download starts a browser again.
+    assert client.get(url(cohort.geneva.pk, "pdf", year=2023)).status_code == 200
+    printing.close()

@@ -3,7 +3,8 @@
 A worker that has printed a report keeps its headless Chromium (about 150 MB) for the next
 ones: a download then takes about 0.5 s instead of 1.5 s, and a burst of downloads is printed
 by one browser per worker, two documents at a time, instead of a browser per request. A
-browser that died, or could not start, is replaced at the next request.
+browser that died, or could not start, is replaced at the next request; one left idle for
+:data:`IDLE_SECONDS` is closed, so a quiet server does not keep it in memory.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from citydiplomacy.reports.pdf import PdfPrinter, PdfUnavailableError
 
 #: Documents one worker's browser prints at the same time (the rest wait their turn).
 PAGES = 2
+#: Seconds without a PDF after which a worker closes its browser.
+IDLE_SECONDS = 600.0
 
 _lock = threading.Lock()
 _printer: PdfPrinter | None = None
+_idle_timer: threading.Timer | None = None
 
 
 def print_pdf(html: str) -> bytes:
@@ -32,7 +36,9 @@ def print_pdf(html: str) -> bytes:
         printer: PdfPrinter | None = None
         try:
             printer = _shared()
-            return printer.print(html)
+            pdf = printer.print(html)
+            _close_when_idle(printer)
+            return pdf
         except PdfUnavailableError:
             if printer is not None:
                 _discard(printer)
@@ -49,6 +55,21 @@ def _shared() -> PdfPrinter:
         return _printer
 
 
+def _close_when_idle(printer: PdfPrinter) -> None:
+    """(Re)arm the timer that closes ``printer`` after :data:`IDLE_SECONDS` without a PDF.
+
+    A document started just before the timer fires fails and is printed again by a new
+    browser (:func:`print_pdf` retries once).
+    """
+    global _idle_timer
+    with _lock:
+        if _idle_timer is not None:
+            _idle_timer.cancel()
+        _idle_timer = threading.Timer(IDLE_SECONDS, _discard, args=(printer,))
+        _idle_timer.daemon = True
+        _idle_timer.start()
+
+
 def _discard(printer: PdfPrinter) -> None:
     """Forget a printer that failed (other threads then start a new one) and close it."""
     global _printer
@@ -60,9 +81,12 @@ def _discard(printer: PdfPrinter) -> None:
 
 def close() -> None:
     """Close this process's browser, if it has one (at exit, and in tests)."""
-    global _printer
+    global _printer, _idle_timer
     with _lock:
         printer, _printer = _printer, None
+        if _idle_timer is not None:
+            _idle_timer.cancel()
+            _idle_timer = None
     if printer is not None:
         printer.close()
 
