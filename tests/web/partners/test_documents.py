@@ -26,20 +26,26 @@ def _media(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def docx() -> bytes:
+def zip_of(members: dict[str, str]) -> bytes:
+    """A ZIP archive holding ``members`` (name -> text), as DOCX and ODT files are."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
+        for name, text in members.items():
+            archive.writestr(name, text)
     return buffer.getvalue()
+
+
+def docx() -> bytes:
+    return zip_of({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"})
 
 
 def odt() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
-        archive.writestr("content.xml", "<office:document-content/>")
-    return buffer.getvalue()
+    return zip_of(
+        {
+            "mimetype": "application/vnd.oasis.opendocument.text",
+            "content.xml": "<office:document-content/>",
+        }
+    )
 
 
 def upload(client: Any, p: Partnership, name: str, content: bytes, **fields: Any) -> Any:
