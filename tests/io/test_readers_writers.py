@@ -10,6 +10,8 @@ import pyarrow as pa
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from citydiplomacy.core.frameworks import Framework
 from citydiplomacy.io.readers import (
@@ -79,6 +81,27 @@ def test_row_numbers_are_32_bit_through_to_the_validated_table(
         assert sorted(long["row"]) == expected
     assert record_rows(2, np.array([3])).tolist() == [2, 4]
     assert row_dtype(2**31 - 1) is np.int32 and row_dtype(2**31) is np.int64
+
+
+def blank_lines_oracle(data: bytes) -> list[int]:
+    """Lines ended by a newline that hold nothing (or only a carriage return), 1-based."""
+    return [i + 1 for i, line in enumerate(data.split(b"\n")[:-1]) if line in (b"", b"\r")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.lists(st.sampled_from([b"a", b"\n", b"\r", b"\r\n", b"bc,d"]), max_size=40).map(
+        b"".join
+    ),
+    block=st.integers(min_value=1, max_value=9),
+)
+def test_blank_lines_match_a_line_by_line_count(tmp_path_factory: pytest.TempPathFactory,
+                                                data: bytes, block: int) -> None:  # fmt: skip
+    # Every block size, so that empty lines fall across block boundaries too.
+    path = tmp_path_factory.mktemp("blank") / "data.csv"
+    path.write_bytes(data)
+    assert _blank_lines(path, block=block).tolist() == blank_lines_oracle(data)
+    assert _blank_lines(path).tolist() == blank_lines_oracle(data)
 
 
 def test_rows_empty_in_every_column_are_left_out_with_their_numbers() -> None:
