@@ -372,6 +372,38 @@ def test_rank_in_small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_rank_on_threads_matches_one_thread(monkeypatch: pytest.MonkeyPatch, threads: int) -> None:
+    import citydiplomacy.core.normalise as norm_mod
+
+    rng = np.random.default_rng(7)
+    x = np.round(rng.normal(size=(3, 40, 9)), 1)
+    x[rng.random(x.shape) < 0.1] = NAN
+    x[0, :5, 0] = -0.0  # the two zeros tie
+    x[0, 5:9, 0] = 0.0
+    expected = stats.rankdata(x, method="min", axis=-2, nan_policy="omit")
+    monkeypatch.setattr(norm_mod, "_RANK_PARALLEL_MIN", 1)  # every ranking on threads
+    monkeypatch.setattr(norm_mod, "_RANK_THREADS", threads)
+    np.testing.assert_array_equal(rank_min(x), expected)
+    np.testing.assert_array_equal(
+        rank_min(x, descending=True),
+        stats.rankdata(-x, method="min", axis=-2, nan_policy="omit"),
+    )
+
+
+def test_rank_error_on_a_thread_is_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    import citydiplomacy.core.normalise as norm_mod
+
+    def broken(rows: NDArray[np.float64]) -> None:
+        raise MemoryError("no room for the keys")
+
+    monkeypatch.setattr(norm_mod, "_RANK_PARALLEL_MIN", 1)
+    monkeypatch.setattr(norm_mod, "_RANK_THREADS", 2)
+    monkeypatch.setattr(norm_mod, "_rank_rows", broken)
+    with pytest.raises(MemoryError, match="no room"):
+        rank_min(np.ones((20, 4)))
+
+
 METHOD_PARAMS: dict[str, dict[str, Any]] = {
     "dist2target": {"targets": np.array([0.5, -1.0, 2.0])},
     "goalposts": {"lower": np.array([-1.0, -2.0, 0.0]), "upper": np.array([1.0, 0.5, 3.0])},

@@ -12,10 +12,14 @@ from hypothesis.extra import numpy as hnp
 from citydiplomacy.core import dataset
 from citydiplomacy.core.dataset import Panel
 from citydiplomacy.core.frameworks import Framework
+from citydiplomacy.core.panel import change_since_previous
 from citydiplomacy.core.score import _int_type, compact_types, rank_desc, regenerate, score
 from citydiplomacy.core.spec import Spec
 from citydiplomacy.core.targets import peer_targets
+from citydiplomacy.core.validate import validate_long
 from citydiplomacy.errors import DataError, SpecError
+from citydiplomacy.io.readers import located_long
+from citydiplomacy.synthetic import synthetic_long
 from tests.conftest import make_framework
 
 
@@ -347,6 +351,29 @@ def test_columns_of_a_full_year_are_views_and_ranks_are_not_kept(toy: Framework)
     assert np.shares_memory(columns["score"], result.scores)
     assert result._ranks is None  # ranked for the year asked, not cached for all years
     np.testing.assert_array_equal(columns["rank"], result.ranks[0].ravel())
+
+
+@pytest.mark.parametrize("method", ["u4ssc", "sdsn", "composite"])
+def test_columns_year_by_year_in_any_order_match_the_whole_table(
+    u4ssc: Framework, method: str
+) -> None:
+    fw = u4ssc
+    long = synthetic_long(fw, n_cities=12, years=[2016, 2017, 2019, 2020, 2022], coverage=0.6)
+    panel = Panel.from_long(validate_long(located_long(long, "x")[0], fw).long, fw)
+    whole = pd.DataFrame(score(panel, fw, Spec.from_data(None, method=method)).columns())
+    result = score(panel, fw, Spec.from_data(None, method=method))
+    # In order (the command line's way), backwards, repeated, and two years at once.
+    for order in ([2016, 2017, 2019, 2020, 2022], [2022, 2019, 2017], [2020, 2020], [2017, 2022]):
+        parts = [pd.DataFrame(result.columns(years=[y])) for y in order]
+        expected = pd.concat([whole[whole["year"] == y] for y in order], ignore_index=True)
+        pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), expected)
+    pair = pd.DataFrame(result.columns(years=[2019, 2022]))
+    expected = whole[whole["year"].isin([2019, 2022])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(pair, expected)
+    # Year by year, no whole-panel array of values, changes or progress was built.
+    assert result._values is None and result._change is None and result._progress is None
+    np.testing.assert_array_equal(result.change, change_since_previous(result.scores))
+    assert result.values.shape == result.scores.shape
 
 
 @pytest.mark.parametrize("year_type", ["int16", "int64", "float64"])

@@ -11,6 +11,8 @@ normalisation a higher score is always better.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from math import prod
 from typing import Any
 
@@ -344,9 +346,13 @@ _SIGN = np.uint64(1 << 63)
 _ALL_ONES = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
 # elements per block of rows ranked at once
 _RANK_BLOCK = 1 << 20
+# Rankings of at least this many elements are shared between threads (numpy's sort and
+# element-wise passes release the GIL); below it a thread costs more than it saves.
+_RANK_PARALLEL_MIN = 1 << 19
+_RANK_THREADS = min(2, os.cpu_count() or 1)
 
 
-def rank_min(x: NDArray[np.float64]) -> NDArray[np.float64]:
+def rank_min(x: NDArray[np.float64], *, descending: bool = False) -> NDArray[np.float64]:
     """Ranks along axis ``-2`` with R's ``ties.method = "min"``; NaN stays NaN.
 
     ``rank_i = 1 + #{j : x_j < x_i}`` among the non-missing values of the column, i.e.
@@ -356,6 +362,8 @@ def rank_min(x: NDArray[np.float64]) -> NDArray[np.float64]:
     ----------
     x
         Array of shape ``(..., n_units, n_measures)``.
+    descending
+        Rank ``-x`` instead (the largest value ranks 1), without a negated copy of ``x``.
 
     Returns
     -------
@@ -363,7 +371,11 @@ def rank_min(x: NDArray[np.float64]) -> NDArray[np.float64]:
         Float ranks (1-based) of the same shape.
     """
     arr = np.asarray(x, dtype=np.float64)
-    xt = np.swapaxes(arr, -1, -2).copy()
+    # One pass: the transposed copy that is ranked in place (negated on the way if asked).
+    if descending:
+        xt = np.negative(np.swapaxes(arr, -1, -2), order="C")
+    else:
+        xt = np.array(np.swapaxes(arr, -1, -2), order="C")
     _rank_last_inplace(xt)
     return np.ascontiguousarray(np.swapaxes(xt, -1, -2))
 
@@ -372,7 +384,7 @@ def _rank_last_inplace(xt: NDArray[np.float64]) -> None:
     """Replace every row of the C-contiguous ``xt`` (last axis) by its min-ranks, NaN kept.
 
     Rows are processed in blocks so that the temporaries stay small for Monte-Carlo sized
-    inputs.
+    inputs; large inputs are shared between :data:`_RANK_THREADS` threads, block by block.
     """
     n = xt.shape[-1]
     if xt.size == 0:
@@ -380,9 +392,19 @@ def _rank_last_inplace(xt: NDArray[np.float64]) -> None:
     if not xt.flags.c_contiguous:  # the reshape below must be a view
         raise ValueError("internal: _rank_last_inplace needs a C-contiguous array")
     rows = xt.reshape(-1, n)
-    step = max(1, _RANK_BLOCK // n)
-    for start in range(0, rows.shape[0], step):
-        _rank_rows(rows[start : start + step])
+    threads = _RANK_THREADS if xt.size >= _RANK_PARALLEL_MIN else 1
+    # With threads, blocks of a quarter of each thread's share at most, so that they finish
+    # together; rows are independent, so the result does not depend on the blocks.
+    block = _RANK_BLOCK if threads == 1 else min(_RANK_BLOCK, xt.size // (4 * threads))
+    step = max(1, block // n)
+    blocks = [rows[start : start + step] for start in range(0, rows.shape[0], step)]
+    if threads == 1 or len(blocks) == 1:
+        for part in blocks:
+            _rank_rows(part)
+        return
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rank") as pool:
+        for _ in pool.map(_rank_rows, blocks):  # re-raises a block's error
+            pass
 
 
 def _rank_rows(rows: NDArray[np.float64]) -> None:

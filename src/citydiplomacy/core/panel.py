@@ -6,6 +6,8 @@ same verb for one city or a whole cohort.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -54,34 +56,78 @@ def progress_to_target(
         Array of the same shape to fill (e.g. a slice of a bigger one), instead of a new one.
     """
     x = np.asarray(values, dtype=np.float64)
-    targets = np.asarray(targets, dtype=np.float64)
-    two = np.flatnonzero(directions == 0)
-    t = np.where(directions == 0, 0.0, targets)
-
-    def distance(a: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Two-sided measures as minus the distance to their target (on a copy)."""
-        if len(two):
-            a = a.copy()
-            a[..., two] = -np.abs(a[..., two] - targets[two])
-        return a
-
     if out is None:
         out = np.empty_like(x)
-    out.fill(np.nan)
-    if x.shape[0] < 2:
+    if x.shape[0] < 2:  # no year has an earlier one to progress from
+        out.fill(np.nan)
         return out
-    # The first value never changes once seen: find it once, then one pass per year.
-    observed = ~np.isnan(x)
-    observed[..., two[np.isnan(targets[two])]] = False  # no distance to a missing target
-    first_year = np.argmax(observed, axis=0)  # 0 where never observed (``ok`` is False)
-    first = distance(np.take_along_axis(x, first_year[None], axis=0)[0])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gap = t - first
-        met = np.where(directions < 0, first <= t, first >= t)
-        ok = observed.any(axis=0) & ~met & (gap != 0)
-        del observed, met
-        step = np.empty_like(first)
-        for k in range(1, x.shape[0]):
-            np.subtract(distance(x[k]), first, out=step)
-            np.divide(step, gap, out=out[k], where=ok & (first_year < k))
+    basis = ProgressBasis.of(x, targets, directions)
+    for k in range(x.shape[0]):
+        basis.year(k, x[k], out=out[k])
     return out
+
+
+@dataclass(frozen=True)
+class ProgressBasis:
+    """Each city's first reported value and gap to target: what a year's progress needs.
+
+    Built once for a panel, it gives the progress of one year at a time (:meth:`year`), so
+    that a large cohort's progress can be written year by year without a whole-panel array.
+    """
+
+    targets: NDArray[np.float64]
+    two_sided: NDArray[np.intp]
+    first_year: NDArray[np.intp]
+    first: NDArray[np.float64]
+    gap: NDArray[np.float64]
+    ok: NDArray[np.bool_]
+
+    @classmethod
+    def of(
+        cls,
+        values: NDArray[np.float64],
+        targets: NDArray[np.float64],
+        directions: NDArray[np.int64],
+    ) -> ProgressBasis:
+        """The basis of a panel's raw values ``(n_years, n_units, n_measures)``."""
+        x = np.asarray(values, dtype=np.float64)
+        targets = np.asarray(targets, dtype=np.float64)
+        two = np.flatnonzero(directions == 0)
+        t = np.where(directions == 0, 0.0, targets)
+        if x.shape[0] == 0:  # no year: nothing reported, no progress anywhere
+            nothing = np.full(x.shape[1:], np.nan)
+            return cls(targets, two, np.zeros(x.shape[1:], dtype=np.intp), nothing, nothing,
+                       np.zeros(x.shape[1:], dtype=bool))  # fmt: skip
+        # The first value never changes once seen: found once, then one pass per year.
+        observed = ~np.isnan(x)
+        observed[..., two[np.isnan(targets[two])]] = False  # no distance to a missing target
+        first_year = np.argmax(observed, axis=0)  # 0 where never observed (``ok`` is False)
+        basis = cls(targets, two, first_year, np.empty(0), np.empty(0), np.zeros(0, dtype=bool))
+        first = basis.distance(np.take_along_axis(x, first_year[None], axis=0)[0])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gap = t - first
+            met = np.where(directions < 0, first <= t, first >= t)
+            ok = observed.any(axis=0) & ~met & (gap != 0)
+        return cls(targets, two, first_year, first, gap, ok)
+
+    def distance(self, a: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Two-sided measures as minus the distance to their target (on a copy)."""
+        if len(self.two_sided):
+            a = a.copy()
+            a[..., self.two_sided] = -np.abs(a[..., self.two_sided] - self.targets[self.two_sided])
+        return a
+
+    def year(
+        self, k: int, values: NDArray[np.float64], *, out: NDArray[np.float64] | None = None
+    ) -> NDArray[np.float64]:
+        """Progress in year ``k`` (its position in the panel) from that year's raw values."""
+        x = np.asarray(values, dtype=np.float64)
+        if out is None:
+            out = np.empty_like(x)
+        out.fill(np.nan)
+        if k == 0:
+            return out
+        step = np.subtract(self.distance(x), self.first)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.divide(step, self.gap, out=out, where=self.ok & (self.first_year < k))
+        return out

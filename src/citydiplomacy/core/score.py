@@ -26,7 +26,7 @@ from citydiplomacy.core.dataset import Panel
 from citydiplomacy.core.frameworks import Framework
 from citydiplomacy.core.impute import impute
 from citydiplomacy.core.normalise import normalise, rank_min
-from citydiplomacy.core.panel import change_since_previous, progress_to_target
+from citydiplomacy.core.panel import ProgressBasis, change_since_previous
 from citydiplomacy.core.spec import Spec
 from citydiplomacy.core.targets import resolve_targets, sdsn_bounds
 from citydiplomacy.core.treat import treat_cube
@@ -132,7 +132,6 @@ class ScoreResult:
     spec: Spec
     tree: Tree
     targets: pd.DataFrame
-    values: NDArray[np.float64]
     scores: NDArray[np.float64]
     points: NDArray[np.float64]
     max_points: NDArray[np.float64]
@@ -141,6 +140,9 @@ class ScoreResult:
     trends: NDArray[np.object_] | None = None
     details: dict[str, Any] = field(default_factory=dict)
     _ranks: NDArray[np.float64] | None = field(default=None, repr=False)
+    _values: NDArray[np.float64] | None = field(default=None, repr=False)
+    _change: NDArray[np.float64] | None = field(default=None, repr=False)
+    _progress: NDArray[np.float64] | None = field(default=None, repr=False)
 
     @property
     def bands(self) -> NDArray[np.object_]:
@@ -156,6 +158,79 @@ class ScoreResult:
         if self._ranks is None:
             self._ranks = rank_desc(self.scores)
         return self._ranks
+
+    # Values, change and progress are derived from the panel and the scores. Each is a whole
+    # array the size of the scores, built on first use: a large cohort's table is written a
+    # year at a time (see :meth:`columns`) without any of them.
+
+    @property
+    def values(self) -> NDArray[np.float64]:
+        """Raw value of every city, year and node: NaN for aggregates and unreported measures."""
+        if self._values is None:
+            self._values = self._year_values(np.arange(len(self.panel.years)))
+        return self._values
+
+    @property
+    def change(self) -> NDArray[np.float64]:
+        """Score minus the most recent earlier score (see :func:`change_since_previous`)."""
+        if self._change is None:
+            self._change = change_since_previous(self.scores)
+        return self._change
+
+    @property
+    def progress(self) -> NDArray[np.float64]:
+        """Share of the gap to target closed since the first reported year (measures only;
+        NaN for aggregates), see :func:`progress_to_target`."""
+        if self._progress is None:
+            self._progress = self._year_progress(np.arange(len(self.panel.years)))
+        return self._progress
+
+    def _year_values(self, year_idx: NDArray[np.intp]) -> NDArray[np.float64]:
+        """:attr:`values` of the years at positions ``year_idx``."""
+        n = self.tree.n_measures
+        out = np.empty((len(year_idx), *self.scores.shape[1:]))
+        out[..., :n] = self.panel.values[year_idx]
+        out[..., n:] = np.nan
+        return out
+
+    def _year_change(self, year_idx: NDArray[np.intp]) -> NDArray[np.float64]:
+        """:attr:`change` of the years at positions ``year_idx``.
+
+        The most recent score of every city and node is carried from one call to the next, so
+        writing the years in order reads each year's scores once, as the whole array would.
+        """
+        s = self.scores
+        out = np.empty((len(year_idx), *s.shape[1:]))
+        for row, k in enumerate(year_idx.tolist()):
+            if k == 0:
+                out[row] = np.nan
+                continue
+            carry = self.details.get("_change_carry")
+            # (t, last): the latest score over years 0..t-1
+            t, last = carry if carry is not None and carry[0] <= k else (1, s[0].copy())
+            for j in range(t, k + 1):
+                if j == k:
+                    np.subtract(s[k], last, out=out[row])
+                np.copyto(last, s[j], where=~np.isnan(s[j]))
+            self.details["_change_carry"] = (k + 1, last)
+        return out
+
+    def _year_progress(self, year_idx: NDArray[np.intp]) -> NDArray[np.float64]:
+        """:attr:`progress` of the years at positions ``year_idx``."""
+        basis = self.details.get("_progress_basis")
+        if basis is None:
+            basis = ProgressBasis.of(
+                self.panel.values,
+                self.targets["target"].to_numpy(dtype=np.float64),
+                self.framework.column("direction").astype(np.int64),
+            )
+            self.details["_progress_basis"] = basis
+        n = self.tree.n_measures
+        out = np.empty((len(year_idx), *self.scores.shape[1:]))
+        out[..., n:] = np.nan
+        for row, k in enumerate(year_idx.tolist()):
+            basis.year(k, self.panel.values[k], out=out[row, :, :n])
+        return out
 
     @property
     def fingerprint(self) -> str:
@@ -231,6 +306,16 @@ class ScoreResult:
         def flat(arr: NDArray[Any]) -> NDArray[Any]:
             return arr[sel].reshape(-1)  # a view when ``sel`` is a slice
 
+        def derived(whole: NDArray[np.float64] | None, name: str) -> NDArray[np.float64]:
+            # Values, change, progress: from the whole array when it exists or all years are
+            # asked for, else computed for the years asked (no whole-panel array).
+            if whole is not None or years is None:
+                return flat(getattr(self, name))
+            by_year = {"values": self._year_values, "change": self._year_change}
+            return by_year.get(name, self._year_progress)(year_idx).reshape(-1)
+
+        values = derived(self._values, "values")
+
         node_ok: NDArray[np.bool_] | None = None
         if levels is not None:
             node_ok = np.isin(self.tree.levels, np.asarray(list(levels), dtype=np.int64))
@@ -238,7 +323,7 @@ class ScoreResult:
         if not keep_empty or node_ok is not None:
             mask = np.ones(n_sel * per_year, dtype=bool)
             if not keep_empty:
-                np.logical_not(np.isnan(flat(self.values)), out=mask)
+                np.logical_not(np.isnan(values), out=mask)
                 mask |= ~np.isnan(flat(self.scores))
             if node_ok is not None:
                 mask.reshape(-1, n_n)[:, ~node_ok] = False
@@ -289,7 +374,7 @@ class ScoreResult:
             "year": year_col,
             "level": labels["level"],
             "code": labels["code"],
-            "value": pick(self.values),
+            "value": values if keep is None else values[keep],
             "score": pick(self.scores),
             "points": points,
             "band": pd.Categorical.from_codes(pick(self.band_codes), categories=meta["band_cats"]),
@@ -303,8 +388,10 @@ class ScoreResult:
             out["trend"] = pd.Categorical.from_codes(
                 pick(meta["trend_codes"]), categories=meta["trend_cats"]
             )
-        out["change"] = pick(meta["change"])
-        out["progress"] = pick(meta["progress"])
+        change = derived(self._change, "change")
+        out["change"] = change if keep is None else change[keep]
+        progress = derived(self._progress, "progress")
+        out["progress"] = progress if keep is None else progress[keep]
         out["target"] = labels["target"]
         out["target_source"] = labels["target_source"]
         return out
@@ -350,14 +437,6 @@ class ScoreResult:
         source_cats = pd.Index(list(dict.fromkeys(sources)))
         target = np.full(len(self.tree.codes), np.nan)
         target[: self.tree.n_measures] = self.targets["target"].to_numpy(dtype=np.float64)
-        progress = np.empty(self.scores.shape)
-        progress[..., self.tree.n_measures :] = np.nan
-        progress_to_target(
-            self.panel.values,
-            self.targets["target"].to_numpy(dtype=np.float64),
-            self.framework.column("direction").astype(np.int64),
-            out=progress[..., : self.tree.n_measures],
-        )
         n_u, n_n = len(units), len(self.tree.codes)
         # Labels become small integer codes once, so every yearly chunk shares one dictionary.
         meta: dict[str, Any] = {
@@ -376,8 +455,6 @@ class ScoreResult:
             "source_cats": source_cats,
             "source_codes": source_cats.get_indexer(pd.Index(sources)),
             "target": target,
-            "change": change_since_previous(self.scores),
-            "progress": progress,
         }
         if "geonames_id" in units.columns:
             # The result's GeoNames ids are 64-bit, whatever width the data came in.
@@ -459,7 +536,7 @@ def data_fingerprint(panel: Panel) -> str:
 
 def rank_desc(scores: NDArray[np.float64]) -> NDArray[np.float64]:
     """Rank along the units axis (-2), best = 1, ties share the lowest rank; NaN stays NaN."""
-    return rank_min(-np.asarray(scores, dtype=np.float64))
+    return rank_min(scores, descending=True)
 
 
 # ---------------------------------------------------------------------------- methods
@@ -494,13 +571,6 @@ def score(panel: Panel, framework: Framework, spec: Spec | None = None) -> Score
     if spec.method == "sdsn":
         return _score_sdsn(panel, fw, spec, tree, targets)
     return _score_composite(panel, fw, spec, tree, targets)
-
-
-def _empty_nodes(panel: Panel, tree: Tree) -> NDArray[np.float64]:
-    out = np.empty((len(panel.years), len(panel.units), len(tree.codes)))
-    out[..., : tree.n_measures] = panel.values
-    out[..., tree.n_measures :] = np.nan
-    return out
 
 
 def _score_u4ssc(
@@ -546,7 +616,7 @@ def _score_u4ssc(
         band_codes[year, :, n:] = np.fmax(bands.band_of_percent(agg_pct[year]), 0.0)
     labels = ("", *(bands.BAND_LABELS[i] for i in range(1, 5)))
     return ScoreResult(
-        fw, panel, spec, tree, targets, _empty_nodes(panel, tree), scores, pts, mx,
+        fw, panel, spec, tree, targets, scores, pts, mx,
         band_codes, labels, details={"performance": perf},
     )  # fmt: skip
 
@@ -586,7 +656,7 @@ def _score_sdsn(
     )
     trends = sdsn.trend_arrows(scores, panel.years, _green_scores(bounds, tree, d))
     result = ScoreResult(
-        fw, panel, spec, tree, targets, _empty_nodes(panel, tree), scores,
+        fw, panel, spec, tree, targets, scores,
         np.full_like(scores, np.nan), np.full_like(scores, np.nan), colour_codes,
         sdsn.COLOUR_CODE_LABELS,
         trends, details={"bounds": bounds, "rating": rating},
@@ -757,7 +827,7 @@ def _score_composite(
     # NaN-filled arrays of the scores' size, fresh memory slow to fault in.
     empty = np.broadcast_to(np.float64(np.nan), scores.shape)
     return ScoreResult(
-        fw, panel, spec, tree, targets, _empty_nodes(panel, tree), scores, empty, empty,
+        fw, panel, spec, tree, targets, scores, empty, empty,
         np.zeros(scores.shape, dtype=np.int8), ("",), details=details,
     )  # fmt: skip
 

@@ -153,9 +153,8 @@ def cohort_from_result(
     units = units.set_index("unit")
     if "geonames_id" not in units.columns:
         units["geonames_id"] = None
-    meta = result._table_meta()
-    change = np.asarray(meta["change"], dtype=np.float64)
-    progress = np.asarray(meta["progress"], dtype=np.float64)
+    change = result.change
+    progress = result.progress
     sources = [str(s) for s in result.targets["target_source"]]
     targets: dict[str, tuple[float | None, str]] = {}
     for i, code in enumerate(result.targets.index):

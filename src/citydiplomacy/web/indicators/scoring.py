@@ -226,8 +226,8 @@ def compute_snapshot(version: int | None = None) -> ScoreSnapshot | None:
             public_intervals[year] = _rank_intervals(public_panel, year)
         else:  # a year's intervals use that year's data only: the cohort's are the public ones
             public_intervals[year] = intervals[year]
-    change = profile._table_meta()["change"]
-    progress = profile._table_meta()["progress"]
+    change = profile.change
+    progress = profile.progress
     trends = _trend_codes(change)
     public_change, public_progress = _public_change_progress(profile, panel, published)
     public_trends = _trend_codes(public_change)
