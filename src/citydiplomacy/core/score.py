@@ -123,8 +123,8 @@ class ScoreResult:
     """Scores of every city, year and framework node, and how they were made.
 
     Arrays have shape ``(n_years, n_units, n_nodes)`` with nodes in :attr:`Tree.codes` order.
-    The composite method gives no points: its ``points`` and ``max_points`` are a read-only
-    NaN broadcast to that shape (a view, no memory).
+    The SDSN and composite methods give no points: their ``points`` and ``max_points`` are a
+    read-only NaN broadcast to that shape (a view, no memory).
     """
 
     framework: Framework
@@ -584,7 +584,7 @@ def _score_u4ssc(
     target_scored = np.where(scored, t, np.nan)
     n = tree.n_measures
     shape = (*x.shape[:2], len(tree.codes))
-    perf = np.empty(x.shape)
+    perf = np.empty(x.shape[1:])  # one year's performance, reused from year to year
     scores = np.empty(shape)
     pts = np.empty(shape)
     mx = np.empty(shape)
@@ -594,8 +594,11 @@ def _score_u4ssc(
     # (about 0.4 GB in all for 10,000 cities x 10 years), slow to fault in.
     leaf_points = pts[..., :n]  # the measures' points, computed where they are kept
     for year in range(x.shape[0]):
-        bands.performance(x[year], target_scored, d, yesno, out=perf[year])
-        bands.points(perf[year], out=leaf_points[year])
+        bands.performance(x[year], target_scored, d, yesno, out=perf)
+        bands.points(perf, out=leaf_points[year])
+        # a measure's score: its performance as a percentage of target, capped at 100
+        np.minimum(perf, 1.0, out=scores[year, :, :n])
+        scores[year, :, :n] *= 100.0
     # The sums over each aggregate's measures for the whole panel at once: a matrix product
     # per year would leave the BLAS threads spinning between calls, costing CPU time.
     agg_points, agg_max, agg_pct = bands.aggregate_points(leaf_points, tree.membership)
@@ -603,8 +606,6 @@ def _score_u4ssc(
     agg_points[no_agg] = np.nan
     agg_max[no_agg] = np.nan
     for year in range(x.shape[0]):
-        np.minimum(perf[year], 1.0, out=scores[year, :, :n])
-        scores[year, :, :n] *= 100.0
         scores[year, :, n:] = agg_pct[year]
         pts[year, :, n:] = agg_points[year]
         # 4 where scored, NaN where not: 0 * points + 4 (points are finite or NaN)
@@ -617,7 +618,7 @@ def _score_u4ssc(
     labels = ("", *(bands.BAND_LABELS[i] for i in range(1, 5)))
     return ScoreResult(
         fw, panel, spec, tree, targets, scores, pts, mx,
-        band_codes, labels, details={"performance": perf},
+        band_codes, labels,
     )  # fmt: skip
 
 
@@ -655,9 +656,9 @@ def _score_sdsn(
         (agg == sdsn.NO_COLOUR) & ~np.isnan(scores[..., tree.n_measures :]), sdsn.GREY, agg
     )
     trends = sdsn.trend_arrows(scores, panel.years, _green_scores(bounds, tree, d))
+    empty = np.broadcast_to(np.float64(np.nan), scores.shape)  # no points: a read-only view
     result = ScoreResult(
-        fw, panel, spec, tree, targets, scores,
-        np.full_like(scores, np.nan), np.full_like(scores, np.nan), colour_codes,
+        fw, panel, spec, tree, targets, scores, empty, empty, colour_codes,
         sdsn.COLOUR_CODE_LABELS,
         trends, details={"bounds": bounds, "rating": rating},
     )  # fmt: skip
