@@ -121,6 +121,55 @@ def test_verdict_does_not_depend_on_the_slice_size(
         pd.testing.assert_frame_equal(sliced_long, whole_long)
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    rows=st.lists(ROW, min_size=1, max_size=25),
+    kind=st.sampled_from(["categorical", "objects", "integers"]),
+    numeric_value=st.booleans(),
+    slice_rows=st.sampled_from([1, 3, 1 << 20]),
+)
+def test_verdict_is_the_same_with_units_checked_on_a_thread(
+    rows: list[dict[str, object]],
+    kind: str,
+    numeric_value: bool,
+    slice_rows: int,
+    u4ssc: Framework,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Large tables check units and ranges (pass 3) on a thread beside the duplicates (pass 4).
+    frame = frame_of(rows, kind, numeric_value)
+    with monkeypatch.context() as patch:
+        patch.setattr(validate, "CHUNK_ROWS", slice_rows)
+        inline = outcome(frame, u4ssc, resolve_geonames_id)
+        patch.setattr(validate, "PARALLEL_ROWS", 0)
+        threaded = outcome(frame, u4ssc, resolve_geonames_id)
+    assert threaded[0] == inline[0]
+    if inline[1] is None:
+        assert threaded[1] is None
+    else:
+        assert threaded[1] is not None
+        pd.testing.assert_frame_equal(threaded[1], inline[1])
+
+
+def test_work_beside_runs_on_a_thread_for_large_tables_and_raises_its_error() -> None:
+    import threading
+
+    where: list[str] = []
+
+    def work() -> None:
+        where.append(threading.current_thread().name)
+        raise RuntimeError("unit table broken")
+
+    with pytest.raises(RuntimeError, match="unit table broken"):
+        validate._beside(work, validate.PARALLEL_ROWS - 1)  # small: done at once, here
+    running = validate._beside(work, validate.PARALLEL_ROWS)
+    assert running is not None
+    with pytest.raises(RuntimeError, match="unit table broken"):
+        running.result()
+    assert where[0] == threading.current_thread().name
+    assert where[1].startswith("validate")
+
+
 def test_duplicates_across_slices_point_at_the_first_row(
     u4ssc: Framework, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -15,6 +15,7 @@ ignored columns.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -108,6 +109,23 @@ CHUNK_ROWS = 1 << 20
 DENSE_KEYS = 1 << 24
 #: Key spaces up to this size record the keys met by counting them.
 SMALL_KEYS = 1 << 16
+#: Tables of at least this many rows check units and ranges on a second thread.
+PARALLEL_ROWS = 1 << 18
+
+
+def _beside(work: Callable[[], None], rows: int) -> Future[None] | None:
+    """Start ``work`` on a thread for a table of ``rows`` rows, or do it now for a small one.
+
+    Returns the running work (whose ``result()`` waits for it), or ``None`` once done.
+    """
+    if rows < PARALLEL_ROWS:
+        work()
+        return None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate")
+    try:
+        return pool.submit(work)
+    finally:
+        pool.shutdown(wait=False)  # the work submitted still runs to its end
 
 
 class _Collector:
@@ -851,54 +869,60 @@ def validate_long(
     verified = np.empty(n, dtype=bool)
 
     # ---- pass 3: units, ranges by value type, plausibility, verified flag
-    with np.errstate(invalid="ignore", over="ignore"):
-        for s, e in spans:
-            bad_s = bad[s:e]
-            mc = mcode[s:e]
-            known = mc >= 0
-            v = (value if value is not None else raw_numbers)[s:e]
-            if has_unit:
-                upc = unit_pairs.codes(mc, ucodes[s:e])
-                row_ok = unit_ok[upc]
-                if not all_units_ok:
-                    hits.add("unit", ~row_ok & known, s)
-                    bad_s |= ~row_ok
-                if converting:
-                    factor = factors[upc]
-                    converted = row_ok & (factor != 1.0) & known
-                    hits.add("unit_converted", converted, s)
-                    v = v * factor
-                    # A finite value can overflow when converted (1e308 per 1,000 -> 100,000).
-                    overflow = converted & ~np.isfinite(v) & ~np.isnan(v)
-                    hits.add("overflow", overflow, s)
-                    bad_s |= overflow
-                    if value is None:
-                        value = raw_numbers.copy()
-                    value[s:e] = v
-            # One comparison with per-measure bounds finds every value out of its type's
-            # range or its plausibility range; the few found are then told apart.
-            out_rows = np.flatnonzero((v < lower_any[mc]) | (v > upper_any[mc]))
-            if len(out_rows):
-                fv, fm = v[out_rows], mc[out_rows]
-                hard = (fv < lower_hard[fm]) | (fv > upper_hard[fm])
-                for check, tcode in (("percent", t_percent), ("coefficient", t_coef)):
-                    hits.add_index(check, out_rows[hard & (type_of[fm] == tcode)], s)
-                hits.add_index("negative", out_rows[hard & nonnegative[fm]], s)
-                bad_s[out_rows[hard]] = True
-            count_rows = np.flatnonzero(is_count[mc])
-            if len(count_rows):
-                cv = v[count_rows]
-                fraction = count_rows[(np.mod(cv, 1) != 0) & ~np.isnan(cv)]
-                hits.add_index("count_fraction", fraction, s)
-                bad_s[fraction] = True
-            if len(out_rows):
-                soft = (fv < lower_plausible[fm]) | (fv > upper_plausible[fm])
-                hits.add_index("implausible", out_rows[soft & ~bad_s[out_rows]], s)
-            vf = vflag_codes[s:e]
-            if any_bad_flag:
-                hits.add("verified", flag_bad[vf], s)
-                bad_s |= flag_bad[vf]
-            verified[s:e] = flag_true[vf]
+    def units_ranges_flags() -> None:
+        """Pass 3. It runs beside pass 4: neither reads what the other writes."""
+        nonlocal value
+        with np.errstate(invalid="ignore", over="ignore"):
+            for s, e in spans:
+                bad_s = bad[s:e]
+                mc = mcode[s:e]
+                known = mc >= 0
+                v = (value if value is not None else raw_numbers)[s:e]
+                if has_unit:
+                    upc = unit_pairs.codes(mc, ucodes[s:e])
+                    row_ok = unit_ok[upc]
+                    if not all_units_ok:
+                        hits.add("unit", ~row_ok & known, s)
+                        bad_s |= ~row_ok
+                    if converting:
+                        factor = factors[upc]
+                        converted = row_ok & (factor != 1.0) & known
+                        hits.add("unit_converted", converted, s)
+                        v = v * factor
+                        # A finite value can overflow when converted (1e308 per 1,000 -> 100,000).
+                        overflow = converted & ~np.isfinite(v) & ~np.isnan(v)
+                        hits.add("overflow", overflow, s)
+                        bad_s |= overflow
+                        if value is None:
+                            value = raw_numbers.copy()
+                        value[s:e] = v
+                # One comparison with per-measure bounds finds every value out of its type's
+                # range or its plausibility range; the few found are then told apart.
+                out_rows = np.flatnonzero((v < lower_any[mc]) | (v > upper_any[mc]))
+                if len(out_rows):
+                    fv, fm = v[out_rows], mc[out_rows]
+                    hard = (fv < lower_hard[fm]) | (fv > upper_hard[fm])
+                    for check, tcode in (("percent", t_percent), ("coefficient", t_coef)):
+                        hits.add_index(check, out_rows[hard & (type_of[fm] == tcode)], s)
+                    hits.add_index("negative", out_rows[hard & nonnegative[fm]], s)
+                    bad_s[out_rows[hard]] = True
+                count_rows = np.flatnonzero(is_count[mc])
+                if len(count_rows):
+                    cv = v[count_rows]
+                    fraction = count_rows[(np.mod(cv, 1) != 0) & ~np.isnan(cv)]
+                    hits.add_index("count_fraction", fraction, s)
+                    bad_s[fraction] = True
+                if len(out_rows):
+                    soft = (fv < lower_plausible[fm]) | (fv > upper_plausible[fm])
+                    hits.add_index("implausible", out_rows[soft & ~bad_s[out_rows]], s)
+                vf = vflag_codes[s:e]
+                if any_bad_flag:
+                    hits.add("verified", flag_bad[vf], s)
+                    bad_s |= flag_bad[vf]
+                verified[s:e] = flag_true[vf]
+
+    # Pass 3 on a thread for large tables, while this one runs pass 4 (numpy releases the GIL).
+    pass3 = _beside(units_ranges_flags, n)
 
     # ---- pass 4: one identity per city, and duplicates of (city, year, measure)
     # A city is its GeoNames id, else its case-folded name with its country.
@@ -1016,6 +1040,8 @@ def validate_long(
                             dup[: max_problems + 1].tolist(), strict=True)
         }  # fmt: skip
 
+    if pass3 is not None:
+        pass3.result()  # raises what pass 3 raised
     # ---- messages, in the order of the checks
     values = value if value is not None else raw_numbers
 
