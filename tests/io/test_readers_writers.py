@@ -22,7 +22,7 @@ from citydiplomacy.io.readers import (
     record_rows,
     row_dtype,
 )
-from citydiplomacy.io.writers import write_chunks
+from citydiplomacy.io.writers import _arrow_array, write_chunks
 
 
 def long_frame(geonames: list[int | None]) -> pd.DataFrame:
@@ -164,3 +164,29 @@ def test_a_failed_write_is_raised_and_the_file_closed(tmp_path: Path) -> None:
 
     with pytest.raises((pa.ArrowInvalid, ValueError)):
         write_chunks(chunks(), tmp_path / "bad.arrow", "arrow")  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    kind=st.sampled_from([np.int8, np.int16, np.int32, np.int64]),
+    cells=st.lists(st.one_of(st.none(), st.integers(-100, 100)), max_size=40),
+    start=st.integers(0, 5),
+)
+def test_nullable_integers_convert_as_arrow_converts_them(
+    kind: type[np.integer], cells: list[int | None], start: int
+) -> None:
+    # The fast path packs the mask itself; the result must be Arrow's own conversion.
+    array = pd.array(cells, dtype=pd.api.types.pandas_dtype(kind).name.capitalize())[start:]
+    arrow_type = pa.from_numpy_dtype(kind)
+    converted = _arrow_array(array, arrow_type)
+    assert converted.type == arrow_type
+    assert converted.equals(pa.array(array, type=arrow_type))
+    assert converted.to_pylist() == cells[start:]
+
+
+@settings(max_examples=100, deadline=None)
+@given(cells=st.lists(st.one_of(st.none(), st.floats(allow_nan=False)), max_size=40))
+def test_floats_with_nan_convert_as_arrow_converts_them(cells: list[float | None]) -> None:
+    values = np.asarray([np.nan if c is None else c for c in cells], dtype=np.float64)
+    converted = _arrow_array(values, pa.float64())
+    assert converted.equals(pa.array(values, from_pandas=True))
