@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -205,13 +205,14 @@ class ScoreResult:
             if k == 0:
                 out[row] = np.nan
                 continue
-            carry = self.details.get("_change_carry")
-            # (t, last): the latest score over years 0..t-1
+            # (t, last): the latest score of every city and node over years 0..t-1. Taken
+            # out while it is updated in place, so that a concurrent call starts afresh.
+            carry = self.details.pop("_change_carry", None)
             t, last = carry if carry is not None and carry[0] <= k else (1, s[0].copy())
-            for j in range(t, k + 1):
-                if j == k:
-                    np.subtract(s[k], last, out=out[row])
+            for j in range(t, k):
                 np.copyto(last, s[j], where=~np.isnan(s[j]))
+            np.subtract(s[k], last, out=out[row])
+            np.copyto(last, s[k], where=~np.isnan(s[k]))
             self.details["_change_carry"] = (k + 1, last)
         return out
 
@@ -306,15 +307,18 @@ class ScoreResult:
         def flat(arr: NDArray[Any]) -> NDArray[Any]:
             return arr[sel].reshape(-1)  # a view when ``sel`` is a slice
 
-        def derived(whole: NDArray[np.float64] | None, name: str) -> NDArray[np.float64]:
-            # Values, change, progress: from the whole array when it exists or all years are
+        def derived(
+            built: NDArray[np.float64] | None,
+            whole: Callable[[], NDArray[np.float64]],
+            by_year: Callable[[NDArray[np.intp]], NDArray[np.float64]],
+        ) -> NDArray[np.float64]:
+            # Values, change, progress: from the whole array when it is built or all years are
             # asked for, else computed for the years asked (no whole-panel array).
-            if whole is not None or years is None:
-                return flat(getattr(self, name))
-            by_year = {"values": self._year_values, "change": self._year_change}
-            return by_year.get(name, self._year_progress)(year_idx).reshape(-1)
+            if built is not None or years is None:
+                return flat(whole())
+            return by_year(year_idx).reshape(-1)
 
-        values = derived(self._values, "values")
+        values = derived(self._values, lambda: self.values, self._year_values)
 
         node_ok: NDArray[np.bool_] | None = None
         if levels is not None:
@@ -388,9 +392,9 @@ class ScoreResult:
             out["trend"] = pd.Categorical.from_codes(
                 pick(meta["trend_codes"]), categories=meta["trend_cats"]
             )
-        change = derived(self._change, "change")
+        change = derived(self._change, lambda: self.change, self._year_change)
         out["change"] = change if keep is None else change[keep]
-        progress = derived(self._progress, "progress")
+        progress = derived(self._progress, lambda: self.progress, self._year_progress)
         out["progress"] = progress if keep is None else progress[keep]
         out["target"] = labels["target"]
         out["target_source"] = labels["target_source"]
