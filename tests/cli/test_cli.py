@@ -134,6 +134,38 @@ def test_score_every_method_and_format(tmp_path: Path, cohort: Path, method: str
     pd.testing.assert_series_equal(from_parquet["score"], from_csv["score"], check_names=False)
 
 
+@pytest.mark.parametrize("method", ["u4ssc", "sdsn", "composite"])
+def test_all_rows_and_levels_in_every_format(tmp_path: Path, cohort: Path, method: str) -> None:
+    # --all-rows keeps the rows of unreported measures: cities x years x nodes. Methods without
+    # points hand the writers a read-only NaN view for them (a broadcast, not an array).
+    fw = load_framework("u4ssc")
+    n_nodes = len(fw.measures) + len(fw.aggregates())
+    tables = {}
+    for fmt in ("csv", "parquet", "arrow"):
+        out = tmp_path / f"all.{fmt}"
+        code, _, err = run(
+            "score", str(cohort), "--method", method, "--all-rows", "--format", fmt, "-o", str(out)
+        )
+        assert code == 0, err
+        read = {"csv": pd.read_csv, "parquet": pd.read_parquet, "arrow": pd.read_feather}[fmt]
+        tables[fmt] = read(out)
+    code, out, err = run("score", str(cohort), "--method", method, "--all-rows", "--format", "json")
+    assert code == 0, err
+    tables["json"] = pd.DataFrame(json.loads(out)["rows"])
+    for fmt, table in tables.items():
+        assert len(table) == 40 * 3 * n_nodes, fmt
+        if method != "u4ssc":
+            assert table["points"].isna().all(), fmt
+    pd.testing.assert_series_equal(
+        tables["csv"]["score"], tables["arrow"]["score"], check_names=False
+    )
+    kpis = tmp_path / "kpis.csv"
+    code, _, err = run("score", str(cohort), "--method", method, "--all-rows", "--level", "1",
+                       "-o", str(kpis))  # fmt: skip
+    assert code == 0, err
+    assert len(pd.read_csv(kpis)) == 40 * 3 * len(fw.kpis)
+
+
 #: Arrow and Parquet types of the score output's columns (docs/scoring.md); text columns are
 #: dictionaries whose index width follows the number of distinct labels.
 OUTPUT_TYPES = {

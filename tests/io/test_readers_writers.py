@@ -190,3 +190,13 @@ def test_floats_with_nan_convert_as_arrow_converts_them(cells: list[float | None
     values = np.asarray([np.nan if c is None else c for c in cells], dtype=np.float64)
     converted = _arrow_array(values, pa.float64())
     assert converted.equals(pa.array(values, from_pandas=True))
+
+
+def test_float_views_with_strides_convert_too() -> None:
+    empty = np.broadcast_to(np.float64(np.nan), (3, 4)).reshape(-1)  # one NaN, stride 0
+    assert _arrow_array(empty, pa.float64()).equals(pa.nulls(12, pa.float64()))
+    every_other = np.arange(10, dtype=np.float64)[::2]
+    converted = _arrow_array(every_other, pa.float64())
+    assert converted.to_pylist() == [0.0, 2.0, 4.0, 6.0, 8.0]
+    same = np.broadcast_to(np.float64(2.5), (3,))
+    assert _arrow_array(same, pa.float64()).to_pylist() == [2.5, 2.5, 2.5]

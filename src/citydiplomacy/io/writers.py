@@ -59,6 +59,11 @@ def _arrow_chunk(chunk: pd.DataFrame | Mapping[str, Any]) -> pa.Table:
 def _arrow_array(values: Any, kind: pa.DataType) -> pa.Array:
     """One column as Arrow's ``from_pandas`` conversion makes it, faster for big columns."""
     if isinstance(values, np.ndarray) and values.dtype == np.float64 and values.ndim == 1:
+        if len(values) and values.strides == (0,) and np.isnan(values[0]):
+            # One NaN repeated (a method's empty points, a read-only broadcast): all null.
+            return pa.nulls(len(values), pa.float64())
+        # A buffer needs contiguous numbers (a view may have strides).
+        values = np.ascontiguousarray(values)
         # NaN becomes null; the data buffer is shared, only the validity bitmap is new.
         missing = np.isnan(values)
         if not missing.any():
