@@ -311,14 +311,14 @@ def score_cmd(
         result = score(panel, fw, spec)
         years = list(panel.years) if year is None else [year]
 
+        streamed = fmt in ("csv", "parquet", "arrow") and output is not None
+
         def chunk(ys: list[int]) -> dict[str, Any]:
-            # Arrays, not a data frame: writers convert them to Arrow without copies. Arrow
-            # and Parquet get the narrow integer types; CSV and JSON text is the same either way.
+            # Arrays, not a data frame: writers convert them to Arrow without copies. Files
+            # written by Arrow get the narrow integer types: the same CSV text (Arrow writes
+            # whole numbers without a decimal point either way), formatted faster.
             return result.columns(
-                keep_empty=all_rows,
-                years=ys,
-                levels=levels or None,
-                compact=fmt in ("parquet", "arrow"),
+                keep_empty=all_rows, years=ys, levels=levels or None, compact=streamed
             )
 
         source = str(Path(framework).resolve()) if Path(framework).is_file() else framework
@@ -327,7 +327,7 @@ def score_cmd(
             "framework_source": source,
             "table": {"levels": sorted(set(levels)), "keep_empty": all_rows},
         }
-        if fmt in ("csv", "parquet", "arrow") and output is not None:
+        if streamed and output is not None:
             chunks = (chunk([y]) for y in years)
             rows = write_chunks(chunks, output, fmt, metadata={"provenance": prov})
             click.echo(f"wrote {output} ({rows} rows)", err=True)

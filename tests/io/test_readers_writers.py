@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 import pytest
@@ -14,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from citydiplomacy.core.frameworks import Framework
+from citydiplomacy.io import writers
 from citydiplomacy.io.readers import (
     _blank_lines,
     located_long,
@@ -153,6 +155,46 @@ def test_array_chunks_write_what_data_frames_write(tmp_path: Path, fmt: str) -> 
     assert got.schema.equals(expected.schema, check_metadata=True)
     assert got.equals(expected)
     assert got.column("score").null_count == 2  # NaN is written as null, as pandas does
+
+
+@pytest.mark.parametrize("slice_rows", [1, 2, 4, 1 << 17])
+def test_csv_formatted_in_slices_on_threads_is_arrows_own_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slice_rows: int
+) -> None:
+    # Slices formatted on threads and written in order give the text Arrow's CSV writer
+    # gives for the same chunks: one header, every row once, in order, empty chunks too.
+    monkeypatch.setattr(writers, "CSV_SLICE_ROWS", slice_rows)
+    sizes = [0, 3, 1, 0, 2]
+    chunks = [
+        {name: column[:size] for name, column in result_like(2020 + i).items()}
+        for i, size in enumerate(sizes)
+    ]
+    path = tmp_path / "sliced.csv"
+    assert write_chunks(iter(chunks), path, "csv") == sum(sizes)
+    reference = tmp_path / "reference.csv"
+    tables = [writers._plain(writers._arrow_chunk(chunk)) for chunk in chunks]
+    with pacsv.CSVWriter(reference, tables[0].schema) as writer:
+        for table in tables:
+            writer.write_table(table.cast(tables[0].schema))
+    assert path.read_bytes() == reference.read_bytes()
+    assert path.read_text().count("city") == 1
+
+
+def test_csv_of_no_chunks_writes_no_file(tmp_path: Path) -> None:
+    path = tmp_path / "none.csv"
+    assert write_chunks(iter([]), path, "csv") == 0
+    assert not path.exists()
+
+
+def test_a_failed_csv_write_is_raised(tmp_path: Path) -> None:
+    def chunks() -> object:
+        yield result_like(2022)
+        bad = result_like(2023)
+        bad["year"] = np.array(["x", "y", "z"])  # cannot become the file's int64 column
+        yield bad
+
+    with pytest.raises((pa.ArrowInvalid, ValueError)):
+        write_chunks(chunks(), tmp_path / "bad.csv", "csv")  # type: ignore[arg-type]
 
 
 def test_a_failed_write_is_raised_and_the_file_closed(tmp_path: Path) -> None:

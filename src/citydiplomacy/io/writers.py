@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+from collections import deque
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -127,7 +129,9 @@ def write_chunks(
     Parquet files carry ``metadata`` (e.g. a result's provenance) as JSON in the schema's
     key-value metadata under ``citydiplomacy``.
     """
-    writer: pq.ParquetWriter | pacsv.CSVWriter | ipc.RecordBatchFileWriter | None = None
+    if fmt == "csv":
+        return _write_csv(chunks, path)
+    writer: pq.ParquetWriter | ipc.RecordBatchFileWriter | None = None
     schema: pa.Schema | None = None
     rows = 0
     # Writing (in Arrow, without the GIL) runs on a thread while the next chunk is computed.
@@ -136,8 +140,6 @@ def write_chunks(
     try:
         for chunk in chunks:
             arrow = _arrow_chunk(chunk)
-            if fmt == "csv":
-                arrow = _plain(arrow)  # CSV has no dictionaries
             if schema is None:
                 schema = arrow.schema
                 if fmt == "parquet":
@@ -158,7 +160,7 @@ def write_chunks(
                     schema = schema.with_metadata(meta)
                     writer = ipc.new_file(path, schema)
                 else:
-                    writer = pacsv.CSVWriter(path, schema)
+                    raise ValueError(f"unknown format {fmt!r}; use csv, parquet or arrow")
             arrow = arrow.cast(schema)
             assert writer is not None
             if pending is not None:
@@ -173,4 +175,61 @@ def write_chunks(
         pool.shutdown()
         if writer is not None:
             writer.close()
+    return rows
+
+
+#: Rows of CSV text formatted at a time (about 28 MB of text for a result table).
+CSV_SLICE_ROWS = 1 << 17
+
+
+def _csv_text(table: pa.Table, header: bool) -> pa.Buffer:
+    """A table as CSV text (Arrow's writer), with or without the header line.
+
+    Dictionary columns are decoded here, a slice at a time: decoded whole, a result's long
+    label texts (target sources) would take hundreds of megabytes per chunk.
+    """
+    sink = pa.BufferOutputStream()
+    options = pacsv.WriteOptions(include_header=header)
+    pacsv.write_csv(_plain(table), sink, write_options=options)  # CSV has no dictionaries
+    return sink.getvalue()
+
+
+def _write_csv(chunks: Iterable[pd.DataFrame | Mapping[str, Any]], path: Path) -> int:
+    """Stream chunks into one CSV file, formatted on two threads; return the number of rows.
+
+    Formatting numbers as text is the costly part, and Arrow does it without the GIL: slices
+    of :data:`CSV_SLICE_ROWS` rows are formatted on a pool of threads while the next chunk is
+    built, and their text is written in order. The text is the one Arrow's ``CSVWriter``
+    writes: the same formatter, the header once.
+    """
+    threads = min(2, os.cpu_count() or 1)
+    rows = slices = 0
+    schema: pa.Schema | None = None
+    fh: BinaryIO | None = None
+    pending: deque[Future[pa.Buffer]] = deque()
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="csv")
+    try:
+        for chunk in chunks:
+            table = _arrow_chunk(chunk)
+            if schema is None:
+                schema = table.schema
+                fh = path.open("wb")
+            table = table.cast(schema)
+            for start in range(0, max(table.num_rows, 1), CSV_SLICE_ROWS):
+                header = not slices  # the file's first slice, even an empty one
+                pending.append(pool.submit(_csv_text, table.slice(start, CSV_SLICE_ROWS), header))
+                slices += 1
+                while len(pending) > 2 * threads:  # bounded text in memory
+                    assert fh is not None
+                    fh.write(pending.popleft().result())
+            rows += table.num_rows
+        while pending:
+            assert fh is not None
+            fh.write(pending.popleft().result())
+    finally:
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True)
+        if fh is not None:
+            fh.close()
     return rows
