@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,7 +29,7 @@ from citydiplomacy.core.spec import METHODS, Spec
 from citydiplomacy.errors import CityDiplomacyError, DataError, ValidationError
 from citydiplomacy.io.frameworks import PACKAGED, load_framework
 from citydiplomacy.io.readers import read_kpi_data
-from citydiplomacy.io.writers import write_chunks, write_table
+from citydiplomacy.io.writers import write_chunks, write_csv, write_table
 from citydiplomacy.malloc import keep_freed_memory
 
 FRAMEWORK_HELP = "Packaged framework name (u4ssc, sdg11) or a framework table (.csv/.xlsx)."
@@ -67,6 +68,12 @@ def user_errors() -> Iterator[None]:
         sys.exit(1)
     except CityDiplomacyError as exc:
         raise UserError(str(exc)) from None
+    except BrokenPipeError:
+        # The reader stopped early (`... | head`): nothing more to say, and nothing to flush
+        # at exit into the closed pipe.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
     except (OSError, yaml.YAMLError) as exc:
         raise UserError(str(exc)) from None
 
@@ -311,7 +318,8 @@ def score_cmd(
         result = score(panel, fw, spec)
         years = list(panel.years) if year is None else [year]
 
-        streamed = fmt in ("csv", "parquet", "arrow") and output is not None
+        # CSV (to a file or standard output), Parquet and Arrow are written year by year.
+        streamed = fmt == "csv" or (fmt in ("parquet", "arrow") and output is not None)
 
         def chunk(ys: list[int]) -> dict[str, Any]:
             # Arrays, not a data frame: writers convert them to Arrow without copies. Files
@@ -327,8 +335,11 @@ def score_cmd(
             "framework_source": source,
             "table": {"levels": sorted(set(levels)), "keep_empty": all_rows},
         }
-        if streamed and output is not None:
+        if streamed:
             chunks = (chunk([y]) for y in years)
+            if output is None:  # CSV on standard output: the same text as in a file
+                write_csv(chunks, sys.stdout.buffer)
+                return
             rows = write_chunks(chunks, output, fmt, metadata={"provenance": prov})
             click.echo(f"wrote {output} ({rows} rows)", err=True)
             return

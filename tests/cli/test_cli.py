@@ -166,6 +166,30 @@ def test_all_rows_and_levels_in_every_format(tmp_path: Path, cohort: Path, metho
     assert len(pd.read_csv(kpis)) == 40 * 3 * len(fw.kpis)
 
 
+def test_csv_on_standard_output_is_the_file_s_text(tmp_path: Path, cohort: Path) -> None:
+    # `score DATA > out.csv` and `score DATA -o out.csv` give the same bytes.
+    path = tmp_path / "scores.csv"
+    code, _, err = run("score", str(cohort), "--year", "2021", "-o", str(path))
+    assert code == 0, err
+    result = CliRunner().invoke(main, ["score", str(cohort), "--year", "2021"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes == path.read_bytes()
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(cohort: Path) -> None:
+    # `citydiplomacy score DATA | head -1`: no traceback, no error message.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "citydiplomacy.cli", "score", str(cohort)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b'"city","country"')
+    proc.stdout.close()  # the output is megabytes: the command meets the closed pipe
+    assert proc.wait(timeout=120) == 1
+    assert proc.stderr.read() == b""
+
+
 #: Arrow and Parquet types of the score output's columns (docs/scoring.md); text columns are
 #: dictionaries whose index width follows the number of distinct labels.
 OUTPUT_TYPES = {

@@ -130,7 +130,7 @@ def write_chunks(
     key-value metadata under ``citydiplomacy``.
     """
     if fmt == "csv":
-        return _write_csv(chunks, path)
+        return write_csv(chunks, path)
     writer: pq.ParquetWriter | ipc.RecordBatchFileWriter | None = None
     schema: pa.Schema | None = None
     rows = 0
@@ -194,8 +194,11 @@ def _csv_text(table: pa.Table, header: bool) -> pa.Buffer:
     return sink.getvalue()
 
 
-def _write_csv(chunks: Iterable[pd.DataFrame | Mapping[str, Any]], path: Path) -> int:
-    """Stream chunks into one CSV file, formatted on two threads; return the number of rows.
+def write_csv(chunks: Iterable[pd.DataFrame | Mapping[str, Any]], target: Path | BinaryIO) -> int:
+    """Stream chunks as CSV text, formatted on two threads; return the number of rows.
+
+    ``target`` is a file path (created at the first chunk: no chunk, no file) or an open
+    binary stream such as standard output (written to as it is, and left open).
 
     Formatting numbers as text is the costly part, and Arrow does it without the GIL: slices
     of :data:`CSV_SLICE_ROWS` rows are formatted on a pool of threads while the next chunk is
@@ -205,7 +208,8 @@ def _write_csv(chunks: Iterable[pd.DataFrame | Mapping[str, Any]], path: Path) -
     threads = min(2, os.cpu_count() or 1)
     rows = slices = 0
     schema: pa.Schema | None = None
-    fh: BinaryIO | None = None
+    opened = isinstance(target, Path)
+    fh: BinaryIO | None = None if isinstance(target, Path) else target
     pending: deque[Future[pa.Buffer]] = deque()
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="csv")
     try:
@@ -213,7 +217,8 @@ def _write_csv(chunks: Iterable[pd.DataFrame | Mapping[str, Any]], path: Path) -
             table = _arrow_chunk(chunk)
             if schema is None:
                 schema = table.schema
-                fh = path.open("wb")
+                if isinstance(target, Path):
+                    fh = target.open("wb")
             table = table.cast(schema)
             for start in range(0, max(table.num_rows, 1), CSV_SLICE_ROWS):
                 header = not slices  # the file's first slice, even an empty one
@@ -231,5 +236,8 @@ def _write_csv(chunks: Iterable[pd.DataFrame | Mapping[str, Any]], path: Path) -
             future.cancel()
         pool.shutdown(wait=True)
         if fh is not None:
-            fh.close()
+            if opened:
+                fh.close()
+            else:
+                fh.flush()
     return rows
