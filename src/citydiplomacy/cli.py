@@ -562,7 +562,7 @@ def audit(
 @click.option("--node", default=None, help="Aggregate to rank (default: the index).")
 @click.option(
     "--seed",
-    type=int,
+    type=click.IntRange(min=0),
     default=0,
     show_default=True,
     help="Seed of the noisy weights and the scrambled Sobol' sequence.",
@@ -643,7 +643,11 @@ def _years(text: str) -> list[int]:
     help="Share of values reported.",
 )
 @click.option(
-    "--seed", type=int, default=0, show_default=True, help="Seed of the random generator."
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed of the random generator.",
 )
 @click.option("--wide", is_flag=True, help="One row per city and year instead of one per value.")
 @click.option(

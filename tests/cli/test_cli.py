@@ -311,6 +311,8 @@ def test_audit_and_sensitivity(cohort: Path) -> None:
         (["score", "DATA", "--target", "EC-ICT-ICT-1C=nan"], "--target expects CODE=NUMBER"),
         (["score", "DATA", "--format", "parquet"], "--format parquet needs -o FILE"),
         (["sensitivity", "DATA", "--node", "XX", "--runs", "16"], "node 'XX' is not an aggregate"),
+        (["sensitivity", "DATA", "--seed", "-1"], "-1 is not in the range x>=0"),
+        (["demo-data", "--seed", "-3"], "-3 is not in the range x>=0"),
     ],
 )
 def test_user_errors_are_messages_not_tracebacks(

@@ -96,6 +96,16 @@ def test_full_analysis_is_reproducible_and_sane(cohort: Panel, u4ssc: Framework)
     assert inside.mean() > 0.8
 
 
+def test_the_default_seed_reproduces_the_confidence_intervals_too(
+    cohort: Panel, u4ssc: Framework
+) -> None:
+    # SALib leaves its bootstrap unseeded for a seed of 0: the analysis must not pass it one.
+    first = sa.sensitivity(cohort, u4ssc, runs=60, factors=["weights", "exclude"])
+    again = sa.sensitivity(cohort, u4ssc, runs=60, factors=["weights", "exclude"])
+    assert first.indices["S1_conf"].notna().all()
+    assert first.to_data() == again.to_data()
+
+
 def test_progress_is_reported(cohort: Panel, u4ssc: Framework) -> None:
     calls: list[tuple[int, int]] = []
     sa.sensitivity(cohort, u4ssc, runs=16, progress=lambda done, total: calls.append((done, total)))
@@ -109,6 +119,8 @@ def test_bad_requests_are_refused(cohort: Panel, u4ssc: Framework) -> None:
         sa.sensitivity(cohort, u4ssc, Spec.from_data({"aggregate": "copeland"}))
     with pytest.raises(DataError, match="no data for year 1990"):
         sa.sensitivity(cohort, u4ssc, year=1990)
+    with pytest.raises(SpecError, match="seed"):
+        sa.sensitivity(cohort, u4ssc, seed=-1)
 
 
 def test_an_unchanged_geometric_run_keeps_the_specs_floor(cohort: Panel, u4ssc: Framework) -> None:

@@ -154,13 +154,16 @@ def sensitivity(
     node
         Node whose ranking is analysed (default: the index).
     seed
-        Seed of the noisy weights and of the scrambled Sobol' sequence.
+        Seed (0 or more) of the noisy weights, of the scrambled Sobol' sequence and of the
+        bootstrap of the confidence intervals: the same seed gives the same result.
     chunk
         Replications aggregated at once (bounds memory to about ``chunk x units x 8`` bytes
         per live node).
     progress
         Called with (runs done, runs in all).
     """
+    if seed < 0:
+        raise SpecError(f"the seed must be 0 or more, got {seed}")
     factors = list(dict.fromkeys(factors))
     unknown = [f for f in factors if f not in FACTORS]
     if unknown or not factors:
@@ -260,7 +263,9 @@ def sensitivity(
     if np.allclose(y, y[0]):
         si = {"S1": np.zeros(D), "S1_conf": np.zeros(D), "ST": np.zeros(D), "ST_conf": np.zeros(D)}
     else:
-        si = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed)
+        # SALib seeds its bootstrap only for a seed that is true (`if seed:`); seed 0 would
+        # leave the confidence intervals to the global random state, different every run.
+        si = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed + 1)
     indices = pd.DataFrame(
         {
             "factor": factors,
