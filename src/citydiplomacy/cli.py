@@ -689,12 +689,15 @@ def demo_data(
         click.echo(f"wrote {output}: {len(frame)} rows of synthetic demo data", err=True)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
 # The web platform (issue 3), reports (issue 4), and partners with forum pairing (issue 5)
 # register their commands on ``main``.
 import citydiplomacy.cli_partners  # noqa: E402
 import citydiplomacy.cli_reports  # noqa: E402
 import citydiplomacy.cli_web  # noqa: E402, F401
+
+if __name__ == "__main__":  # pragma: no cover
+    # Run as ``python -m citydiplomacy.cli``, this file is a second copy of the module: the
+    # commands above registered themselves on the imported module's ``main``, not this one's.
+    from citydiplomacy.cli import main as registered
+
+    registered()

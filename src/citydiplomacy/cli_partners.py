@@ -23,8 +23,22 @@ def _setup() -> None:
 
 
 def _need_registry() -> None:
+    from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+    from django.db.migrations.executor import MigrationExecutor
+
     from citydiplomacy.web.cities.models import City
 
+    try:
+        executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        raise click.ClickException(f"cannot open the database: {exc}") from None
+    if pending:
+        raise click.ClickException(
+            f"the database is not set up ({len(pending)} migration(s) to apply): run "
+            "'citydiplomacy demo', or 'citydiplomacy manage migrate' then "
+            "'citydiplomacy manage load_geonames', first"
+        )
     if not City.objects.exists():
         raise click.ClickException(
             "the city registry is empty: run 'citydiplomacy demo' or "

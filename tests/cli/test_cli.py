@@ -336,6 +336,18 @@ def test_bad_spec_file_is_explained(tmp_path: Path, cohort: Path) -> None:
     assert "aggregate: coverage must be a share between 0 and 1" in err
 
 
+@pytest.mark.parametrize("module", ["citydiplomacy", "citydiplomacy.cli"])
+def test_python_dash_m_has_every_command(module: str) -> None:
+    # Run as a module, cli.py is a second copy: the commands registered by the reports,
+    # partners and web modules must still be there.
+    proc = subprocess.run(
+        [sys.executable, "-m", module, "--help"], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    for command in ("score", "profile", "partners", "forum", "serve"):
+        assert f"  {command} " in proc.stdout
+
+
 def test_installed_command_runs_as_a_process() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "citydiplomacy.cli", "validate", str(DATA / "sample_long.csv")],

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +120,23 @@ def test_forum_pair_reports_file_problems(registry: dict[str, Any], tmp_path: Pa
     assert result.exit_code == 1
     assert "bad.csv:2:3: expected framework category codes" in result.output
     assert "bad.csv:3:1: expected a registry city" in result.output
+
+
+@pytest.mark.parametrize(
+    "args", [["partners", "suggest", "Geneva", "--country", "CH"], ["forum", "pair", "x.csv"]]
+)
+def test_a_database_not_set_up_is_explained(tmp_path: Path, args: list[str]) -> None:
+    # A fresh install before 'citydiplomacy demo': no tables yet, a message and no traceback.
+    (tmp_path / "x.csv").write_text("city,country\nGeneva,CH\n", "utf-8")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "citydiplomacy.cli", *args],
+        capture_output=True, text=True, env=env, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert "the database is not set up" in proc.stderr
+    assert "citydiplomacy demo" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_empty_registry_is_explained() -> None:
