@@ -12,7 +12,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -70,9 +70,9 @@ def user_errors() -> Iterator[None]:
         raise UserError(str(exc)) from None
     except BrokenPipeError:
         # The reader stopped early (`... | head`): nothing more to say, and nothing to flush
-        # at exit into the closed pipe.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        # at exit into the closed pipe (standard output now writes to /dev/null).
+        with suppress(OSError, ValueError):  # no file descriptor (a test runner's capture)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
     except (OSError, yaml.YAMLError) as exc:
         raise UserError(str(exc)) from None
