@@ -102,20 +102,12 @@ class ProgressBasis:
         observed = ~np.isnan(x)
         observed[..., two[np.isnan(targets[two])]] = False  # no distance to a missing target
         first_year = np.argmax(observed, axis=0)  # 0 where never observed (``ok`` is False)
-        basis = cls(targets, two, first_year, np.empty(0), np.empty(0), np.zeros(0, dtype=bool))
-        first = basis.distance(np.take_along_axis(x, first_year[None], axis=0)[0])
+        first = _distance(np.take_along_axis(x, first_year[None], axis=0)[0], two, targets)
         with np.errstate(divide="ignore", invalid="ignore"):
             gap = t - first
             met = np.where(directions < 0, first <= t, first >= t)
             ok = observed.any(axis=0) & ~met & (gap != 0)
         return cls(targets, two, first_year, first, gap, ok)
-
-    def distance(self, a: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Two-sided measures as minus the distance to their target (on a copy)."""
-        if len(self.two_sided):
-            a = a.copy()
-            a[..., self.two_sided] = -np.abs(a[..., self.two_sided] - self.targets[self.two_sided])
-        return a
 
     def year(
         self, k: int, values: NDArray[np.float64], *, out: NDArray[np.float64] | None = None
@@ -127,7 +119,17 @@ class ProgressBasis:
         out.fill(np.nan)
         if k == 0:
             return out
-        step = np.subtract(self.distance(x), self.first)
+        step = np.subtract(_distance(x, self.two_sided, self.targets), self.first)
         with np.errstate(divide="ignore", invalid="ignore"):
             np.divide(step, self.gap, out=out, where=self.ok & (self.first_year < k))
         return out
+
+
+def _distance(
+    a: NDArray[np.float64], two_sided: NDArray[np.intp], targets: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Values with two-sided measures as minus the distance to their target (on a copy)."""
+    if len(two_sided):
+        a = a.copy()
+        a[..., two_sided] = -np.abs(a[..., two_sided] - targets[two_sided])
+    return a
