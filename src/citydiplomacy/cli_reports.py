@@ -149,10 +149,7 @@ def profile_cmd(
         if not hits:
             raise UserError(f"no city {city!r}{f' in {country}' if country else ''} in {data.name}")
         if len(hits) > 1:
-            names = ", ".join(
-                f"{cohort.units.at[h, 'city']!s} ({cohort.units.at[h, 'country']!s})" for h in hits
-            )
-            raise UserError(f"{city!r} matches several cities ({names}); add --country")
+            raise UserError(ambiguity_message(cohort, city, hits))
         report = build_report(cohort, hits[0], year, rules=rules, lang=lang)
         payload = render(report, fmt, lang, printer=printer)
         if output is None:
@@ -162,9 +159,62 @@ def profile_cmd(
         click.echo(f"wrote {output}", err=True)
 
 
+def ambiguity_message(cohort: Cohort, city: str, hits: list[str]) -> str:
+    """What to say when ``--city`` names several cities: each candidate, and how to pick one.
+
+    Cities of one name in different countries are told apart by ``--country``; two of one name
+    in one country (or one given with a GeoNames id and once without) only by their GeoNames id
+    or unit key, which each candidate lists.
+    """
+    from citydiplomacy.reports.model import optional_int
+
+    lines = []
+    countries = set()
+    for key in hits:
+        row = cohort.units.loc[key]
+        countries.add(str(row["country"]))
+        gid = optional_int(row.get("geonames_id"))
+        ident = f"GeoNames id {gid}" if gid is not None else "no GeoNames id"
+        lines.append(f"  {row['city']!s} ({row['country']!s}, {ident}): --city {_quoted(key, gid)}")
+    how = (
+        "add --country, or choose one by its GeoNames id or key:"
+        if len(countries) > 1
+        else "choose one by its GeoNames id or key:"
+    )
+    return f"{city!r} matches {len(hits)} cities; {how}\n" + "\n".join(lines)
+
+
+def _quoted(key: str, gid: int | None) -> str:
+    """The ``--city`` argument that picks one unit, quoted for a shell when it needs it."""
+    if gid is not None:
+        return str(gid)
+    import shlex
+
+    return shlex.quote(key)
+
+
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "city"
+
+
+def _unique(name: str, key: str, used: set[str]) -> str:
+    """A file name not yet ``used`` (and now recorded there).
+
+    Two cities can share a name: two of one name in one country, or names in scripts that
+    leave no ASCII letters ("Москва" and "Казань" both slug to ``city``). The unit key
+    (a GeoNames id, or the name and country) and then a counter tell them apart, so no
+    profile overwrites another.
+    """
+    candidate = name
+    if candidate in used:
+        candidate = f"{name}-{_slug(key)}"
+    counter = 2
+    while candidate in used:
+        candidate = f"{name}-{counter}"
+        counter += 1
+    used.add(candidate)
+    return candidate
 
 
 @main.command("profiles")
@@ -234,10 +284,9 @@ def profiles_cmd(
                     skipped.append(f"{row['city']} ({row['country']}): {exc}")
                     yield None
                     continue
-                name = f"{_slug(str(row['city']))}-{str(row['country']).lower()}-{wanted}"
-                if name in used:  # two cities of one name in one country
-                    name = f"{name}-{_slug(key)}"
-                used.add(name)
+                name = _unique(
+                    f"{_slug(str(row['city']))}-{_slug(str(row['country']))}-{wanted}", key, used
+                )
                 yield report, out_dir / f"{name}.{fmt}"
 
         written = 0

@@ -96,7 +96,9 @@ def test_profile_ambiguous_city(data: Path, tmp_path: Path) -> None:
     both = tmp_path / "twins.csv"
     pd.concat([frame, twin]).to_csv(both, index=False)
     code, _, err = run("profile", str(both), "--city", str(frame["city"].iloc[0]), "--runs", "0")
-    assert code == 2 and "matches several cities" in err and "add --country" in err
+    assert code == 2 and "matches 2 cities" in err and "add --country" in err
+    # Each candidate with what picks it alone (the second has no GeoNames id: its key).
+    assert "Shanghai (XK, no GeoNames id): --city 'shanghai|XK'" in err
 
 
 def test_profiles_writes_one_file_per_city(data: Path, tmp_path: Path) -> None:
@@ -170,3 +172,89 @@ def test_robustness_runs_only_for_the_years_profiles_show() -> None:
     long = pd.DataFrame({"unit": ["a", "a", "b", "b", "c"], "year": [2021, 2023, 2022, 2023, 2022]})
     assert latest_years(long) == [2022, 2023]
     assert latest_years(long.iloc[0:0]) == []
+
+
+#: The cohort's cities renamed to users' own: outside GeoNames (no id), in several scripts,
+#: with commas and quotes, and two registry cities of one name in one country.
+OWN_CITIES = [
+    ("Testville07", "NO", ""),
+    ('Москва, "центр"', "RU", ""),
+    ("Казань", "RU", ""),
+    ("القاهرة", "EG", ""),
+    ("Cazombo", "AO", "876482"),
+    ("Cazombo", "AO", "2241954"),
+]
+
+
+@pytest.fixture(scope="module")
+def own_cities(data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    frame = pd.read_csv(data, dtype={"geonames_id": str}, keep_default_na=False)
+    originals = list(dict.fromkeys(frame["city"]))
+    assert len(originals) == len(OWN_CITIES)
+    ident = dict(zip(originals, OWN_CITIES, strict=True))
+    frame["country"] = [ident[c][1] for c in frame["city"]]
+    frame["geonames_id"] = [ident[c][2] for c in frame["city"]]
+    frame["city"] = [ident[c][0] for c in frame["city"]]
+    path = tmp_path_factory.mktemp("own") / "own cities.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate"],
+        ["score", "--format", "json"],
+        ["score", "--method", "composite", "--format", "csv"],
+        ["score", "--method", "sdsn", "--format", "table"],
+        ["audit"],
+        ["audit", "--format", "json"],
+        ["sensitivity", "--runs", "16", "--format", "csv"],
+        ["profile", "--city", "Testville07", "--format", "json", "--runs", "8"],
+        ["profile", "--city", "казань", "--format", "html", "--lang", "fr", "--runs", "0"],
+        ["profile", "--city", "876482", "--format", "json", "--runs", "0"],
+    ],
+)
+def test_every_command_works_for_cities_outside_geonames(own_cities: Path, args: list[str]) -> None:
+    """The issue's ``Testville07, NO`` (no GeoNames id) and names in any script: every command
+    runs (``profile`` died with ``boolean value of NA is ambiguous``)."""
+    code, out, err = run(args[0], str(own_cities), *args[1:])
+    assert code == 0, err
+    assert "Traceback" not in err
+    if args[0] == "profile" and "json" in args:
+        report = json.loads(out)
+        assert report["city"]["name"] in {name for name, _, _ in OWN_CITIES}
+
+
+def test_two_cities_of_one_name_in_one_country_list_their_ids(own_cities: Path) -> None:
+    code, _, err = run("profile", str(own_cities), "--city", "cazombo", "--runs", "0")
+    assert code == 2 and "Traceback" not in err
+    assert "'cazombo' matches 2 cities; choose one by its GeoNames id or key" in err
+    assert "Cazombo (AO, GeoNames id 876482): --city 876482" in err
+    assert "Cazombo (AO, GeoNames id 2241954): --city 2241954" in err
+    # --country cannot tell them apart, and is not offered.
+    code, _, err = run("profile", str(own_cities), "--city", "Cazombo", "--country", "AO")
+    assert code == 2 and "add --country" not in err and "--city 2241954" in err
+
+
+def test_profiles_of_own_cities_in_pdf_and_every_file_kept(
+    own_cities: Path, tmp_path: Path
+) -> None:
+    """Names that leave no ASCII letters (Москва, Казань in one country) and namesakes get a
+    file each: none overwrites another."""
+    out = tmp_path / "out"
+    code, _, err = run(
+        "profiles", str(own_cities), "--format", "html", "--out-dir", str(out), "--runs", "0",
+        "--lang", "fr",
+    )  # fmt: skip
+    assert code == 0, err
+    files = sorted(out.glob("*.html"))
+    assert len(files) == len(OWN_CITIES), [f.name for f in files]
+    texts = "".join(f.read_text(encoding="utf-8") for f in files)
+    assert "Казань" in texts and "Testville07" in texts
+    pdf = tmp_path / "cairo.pdf"
+    code, _, err = run(
+        "profile", str(own_cities), "--city", "القاهرة", "-o", str(pdf), "--runs", "0"
+    )
+    assert code == 0, err
+    assert pdf.read_bytes().startswith(b"%PDF")

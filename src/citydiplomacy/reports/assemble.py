@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,7 @@ from citydiplomacy.core.context import FACTORS, ContextWeights, context_similari
 from citydiplomacy.core.frameworks import FrameworkTree
 from citydiplomacy.core.guidance import NodeStatus, RuleSet, recommend
 from citydiplomacy.errors import DataError
-from citydiplomacy.reports.model import Cohort
+from citydiplomacy.reports.model import Cohort, optional_int
 
 #: Size of the peer group of the peer comparison (the most similar cities in context).
 PEER_GROUP_SIZE = 10
@@ -168,12 +168,11 @@ def _performance(cohort: Cohort, t: int, code: str, units: Sequence[int]) -> pd.
 
 def _unit_name(cohort: Cohort, key: str) -> dict[str, Any]:
     row = cohort.units.loc[key]
-    gid = row.get("geonames_id")
     return {
         "key": key,
         "name": str(row["city"]),
         "country": str(row["country"]),
-        "geonames_id": int(cast(Any, gid)) if gid is not None and gid == gid else None,
+        "geonames_id": optional_int(row.get("geonames_id")),
     }
 
 
@@ -416,13 +415,22 @@ def _context_of(cohort: Cohort, key: str) -> dict[str, Any]:
         return {}
     row = cohort.contexts.loc[key]
     pop = _f(row.get("population"))
-    region = row.get("region")
-    income = row.get("income_group")
     return {
         "population": None if pop is None else int(pop),
-        "region": None if region is None or region != region else str(region),
-        "income_group": None if income is None or income != income else str(income),
+        "region": _optional_text(row.get("region")),
+        "income_group": _optional_text(row.get("income_group")),
     }
+
+
+def _optional_text(value: object) -> str | None:
+    """Text of a cell that may be missing (``None``, NaN or ``pd.NA``), or ``None``."""
+    if value is None:
+        return None
+    try:
+        missing = bool(pd.isna(value))  # type: ignore[call-overload]
+    except (TypeError, ValueError):  # a list-like cell: not a missing value
+        missing = False
+    return None if missing else str(value)
 
 
 def _trends(

@@ -24,6 +24,26 @@ from citydiplomacy.core.score import ScoreResult
 TREND_STEP = 1.0
 
 
+def optional_int(value: object) -> int | None:
+    """A whole number from a cell that may be missing (``None``, NaN or ``pd.NA``), or ``None``.
+
+    GeoNames ids arrive as nullable integers: ``pd.NA`` for a city outside the registry, whose
+    truth value raises (``gid == gid`` does not test for it). Text that is not a whole number
+    counts as missing too: a report shows no id rather than a wrong one.
+    """
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):  # type: ignore[call-overload]
+            return None
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not np.isfinite(number) or number != int(number):
+        return None
+    return int(number)
+
+
 def trend_codes(change: NDArray[np.float64]) -> NDArray[np.object_]:
     """``up``, ``down``, ``flat`` or ``''`` per element from the change since last year."""
     out = np.full(change.shape, "", dtype=object)
@@ -110,9 +130,9 @@ class Cohort:
         hits = []
         for key, row in self.units.iterrows():
             names = {str(row["city"]).casefold(), str(key).casefold()}
-            gid = row.get("geonames_id")
-            if gid is not None and gid == gid:
-                names.add(str(int(gid)))
+            gid = optional_int(row.get("geonames_id"))
+            if gid is not None:
+                names.add(str(gid))
             if wanted in names and (
                 country is None or str(row["country"]).upper() == country.upper()
             ):

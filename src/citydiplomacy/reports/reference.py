@@ -14,6 +14,7 @@ import yaml
 from citydiplomacy.core.frameworks import Framework
 from citydiplomacy.core.guidance import GuidanceError, RuleSet, parse_rules, validate_rules
 from citydiplomacy.io.geonames import MIN_POPULATION, geonames_city
+from citydiplomacy.reports.model import optional_int
 
 #: Frameworks with packaged guidance rules (``data/guidance/<name>.yaml``).
 RULE_FILES = {"u4ssc": "u4ssc.yaml"}
@@ -93,11 +94,8 @@ def contexts_from_units(units: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for rec in units.to_dict("records"):
         country = str(rec.get("country") or "").upper()
-        gid = rec.get("geonames_id")
-        try:
-            info = geonames_city(int(gid)) if gid is not None and gid == gid else None
-        except (TypeError, ValueError):
-            info = None
+        gid = optional_int(rec.get("geonames_id"))
+        info = geonames_city(gid) if gid is not None else None
         population = info.population if info else rec.get("population")
         rows.append(
             {
