@@ -273,3 +273,56 @@ def test_a_reimport_keeps_dropped_records_the_platform_added_to(towns: dict[str,
     p.activities.all().delete()
     p.documents.all().delete()
     assert importers.import_sister_cities(sister_file(ROWS[2])).deleted == 1
+
+
+CRAWL_HEADER = "qid_a\tlabel_a\tgeonames_a\tmethod_a\tqid_b\tlabel_b\tgeonames_b\tmethod_b\n"
+
+
+def crawl_file(*rows: tuple[str, int, str, int]) -> str:
+    return CRAWL_HEADER + "".join(
+        f"{qa}\ta\t{ia}\tcountry and name\t{qb}\tb\t{ib}\tcoordinates and name\n"
+        for qa, ia, qb, ib in rows
+    )
+
+
+def test_wikidata_crawl_keeps_its_source_and_never_records_a_pair_twice(
+    towns: dict[str, Any],
+) -> None:
+    importers.import_sister_cities(sister_file(*ROWS))  # Lyon - Munich from the 2017 file
+    lyon, munich, bonn, geneva = (towns[c].pk for c in ("lyon", "munich", "bonn", "geneva"))
+    text = crawl_file(
+        ("Q456", lyon, "Q1726", munich),  # already recorded from the 2017 file
+        ("Q586", bonn, "Q71", geneva),  # new
+        ("Q71", geneva, "Q586", bonn),  # the same pair listed from the other side
+        ("Q1", bonn, "Q2", 999_999_999),  # not in the registry
+    )
+    first = importers.import_wikidata_crawl(text)
+    assert (first.rows, first.matched, first.created) == (4, 3, 1)
+    assert first.reasons["GeoNames id not in the registry"] == 1
+    crawl = Partnership.objects.get(source=importers.CRAWL_SOURCE)
+    assert {pc.city_id for pc in crawl.parties.all()} == {bonn, geneva}
+    assert crawl.status == Status.RECORDED and "wikidata.org/wiki/Q" in crawl.source_url
+    assert Partnership.objects.filter(source=importers.SISTER_SOURCE).count() == 1
+    again = importers.import_wikidata_crawl(text)
+    assert (again.created, again.unchanged, again.deleted) == (0, 1, 0)
+    assert Partnership.objects.count() == 2
+
+
+def test_malformed_crawl_file_reports_every_problem_and_writes_nothing(
+    towns: dict[str, Any],
+) -> None:
+    bad = CRAWL_HEADER + "Q1\ta\tlyon\tm\tX2\tb\t12\tm\nQ3\ta\t1\tm\tQ4\tb\t\tm\n"
+    with pytest.raises(ValidationError) as caught:
+        importers.import_wikidata_crawl(bad, source_name="crawl.tsv")
+    text = str(caught.value)
+    assert "crawl.tsv:2:3" in text and "crawl.tsv:2:5" in text and "crawl.tsv:3:7" in text
+    assert not Partnership.objects.exists()
+    with pytest.raises(ValidationError, match="expected the columns"):
+        importers.import_wikidata_crawl("qid_a\tlabel_a\n")
+
+
+def test_packaged_crawl_file_is_valid_and_matched_to_registry_ids() -> None:
+    text = importers.data_file(importers.CRAWL_FILE).read_text(encoding="utf-8")
+    pairs = importers.read_crawl_pairs(text, "packaged")
+    assert len(pairs) > 10_000
+    assert all(p["a"][1] != p["b"][1] for p in pairs)

@@ -49,9 +49,17 @@ EARTH_KM = 6371.0088
 #: they are at most this far apart.
 MATCH_KM = 20.0
 SISTER_FILE = "wikidata_p190_eu25_2017.tsv"
+CRAWL_FILE = "wikidata_p190_crawl_2016.tsv"
 GCOM_FILE = "gcom_signatories_2024.csv"
 EUROCITIES_FILE = "eurocities_members_2025.json"
 SISTER_SOURCE = "wikidata-p190"
+CRAWL_SOURCE = "wikidata-p190-crawl-2016"
+#: Where each tie of the partnership table comes from, for people.
+TIE_SOURCES: dict[str, str] = {
+    SISTER_SOURCE: "Wikidata P190, EU-25 cities' twins (2017)",
+    CRAWL_SOURCE: "Wikidata P190, worldwide crawl (2016)",
+    "": "confirmed on the platform",
+}
 GCOM_SOURCE = "gcom-mycovenant-2024"
 EUROCITIES_SOURCE = "eurocities-2025"
 
@@ -384,11 +392,124 @@ def import_sister_cities(
     return report
 
 
+CRAWL_COLUMNS = (
+    "qid_a",
+    "label_a",
+    "geonames_a",
+    "method_a",
+    "qid_b",
+    "label_b",
+    "geonames_b",
+    "method_b",
+)
+
+
+def read_crawl_pairs(text: str, src: str) -> list[dict[str, Any]]:
+    """The matched pairs of the 2016 Wikidata crawl (written by
+    ``scripts/build_wikidata_crawl_ties.py``), validated: ``ValidationError`` with every
+    problem."""
+    reader = csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
+    header = next(reader, None)
+    if header is None:
+        raise ValidationError([Problem(src, 0, 0, "expected a header row, the file is empty")])
+    missing = [c for c in CRAWL_COLUMNS if c not in header]
+    if missing:
+        raise ValidationError([Problem(src, 1, 0, f"expected the columns {missing}")])
+    col = {name: i for i, name in enumerate(header)}
+    problems: list[Problem] = []
+    out = []
+    for rowno, row in enumerate(reader, start=2):
+        if not any(row):
+            continue
+        row = row + [""] * (len(header) - len(row))
+        ends = []
+        for side in ("a", "b"):
+            qid = row[col[f"qid_{side}"]].strip()
+            if not re.fullmatch(r"Q[1-9][0-9]*", qid):
+                problems.append(
+                    Problem(
+                        src, rowno, col[f"qid_{side}"] + 1, f"expected a Wikidata id, got {qid!r}"
+                    )
+                )
+            text_id = row[col[f"geonames_{side}"]].strip()
+            if not text_id.isdigit():
+                problems.append(
+                    Problem(
+                        src,
+                        rowno,
+                        col[f"geonames_{side}"] + 1,
+                        f"expected a GeoNames id (digits), got {text_id!r}",
+                    )
+                )
+                ends.append((qid, 0))
+            else:
+                ends.append((qid, int(text_id)))
+        out.append({"row": rowno, "a": ends[0], "b": ends[1]})
+    if problems:
+        raise ValidationError(problems)
+    return out
+
+
+def import_wikidata_crawl(
+    content: bytes | str | None = None,
+    *,
+    source_name: str = CRAWL_FILE,
+    progress: Callable[[str], None] | None = None,
+) -> ImportReport:
+    """Import the worldwide 2016 Wikidata crawl's pairs (already matched to GeoNames ids) as
+    *recorded* twinnings of their own source. A pair the 2017 EU file already recorded is not
+    recorded twice (it is counted as unchanged); a GeoNames id not in the registry leaves
+    its pair out, reported."""
+    say = progress or (lambda m: None)
+    pairs = read_crawl_pairs(_read_text(content, CRAWL_FILE), source_name)
+    say(f"{source_name}: {len(pairs)} matched pairs read")
+    report = ImportReport(source=source_name, rows=len(pairs))
+    known = set(City.objects.values_list("pk", flat=True))
+    already = {
+        ref
+        for ref in Partnership.objects.filter(source=SISTER_SOURCE).values_list(
+            "source_ref", flat=True
+        )
+    }
+    wanted: dict[str, tuple[int, int]] = {}
+    urls: dict[str, str] = {}
+    duplicate = 0
+    for p in pairs:
+        (qa, ia), (_, ib) = p["a"], p["b"]
+        missing = [str(i) for i in (ia, ib) if i not in known]
+        if missing:
+            report.unmatched.append(
+                f"row {p['row']}: GeoNames {', '.join(missing)} not in the registry"
+            )
+            report.reasons["GeoNames id not in the registry"] += 1
+            continue
+        if ia == ib:
+            report.reasons["both ends are the same registry city"] += 1
+            report.unmatched.append(f"row {p['row']}: both ends are the registry city {ia}")
+            continue
+        report.matched += 1
+        lo, hi = sorted((ia, ib))
+        ref = f"{lo}-{hi}"
+        if ref in already:
+            duplicate += 1
+            continue
+        wanted[ref] = (lo, hi)
+        urls.setdefault(ref, f"https://www.wikidata.org/wiki/{qa}")
+    _write_pairs(wanted, report, source=CRAWL_SOURCE, urls=urls)
+    if duplicate:
+        say(f"  {duplicate} matched pairs are already recorded from {SISTER_FILE}")
+    return report
+
+
 @transaction.atomic
-def _write_pairs(wanted: dict[str, tuple[int, int]], report: ImportReport) -> None:
-    existing = dict(
-        Partnership.objects.filter(source=SISTER_SOURCE).values_list("source_ref", "pk")
-    )
+def _write_pairs(
+    wanted: dict[str, tuple[int, int]],
+    report: ImportReport,
+    *,
+    source: str = SISTER_SOURCE,
+    urls: dict[str, str] | None = None,
+) -> None:
+    existing = dict(Partnership.objects.filter(source=source).values_list("source_ref", "pk"))
     report.unchanged = len(wanted.keys() & existing.keys())
     stale = [pk for ref, pk in existing.items() if ref not in wanted]
     if stale:
@@ -413,9 +534,9 @@ def _write_pairs(wanted: dict[str, tuple[int, int]], report: ImportReport) -> No
             Partnership(
                 kind=Kind.TWINNING,
                 status=Status.RECORDED,
-                source=SISTER_SOURCE,
+                source=source,
                 source_ref=ref,
-                source_url="https://www.wikidata.org/wiki/Property:P190",
+                source_url=(urls or {}).get(ref, "https://www.wikidata.org/wiki/Property:P190"),
             )
             for ref in new
         ],
@@ -424,7 +545,7 @@ def _write_pairs(wanted: dict[str, tuple[int, int]], report: ImportReport) -> No
     # bulk_create sets primary keys on PostgreSQL and SQLite 3.35+; read them back to be sure.
     ids = (
         dict(
-            Partnership.objects.filter(source=SISTER_SOURCE, source_ref__in=new).values_list(
+            Partnership.objects.filter(source=source, source_ref__in=new).values_list(
                 "source_ref", "pk"
             )
         )
@@ -716,6 +837,7 @@ def import_all(progress: Callable[[str], None] | None = None) -> list[ImportRepo
     """Every packaged import, in order."""
     return [
         import_sister_cities(progress=progress),
+        import_wikidata_crawl(progress=progress),
         import_gcom(progress=progress),
         import_eurocities(progress=progress),
     ]
