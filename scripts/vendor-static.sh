@@ -7,7 +7,13 @@
 #
 # `npm ci` runs only when package.json or package-lock.json changed (a stamp file in
 # node_modules/ records the hash); the copy runs only when the vendored files are missing or
-# stale (a stamp file in the vendor directory). Both directories are ignored by git.
+# stale (a stamp file in the vendor directory records the hash of those two files and of this
+# script, so a change here re-copies). Both directories are ignored by git.
+#
+# The source maps are not shipped, so the copies lose their `sourceMappingURL` comments: a
+# reference to a file that is not there makes the production static storage (WhiteNoise's
+# manifest, which follows every reference to hash it) fail collectstatic, and would make
+# browsers' developer tools request a missing file.
 # CITYDIPLOMACY_SKIP_VENDOR=1 skips the whole step (the pages then show no map, only its
 # text alternative).
 set -euo pipefail
@@ -26,7 +32,8 @@ fi
 DEST="src/citydiplomacy/web/static/vendor"
 hash="$(cat package.json package-lock.json | sha256sum | cut -c1-16)"
 npm_stamp="node_modules/.vendor-npm-$hash"
-dest_stamp="$DEST/.vendor-$hash"
+copy_hash="$(cat package.json package-lock.json "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16)"
+dest_stamp="$DEST/.vendor-$copy_hash"
 
 if [ ! -f "$npm_stamp" ]; then
   echo "== vendor-static: npm ci"
@@ -56,6 +63,15 @@ cp "$nm/world-atlas/countries-50m.json" "$nm/world-atlas/countries-110m.json" \
 cp "$nm/swagger-ui-dist/swagger-ui-bundle.js" "$nm/swagger-ui-dist/swagger-ui.css" \
   "$nm/swagger-ui-dist/LICENSE" "$tmp/swagger-ui/"
 
+# No source maps are copied: drop the comments that point to them (see the header).
+find "$tmp" -type f \( -name '*.js' -o -name '*.css' \) -exec sed -i -E \
+  -e 's@^[[:space:]]*//[#@][[:space:]]*sourceMappingURL=[^[:space:]]*[[:space:]]*$@@' \
+  -e 's@/\*[#@][[:space:]]*sourceMappingURL=[^*]*\*/@@g' {} +
+if grep -rl 'sourceMappingURL=' "$tmp" --include='*.js' --include='*.css'; then
+  echo "vendor-static: a sourceMappingURL comment is left in the files above" >&2
+  exit 1
+fi
+
 {
   echo "Vendored by scripts/vendor-static.sh from package-lock.json; do not edit."
   for pkg in leaflet topojson-client world-atlas swagger-ui-dist; do
@@ -68,7 +84,7 @@ cp "$nm/swagger-ui-dist/swagger-ui-bundle.js" "$nm/swagger-ui-dist/swagger-ui.cs
   echo "world-atlas: ISC (world-atlas/LICENSE); the geometry is Natural Earth 4.1.0,"
   echo "public domain (https://www.naturalearthdata.com/about/terms-of-use/)."
 } >"$tmp/VERSIONS.txt"
-touch "$tmp/.vendor-$hash"
+touch "$tmp/.vendor-$copy_hash"
 
 rm -rf "$DEST"
 mv "$tmp" "$DEST"

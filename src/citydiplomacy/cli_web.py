@@ -8,18 +8,36 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
 import click
 
-from citydiplomacy.cli import main, user_errors
+from citydiplomacy.cli import UserError, main, user_errors
 
 
 def setup_django() -> None:
-    """Configure Django with the project's settings (``CITYDIPLOMACY_*`` environment)."""
+    """Configure Django with the project's settings (``CITYDIPLOMACY_*`` environment).
+
+    A setting missing or wrong (no secret key in production, a data directory that cannot be
+    created) is one message and exit status 2, not a traceback.
+    """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citydiplomacy.web.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:
+        raise UserError(str(exc)) from None
+
+
+def _check_writable(path: Path, what: str) -> None:
+    """Refuse to start, in one message, when ``path`` cannot be written."""
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UserError(
+            f"the data directory {path} is not writable by this user ({what} go there); "
+            "fix its permissions or set CITYDIPLOMACY_DATA_DIR"
+        )
 
 
 def _migrate(verbosity: int = 0) -> None:
@@ -125,6 +143,7 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool) ->
     setup_django()
     from django.conf import settings
 
+    _check_writable(Path(settings.DATA_DIR), "the collected static files and any SQLite database")
     with user_errors():
         _migrate()
         if settings.PRODUCTION:

@@ -13,6 +13,7 @@ without it the embedded SQLite file is used. Every variable is listed in ``docs/
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -26,6 +27,16 @@ if ENV not in ("development", "production"):
     raise ImproperlyConfigured("CITYDIPLOMACY_ENV must be 'development' or 'production'")
 PRODUCTION = ENV == "production"
 DATA_DIR = Path(os.environ.get("CITYDIPLOMACY_DATA_DIR", Path.cwd() / "var")).resolve()
+# The SQLite file, the development secret key and the collected static files live here; a
+# fresh deployment's directory is created, and one that cannot be is named in one message
+# (the command line prints it without a traceback).
+try:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+except OSError as exc:
+    raise ImproperlyConfigured(
+        f"the data directory {DATA_DIR} (CITYDIPLOMACY_DATA_DIR) cannot be created: "
+        f"{exc.strerror or exc}; create it or point CITYDIPLOMACY_DATA_DIR to a writable one"
+    ) from None
 
 
 def _required(name: str) -> str:
@@ -67,6 +78,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "csp",
     "citydiplomacy.web.accounts",
     "citydiplomacy.web.cities",
     "citydiplomacy.web.indicators",
@@ -78,6 +90,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every page (django-csp; the policy is below).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -150,18 +164,44 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_SAMESITE = "Lax"
+# No script of the site reads the CSRF cookie (forms carry the token in a hidden field).
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # The __Host- prefix makes browsers refuse the cookies unless they are Secure, for this
+    # host only (no Domain) and for the whole site (Path=/): no sibling subdomain can set them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_SSL_REDIRECT = os.environ.get("CITYDIPLOMACY_SSL_REDIRECT", "1") == "1"
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_SECONDS = int(os.environ.get("CITYDIPLOMACY_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS >= 31_536_000
     CSRF_TRUSTED_ORIGINS = [f"https://{h}" for h in ALLOWED_HOSTS if not h.startswith(".")]
+
+# Content-Security-Policy (django-csp) on every response of the site: scripts, styles, fonts
+# and data only from this site (the front end is vendored, nothing comes from a CDN), no
+# inline script or style (no page has one: the Swagger UI start-up is a static file),
+# images also as data: URLs (Swagger UI's and Leaflet's icons), no plug-ins, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 EMAIL_BACKEND = os.environ.get(
     "CITYDIPLOMACY_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
@@ -219,10 +259,28 @@ if os.environ.get("REDIS_URL"):
         "LOCATION": os.environ["REDIS_URL"],
     }
 
+
+def _message_only(record: logging.LogRecord) -> bool:
+    """Keep a security event's message, drop its traceback: a scanner trying host names
+    would otherwise fill the log with tracebacks of a refusal that worked."""
+    record.exc_info = None
+    record.exc_text = None
+    return True
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"message_only": {"()": lambda: _message_only}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # A logger's own filters miss its children's records (django.security.DisallowedHost):
+        # the filter sits on the handler.
+        "security": {"class": "logging.StreamHandler", "filters": ["message_only"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("CITYDIPLOMACY_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.security": {"handlers": ["security"], "propagate": False},
+    },
 }
