@@ -15,8 +15,8 @@
 
 The rest is **added** or **removed**. Each row also says what happened to recognition:
 *gained* (no reference before), *lost*, *strengthened* (the strongest code rose: issue or
-place became actor), *weakened*, or *same*; a modified paragraph has its word-level diff
-(:func:`citydiplomacy.core.textdiff.word_diff`).
+place became actor; or a bracketed proposal became agreed text), *weakened*, or *same*; a
+modified paragraph has its word-level diff (:func:`citydiplomacy.core.textdiff.word_diff`).
 
 :func:`compare_languages` aligns the language versions of one version by paragraph key (UN
 texts number paragraphs identically in the six languages) and flags paragraphs where one
@@ -92,6 +92,11 @@ def _strongest(refs: Sequence[Reference]) -> str | None:
 
 
 def _recognition(old: Sequence[Reference], new: Sequence[Reference]) -> str:
+    """What happened to recognition between two paragraphs (see the module docstring).
+
+    With the same strongest code, a bracketed proposal that became agreed text is
+    strengthened, and agreed text put back into brackets is weakened.
+    """
     a, b = _strongest(old), _strongest(new)
     if a is None and b is None:
         return "none"
@@ -102,6 +107,12 @@ def _recognition(old: Sequence[Reference], new: Sequence[Reference]) -> str:
     if CODE_RANK[b] > CODE_RANK[a]:
         return "strengthened"
     if CODE_RANK[b] < CODE_RANK[a]:
+        return "weakened"
+    agreed_before = any(not r.bracketed for r in old if r.code == a)
+    agreed_now = any(not r.bracketed for r in new if r.code == b)
+    if agreed_now and not agreed_before:
+        return "strengthened"
+    if agreed_before and not agreed_now:
         return "weakened"
     return "same"
 
@@ -177,22 +188,34 @@ def compare(old: Analysis, new: Analysis, threshold: float = 0.5) -> Comparison:
             pairs[i] = j
             used_new.add(j)
             similarity[i] = s
-    # 3. merged and split
+    # 3. merged and split: the leftover's words lie in a paired paragraph, and they are
+    # words that paragraph gained (merged) or its partner lost (split), not words the
+    # pair shares anyway.
     merged: dict[int, int] = {}
     split: dict[int, int] = {}
     new_owner = {j: i for i, j in pairs.items()}
     for i in range(len(op)):
-        if i in pairs or not old_sets[i]:
+        words = old_sets[i]
+        if i in pairs or len(words) < 4:
             continue
-        for j in new_owner:
-            if len(old_sets[i] & new_sets[j]) >= 0.8 * len(old_sets[i]) and len(old_sets[i]) >= 4:
+        for j, k in new_owner.items():
+            gained = new_sets[j] - old_sets[k]
+            if (
+                len(words & new_sets[j]) >= 0.8 * len(words)
+                and len(words & gained) >= 0.5 * len(words - old_sets[k]) > 0
+            ):
                 merged[i] = j
                 break
     for j in range(len(np_)):
-        if j in used_new or not new_sets[j]:
+        words = new_sets[j]
+        if j in used_new or len(words) < 4:
             continue
-        for i in pairs:
-            if len(new_sets[j] & old_sets[i]) >= 0.8 * len(new_sets[j]) and len(new_sets[j]) >= 4:
+        for i, k in pairs.items():
+            lost = old_sets[i] - new_sets[k]
+            if (
+                len(words & old_sets[i]) >= 0.8 * len(words)
+                and len(words & lost) >= 0.5 * len(words - new_sets[k]) > 0
+            ):
                 split[j] = i
                 break
     # 4. moved: pairs off the longest order-keeping chain
@@ -205,8 +228,8 @@ def compare(old: Analysis, new: Analysis, threshold: float = 0.5) -> Comparison:
             kind: ChangeKind = "moved"
         elif not same_text:
             kind = "modified"
-        elif o.key != n.key or o.number != n.number:
-            kind = "renumbered"
+        elif o.number != n.number:
+            kind = "renumbered"  # a printed number changed (PP keys are ours, not printed)
         else:
             kind = "unchanged"
         diff = [] if same_text else textdiff.word_diff(o.text, n.text)

@@ -47,7 +47,7 @@ def _line_key(line: str) -> str:
     return _DIGITS.sub("#", line.strip().lower())
 
 
-def running_lines(pages: list[list[str]], edge: int = 3) -> set[str]:
+def running_lines(pages: list[list[str]], edge: int = 2) -> set[str]:
     """Keys of lines that recur at the top or bottom of at least half of the pages.
 
     Only the first and last ``edge`` non-blank lines of each page are considered, and only
@@ -100,7 +100,7 @@ def clean_pages(pages: list[str]) -> str:
     for page in split:
         body = [ln.rstrip() for ln in page]
         nonblank = [i for i, ln in enumerate(body) if ln.strip()]
-        edges = set(nonblank[:3] + nonblank[-3:])
+        edges = set(nonblank[:2] + nonblank[-2:])
         for i, ln in enumerate(body):
             if _PAGE_NUMBER.match(ln) and ln.strip():
                 continue

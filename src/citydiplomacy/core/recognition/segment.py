@@ -26,9 +26,9 @@ Position = Literal["preamble", "operative", "follow-up"]
 
 _DIGIT_MAP = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹０１２３４５６７８９", "0123456789" * 3)
 
-#: "12. ", "12 . ", "13.1 ", "12．", Arabic style "12 - ".
-_NUMBER = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,3})*)(?:\s*[.．]|\s+-)(?=\s|$)\s*")
-_DOTTED = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,3})+)\s+(?=\S)")
+#: "12. ", "12 . ", "13.1 ", "12．", Arabic style "12 - ", SDG target style "11.a ".
+_NUMBER = re.compile(r"^\s*(\d{1,3}(?:\.(?:\d{1,3}|[a-z]))*)(?:\s*[.．]|\s+-)(?=\s|$)\s*")
+_DOTTED = re.compile(r"^\s*(\d{1,3}(?:\.(?:\d{1,3}|[a-z]))+)\s+(?=\S)")
 #: "(a) ", "(iv) ", "（a）", "(أ) ", "a) ", "б) ".
 _SUB = re.compile(
     r"^\s*(?:[(（]\s*([a-z]{1,2}|[ivxlc]{1,6}|\d{1,2}|[а-я]|[\u0621-\u064a])\s*[)）]"
@@ -193,13 +193,15 @@ def _finish(drafts: list[_Draft]) -> list[Paragraph]:
     preamble_count = 0
     part = 1
     last_top = 0
+    last_key = ""
     unnumbered_in_section: dict[str, int] = {}
     for d in drafts:
         if d.number:
-            top = int(d.number.split(".")[0])
-            if numbered_seen and top < last_top and top == 1 and not d.heading_key.isdigit():
-                part += 1
-            last_top = top
+            top = int(d.number.split(".")[0])  # "11.a" -> 11
+            restart = numbered_seen and top == 1 and (top < last_top or d.heading_key != last_key)
+            if restart and not d.heading_key.isdigit():
+                part += 1  # numbering starts again: an annex, a second part
+            last_top, last_key = top, d.heading_key
             numbered_seen = True
             if d.heading_key.isdigit():
                 key = f"{d.heading_key}.{d.number}"
