@@ -288,3 +288,70 @@ def compare_command(
             if r["diff"] and r["recognition"] != "none":
                 lines.append("    " + r["diff"].replace("\n", "\n    "))
         _emit("\n".join(lines) + "\n", output)
+
+
+@recognition.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--symbol", required=True, help="Document symbol, e.g. A/RES/79/1.")
+@click.option("--title", default="", help="Title of the document (needed when it is new).")
+@click.option(
+    "--version", "version_label", required=True, help="Version label: zero draft, rev.1, adopted..."
+)
+@click.option("--date", "version_date", default=None, help="Date of the version (YYYY-MM-DD).")
+@click.option(
+    "--stage",
+    type=click.Choice(["draft", "adopted"]),
+    default="draft",
+    show_default=True,
+    help="Draft or adopted text.",
+)
+@lang_option
+@click.option("--source-url", default="", help="Where the text comes from (http or https).")
+def import_command(
+    file: Path,
+    symbol: str,
+    title: str,
+    version_label: str,
+    version_date: str | None,
+    stage: str,
+    lang: str | None,
+    source_url: str,
+) -> None:
+    """Store FILE as a language text of a version of a document in the web database.
+
+    All or nothing: a file that cannot be read, a text in another language, or a version
+    that already has a text in that language is refused and nothing is stored.
+    """
+    import datetime as dt
+
+    from citydiplomacy.cli_web import setup_django
+
+    if source_url and not source_url.startswith(("http://", "https://")):
+        raise click.BadParameter("give an http or https address", param_hint="--source-url")
+    try:
+        when = dt.date.fromisoformat(version_date) if version_date else None
+    except ValueError:
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
+    setup_django()
+    from django.db import DatabaseError, transaction
+
+    from citydiplomacy.web.recognition import services
+
+    with user_errors():
+        try:
+            with transaction.atomic():
+                document = services.document_for(symbol, title)
+                version = services.version_for(document, version_label, when, stage)
+                text = services.import_text(
+                    version, file.read_bytes(), file.name, lang=lang, source_url=source_url
+                )
+        except DatabaseError as exc:
+            raise click.ClickException(
+                f"cannot store the text ({exc}); is the database set up? Run "
+                "'citydiplomacy manage migrate' (or 'citydiplomacy demo') first"
+            ) from None
+        click.echo(
+            f"imported {file.name} as {document.symbol} {version.label} ({text.lang}): "
+            f"{text.references_count} reference(s) in {text.paragraphs.count()} paragraphs; "
+            f"text id {text.pk}"
+        )

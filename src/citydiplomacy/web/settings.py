@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "citydiplomacy.web.reports",
     "citydiplomacy.web.partners",
     "citydiplomacy.web.engagement",
+    "citydiplomacy.web.recognition",
     "citydiplomacy.web.capacity",
 ]
 

@@ -46,6 +46,7 @@ urlpatterns = [
     path("cities/", include("citydiplomacy.web.reports.urls")),
     path("partners/", include("citydiplomacy.web.partners.urls")),
     path("", include("citydiplomacy.web.engagement.urls")),
+    path("", include("citydiplomacy.web.recognition.urls")),
     path("capacity/", include("citydiplomacy.web.capacity.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -1,0 +1,59 @@
+"""The upload form: a text (file) for a version of a document, new or existing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.validators import URLValidator
+
+from citydiplomacy.io.texts import MAX_BYTES
+from citydiplomacy.web.recognition.models import Document, Language, Stage
+
+LANG_CHOICES = [("", "Detect from the text"), *Language.choices]
+
+
+class UploadForm(forms.Form):
+    document = forms.ModelChoiceField(
+        queryset=Document.objects.all(),
+        required=False,
+        empty_label="A new document (give symbol and title)",
+        help_text="The document this text is a version of.",
+    )
+    symbol = forms.CharField(max_length=80, required=False, help_text="e.g. A/C.2/80/L.22")
+    title = forms.CharField(max_length=300, required=False)
+    version = forms.CharField(max_length=120, help_text="e.g. zero draft, rev.1, adopted")
+    date = forms.DateField(required=False, help_text="YYYY-MM-DD")
+    stage = forms.ChoiceField(choices=Stage.choices, initial=Stage.DRAFT)
+    lang = forms.ChoiceField(choices=LANG_CHOICES, required=False, label="Language")
+    source_url = forms.CharField(
+        max_length=500,
+        required=False,
+        validators=[URLValidator(schemes=["http", "https"])],
+        label="Source URL",
+    )
+    file = forms.FileField(help_text="PDF (with a text layer), DOCX, HTML or UTF-8 text.")
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(f"The file is larger than {MAX_BYTES // 2**20} MB.")
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("document") and not (data.get("symbol") or "").strip():
+            self.add_error("symbol", "Choose a document or give the symbol of a new one.")
+        if (
+            not data.get("document")
+            and (data.get("symbol") or "").strip()
+            and not Document.objects.filter(symbol=data["symbol"].strip()).exists()
+            and not (data.get("title") or "").strip()
+        ):
+            self.add_error("title", "A new document needs its title.")
+        return data
+
+
+class CompareForm(forms.Form):
+    old = forms.IntegerField(min_value=1, max_value=2_147_483_647)
+    new = forms.IntegerField(min_value=1, max_value=2_147_483_647)

@@ -1,0 +1,28 @@
+"""Pages of the recognition tracker, under ``recognition/``."""
+
+from django.urls import URLPattern, path, register_converter
+
+from citydiplomacy.web.engagement.urls import IdConverter
+from citydiplomacy.web.recognition import views
+
+register_converter(IdConverter, "recognition_id")
+
+app_name = "recognition"
+urlpatterns: list[URLPattern] = [
+    path("recognition/", views.document_list, name="documents"),
+    path("recognition/upload/", views.upload, name="upload"),
+    path("recognition/compare/", views.compare_view, name="compare"),
+    path("recognition/references.csv", views.references_csv, name="references-csv"),
+    path("recognition/documents/<recognition_id:pk>/", views.document_detail, name="document"),
+    path("recognition/texts/<recognition_id:pk>/", views.text_profile, name="text"),
+    path(
+        "recognition/texts/<recognition_id:pk>/references.csv",
+        views.references_csv,
+        name="text-csv",
+    ),
+    path(
+        "recognition/versions/<recognition_id:pk>/languages/",
+        views.languages_view,
+        name="languages",
+    ),
+]

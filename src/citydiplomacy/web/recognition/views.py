@@ -1,0 +1,289 @@
+"""Pages of the recognition tracker. Thin: the work is in :mod:`.services`."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Prefetch
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from citydiplomacy.errors import CityDiplomacyError
+from citydiplomacy.web.cities.models import City
+from citydiplomacy.web.cities.sections import CitySection
+from citydiplomacy.web.recognition import services
+from citydiplomacy.web.recognition.forms import CompareForm, UploadForm
+from citydiplomacy.web.recognition.models import Document, Reference, Text, Version
+
+CSV_COLUMNS = (
+    "document",
+    "version",
+    "lang",
+    "paragraph",
+    "sub",
+    "key",
+    "position",
+    "section",
+    "term",
+    "category",
+    "code",
+    "cue",
+    "bracketed",
+    "lexicon_entry",
+    "source_url",
+    "sha256",
+)
+
+
+@require_GET
+def document_list(request: HttpRequest) -> HttpResponse:
+    documents = Document.objects.annotate(
+        n_versions=Count("versions", distinct=True)
+    ).prefetch_related(Prefetch("versions", queryset=Version.objects.prefetch_related("texts")))
+    return render(
+        request,
+        "recognition/document_list.html",
+        {"documents": documents, "can_upload": services.can_upload(request.user)},
+    )
+
+
+@require_GET
+def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    document = get_object_or_404(Document.objects.select_related("event", "declaration"), pk=pk)
+    versions = list(document.versions.prefetch_related("texts"))
+    langs = sorted({t.lang for v in versions for t in v.texts.all()})
+    lang = request.GET.get("lang") or ("en" if "en" in langs else (langs[0] if langs else "en"))
+    timeline = services.timeline(document, lang)
+    pairs = [(a["text"], b["text"]) for a, b in itertools.pairwise(timeline)]
+    return render(
+        request,
+        "recognition/document_detail.html",
+        {
+            "document": document,
+            "versions": versions,
+            "langs": langs,
+            "lang": lang,
+            "timeline": timeline,
+            "pairs": pairs,
+            "can_upload": services.can_upload(request.user),
+        },
+    )
+
+
+def _code_counts(refs: list[Reference]) -> dict[str, int]:
+    out = {"actor": 0, "place": 0, "issue": 0}
+    for r in refs:
+        out[r.code] += 1
+    return out
+
+
+@require_GET
+def text_profile(request: HttpRequest, pk: int) -> HttpResponse:
+    text = get_object_or_404(Text.objects.select_related("version__document"), pk=pk)
+    refs_by_paragraph: dict[int, list[Reference]] = {}
+    for r in text.references.all():
+        refs_by_paragraph.setdefault(r.paragraph_id, []).append(r)
+    only_mentions = request.GET.get("all") != "1"
+    rows = []
+    for p in text.paragraphs.all():
+        refs = refs_by_paragraph.get(p.pk, [])
+        if only_mentions and not refs:
+            continue
+        rows.append({"paragraph": p, "pieces": services.highlighted(p, refs), "refs": refs})
+    siblings = text.version.texts.exclude(pk=text.pk)
+    return render(
+        request,
+        "recognition/text_profile.html",
+        {
+            "text": text,
+            "version": text.version,
+            "document": text.version.document,
+            "profile": text.profile,
+            "rows": rows,
+            "only_mentions": only_mentions,
+            "siblings": siblings,
+            "follow_up": text.profile.get("by_position", {}).get("follow-up", 0),
+        },
+    )
+
+
+@require_GET
+def compare_view(request: HttpRequest) -> HttpResponse:
+    form = CompareForm(request.GET)
+    if not form.is_valid():
+        return render(request, "recognition/compare.html", {"form": form}, status=400)
+    old = get_object_or_404(
+        Text.objects.select_related("version__document"), pk=form.cleaned_data["old"]
+    )
+    new = get_object_or_404(
+        Text.objects.select_related("version__document"), pk=form.cleaned_data["new"]
+    )
+    try:
+        comparison = services.compare_texts(old, new)
+    except CityDiplomacyError as exc:
+        return render(
+            request, "recognition/compare.html", {"form": form, "error": str(exc)}, status=400
+        )
+    show_all = request.GET.get("all") == "1"
+    rows = [
+        {"change": c, "pieces": c.diff}
+        for c in comparison.changes
+        if show_all or c.kind != "unchanged" or c.recognition not in ("none", "same")
+    ]
+    return render(
+        request,
+        "recognition/compare.html",
+        {
+            "form": form,
+            "old": old,
+            "new": new,
+            "rows": rows,
+            "counts": sorted(comparison.counts().items()),
+            "recognition": sorted(comparison.recognition_counts().items()),
+            "show_all": show_all,
+        },
+    )
+
+
+@require_GET
+def languages_view(request: HttpRequest, pk: int) -> HttpResponse:
+    version = get_object_or_404(Version.objects.select_related("document"), pk=pk)
+    langs, rows = services.language_rows(version)
+    only_flagged = request.GET.get("all") != "1"
+    if only_flagged:
+        shown = [r for r in rows if r.flag]
+    else:
+        shown = [r for r in rows if r.flag or any(r.codes.values())]
+    table = [
+        {"row": r, "cells": [(lang, r.present[lang], r.codes[lang]) for lang in langs]}
+        for r in shown
+    ]
+    return render(
+        request,
+        "recognition/languages.html",
+        {
+            "version": version,
+            "document": version.document,
+            "langs": langs,
+            "table": table,
+            "flagged": sum(1 for r in rows if r.flag),
+            "only_flagged": only_flagged,
+        },
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_cell(value: Any) -> str:
+    """A cell a spreadsheet will not run as a formula."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@require_GET
+def references_csv(request: HttpRequest, pk: int | None = None) -> StreamingHttpResponse:
+    """Every reference (of one text, or of all texts) with paragraph, category, code, cue."""
+    refs = Reference.objects.select_related("paragraph", "text__version__document").order_by(
+        "text__version__document__symbol",
+        "text__version__order",
+        "text__lang",
+        "paragraph__index",
+        "start",
+    )
+    name = "recognition-references.csv"
+    if pk is not None:
+        text = get_object_or_404(Text, pk=pk)
+        refs = refs.filter(text=text)
+        name = f"recognition-{text.pk}-{text.lang}.csv"
+    writer = csv.writer(_Echo(), lineterminator="\n")
+
+    def rows() -> Any:
+        yield writer.writerow(CSV_COLUMNS)
+        for r in refs.iterator(chunk_size=2000):
+            t, p = r.text, r.paragraph
+            yield writer.writerow(
+                [
+                    _csv_cell(v)
+                    for v in (
+                        t.version.document.symbol,
+                        t.version.label,
+                        t.lang,
+                        p.number or p.key,
+                        r.part,
+                        p.key,
+                        p.position,
+                        p.section,
+                        r.term,
+                        r.category,
+                        r.code,
+                        r.cue,
+                        "yes" if r.bracketed else "",
+                        r.lexicon_entry,
+                        t.source_url,
+                        t.sha256,
+                    )
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    if not services.can_upload(request.user):
+        raise PermissionDenied("Only the secretariat and analysts add texts.")
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            # One transaction: a refused file leaves no new document or version behind.
+            with transaction.atomic():
+                document = data["document"] or services.document_for(data["symbol"], data["title"])
+                version = services.version_for(
+                    document, data["version"], data["date"], data["stage"]
+                )
+                upload = data["file"]
+                text = services.import_text(
+                    version,
+                    upload.read(),
+                    upload.name,
+                    lang=data["lang"] or None,
+                    source_url=data["source_url"],
+                    user=request.user,
+                )
+        except CityDiplomacyError as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(
+                request,
+                f"Imported {text.get_lang_display()} text of {version}: "
+                f"{text.references_count} reference(s).",
+            )
+            return redirect(text.get_absolute_url())
+    status = 400 if request.method == "POST" else 200
+    return render(request, "recognition/upload.html", {"form": form}, status=status)
+
+
+def city_section(request: HttpRequest, city: City) -> CitySection | None:
+    """Texts negotiated at events this city hosted (city page section)."""
+    docs = list(
+        Document.objects.filter(event__host_city=city).select_related("event").order_by("symbol")
+    )
+    if not docs:
+        return None
+    return CitySection(
+        "recognition", "Texts negotiated here", "recognition/_city.html", {"documents": docs}
+    )
