@@ -24,6 +24,7 @@ from citydiplomacy.web.api.auth import requester
 from citydiplomacy.web.api.docs import OfflineSwagger
 from citydiplomacy.web.engagement import api as engagement_api
 from citydiplomacy.web.partners import api as partners_api
+from citydiplomacy.web.recognition import api as recognition_api
 from citydiplomacy.web.reports import api as reports_api
 
 DESCRIPTION = """\
