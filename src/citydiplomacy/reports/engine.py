@@ -2,8 +2,10 @@
 
 The command line reads and validates a DATA file as the ``score`` command does, and this
 module scores it (U4SSC target bands by default, the method of the web platform's profiles),
-adds the robustness analysis of the composite index (as the platform's snapshot does) and the
-cities' contexts from GeoNames, M49 and the World Bank groups.
+adds the robustness analysis of the composite index (the engine's
+:func:`citydiplomacy.core.robustness.rank_intervals`, which the platform's snapshot calls too,
+so a report and the dashboard of the same data show the same intervals) and the cities'
+contexts from GeoNames, M49 and the World Bank groups.
 """
 
 from __future__ import annotations
@@ -14,50 +16,36 @@ import pandas as pd
 
 from citydiplomacy.core.dataset import Panel
 from citydiplomacy.core.frameworks import Framework
+from citydiplomacy.core.robustness import (
+    ROBUSTNESS_FACTORS,
+    ROBUSTNESS_RUNS,
+    RankInterval,
+    RobustnessSettings,
+    rank_intervals,
+)
 from citydiplomacy.core.score import score
-from citydiplomacy.core.sensitivity import sensitivity
 from citydiplomacy.core.spec import Spec
-from citydiplomacy.errors import CityDiplomacyError
-from citydiplomacy.reports.model import Cohort, RankInterval, cohort_from_result
+from citydiplomacy.reports.model import Cohort, cohort_from_result
 from citydiplomacy.reports.reference import contexts_from_units
 
-#: Replications of the uncertainty analysis (the platform's default).
-ROBUSTNESS_RUNS = 256
-ROBUSTNESS_FACTORS = ("weights", "normalise", "aggregate")
+__all__ = ["ROBUSTNESS_FACTORS", "ROBUSTNESS_RUNS", "cohort_from_long", "robustness"]
 
 
 def robustness(
     panel: Panel, framework: Framework, years: Iterable[int], runs: int = ROBUSTNESS_RUNS
 ) -> tuple[dict[tuple[str, int], RankInterval], dict[str, object]]:
-    """Rank intervals of every city on the composite index in ``years``, and the method
-    (with the Sobol' indices of the last year analysed)."""
-    out: dict[tuple[str, int], RankInterval] = {}
-    indices: list[dict[str, object]] = []
-    for year in years:
-        try:
-            res = sensitivity(
-                panel, framework, Spec(method="composite"), runs=runs,
-                factors=ROBUSTNESS_FACTORS, year=year, seed=0,
-            )  # fmt: skip
-        except CityDiplomacyError:  # e.g. fewer than three cities with data that year
-            continue
-        n = len(res.ranks)
-        for rec in res.ranks.to_dict("records"):
-            out[(str(rec["unit"]), int(year))] = RankInterval(
-                float(rec["nominal_rank"]), float(rec["p05_rank"]), float(rec["median_rank"]),
-                float(rec["p95_rank"]), n,
-            )  # fmt: skip
-        indices = [
-            {"factor": str(r["factor"]), "S1": float(r["S1"]), "ST": float(r["ST"])}
-            for r in res.indices.to_dict("records")
-        ]
-    method = {
-        "runs": runs,
-        "factors": list(ROBUSTNESS_FACTORS),
-        "method": "composite index, Saltelli design (SALib), 5-95 % interval",
-        "indices": indices,
+    """Rank intervals of every city on the composite index in ``years`` (the engine's one
+    robustness computation, with ``runs`` replications), and the method (with the Sobol'
+    indices of the last year analysed)."""
+    settings = RobustnessSettings(runs=runs)
+    found = rank_intervals(panel, framework, years, settings)
+    out = {
+        (unit, year): interval
+        for year, analysed in found.items()
+        for unit, interval in analysed.intervals.items()
     }
-    return out, method
+    last = list(found.values())[-1].indices if found else []
+    return out, {**settings.describe(), "indices": last}
 
 
 def cohort_from_long(

@@ -18,10 +18,19 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from citydiplomacy.core.frameworks import Framework
+from citydiplomacy.core.robustness import TREND_STEP, RankInterval, trend_codes
 from citydiplomacy.core.score import ScoreResult
 
-#: A change of the score under one point counts as stable (as on the web dashboard).
-TREND_STEP = 1.0
+# The rank interval and the trend rule are the engine's (one of each for the dashboard and
+# the report); re-exported here, where reports have always found them.
+__all__ = [
+    "TREND_STEP",
+    "Cohort",
+    "RankInterval",
+    "cohort_from_result",
+    "optional_int",
+    "trend_codes",
+]
 
 
 def optional_int(value: object) -> int | None:
@@ -42,27 +51,6 @@ def optional_int(value: object) -> int | None:
     if not np.isfinite(number) or number != int(number):
         return None
     return int(number)
-
-
-def trend_codes(change: NDArray[np.float64]) -> NDArray[np.object_]:
-    """``up``, ``down``, ``flat`` or ``''`` per element from the change since last year."""
-    out = np.full(change.shape, "", dtype=object)
-    with np.errstate(invalid="ignore"):
-        out[change >= TREND_STEP] = "up"
-        out[change <= -TREND_STEP] = "down"
-        out[np.abs(change) < TREND_STEP] = "flat"
-    return out
-
-
-@dataclass(frozen=True)
-class RankInterval:
-    """A city's rank on the composite index in one year, with its 5-95 % interval."""
-
-    rank: float | None
-    low: float | None
-    median: float | None
-    high: float | None
-    n: int
 
 
 @dataclass(eq=False)

@@ -17,14 +17,13 @@ from ninja import Path, Query, Router, Schema
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
-from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.api.auth import OPTIONAL_AUTH, READ_AUTH, requester
 from citydiplomacy.web.api.cities import GENEVA, CityOut, city_dict
 from citydiplomacy.web.api.errors import error_responses
 from citydiplomacy.web.api.pagination import MAX_ID, YEAR_MAX, YEAR_MIN
 from citydiplomacy.web.cities.models import City
-from citydiplomacy.web.indicators import scoring, services
-from citydiplomacy.web.indicators.models import CityYearScore, KpiValue, Publication
+from citydiplomacy.web.indicators import scoring, services, visibility
+from citydiplomacy.web.indicators.models import CityYearScore, KpiValue
 
 router = Router(tags=["profiles"])
 
@@ -98,14 +97,6 @@ def _finite(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else x
 
 
-def visible_years(user: Any, city_id: int, years: set[int] | list[int]) -> list[int]:
-    """The years of ``years`` whose profile ``user`` may see, oldest first."""
-    if permissions.can_view_unpublished(user, city_id):
-        return sorted(years)
-    published = set(Publication.objects.filter(city_id=city_id).values_list("year", flat=True))
-    return sorted(set(years) & published)
-
-
 def _headline(
     snapshot: Any, city_id: int, year: int, public_ranking: bool
 ) -> dict[str, Any] | None:
@@ -158,19 +149,22 @@ def get_profile(
     )
     # Cheap check first: the cohort is scored only when there is something to show.
     data_years = set(KpiValue.objects.filter(city_id=city.pk).values_list("year", flat=True))
-    candidates = visible_years(user, city.pk, data_years)
+    published = visibility.published_years(city.pk)
+    candidates = visibility.visible_years(user, city.pk, data_years, published=published)
     if not candidates or (params.year is not None and params.year not in candidates):
         raise Http404(no_profile)
     snapshot = scoring.current_snapshot()
     if snapshot is None:
         raise Http404(no_profile)
-    years = visible_years(user, city.pk, scoring.city_years(snapshot, city.pk))
+    years = visibility.visible_years(
+        user, city.pk, scoring.city_years(snapshot, city.pk), published=published
+    )
     if not years:
         raise Http404(no_profile)
     year = params.year if params.year is not None else years[-1]
     if year not in years:
         raise Http404(no_profile)
-    public = not permissions.can_view_unpublished(user, city)
+    public = not visibility.sees_unpublished(user, city)
     nodes = scoring.city_profile(snapshot, city.pk, year, public=public)
     if nodes is None:
         raise Http404(no_profile)
@@ -180,12 +174,12 @@ def get_profile(
         "city": city_dict(city),
         "year": year,
         "years": years,
-        "published": services.is_published(city.pk, year),
+        "published": year in published,
         "synthetic": KpiValue.objects.filter(
             city_id=city.pk, year__in=years, synthetic=True
         ).exists(),
         # Only analysts and the secretariat get the whole cohort's ranking.
-        "headline": _headline(snapshot, city.pk, year, not permissions.can_view_unpublished(user)),
+        "headline": _headline(snapshot, city.pk, year, not visibility.sees_unpublished(user)),
         "nodes": [
             {
                 "code": n.code,

@@ -22,7 +22,6 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from citydiplomacy.web.accounts.permissions import can_view_unpublished
 from citydiplomacy.web.cities.models import (
     MAX_NORMALISED,
     City,
@@ -34,7 +33,8 @@ from citydiplomacy.web.cities.models import (
     search_text,
 )
 from citydiplomacy.web.cities.sections import city_sections
-from citydiplomacy.web.indicators.models import KpiValue, Publication
+from citydiplomacy.web.indicators import visibility
+from citydiplomacy.web.indicators.models import KpiValue
 
 PAGE_SIZE = 25
 AUTOCOMPLETE_LIMIT = 10
@@ -198,8 +198,8 @@ def profile_years(user: Any, city: City) -> list[dict[str, Any]]:
         .values_list("year", flat=True)
         .distinct()
     )
-    published = set(Publication.objects.filter(city=city).values_list("year", flat=True))
-    years = with_data if can_view_unpublished(user, city) else with_data & published
+    published = visibility.published_years(city.pk)
+    years = visibility.visible_years(user, city.pk, with_data, published=published)
     return [
         {"year": year, "published": year in published, "url": profile_url(city.pk, year)}
         for year in sorted(years, reverse=True)

@@ -6,8 +6,11 @@ KPI values change only through :mod:`citydiplomacy.web.indicators.services`, whi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
+from django.db.models import OuterRef
 from django.utils import timezone
 
 
@@ -133,6 +136,24 @@ class Submission(models.Model):
         return [p for p in self.problems if p.get("severity") == "warning"]
 
 
+class PublicationQuerySet(models.QuerySet["Publication"]):
+    """Questions about publications; who may see which years is
+    :mod:`citydiplomacy.web.indicators.visibility`."""
+
+    def years_of(self, city_id: int) -> set[int]:
+        """The published years of one city."""
+        return set(self.filter(city_id=city_id).values_list("year", flat=True))
+
+    def city_years(self, city_ids: Iterable[int] | None = None) -> set[tuple[int, int]]:
+        """Published ``(city_id, year)`` pairs (of ``city_ids`` only, when given)."""
+        qs = self if city_ids is None else self.filter(city_id__in=list(city_ids))
+        return {(int(c), int(y)) for c, y in qs.values_list("city_id", "year")}
+
+    def of_row(self, city_field: str = "city_id", year_field: str = "year") -> models.Exists:
+        """``EXISTS`` a publication of the outer row's city and year (a query filter)."""
+        return models.Exists(self.filter(city_id=OuterRef(city_field), year=OuterRef(year_field)))
+
+
 class Publication(models.Model):
     """A city's profile for a year is public once the secretariat publishes it."""
 
@@ -142,6 +163,8 @@ class Publication(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     published_at = models.DateTimeField(default=timezone.now)
+
+    objects = PublicationQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["city", "year"], name="unique_publication")]

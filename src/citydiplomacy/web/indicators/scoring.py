@@ -13,21 +13,22 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
+from citydiplomacy.core import robustness
 from citydiplomacy.core.dataset import Panel
 from citydiplomacy.core.panel import change_since_previous, progress_to_target
+from citydiplomacy.core.robustness import RankInterval
 from citydiplomacy.core.score import ScoreResult, score
-from citydiplomacy.core.sensitivity import sensitivity
 from citydiplomacy.core.spec import Spec, TargetSpec
 from citydiplomacy.core.targets import resolve_targets
-from citydiplomacy.errors import CityDiplomacyError
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.indicators.models import (
     CityScore,
@@ -40,46 +41,86 @@ from citydiplomacy.web.indicators.services import data_version, framework
 
 log = logging.getLogger(__name__)
 
-#: Order of the numbers stored per node in :attr:`CityScore.nodes`. The ``public_*`` fields
-#: are computed from published city-years only (the change since the previous *published*
-#: year, progress since the first *published* year), for viewers who may not see the rest:
-#: otherwise a public change or progress figure would reveal an unpublished value.
-NODE_FIELDS = (
-    "value",
-    "score",
-    "band",
-    "change",
-    "progress",
-    "rank",
-    "trend",
-    "public_change",
-    "public_progress",
-    "public_trend",
-)
+
+class NodeRecord(NamedTuple):
+    """One framework node of one city-year, as stored in :attr:`CityScore.nodes`.
+
+    Stored as a JSON list in this field order (:data:`NODE_FIELDS`), which keeps a city's row
+    small; read back with :meth:`from_stored`, never by position. The ``public_*`` fields are
+    computed from published city-years only (the change since the previous *published* year,
+    progress since the first *published* year), for viewers who may not see the rest:
+    otherwise a public change or progress figure would reveal an unpublished value.
+    """
+
+    value: float | None
+    score: float | None
+    band: int
+    change: float | None
+    progress: float | None
+    rank: float | None
+    trend: str
+    public_change: float | None = None
+    public_progress: float | None = None
+    public_trend: str = ""
+
+    @classmethod
+    def from_stored(cls, rec: Sequence[Any]) -> NodeRecord:
+        """A stored list back as a record; a list of the first seven fields only (snapshots
+        stored before the public fields existed) has no public change, progress or trend."""
+        return cls(*rec[: len(NODE_FIELDS)])
 
 
-def public_record(rec: list[Any]) -> list[Any]:
-    """A stored node record as the public may see it: the first seven fields, with change,
-    progress and trend taken from published years only."""
-    if len(rec) < len(NODE_FIELDS):
-        return [*rec[:3], None, None, rec[5], ""]
-    return [rec[0], rec[1], rec[2], rec[7], rec[8], rec[5], rec[9]]
+class VisibleRecord(NamedTuple):
+    """A node record as one viewer sees it: change, progress and trend are those of every
+    year, or of the published years alone for a viewer who may not see the rest."""
+
+    value: float | None
+    score: float | None
+    band: int
+    change: float | None
+    progress: float | None
+    rank: float | None
+    trend: str
 
 
-def visible_records(nodes: dict[str, list[Any]], public: bool) -> dict[str, list[Any]]:
+#: Order of the numbers stored per node in :attr:`CityScore.nodes`.
+NODE_FIELDS: tuple[str, ...] = NodeRecord._fields
+
+
+def public_record(rec: Sequence[Any]) -> VisibleRecord:
+    """A stored node record as the public may see it: change, progress and trend taken from
+    published years only."""
+    r = NodeRecord.from_stored(rec)
+    return VisibleRecord(
+        r.value, r.score, r.band, r.public_change, r.public_progress, r.rank, r.public_trend
+    )
+
+
+def full_record(rec: Sequence[Any]) -> VisibleRecord:
+    """A stored node record as a viewer who may see every year sees it."""
+    r = NodeRecord.from_stored(rec)
+    return VisibleRecord(r.value, r.score, r.band, r.change, r.progress, r.rank, r.trend)
+
+
+def visible_records(nodes: dict[str, Sequence[Any]], public: bool) -> dict[str, VisibleRecord]:
     """Node records of one city-year for a viewer (``public``: no unpublished data)."""
-    if public:
-        return {code: public_record(rec) for code, rec in nodes.items()}
-    return {code: rec[:7] for code, rec in nodes.items()}
+    view = public_record if public else full_record
+    return {code: view(rec) for code, rec in nodes.items()}
 
 
-#: Method of the profile (U4SSC target bands) and of the ranking (composite index).
+#: Method of the profile (U4SSC target bands); the ranking's is the robustness analysis's.
 PROFILE_SPEC = Spec(method="u4ssc")
-RANKING_SPEC = Spec(method="composite")
+RANKING_SPEC = robustness.RANKING_SPEC
 
 
 def _runs() -> int:
-    return int(getattr(settings, "CITYDIPLOMACY_SENSITIVITY_RUNS", 256))
+    return int(getattr(settings, "CITYDIPLOMACY_SENSITIVITY_RUNS", robustness.ROBUSTNESS_RUNS))
+
+
+def robustness_settings() -> robustness.RobustnessSettings:
+    """The rank intervals' settings: the engine's, with the replications of
+    ``CITYDIPLOMACY_SENSITIVITY_RUNS``."""
+    return robustness.RobustnessSettings(runs=_runs())
 
 
 def _clean(x: float) -> float | None:
@@ -149,43 +190,14 @@ def published_peer_targets(
     return overrides, sources
 
 
-@dataclass
-class RankInterval:
-    low: float
-    median: float
-    high: float
-
-
 def _rank_intervals(panel: Panel, year: int) -> dict[str, RankInterval]:
-    """Each city's 5-95 % rank interval on the composite index in ``year``."""
-    fw = framework()
-    t = panel.year_index(year)
-    present = ~np.all(np.isnan(panel.values[t]), axis=1)
-    if present.sum() < 3:
+    """Each city's 5-95 % rank interval on the composite index in ``year`` (the engine's
+    :func:`robustness.year_rank_intervals`, as the report's cohort computes it too)."""
+    found = robustness.year_rank_intervals(panel, framework(), year, robustness_settings())
+    if found is None:
+        log.info("no rank intervals for %s (too few cities with data)", year)
         return {}
-    sub = Panel(
-        panel.units[present].reset_index(drop=True),
-        (year,),
-        panel.measures,
-        panel.values[t : t + 1, present],
-    )
-    try:
-        res = sensitivity(
-            sub,
-            fw,
-            RANKING_SPEC,
-            runs=_runs(),
-            factors=("weights", "normalise", "aggregate"),
-            year=year,
-            seed=0,
-        )
-    except CityDiplomacyError as exc:  # e.g. too few cities with data this year
-        log.info("no rank intervals for %s: %s", year, exc)
-        return {}
-    return {
-        str(r["unit"]): RankInterval(r["p05_rank"], r["median_rank"], r["p95_rank"])
-        for r in res.ranks.to_dict("records")
-    }
+    return found.intervals
 
 
 def compute_snapshot(version: int | None = None) -> ScoreSnapshot | None:
@@ -228,35 +240,35 @@ def compute_snapshot(version: int | None = None) -> ScoreSnapshot | None:
             public_intervals[year] = intervals[year]
     change = profile.change
     progress = profile.progress
-    trends = _trend_codes(change)
+    trends = robustness.trend_codes(change)
     public_change, public_progress = _public_change_progress(profile, panel, published)
-    public_trends = _trend_codes(public_change)
+    public_trends = robustness.trend_codes(public_change)
     band_labels = list(profile.band_labels)
     city_rows: list[CityScore] = []
     year_rows: list[CityYearScore] = []
     for u, unit in enumerate(panel.units["unit"].astype(str)):
         city_id = int(unit)
-        by_year: dict[str, dict[str, list[Any]]] = {}
+        by_year: dict[str, dict[str, NodeRecord]] = {}
         for t, year in enumerate(panel.years):
             if not reported[t, u].any():
                 continue
-            nodes: dict[str, list[Any]] = {}
+            nodes: dict[str, NodeRecord] = {}
             vals, scs = profile.values[t, u], profile.scores[t, u]
             for n, code in enumerate(codes):
                 if math.isnan(vals[n]) and math.isnan(scs[n]):
                     continue
-                nodes[code] = [
-                    _clean(vals[n]),
-                    _clean(scs[n]),
-                    int(profile.band_codes[t, u, n]),
-                    _clean(change[t, u, n]),
-                    _clean(progress[t, u, n]),
-                    _clean(profile.ranks[t, u, n]),
-                    trends[t, u, n],
-                    _clean(public_change[t, u, n]),
-                    _clean(public_progress[t, u, n]),
-                    public_trends[t, u, n],
-                ]
+                nodes[code] = NodeRecord(
+                    value=_clean(vals[n]),
+                    score=_clean(scs[n]),
+                    band=int(profile.band_codes[t, u, n]),
+                    change=_clean(change[t, u, n]),
+                    progress=_clean(progress[t, u, n]),
+                    rank=_clean(profile.ranks[t, u, n]),
+                    trend=trends[t, u, n],
+                    public_change=_clean(public_change[t, u, n]),
+                    public_progress=_clean(public_progress[t, u, n]),
+                    public_trend=public_trends[t, u, n],
+                )
             by_year[str(year)] = nodes
             iv = intervals[year].get(unit)
             piv = public_intervals[year].get(unit) if published[t, u] else None
@@ -298,11 +310,7 @@ def compute_snapshot(version: int | None = None) -> ScoreSnapshot | None:
                 },
                 years=list(panel.years),
                 n_cities=len(panel.units),
-                sensitivity={
-                    "runs": _runs(),
-                    "factors": ["weights", "normalise", "aggregate"],
-                    "method": "composite index, Saltelli design (SALib), 5-95 % interval",
-                },
+                sensitivity=robustness_settings().describe(),
                 targets=targets,
             )
             for c in city_rows:
@@ -324,7 +332,7 @@ def compute_snapshot(version: int | None = None) -> ScoreSnapshot | None:
 
 def _published_mask(panel: Panel) -> np.ndarray:
     """``(years, units)``: is this city-year's profile published?"""
-    published = set(Publication.objects.values_list("city_id", "year"))
+    published = Publication.objects.city_years()
     units = [int(u) for u in panel.units["unit"]]
     return np.array([[(u, y) in published for u in units] for y in panel.years], dtype=bool)
 
@@ -345,16 +353,6 @@ def _public_change_progress(
         fw.column("direction").astype(np.int64),
     )
     return change, progress
-
-
-def _trend_codes(change: np.ndarray) -> np.ndarray:
-    """'up', 'down', 'flat' or '' per node: the direction of the score since the previous
-    reported year (a change under one point is flat)."""
-    out = np.full(change.shape, "", dtype=object)
-    out[change >= 1.0] = "up"
-    out[change <= -1.0] = "down"
-    out[(np.abs(change) < 1.0)] = "flat"
-    return out
 
 
 _background_lock = threading.Lock()
@@ -443,7 +441,6 @@ def city_profile(
     out = []
     meta = fw.nodes
     for code, rec in visible_records(nodes_by_year[str(year)], public).items():
-        value, score_, band, change, progress, rank, trend = rec
         target, source = snapshot.targets.get(code, [None, ""])
         out.append(
             NodeResult(
@@ -451,14 +448,14 @@ def city_profile(
                 name=str(meta.at[code, "name"]),
                 level=int(str(meta.at[code, "level"])),
                 parent=str(meta.at[code, "parent"]),
-                value=value,
-                score=score_,
-                band=labels[band] if band else "",
-                band_code=int(band),
-                change=change,
-                progress=progress,
-                rank=rank,
-                trend=trend,
+                value=rec.value,
+                score=rec.score,
+                band=labels[rec.band] if rec.band else "",
+                band_code=int(rec.band),
+                change=rec.change,
+                progress=rec.progress,
+                rank=rec.rank,
+                trend=rec.trend,
                 unit=str(meta.at[code, "unit"]),
                 target=target,
                 target_source=source,

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from citydiplomacy.core.frameworks import Framework
@@ -29,6 +29,7 @@ from citydiplomacy.io.readers import read_frame, read_kpi_data
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.cities.services import CityMatcher
+from citydiplomacy.web.indicators import visibility
 from citydiplomacy.web.indicators.models import (
     ChangeAction,
     DataVersion,
@@ -58,15 +59,12 @@ def visible_values(user: Any) -> QuerySet[KpiValue]:
     """The KPI values ``user`` may read: all for analysts and administrators; for others,
     the published city-years, plus the unpublished data of an editor's own cities."""
     qs = KpiValue.objects.all()
-    if permissions.can_view_unpublished(user):
-        return qs
-    published = Publication.objects.filter(city_id=OuterRef("city_id"), year=OuterRef("year"))
-    own = permissions.editable_city_ids(user)
-    return qs.filter(Q(Exists(published)) | Q(city_id__in=own))
+    rows = visibility.visible_rows(user)
+    return qs if rows is None else qs.filter(rows)
 
 
 def is_published(city_id: int, year: int) -> bool:
-    return Publication.objects.filter(city_id=city_id, year=year).exists()
+    return visibility.is_published(city_id, year)
 
 
 def editable_cities(user: Any) -> QuerySet[City]:

@@ -10,28 +10,24 @@ secretariat see everything.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.staticfiles import finders
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from citydiplomacy.core.frameworks import FrameworkTree
-from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
-from citydiplomacy.web.indicators import charts, scoring
+from citydiplomacy.web.indicators import charts, scoring, visibility
 from citydiplomacy.web.indicators.charts import fmt, fmt_value
 from citydiplomacy.web.indicators.models import (
     CityScore,
     CityYearScore,
     KpiValue,
-    Publication,
     ScoreSnapshot,
     Status,
     headline_field,
@@ -62,7 +58,7 @@ def framework_meta() -> FrameworkTree:
 
 
 def _results(
-    snapshot: ScoreSnapshot, meta: FrameworkTree, nodes: dict[str, list[Any]]
+    snapshot: ScoreSnapshot, meta: FrameworkTree, nodes: dict[str, scoring.VisibleRecord]
 ) -> dict[str, scoring.NodeResult]:
     """One year's stored node records as :class:`scoring.NodeResult` (what
     :func:`scoring.city_profile` returns, built from a row we already read)."""
@@ -71,21 +67,21 @@ def _results(
     for code, rec in nodes.items():
         if code not in meta.level:
             continue
-        value, score, band, change, progress, rank, trend = rec
+        band = rec.band
         target, source = snapshot.targets.get(code, [None, ""])
         out[code] = scoring.NodeResult(
             code=code,
             name=meta.name[code],
             level=meta.level[code],
             parent=meta.parent[code],
-            value=value,
-            score=score,
+            value=rec.value,
+            score=rec.score,
             band=labels[band] if band and band < len(labels) else "",
             band_code=int(band or 0),
-            change=change,
-            progress=progress,
-            rank=rank,
-            trend=trend or "",
+            change=rec.change,
+            progress=rec.progress,
+            rank=rec.rank,
+            trend=rec.trend or "",
             unit=meta.unit[code],
             target=target,
             target_source=source or "",
@@ -169,20 +165,6 @@ def _kpi_status(meta: FrameworkTree, code: str, statuses: dict[str, str]) -> str
     return parts.pop() if len(parts) == 1 else "Partly verified"
 
 
-def _visible_years(user: Any, city_id: int, years: Iterable[int], published: set[int]) -> list[int]:
-    if permissions.can_view_unpublished(user, city_id):
-        return sorted(years)
-    return sorted(y for y in years if y in published)
-
-
-def _visible_q(user: Any) -> Q | None:
-    """Filter of city-year rows (``city_id``, ``year``) ``user`` may see; None for all."""
-    if permissions.can_view_unpublished(user):
-        return None
-    published = Publication.objects.filter(city_id=OuterRef("city_id"), year=OuterRef("year"))
-    return Q(Exists(published)) | Q(city_id__in=permissions.editable_city_ids(user))
-
-
 def _empty(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     return render(request, template, {**context, "empty": True})
 
@@ -237,8 +219,8 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not nodes_by_year:
         raise Http404("no profile for this city")
-    published = set(Publication.objects.filter(city_id=pk).values_list("year", flat=True))
-    years = _visible_years(request.user, pk, map(int, nodes_by_year), published)
+    published = visibility.published_years(pk)
+    years = visibility.visible_years(request.user, pk, map(int, nodes_by_year), published=published)
     asked = request.GET.get("year")
     year = _int(asked) if asked else (years[-1] if years else None)
     if year is None or year not in years:
@@ -246,7 +228,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     meta = framework_meta()
     # Change, progress and trend of a viewer who may not see unpublished years come from
     # published years only (else they would reveal the unpublished values).
-    public = not permissions.can_view_unpublished(request.user, city)
+    public = not visibility.sees_unpublished(request.user, city)
     results = _results(snapshot, meta, scoring.visible_records(nodes_by_year[str(year)], public))
     # The status of every value of the city-year, in one query (never one per KPI).
     values = list(
@@ -263,7 +245,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     # unpublished ones (else unpublished data would shape them).
     # Only analysts and the secretariat see the whole cohort's ranking; a city's editor sees the
     # public one too (the cohort's ranks would carry other cities' unpublished data).
-    public_ranking = not permissions.can_view_unpublished(request.user)
+    public_ranking = not visibility.sees_unpublished(request.user)
     row = CityYearScore.objects.filter(snapshot=snapshot, city_id=pk, year=year).first()
     headline = row.seen(public_ranking) if row is not None else None
     n_cohort = 0
@@ -277,7 +259,9 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     labels = snapshot.provenance.get("band_labels", [])
     series, series_rows = [], []
     for y in years:
-        _, score, band, *_ = nodes_by_year[str(y)].get(meta.root) or [None, None, 0]
+        stored = nodes_by_year[str(y)].get(meta.root)
+        root = None if stored is None else scoring.NodeRecord.from_stored(stored)
+        score, band = (None, 0) if root is None else (root.score, root.band)
         series.append((y, score))
         series_rows.append(
             {"year": y, "score_text": fmt(score), **_band(band or 0, labels[band] if band else "")}
@@ -290,7 +274,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "snapshot": snapshot,
         "stale": scoring.is_stale(snapshot),
         "synthetic": synthetic,
-        "show_status": permissions.can_view_unpublished(request.user, pk),
+        "show_status": visibility.sees_unpublished(request.user, pk),
         "published": year in published,
         "index": _score_row(meta, meta.root, results.get(meta.root)),
         "dimensions": dimensions,
@@ -396,11 +380,13 @@ def compare(request: HttpRequest) -> HttpResponse:
             "city_id", "nodes"
         )
     )
-    published: dict[int, set[int]] = defaultdict(set)
-    for city_id, y in Publication.objects.filter(city_id__in=found).values_list("city_id", "year"):
-        published[city_id].add(y)
+    published = visibility.published_years_of(found)
     visible = {
-        c.pk: set(_visible_years(request.user, c.pk, map(int, rows.get(c.pk, {})), published[c.pk]))
+        c.pk: set(
+            visibility.visible_years(
+                request.user, c.pk, map(int, rows.get(c.pk, {})), published=published[c.pk]
+            )
+        )
         for c in cities
     }
     all_years = sorted(set().union(*visible.values()))
@@ -415,12 +401,12 @@ def compare(request: HttpRequest) -> HttpResponse:
     shown, missing = [], []
     for c in cities:
         if year in visible[c.pk]:
-            public = not permissions.can_view_unpublished(request.user, c)
+            public = not visibility.sees_unpublished(request.user, c)
             records = scoring.visible_records(rows[c.pk][str(year)], public)
             shown.append((c, _results(snapshot, meta, records)))
         else:
             missing.append(c)
-    public_ranking = not permissions.can_view_unpublished(request.user)
+    public_ranking = not visibility.sees_unpublished(request.user)
     heads = {
         h.city_id: h.seen(public_ranking)
         for h in CityYearScore.objects.filter(
@@ -509,7 +495,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     snapshot = scoring.current_snapshot()
     if snapshot is None:
         return _empty(request, "indicators/ranking.html", {})
-    visible_q = _visible_q(request.user)
+    visible_q = visibility.visible_rows(request.user)
     base = CityYearScore.objects.filter(snapshot=snapshot)
     if visible_q is not None:
         base = base.filter(visible_q)
@@ -524,10 +510,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
         if visible_q is not None:
             # An editor sees their own cities' unpublished years, but the ranking to open
             # on is the latest one with published profiles.
-            published = set(
-                Publication.objects.filter(year__in=years).values_list("year", flat=True)
-            )
-            year = max(published, default=year)
+            year = visibility.latest_published_year(years) or year
     # Whoever may not see every unpublished profile gets the public ranking: the index and
     # ranks of the published profiles alone.
     public_ranking = visible_q is not None

@@ -18,10 +18,9 @@ import pandas as pd
 
 from citydiplomacy.core.frameworks import Framework
 from citydiplomacy.reports.model import Cohort, RankInterval, trend_codes
-from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.cities.services import context_frame
-from citydiplomacy.web.indicators import scoring
+from citydiplomacy.web.indicators import scoring, visibility
 from citydiplomacy.web.indicators.models import (
     CityScore,
     CityYearScore,
@@ -83,9 +82,7 @@ def _base(snapshot: ScoreSnapshot, scope: str) -> Cohort:
         "progress": _empty(shape),
         "trends": np.full(shape, "", dtype=object),
     }
-    published: set[tuple[int, int]] = set(
-        Publication.objects.filter(city_id__in=ids).values_list("city_id", "year")
-    )
+    published = Publication.objects.city_years(ids)
     visible = np.zeros((len(years), len(ids)), dtype=bool)
     public = scope == "public"
     for u, (cid, by_year) in enumerate(rows):
@@ -168,13 +165,13 @@ def cohort_for(
     Analysts and the secretariat get the full cohort; everyone else the published one, plus
     (for the city's editors) the city's own unpublished years.
     """
-    full = permissions.can_view_unpublished(user)
+    full = visibility.sees_unpublished(user)
     base = _base(snapshot, "full" if full else "public")
     key = str(city.pk)
     if key not in base.units.index:
         return base
     u = base.unit(key)
-    overlay = not full and permissions.can_view_unpublished(user, city)
+    overlay = not full and visibility.sees_unpublished(user, city)
     values, scores, bands = base.values, base.scores, base.bands
     change, progress, trends, visible = base.change, base.progress, base.trends, base.visible
     if overlay:

@@ -22,10 +22,9 @@ from citydiplomacy.reports.i18n import available_languages
 from citydiplomacy.reports.pdf import PdfUnavailableError
 from citydiplomacy.reports.reference import rules_for
 from citydiplomacy.reports.render import pdf_html
-from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
-from citydiplomacy.web.indicators import scoring
-from citydiplomacy.web.indicators.models import CityScore, Publication, ScoreSnapshot
+from citydiplomacy.web.indicators import scoring, visibility
+from citydiplomacy.web.indicators.models import CityScore, ScoreSnapshot
 from citydiplomacy.web.reports import printing
 from citydiplomacy.web.reports.services import cohort_for
 
@@ -41,18 +40,15 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "city"
 
 
-def visible_years(user: Any, city: City, snapshot: Any) -> list[int]:
-    """Years of ``city``'s profile that ``user`` may see in ``snapshot``."""
+def report_years(user: Any, city: City, snapshot: Any) -> list[int]:
+    """Years of ``city``'s profile in ``snapshot`` that ``user`` may see (the one rule,
+    :func:`visibility.visible_years`, over the years the snapshot scored)."""
     nodes = (
         CityScore.objects.filter(snapshot=snapshot, city_id=city.pk)
         .values_list("nodes", flat=True)
         .first()
     )
-    years = sorted(int(y) for y in (nodes or {}))
-    if permissions.can_view_unpublished(user, city):
-        return years
-    published = set(Publication.objects.filter(city_id=city.pk).values_list("year", flat=True))
-    return [y for y in years if y in published]
+    return visibility.visible_years(user, city.pk, (int(y) for y in (nodes or {})))
 
 
 def report_for(
@@ -75,7 +71,7 @@ def report_for(
     if snapshot is None:
         return None
     if not checked:
-        years = visible_years(user, city, snapshot)
+        years = report_years(user, city, snapshot)
         if not years:
             return None
         if year is None:
@@ -92,9 +88,7 @@ def report_for(
     except CityDiplomacyError:
         return None
     if not checked:
-        report["unpublished"] = not Publication.objects.filter(
-            city_id=city.pk, year=int(report["year"])
-        ).exists()
+        report["unpublished"] = not visibility.is_published(city.pk, int(report["year"]))
     return report
 
 
@@ -142,7 +136,7 @@ def download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     # Whoever may see unpublished data gets a report that may hold some (a draft year, or
     # unpublished peers of other cities): no shared cache may keep it.
-    if report.get("unpublished") or permissions.can_view_unpublished(request.user, city):
+    if report.get("unpublished") or visibility.sees_unpublished(request.user, city):
         response["Cache-Control"] = "private, no-store"
     response["Content-Language"] = lang
     return response
