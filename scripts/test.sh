@@ -17,6 +17,8 @@ echo "== ruff (lint and format)"
 "$VENV/bin/ruff" format --check src tests benchmarks scripts
 echo "== mypy (strict for citydiplomacy.core)"
 "$VENV/bin/mypy"
+echo "== import-linter (the layer rule: contracts in pyproject.toml)"
+"$VENV/bin/lint-imports" --no-cache --no-logo
 echo "== django: migrations match the models; production settings pass check --deploy"
 citydiplomacy manage makemigrations --check --dry-run
 CITYDIPLOMACY_ENV=production CITYDIPLOMACY_SECRET_KEY="check-deploy-$(head -c 32 /dev/urandom | base64)" \
