@@ -205,7 +205,8 @@ def test_admin_verifies_and_publishes(users: dict[str, Any], geneva: Any) -> Non
     )
     admin = login(users["admin"])
     url = reverse("indicators:city_data", args=[geneva.pk])
-    admin.post(url, {"year": 2023, "action": "verify"})
+    ids = list(KpiValue.objects.filter(year=2023).values_list("pk", flat=True))
+    admin.post(url, {"year": 2023, "action": "verify", "confirmed": "yes", "value": ids})
     assert set(KpiValue.objects.filter(year=2023).values_list("status", flat=True)) == {
         Status.VERIFIED
     }

@@ -275,13 +275,19 @@ def validate_items(items: list[KpiValueIn]) -> ValidatedData:
     return validated
 
 
-def to_rows(validated: ValidatedData) -> list[services.Row]:
-    """The engine's clean table as rows for :func:`services.write_values`."""
+def to_rows(validated: ValidatedData, items: list[KpiValueIn] | None = None) -> list[services.Row]:
+    """The engine's clean table as rows for :func:`services.write_values`.
+
+    A ``source`` or ``note`` an item leaves out keeps the stored value's own (an explicit
+    ``""`` clears it); ``items`` are the request's, in order (without them, every item is
+    taken to give both)."""
     units = services.framework().nodes["unit"]
     long = validated.long
     out = []
     for rec in long.to_dict("records"):
-        source = str(rec["source"])
+        row = int(rec["row"])
+        given = items[row - 1].model_fields_set if items is not None else {"source", "note"}
+        source = str(rec["source"]) if "source" in given else None
         out.append(
             services.Row(
                 city_id=int(rec["geonames_id"]),
@@ -292,9 +298,10 @@ def to_rows(validated: ValidatedData) -> list[services.Row]:
                 value=float(rec["value"]),
                 unit=str(units.get(rec["measure"], "")),
                 source=source,
-                note=str(rec["note"]),
+                note=str(rec["note"]) if "note" in given else None,
                 verified=False,
-                synthetic=services.SYNTHETIC_MARK in source.lower(),
+                synthetic=source is not None and services.SYNTHETIC_MARK in source.lower(),
+                row=row,
             )
         )
     return out
@@ -318,12 +325,17 @@ def write_kpi_values(request: HttpRequest, payload: KpiValuesIn) -> Status[dict[
     with `row` = the item's 1-based position); the user may change every city named (else
     403). Then the values are written and each change is audited (`via` = "api"). Values of
     a city editor are stored as self-reported. Answers 201 when a value was created, else 200.
+
+    Only what differs from the stored value is written (the number compared as a number,
+    the unit, the source, the note): an item equal to it is counted `unchanged` and keeps
+    its status, submitter and synthetic flag. An item that leaves out `source` or `note`
+    keeps the stored ones; `""` clears them.
     """
     user = requester(request)
     if not permissions.can_edit_any_city(user):
         raise PermissionDenied("only city editors and the secretariat change KPI values")
     validated = validate_items(payload.values)
-    rows = to_rows(validated)
+    rows = to_rows(validated, payload.values)
     denied = sorted({r.city_id for r in rows if not permissions.can_edit_city(user, r.city_id)})
     if denied:
         shown = ", ".join(map(str, denied[:20])) + (" ..." if len(denied) > 20 else "")

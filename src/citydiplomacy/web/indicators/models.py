@@ -13,6 +13,10 @@ from django.db import models
 from django.db.models import OuterRef
 from django.utils import timezone
 
+#: Longest source and note a value may carry; longer text is refused at its cell, never cut.
+SOURCE_MAX = 300
+NOTE_MAX = 2000
+
 
 class Status(models.TextChoices):
     SELF_REPORTED = "self_reported", "Self-reported"
@@ -29,7 +33,7 @@ class KpiValue(models.Model):
     data_point = models.CharField(max_length=100, blank=True)
     value = models.FloatField()
     unit = models.CharField(max_length=60, blank=True)
-    source = models.CharField(max_length=300, blank=True)
+    source = models.CharField(max_length=SOURCE_MAX, blank=True)
     note = models.TextField(blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SELF_REPORTED)
     synthetic = models.BooleanField(
@@ -67,7 +71,12 @@ class ChangeAction(models.TextChoices):
 
 
 class KpiValueChange(models.Model):
-    """The audit trail: who changed which value, when, from what to what. Never edited."""
+    """The audit trail: who changed which value, when, from what to what. Never edited.
+
+    Records are written inside the transaction that changes the value, after the city's
+    lock is taken, so their ids (and times) follow the order in which changes were
+    committed; the history is ordered by id, newest first.
+    """
 
     kpi_value = models.ForeignKey(
         KpiValue, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
@@ -80,8 +89,12 @@ class KpiValueChange(models.Model):
     new_value = models.FloatField(null=True, blank=True)
     old_status = models.CharField(max_length=16, blank=True)
     new_status = models.CharField(max_length=16, blank=True)
-    old_source = models.CharField(max_length=300, blank=True)
-    new_source = models.CharField(max_length=300, blank=True)
+    old_source = models.CharField(max_length=SOURCE_MAX, blank=True)
+    new_source = models.CharField(max_length=SOURCE_MAX, blank=True)
+    old_unit = models.CharField(max_length=60, blank=True)
+    new_unit = models.CharField(max_length=60, blank=True)
+    old_note = models.TextField(blank=True)
+    new_note = models.TextField(blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -93,7 +106,8 @@ class KpiValueChange(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["city", "year", "measure"])]
-        ordering = ["-changed_at", "-id"]
+        # Commit order (see the class docstring); times from several hosts may disagree.
+        ordering = ["-id"]
 
 
 class SubmissionStatus(models.TextChoices):
@@ -120,6 +134,15 @@ class Submission(models.Model):
     n_unchanged = models.PositiveIntegerField(default=0)
     city_ids = models.JSONField(default=list, help_text="cities the file reports on")
     committed_at = models.DateTimeField(null=True, blank=True)
+    checked_rows = models.BinaryField(
+        default=b"",
+        editable=False,
+        help_text="the validated rows (Parquet): a commit reads no file again",
+    )
+    preview = models.JSONField(
+        default=list,
+        help_text="the cells committing would create or change (the first PREVIEW_LIMIT)",
+    )
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]

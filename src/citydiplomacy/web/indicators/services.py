@@ -11,11 +11,14 @@ import math
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -31,6 +34,8 @@ from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.cities.services import CityMatcher
 from citydiplomacy.web.indicators import visibility
 from citydiplomacy.web.indicators.models import (
+    NOTE_MAX,
+    SOURCE_MAX,
     ChangeAction,
     DataVersion,
     KpiValue,
@@ -100,7 +105,7 @@ def data_version() -> int:
     return int(row or 0)
 
 
-def _same(a: float | None, b: float | None) -> bool:
+def same_number(a: float | None, b: float | None) -> bool:
     if a is None or b is None:
         return a is b
     return a == b or math.isclose(a, b, rel_tol=1e-12, abs_tol=0.0)
@@ -108,7 +113,13 @@ def _same(a: float | None, b: float | None) -> bool:
 
 @dataclass
 class Row:
-    """One value to write: the engine's validated observation, placed in the registry."""
+    """One value to write: the engine's validated observation, placed in the registry.
+
+    ``source`` and ``note`` are ``None`` when the input says nothing about them (no column,
+    an empty cell, a field left out of an API item): a stored value then keeps its own. An
+    empty string clears them. ``row`` is where the value came from (a file row, an item's
+    position), 0 when unknown.
+    """
 
     city_id: int
     year: int
@@ -117,10 +128,11 @@ class Row:
     data_point: str
     value: float
     unit: str
-    source: str
-    note: str
+    source: str | None
+    note: str | None
     verified: bool
     synthetic: bool = False
+    row: int = 0
 
 
 @dataclass
@@ -128,6 +140,113 @@ class WriteCounts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+
+
+def text_problem(text: str, limit: int, what: str) -> str | None:
+    """Why ``text`` cannot be stored as a value's ``what`` (too long, or characters no
+    database keeps), or ``None`` when it can. Text is refused, never cut."""
+    if len(text) > limit:
+        return (
+            f"the {what} is {len(text):,} characters long; at most {limit:,} are accepted "
+            "(shorten it: nothing is cut)"
+        )
+    for ch in text:
+        if ch in "\t\n\r":
+            continue
+        if ch < " " or ch == "\x7f" or "\ud800" <= ch <= "\udfff":
+            return f"the {what} contains the character U+{ord(ch):04X}, which cannot be stored"
+    return None
+
+
+def _text_problems(rows: Sequence[Row], label: str) -> list[Problem]:
+    """The over-long or unstorable sources and notes of ``rows`` (column 0: callers that
+    know the file's columns check earlier, at the cell)."""
+    problems = []
+    for i, r in enumerate(rows):
+        for text, limit, what in ((r.source, SOURCE_MAX, "source"), (r.note, NOTE_MAX, "note")):
+            why = None if text is None else text_problem(text, limit, what)
+            if why:
+                problems.append(Problem(label, r.row or i + 1, 0, why))
+    return problems
+
+
+@dataclass
+class Planned:
+    """What writing one row does to the stored value (``old`` is ``None`` for a new one)."""
+
+    action: str
+    fields: tuple[str, ...]
+    source: str
+    note: str
+    status: str
+    synthetic: bool
+    resubmitted: bool
+
+
+def plan(r: Row, old: KpiValue | None, admin: bool) -> Planned | None:
+    """The change writing ``r`` makes, or ``None`` when it changes nothing.
+
+    A value is changed when its number (compared as numbers), unit, source or note differ
+    from the stored ones, or when the secretariat asserts a verification the value lacks.
+    A new number, unit or source is the submitter's: it becomes self-reported (unless the
+    secretariat verifies it in the same write) and takes the new synthetic flag. A note
+    alone keeps the value's status, submitter and flag.
+    """
+    asserted = Status.VERIFIED if (r.verified and admin) else Status.SELF_REPORTED
+    if old is None:
+        source = r.source or ""
+        return Planned(
+            ChangeAction.CREATE,
+            ("value",),
+            source,
+            r.note or "",
+            asserted,
+            r.synthetic or SYNTHETIC_MARK in source.lower(),
+            True,
+        )
+    source = old.source if r.source is None else r.source
+    note = old.note if r.note is None else r.note
+    fields = [
+        name
+        for name, differs in (
+            ("value", not same_number(old.value, r.value)),
+            ("unit", r.unit != old.unit),
+            ("source", source != old.source),
+            ("note", note != old.note),
+        )
+        if differs
+    ]
+    substantive = bool({"value", "unit", "source"} & set(fields))
+    status: str
+    if substantive:
+        status = asserted
+        synthetic = r.synthetic or SYNTHETIC_MARK in source.lower()
+    else:
+        # A row that does not assert verification leaves the status alone (re-sending a
+        # verified value does not withdraw its verification).
+        status = Status.VERIFIED if r.verified and admin else old.status
+        synthetic = old.synthetic
+    if status != old.status:
+        fields.append("status")
+    if not fields:
+        return None
+    action = ChangeAction.VERIFY if fields == ["status"] else ChangeAction.UPDATE
+    return Planned(action, tuple(fields), source, note, status, synthetic, substantive)
+
+
+def _lock_cities(city_ids: Iterable[int]) -> datetime:
+    """Queue behind every other writer of ``city_ids`` and return the time of this change.
+
+    PostgreSQL: row locks on the cities, taken in id order so two writers cannot deadlock;
+    SQLite takes its write lock when the (immediate) transaction starts. The time is read
+    after the locks are held, so a later commit never records an earlier time: the audit
+    trail's order is the commit order.
+    """
+    ids = sorted(set(city_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        list(City.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk"))
+    return timezone.now()
 
 
 def write_values(
@@ -138,8 +257,10 @@ def write_values(
     submission: Submission | None = None,
     check_permissions: bool = True,
 ) -> WriteCounts:
-    """Create or update values, all or nothing, with one audit record per change.
+    """Create or update values, all or nothing, with one audit record per real change.
 
+    Only what differs is written (see :func:`plan`): a row equal to the stored value leaves
+    it untouched (source, status, submitter, synthetic flag) and writes no audit record.
     Only an administrator's rows may arrive verified; an editor's new or changed value is
     self-reported, even if it replaces a verified one.
 
@@ -147,22 +268,24 @@ def write_values(
     ------
     PermissionDenied
         If ``user`` may not change one of the cities (nothing is written).
+    ValidationError
+        If a source or note is too long or cannot be stored (nothing is written).
     """
     if check_permissions:
         denied = sorted({r.city_id for r in rows if not permissions.can_edit_city(user, r.city_id)})
         if denied:
             raise PermissionDenied(f"you may not change the data of city id(s) {denied}")
+    refused = _text_problems(rows, via)
+    if refused:
+        raise ValidationError(refused)
     admin = permissions.is_admin(user)
     actor = user if getattr(user, "is_authenticated", False) else None
     counts = WriteCounts()
-    now = timezone.now()
     with transaction.atomic():
         keys = {(r.city_id, r.year) for r in rows}
-        existing: dict[tuple[int, int, str], KpiValue] = {}
         city_ids = sorted({k[0] for k in keys})
-        # Writers of one city queue here (PostgreSQL row locks; SQLite takes the write lock
-        # at the start of the transaction), so two cannot both create the same value.
-        list(City.objects.select_for_update().filter(pk__in=city_ids).values_list("pk"))
+        now = _lock_cities(city_ids)
+        existing: dict[tuple[int, int, str], KpiValue] = {}
         for chunk_start in range(0, len(city_ids), 500):
             chunk = city_ids[chunk_start : chunk_start + 500]
             for kv in KpiValue.objects.filter(city_id__in=chunk).select_for_update():
@@ -172,8 +295,12 @@ def write_values(
         to_update: list[KpiValue] = []
         audits: list[KpiValueChange] = []
         for r in rows:
-            status = Status.VERIFIED if (r.verified and admin) else Status.SELF_REPORTED
             found = existing.get((r.city_id, r.year, r.measure))
+            planned = plan(r, found, admin)
+            if planned is None:
+                counts.unchanged += 1
+                continue
+            verified = planned.status == Status.VERIFIED
             if found is None:
                 kv = KpiValue(
                     city_id=r.city_id,
@@ -183,14 +310,14 @@ def write_values(
                     data_point=r.data_point,
                     value=r.value,
                     unit=r.unit,
-                    source=r.source,
-                    note=r.note,
-                    status=status,
-                    synthetic=r.synthetic,
+                    source=planned.source,
+                    note=planned.note,
+                    status=planned.status,
+                    synthetic=planned.synthetic,
                     submitted_by=actor,
                     submitted_at=now,
-                    verified_by=actor if status == Status.VERIFIED else None,
-                    verified_at=now if status == Status.VERIFIED else None,
+                    verified_by=actor if verified else None,
+                    verified_at=now if verified else None,
                     submission=submission,
                 )
                 to_create.append(kv)
@@ -198,27 +325,18 @@ def write_values(
                 audits.append(_audit(kv, ChangeAction.CREATE, actor, now, via, submission))
                 continue
             kv = found
-            # A row that does not assert verification leaves an unchanged value's status alone
-            # (re-sending a verified value does not withdraw its verification).
-            asserts_verification = r.verified and admin and kv.status != Status.VERIFIED
-            if (
-                _same(kv.value, r.value)
-                and kv.source == r.source
-                and kv.note == r.note
-                and not asserts_verification
-            ):
-                counts.unchanged += 1
-                continue
-            old = (kv.value, kv.status, kv.source)
-            kv.value, kv.unit, kv.source, kv.note = r.value, r.unit, r.source, r.note
-            kv.status = status
-            kv.synthetic = r.synthetic
-            kv.submitted_by, kv.submitted_at, kv.submission = actor, now, submission
-            kv.verified_by = actor if status == Status.VERIFIED else None
-            kv.verified_at = now if status == Status.VERIFIED else None
+            old = _state(kv)
+            if planned.resubmitted:
+                kv.value, kv.unit = r.value, r.unit
+                kv.submitted_by, kv.submitted_at, kv.submission = actor, now, submission
+            kv.source, kv.note, kv.synthetic = planned.source, planned.note, planned.synthetic
+            if planned.status != kv.status:
+                kv.status = planned.status
+                kv.verified_by = actor if verified else None
+                kv.verified_at = now if verified else None
             to_update.append(kv)
             counts.updated += 1
-            audits.append(_audit(kv, ChangeAction.UPDATE, actor, now, via, submission, old=old))
+            audits.append(_audit(kv, planned.action, actor, now, via, submission, old=old))
         KpiValue.objects.bulk_create(to_create, batch_size=2000)
         KpiValue.objects.bulk_update(
             to_update,
@@ -258,17 +376,25 @@ def write_values(
     return counts
 
 
+#: A value's audited state: value, status, source, unit, note.
+State = tuple[float | None, str, str, str, str]
+
+
+def _state(kv: KpiValue) -> State:
+    return (kv.value, kv.status, kv.source, kv.unit, kv.note)
+
+
 def _audit(
     kv: KpiValue,
     action: str,
     actor: Any,
-    now: Any,
+    now: datetime,
     via: str,
     submission: Submission | None,
     *,
-    old: tuple[float | None, str, str] | None = None,
+    old: State | None = None,
 ) -> KpiValueChange:
-    """The audit record of ``kv`` as it is now; ``old`` = (value, status, source) before."""
+    """The audit record of ``kv`` as it is now; ``old`` its :data:`State` before."""
     change = KpiValueChange(
         kpi_value=kv,
         city_id=kv.city_id,
@@ -278,13 +404,21 @@ def _audit(
         new_value=kv.value,
         new_status=kv.status,
         new_source=kv.source,
+        new_unit=kv.unit,
+        new_note=kv.note,
         changed_by=actor,
         changed_at=now,
         via=via,
         submission=submission,
     )
     if old is not None:
-        change.old_value, change.old_status, change.old_source = old
+        (
+            change.old_value,
+            change.old_status,
+            change.old_source,
+            change.old_unit,
+            change.old_note,
+        ) = old
     return change
 
 
@@ -294,40 +428,60 @@ def delete_value(user: Any, kv: KpiValue, *, via: str) -> None:
         raise PermissionDenied("you may not change this city's data")
     actor = user if getattr(user, "is_authenticated", False) else None
     with transaction.atomic():
+        now = _lock_cities([kv.city_id])
+        current = KpiValue.objects.select_for_update().filter(pk=kv.pk).first()
+        if current is None:  # deleted meanwhile
+            return
         KpiValueChange.objects.create(
             kpi_value=None,
-            city_id=kv.city_id,
-            year=kv.year,
-            measure=kv.measure,
+            city_id=current.city_id,
+            year=current.year,
+            measure=current.measure,
             action=ChangeAction.DELETE,
-            old_value=kv.value,
-            old_status=kv.status,
-            old_source=kv.source,
+            old_value=current.value,
+            old_status=current.status,
+            old_source=current.source,
+            old_unit=current.unit,
+            old_note=current.note,
             changed_by=actor,
+            changed_at=now,
             via=via,
         )
-        kv.delete()
+        current.delete()
         bump_data_version()
 
 
 def set_status(user: Any, values: Iterable[KpiValue], status: str, *, via: str) -> int:
-    """Verify values (or withdraw their verification); the secretariat only. Audited."""
+    """Verify values (or withdraw their verification); the secretariat only. Audited.
+
+    The values are read again under their cities' locks: a value changed since the caller
+    read it is judged (and audited) as it is now."""
     if not permissions.can_verify(user):
         raise PermissionDenied("only the secretariat verifies values")
-    now = timezone.now()
+    ids = sorted({kv.pk for kv in values})
     changed = 0
     with transaction.atomic():
-        for kv in values:
-            if kv.status == status:
-                continue
-            old = (kv.value, kv.status, kv.source)
-            kv.status = status
-            kv.verified_by = user if status == Status.VERIFIED else None
-            kv.verified_at = now if status == Status.VERIFIED else None
-            kv.save(update_fields=["status", "verified_by", "verified_at"])
-            action = ChangeAction.VERIFY if status == Status.VERIFIED else ChangeAction.UNVERIFY
-            _audit(kv, action, user, now, via, None, old=old).save()
-            changed += 1
+        city_ids: set[int] = set()
+        for start in range(0, len(ids), 500):
+            city_ids.update(
+                KpiValue.objects.filter(pk__in=ids[start : start + 500]).values_list(
+                    "city_id", flat=True
+                )
+            )
+        now = _lock_cities(city_ids)
+        for start in range(0, len(ids), 500):
+            chunk = KpiValue.objects.filter(pk__in=ids[start : start + 500]).order_by("pk")
+            for kv in chunk.select_for_update():
+                if kv.status == status:
+                    continue
+                old = _state(kv)
+                kv.status = status
+                kv.verified_by = user if status == Status.VERIFIED else None
+                kv.verified_at = now if status == Status.VERIFIED else None
+                kv.save(update_fields=["status", "verified_by", "verified_at"])
+                action = ChangeAction.VERIFY if status == Status.VERIFIED else ChangeAction.UNVERIFY
+                _audit(kv, action, user, now, via, None, old=old).save()
+                changed += 1
         if changed:
             bump_data_version()
     return changed
@@ -356,18 +510,6 @@ def registry_lookup(geonames_id: int) -> tuple[str, str] | None:
     return None if row is None else (str(row[0]), str(row[1]))
 
 
-def _column_of(path: Path, names: Sequence[str]) -> int:
-    """1-based file column of the first of ``names`` present in the header, else 0."""
-    try:
-        header = [str(c).strip().lower() for c in read_frame(path).columns]
-    except Exception:  # the engine already reported an unreadable file
-        return 0
-    for n in names:
-        if n in header:
-            return header.index(n) + 1
-    return 0
-
-
 def _problem_dict(p: Problem) -> dict[str, Any]:
     return {
         "source": p.source,
@@ -379,6 +521,16 @@ def _problem_dict(p: Problem) -> dict[str, Any]:
     }
 
 
+def _problem_from_dict(d: dict[str, Any]) -> Problem:
+    return Problem(
+        str(d.get("source", "")),
+        int(d.get("row", 0) or 0),
+        int(d.get("column", 0) or 0),
+        str(d.get("message", "")),
+        str(d.get("severity", "error")),
+    )
+
+
 @dataclass
 class Checked:
     """An upload checked against the engine, the registry and the user's permissions."""
@@ -386,14 +538,74 @@ class Checked:
     problems: list[Problem]
     rows: list[Row]
     city_ids: list[int]
+    city_column: int = 0
 
     @property
     def ok(self) -> bool:
         return not any(p.severity == "error" for p in self.problems)
 
 
+class _Header:
+    """The file's header, read once and only when a problem must be located."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._names: list[str] | None = None
+
+    def column(self, names: Sequence[str]) -> int:
+        """1-based file column of the first of ``names`` present in the header, else 0."""
+        if self._names is None:
+            try:
+                self._names = [str(c).strip().lower() for c in read_frame(self.path).columns]
+            except Exception:  # the engine already reported an unreadable file
+                self._names = []
+        for n in names:
+            if n in self._names:
+                return self._names.index(n) + 1
+        return 0
+
+
+def _cell_text_problems(
+    long: pd.DataFrame, label: str, header: _Header
+) -> tuple[list[Problem], dict[str, list[str | None]]]:
+    """Sources and notes as stored texts (``None`` for an empty cell), and a problem at the
+    cell of each that is too long or holds characters no database keeps. Checked once per
+    distinct text, so a file that repeats one source costs one check."""
+    problems: list[Problem] = []
+    texts: dict[str, list[str | None]] = {}
+    rows = long["row"].to_numpy()
+    for name, limit in (("source", SOURCE_MAX), ("note", NOTE_MAX)):
+        col = long[name]
+        if not isinstance(col.dtype, pd.CategoricalDtype):
+            col = col.astype("category")
+        cats = ["" if c is None or c != c else str(c) for c in col.cat.categories]
+        codes = col.cat.codes.to_numpy()
+        for code, text in enumerate(cats):
+            why = text_problem(text, limit, name)
+            if why:
+                hit = np.flatnonzero(codes == code)
+                for i in hit[:20]:
+                    problems.append(Problem(label, int(rows[i]), header.column([name]), why))
+                if len(hit) > 20:
+                    problems.append(
+                        Problem(
+                            label,
+                            int(rows[hit[20]]),
+                            header.column([name]),
+                            f"... and {len(hit) - 20} more row(s) with the same {name}",
+                        )
+                    )
+        lookup: list[str | None] = [t or None for t in cats] + [None]
+        texts[name] = [lookup[c] for c in codes]
+    return problems, texts
+
+
 def check_file(user: Any, file_name: str, content: bytes) -> Checked:
-    """Validate an uploaded file: engine checks, registry matching, permissions per row."""
+    """Validate an uploaded file: engine checks, registry matching, permissions per row.
+
+    A source or note that is too long is an error at its cell (nothing is cut); an empty
+    source or note cell says nothing, so a stored value keeps its own (:class:`Row`).
+    """
     suffix = Path(file_name).suffix.lower()
     label = Path(file_name).name or "upload"
     if suffix not in UPLOAD_SUFFIXES:
@@ -422,53 +634,56 @@ def check_file(user: Any, file_name: str, content: bytes) -> Checked:
             return Checked(list(exc.problems), [], [])
         except DataError as exc:
             return Checked([Problem(label, 0, 0, str(exc))], [], [])
-        city_col = _column_of(path, ["geonames_id", "city"])
-        verified_col = _column_of(path, ["verified"])
-    problems = list(validated.warnings)
-    long = validated.long
-    matcher = CityMatcher()
-    unit_city: dict[str, int] = {}
-    units = long.drop_duplicates("unit")
-    for _, u in units.iterrows():
-        gid = u.get("geonames_id")
-        gid_int = None if gid is None or pd.isna(gid) else int(gid)
-        city_id, why = matcher.match(str(u["city"]), str(u["country"]), gid_int)
-        first_row = int(long.loc[long["unit"] == u["unit"], "row"].min())
-        if city_id is None:
-            problems.append(Problem(label, first_row, city_col, why))
-            continue
-        if not permissions.can_edit_city(user, city_id):
-            rows_of_city = long.loc[long["unit"] == u["unit"], "row"]
+        header = _Header(path)
+        long = validated.long
+        problems, texts = _cell_text_problems(long, label, header)
+        problems.extend(validated.warnings)
+        matcher = CityMatcher()
+        unit_city: dict[str, int] = {}
+        units = long.drop_duplicates("unit")
+        for _, u in units.iterrows():
+            gid = u.get("geonames_id")
+            gid_int = None if gid is None or pd.isna(gid) else int(gid)
+            city_id, why = matcher.match(str(u["city"]), str(u["country"]), gid_int)
+            first_row = int(long.loc[long["unit"] == u["unit"], "row"].min())
+            if city_id is None:
+                problems.append(
+                    Problem(label, first_row, header.column(["geonames_id", "city"]), why)
+                )
+                continue
+            if not permissions.can_edit_city(user, city_id):
+                rows_of_city = long.loc[long["unit"] == u["unit"], "row"]
+                problems.append(
+                    Problem(
+                        label,
+                        first_row,
+                        header.column(["geonames_id", "city"]),
+                        f"you are not an editor of {u['city']} ({u['country']}); "
+                        f"{len(rows_of_city)} row(s) of this city cannot be accepted",
+                    )
+                )
+                continue
+            unit_city[str(u["unit"])] = city_id
+        admin = permissions.is_admin(user)
+        verified = long["verified"].fillna(False).astype(bool).to_numpy()
+        if not admin and verified.any():
+            first = int(long["row"].to_numpy()[np.flatnonzero(verified)[0]])
             problems.append(
                 Problem(
                     label,
-                    first_row,
-                    city_col,
-                    f"you are not an editor of {u['city']} ({u['country']}); "
-                    f"{len(rows_of_city)} row(s) of this city cannot be accepted",
+                    first,
+                    header.column(["verified"]),
+                    "only the secretariat verifies values: these values are stored as "
+                    "self-reported",
+                    severity="warning",
                 )
             )
-            continue
-        unit_city[str(u["unit"])] = city_id
-    admin = permissions.is_admin(user)
-    verified = long["verified"].fillna(False).astype(bool).to_numpy()
-    if not admin and verified.any():
-        first = int(long["row"].to_numpy()[np.flatnonzero(verified)[0]])
-        problems.append(
-            Problem(
-                label,
-                first,
-                verified_col,
-                "only the secretariat verifies values: these values are stored as self-reported",
-                severity="warning",
-            )
-        )
+        city_column = header.column(["geonames_id", "city"]) if unit_city else 0
     units_fw = fw.nodes["unit"]
     rows: list[Row] = []
     if all(p.severity != "error" for p in problems):
-        src = long["source"].fillna("").astype(str).to_numpy()
-        note = long["note"].fillna("").astype(str).to_numpy()
-        for i, (unit, year, measure, kpi, dp, value) in enumerate(
+        src, note = texts["source"], texts["note"]
+        for i, (unit, year, measure, kpi, dp, value, row) in enumerate(
             zip(
                 long["unit"].astype(str),
                 long["year"].to_numpy(),
@@ -476,9 +691,11 @@ def check_file(user: Any, file_name: str, content: bytes) -> Checked:
                 long["kpi"].astype(str),
                 long["data_point"].fillna("").astype(str),
                 long["value"].to_numpy(dtype=np.float64),
+                long["row"].to_numpy(),
                 strict=True,
             )
         ):
+            source = src[i]
             rows.append(
                 Row(
                     city_id=unit_city[unit],
@@ -488,18 +705,112 @@ def check_file(user: Any, file_name: str, content: bytes) -> Checked:
                     data_point=dp,
                     value=float(value),
                     unit=str(units_fw.get(measure, "")),
-                    source=src[i][:300],
+                    source=source,
                     note=note[i],
                     verified=bool(verified[i]),
-                    synthetic=SYNTHETIC_MARK in src[i].lower(),
+                    synthetic=source is not None and SYNTHETIC_MARK in source.lower(),
+                    row=int(row),
                 )
             )
     problems.sort(key=lambda p: (p.row, p.column, p.severity))
-    return Checked(problems, rows, sorted(set(unit_city.values())))
+    return Checked(problems, rows, sorted(set(unit_city.values())), city_column)
+
+
+#: Cells of a preview kept with an upload (the counts are always exact).
+PREVIEW_LIMIT = 2000
+
+
+def _rows_to_bytes(rows: Sequence[Row], city_column: int) -> bytes:
+    """Checked rows as Parquet, kept with the upload so that its commit reads no file."""
+    table = pa.table(
+        {
+            "city_id": pa.array([r.city_id for r in rows], pa.int64()),
+            "year": pa.array([r.year for r in rows], pa.int32()),
+            "measure": pa.array([r.measure for r in rows], pa.string()),
+            "kpi": pa.array([r.kpi for r in rows], pa.string()),
+            "data_point": pa.array([r.data_point for r in rows], pa.string()),
+            "value": pa.array([r.value for r in rows], pa.float64()),
+            "unit": pa.array([r.unit for r in rows], pa.string()),
+            "source": pa.array([r.source for r in rows], pa.string()),
+            "note": pa.array([r.note for r in rows], pa.string()),
+            "verified": pa.array([r.verified for r in rows], pa.bool_()),
+            "synthetic": pa.array([r.synthetic for r in rows], pa.bool_()),
+            "row": pa.array([r.row for r in rows], pa.int64()),
+        }
+    ).replace_schema_metadata({"city_column": str(city_column)})
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def _rows_from_bytes(data: bytes) -> tuple[list[Row], int]:
+    table = pq.read_table(pa.BufferReader(data))
+    meta = table.schema.metadata or {}
+    city_column = int(meta.get(b"city_column", b"0"))
+    return [Row(**rec) for rec in table.to_pylist()], city_column
+
+
+def preview(user: Any, rows: Sequence[Row]) -> tuple[WriteCounts, list[dict[str, Any]]]:
+    """What writing ``rows`` as ``user`` would do, without writing: exact counts, and the
+    cells that change (changed values first, then new ones, each in file order; at most
+    :data:`PREVIEW_LIMIT`), each with its old and new value, unit, source and note."""
+    admin = permissions.is_admin(user)
+    counts = WriteCounts()
+    keys = {(r.city_id, r.year) for r in rows}
+    existing: dict[tuple[int, int, str], KpiValue] = {}
+    for kv in KpiValue.objects.filter(city_id__in={k[0] for k in keys}).only(
+        "city_id", "year", "measure", "value", "unit", "source", "note", "status", "synthetic"
+    ):
+        if (kv.city_id, kv.year) in keys:
+            existing[(kv.city_id, kv.year, kv.measure)] = kv
+    names = dict(City.objects.filter(pk__in={k[0] for k in keys}).values_list("pk", "name"))
+    changed: list[dict[str, Any]] = []
+    created: list[dict[str, Any]] = []
+    for r in rows:
+        old = existing.get((r.city_id, r.year, r.measure))
+        planned = plan(r, old, admin)
+        if planned is None:
+            counts.unchanged += 1
+            continue
+        if old is None:
+            counts.created += 1
+        else:
+            counts.updated += 1
+        into = created if old is None else changed
+        if len(into) >= PREVIEW_LIMIT:
+            continue
+        into.append(
+            {
+                "row": r.row,
+                "city_id": r.city_id,
+                "city": names.get(r.city_id, str(r.city_id)),
+                "year": r.year,
+                "measure": r.measure,
+                "action": planned.action,
+                "fields": list(planned.fields),
+                "old_value": None if old is None else old.value,
+                "new_value": r.value,
+                "old_unit": "" if old is None else old.unit,
+                "unit": r.unit,
+                "old_source": "" if old is None else old.source,
+                "source": planned.source,
+                "old_note": "" if old is None else old.note,
+                "note": planned.note,
+                "old_status": "" if old is None else old.status,
+                "status": planned.status,
+            }
+        )
+    return counts, (changed + created)[:PREVIEW_LIMIT]
+
+
+def preview_counts(rows: Sequence[Row], user: Any = None) -> WriteCounts:
+    """What writing ``rows`` would do, without writing (counts only)."""
+    return preview(user, rows)[0]
 
 
 def upload(user: Any, file_name: str, content: bytes) -> Submission:
-    """Store an upload with its preview: every problem, and what committing would change."""
+    """Store an upload with its preview: every problem, what committing would change, and
+    the checked rows, so that the commit does not read the file again."""
     if not permissions.can_edit_any_city(user):
         raise PermissionDenied("only city editors and the secretariat submit data")
     checked = check_file(user, file_name, content)
@@ -513,61 +824,88 @@ def upload(user: Any, file_name: str, content: bytes) -> Submission:
         city_ids=checked.city_ids,
     )
     if checked.ok:
-        preview = preview_counts(checked.rows)
-        submission.n_created = preview.created
-        submission.n_updated = preview.updated
-        submission.n_unchanged = preview.unchanged
+        counts, cells = preview(user, checked.rows)
+        submission.n_created = counts.created
+        submission.n_updated = counts.updated
+        submission.n_unchanged = counts.unchanged
+        submission.preview = cells
+        submission.checked_rows = _rows_to_bytes(checked.rows, checked.city_column)
     submission.save()
     return submission
 
 
-def preview_counts(rows: Sequence[Row]) -> WriteCounts:
-    """What writing ``rows`` would do, without writing."""
-    counts = WriteCounts()
-    keys = {(r.city_id, r.year) for r in rows}
-    existing = {
-        (c, y, m): v
-        for c, y, m, v in KpiValue.objects.filter(city_id__in={k[0] for k in keys}).values_list(
-            "city_id", "year", "measure", "value"
-        )
-        if (c, y) in keys
-    }
+def _recheck(
+    uploader: Any, sub: Submission, rows: Sequence[Row], city_column: int
+) -> list[Problem]:
+    """What changed since the preview and stops a commit: a city gone from the registry, or
+    the uploader no longer an editor of it."""
+    first_row: dict[int, int] = {}
     for r in rows:
-        old = existing.get((r.city_id, r.year, r.measure))
-        if old is None:
-            counts.created += 1
-        elif _same(old, r.value):
-            counts.unchanged += 1
+        first_row.setdefault(r.city_id, r.row)
+    known = dict(City.objects.filter(pk__in=list(first_row)).values_list("pk", "name"))
+    problems = []
+    for city_id, row in first_row.items():
+        if city_id not in known:
+            why = f"the city with GeoNames id {city_id} is no longer in the registry"
+        elif not permissions.can_edit_city(uploader, city_id):
+            why = (
+                f"{sub.uploaded_by.get_username()} is no longer an editor of {known[city_id]}; "
+                "the rows of this city cannot be accepted"
+            )
         else:
-            counts.updated += 1
-    return counts
+            continue
+        problems.append(Problem(sub.file_name, row, city_column, why))
+    return problems
 
 
 def commit(user: Any, submission: Submission) -> Submission:
-    """Write a checked upload, all or nothing; re-checks it first (permissions may have
-    changed since the preview)."""
+    """Write a checked upload, all or nothing.
+
+    The checks' outcome is stored with the upload: an invalid upload is refused at once
+    (its file is never read again), and a valid one is written from its checked rows after
+    re-checking what may have changed since the preview (the cities, the uploader's
+    permissions)."""
     if submission.uploaded_by_id != user.pk and not permissions.is_admin(user):
         raise PermissionDenied("only the person who uploaded a file commits it")
+    if submission.status == SubmissionStatus.INVALID:
+        stored = [_problem_from_dict(p) for p in submission.errors]
+        raise ValidationError(stored or [Problem(submission.file_name, 0, 0, "has errors")])
     # The rows are checked and written as the uploader's: a secretariat member committing an
     # editor's file neither verifies its values nor becomes their submitter.
     uploader = submission.uploaded_by
-    checked = check_file(uploader, submission.file_name, bytes(submission.content))
-    if not checked.ok:
-        submission.status = SubmissionStatus.INVALID
-        submission.problems = [_problem_dict(p) for p in checked.problems]
-        submission.save(update_fields=["status", "problems"])
-        raise ValidationError(checked.problems)
+    refused: list[Problem] = []
     with transaction.atomic():
         # Locked and re-read, so that two commits of one upload cannot both write.
         locked = Submission.objects.select_for_update().get(pk=submission.pk)
         if locked.status != SubmissionStatus.READY:
             raise DataError(f"this upload is {locked.get_status_display().lower()}")
-        counts = write_values(uploader, checked.rows, via="upload", submission=submission)
-        submission.status = SubmissionStatus.COMMITTED
-        submission.committed_at = timezone.now()
-        submission.n_created, submission.n_updated = counts.created, counts.updated
-        submission.n_unchanged = counts.unchanged
-        submission.save()
+        if locked.checked_rows:
+            rows, city_column = _rows_from_bytes(bytes(locked.checked_rows))
+            refused = _recheck(uploader, locked, rows, city_column)
+        else:  # stored before checked rows were kept: check the file once more
+            checked = check_file(uploader, locked.file_name, bytes(locked.content))
+            rows = checked.rows
+            refused = [p for p in checked.problems if p.severity == "error"]
+        if refused:
+            locked.status = SubmissionStatus.INVALID
+            locked.problems = [_problem_dict(p) for p in refused] + [
+                p for p in locked.problems if p.get("severity") == "warning"
+            ]
+            locked.checked_rows = b""
+            locked.save(update_fields=["status", "problems", "checked_rows"])
+        else:
+            counts = write_values(uploader, rows, via="upload", submission=locked)
+            locked.status = SubmissionStatus.COMMITTED
+            locked.committed_at = timezone.now()
+            locked.n_created, locked.n_updated = counts.created, counts.updated
+            locked.n_unchanged = counts.unchanged
+            locked.checked_rows = b""
+            locked.save()
+    for name in ("status", "problems", "committed_at", "n_created", "n_updated", "n_unchanged"):
+        setattr(submission, name, getattr(locked, name))
+    submission.checked_rows = locked.checked_rows
+    if refused:
+        raise ValidationError(refused)
     return submission
 
 

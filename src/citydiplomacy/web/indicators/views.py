@@ -3,7 +3,6 @@ values (verify, publish), export, and the change history. Thin: the rules live i
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -12,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from citydiplomacy.errors import CityDiplomacyError, ValidationError
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
+from citydiplomacy.web.indicators import entry as entry_rules
 from citydiplomacy.web.indicators import services
 from citydiplomacy.web.indicators.models import (
     KpiValue,
@@ -28,8 +29,6 @@ from citydiplomacy.web.indicators.models import (
     Status,
     Submission,
 )
-
-ENTRY_SOURCE_MAX = 300
 
 
 def _require_editor(request: HttpRequest) -> None:
@@ -99,19 +98,78 @@ def submission(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.info(request, "Upload discarded; nothing was written.")
                 return redirect("indicators:upload")
         except ValidationError:
-            messages.error(request, "The file no longer passes the checks; nothing was written.")
+            messages.error(
+                request, "The upload does not pass the checks (see below); nothing was written."
+            )
         except CityDiplomacyError as exc:
             messages.error(request, str(exc))
         return redirect("indicators:submission", pk=sub.pk)
     cities = City.objects.filter(pk__in=sub.city_ids).select_related("country")
+    cells = Paginator(sub.preview, PREVIEW_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "indicators/submission.html",
-        {"sub": sub, "errors": sub.errors, "warnings": sub.warnings, "cities": cities},
+        {
+            "sub": sub,
+            "errors": sub.errors,
+            "warnings": sub.warnings,
+            "cities": cities,
+            "cells": cells,
+            "n_changes": sub.n_created + sub.n_updated,
+            "n_listed": len(sub.preview),
+        },
     )
 
 
+#: Changed cells per page of an upload's preview.
+PREVIEW_PAGE = 100
+
+
 # ------------------------------------------------------------------------- a city's data
+def _change_status(
+    request: HttpRequest, city: City, year: int, values: QuerySet[KpiValue], action: str
+) -> HttpResponse:
+    """Verify (or withdraw the verification of) the selected values, or all of the year
+    when asked explicitly: first a confirmation page that lists the values whose status
+    will change and how many; nothing selected changes nothing."""
+    back = f"{reverse('indicators:city_data', args=[city.pk])}?year={year}"
+    status = Status.SELF_REPORTED if action == "unverify" else Status.VERIFIED
+    if action == "verify_all":
+        chosen = values
+    else:
+        asked = request.POST.getlist("value")
+        ids = [i for i in (_int(a, None) for a in asked) if i is not None]
+        if not asked:
+            verb = "verify" if status == Status.VERIFIED else "withdraw the verification of"
+            messages.error(request, f"Select the values to {verb}; nothing was changed.")
+            return redirect(back)
+        if not ids:
+            messages.error(request, "None of the selected values exists.")
+            return redirect(back)
+        chosen = values.filter(pk__in=ids)
+    to_change = list(chosen.exclude(status=status).order_by("measure"))
+    if not to_change:
+        messages.info(request, "The selected values already have that status; nothing changed.")
+        return redirect(back)
+    if request.POST.get("confirmed") == "yes":
+        n = services.set_status(request.user, to_change, status, via="form")
+        messages.success(request, f"{n} value(s) changed status.")
+        return redirect(back)
+    fw = services.framework()
+    return render(
+        request,
+        "indicators/verify_confirm.html",
+        {
+            "city": city,
+            "year": year,
+            "verify": status == Status.VERIFIED,
+            "action": "unverify" if action == "unverify" else "verify",
+            "values": [(v, str(fw.nodes.at[v.measure, "name"])) for v in to_change],
+            "n_chosen": chosen.count(),
+        },
+    )
+
+
 def _city_for_data(request: HttpRequest, pk: int) -> City:
     city = get_object_or_404(City.objects.select_related("country"), pk=pk)
     if not permissions.can_view_unpublished(request.user, city):
@@ -153,17 +211,9 @@ def city_data(request: HttpRequest, pk: int) -> HttpResponse:
         if year not in years:
             raise Http404("no data for this year")
         values = KpiValue.objects.filter(city=city, year=year)
-        if action in ("verify", "unverify"):
-            asked = request.POST.getlist("value")
-            ids = [i for i in (_int(a, None) for a in asked) if i is not None]
-            if asked and not ids:
-                messages.error(request, "None of the selected values exists.")
-                return redirect(f"{reverse('indicators:city_data', args=[city.pk])}?year={year}")
-            chosen = values.filter(pk__in=ids) if ids else values
-            status = Status.VERIFIED if action == "verify" else Status.SELF_REPORTED
-            n = services.set_status(request.user, chosen, status, via="form")
-            messages.success(request, f"{n} value(s) changed status.")
-        elif action in ("publish", "unpublish"):
+        if action in ("verify", "unverify", "verify_all"):
+            return _change_status(request, city, year, values, action)
+        if action in ("publish", "unpublish"):
             services.publish(request.user, city, year, published=action == "publish")
             messages.success(
                 request, f"Profile {year} {'published' if action == 'publish' else 'withdrawn'}."
@@ -210,74 +260,47 @@ def _int(text: Any, default: int | None) -> int | None:
 @require_http_methods(["GET", "POST"])
 def entry(request: HttpRequest, pk: int) -> HttpResponse:
     """Manual entry of a city's values for a year, one field per KPI or data point, with the
-    unit and the definition beside each; checked by the same rules as an upload."""
+    unit, the definition, the stored source and note beside each; only the fields the user
+    changes are written, checked by the same rules as an upload (:mod:`.entry`)."""
     city = get_object_or_404(City.objects.select_related("country"), pk=pk)
     if not permissions.can_edit_city(request.user, city):
         raise PermissionDenied("You may change only the data of the cities assigned to you.")
     fw = services.framework()
     year = _int(request.GET.get("year") or request.POST.get("year"), None)
-    current = (
-        dict(KpiValue.objects.filter(city=city, year=year).values_list("measure", "value"))
-        if year is not None
-        else {}
-    )
-    field_errors: dict[str, list[str]] = {}
-    submitted: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    posted: list[entry_rules.Field] | None = None
     source = ""
     if request.method == "POST" and year is not None:
-        source = request.POST.get("source", "").strip()[:ENTRY_SOURCE_MAX]
-        rows = []
-        for m in fw.measures:
-            text = request.POST.get(f"m:{m}", "").strip()
-            submitted[m] = text
-            if text == "":
-                continue
-            kpi = fw.kpi_of(m)
-            dp = str(fw.nodes.at[m, "data_point"]) if m != kpi else ""
-            rows.append((m, kpi, dp, text))
-        if not rows:
-            messages.error(request, "Enter at least one value.")
-        else:
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            writer.writerow(["geonames_id", "year", "kpi", "data_point", "value", "unit", "source"])
-            for _, kpi, dp, text in rows:
-                writer.writerow([city.pk, year, kpi, dp, text, "", source])
-            checked = services.check_file(request.user, "form.csv", buffer.getvalue().encode())
-            if checked.ok:
-                counts = services.write_values(request.user, checked.rows, via="form")
-                messages.success(
-                    request,
-                    f"Saved: {counts.created} value(s) created, {counts.updated} updated.",
-                )
+        source = entry_rules.clean_text(request.POST.get("source", ""))
+        posted = entry_rules.fields_from_post(request.POST, list(fw.measures))
+        outcome = entry_rules.check(request.user, city.pk, year, posted, source)
+        errors = outcome.errors
+        if outcome.ok:
+            try:
+                counts = services.write_values(request.user, outcome.rows, via="form")
+            except ValidationError as exc:  # text the checks above let through
+                errors = {"": [p.message for p in exc.problems]}
+            else:
+                if counts.created or counts.updated:
+                    messages.success(
+                        request,
+                        f"Saved: {counts.created} value(s) created, {counts.updated} updated; "
+                        "the others are unchanged.",
+                    )
+                else:
+                    messages.info(request, "No value changed; nothing was saved.")
+                if outcome.cleared:
+                    messages.warning(
+                        request,
+                        f"{len(outcome.cleared)} emptied field(s) were kept as stored "
+                        f"({', '.join(outcome.cleared[:5])}): emptying a field does not "
+                        "delete a value.",
+                    )
                 return redirect(f"{reverse('indicators:city_data', args=[city.pk])}?year={year}")
-            for p in checked.problems:
-                measure = rows[p.row - 2][0] if 2 <= p.row < len(rows) + 2 else ""
-                field_errors.setdefault(measure, []).append(p.message)
-            messages.error(request, "Some values need fixing; nothing was saved.")
-    groups: list[dict[str, Any]] = []
-    for category in fw.aggregates():
-        if fw.level(category) != 2:
-            continue
-        fields = []
-        for m in fw.measures_under(category):
-            node = fw.nodes.loc[m]
-            kpi = fw.kpi_of(m)
-            fields.append(
-                {
-                    "measure": m,
-                    "kpi": kpi,
-                    "name": str(node["name"]),
-                    "unit": str(node["unit"]),
-                    "value_type": str(node["value_type"]),
-                    "definition": str(fw.nodes.at[kpi, "definition"]),
-                    "value": submitted.get(m, _shown(current.get(m))),
-                    "errors": field_errors.get(m, []),
-                }
-            )
-        groups.append(
-            {"code": category, "name": str(fw.nodes.at[category, "name"]), "fields": fields}
-        )
+        messages.error(request, "Some values need fixing; nothing was saved.")
+    groups = (
+        entry_rules.form_fields(city.pk, year, posted, errors) if year is not None else []
+    )
     return render(
         request,
         "indicators/entry.html",
@@ -286,16 +309,11 @@ def entry(request: HttpRequest, pk: int) -> HttpResponse:
             "year": year,
             "groups": groups,
             "source": source,
-            "general_errors": field_errors.get("", []),
+            "source_errors": errors.get(entry_rules.DEFAULT_SOURCE, []),
+            "general_errors": errors.get("", []),
             "year_choices": list(range(2030, 1999, -1)),
         },
     )
-
-
-def _shown(value: float | None) -> str:
-    if value is None:
-        return ""
-    return f"{value:g}" if abs(value) < 1e15 else repr(value)
 
 
 # ------------------------------------------------------------------------- export
@@ -331,9 +349,8 @@ def history(request: HttpRequest) -> HttpResponse:
     """The audit trail of KPI values: analysts and the secretariat."""
     if not permissions.can_view_history(request.user):
         raise PermissionDenied("The change history is open to analysts and the secretariat.")
-    changes = KpiValueChange.objects.select_related("city", "changed_by").order_by(
-        "-changed_at", "-id"
-    )
+    # By id: the order in which changes were committed (see KpiValueChange).
+    changes = KpiValueChange.objects.select_related("city", "changed_by").order_by("-id")
     city_id = _int(request.GET.get("city"), None)
     if city_id:
         changes = changes.filter(city_id=city_id)
