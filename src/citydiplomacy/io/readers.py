@@ -103,6 +103,31 @@ def split_values(series: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return out, pd.Series(texts, index=positions, dtype=object)
 
 
+def present_values(series: pd.Series) -> tuple[NDArray[np.intp], np.ndarray, pd.Series]:
+    """The cells of a wide table's value column that hold something, and what they hold.
+
+    Returns
+    -------
+    tuple
+        ``(present, values, text)``: row positions of the cells that are neither missing nor
+        blank, the column's float64 values (NaN where not a number) and the text of the
+        cells that are not numbers, as :func:`split_values` gives them. A column of numbers
+        (the usual Parquet or CSV column) is never turned into text to find its empty cells:
+        its missing cells are its empty ones.
+    """
+    values, text = split_values(series)
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+        present = np.flatnonzero(series.notna().to_numpy())
+    else:
+        # A cell holds something when it is a number or a text that is not blank (the same
+        # trimming as split_values: whitespace alone is an empty cell).
+        mask = ~np.isnan(values)
+        mask[text.index.to_numpy(dtype=np.intp)] = True
+        present = np.flatnonzero(mask)
+    return present, values, text
+
+
 def _blank_lines(path: Path, block: int = 1 << 19) -> np.ndarray:
     """1-based numbers of the empty lines of a text file (Arrow's CSV reader skips them).
 
@@ -248,6 +273,20 @@ def read_frame(path: Path) -> pd.DataFrame:
                     raise pa.ArrowInvalid("non-finite numbers")
             except pa.ArrowInvalid:
                 table = read(pa.string())
+            if not value_columns:
+                # A wide table: Arrow guesses its KPI columns' types, and a "NaN" cell in a
+                # column of numbers would pass for an empty one. Such columns are read as
+                # text, so that the cell is reported as in a long table.
+                odd = [
+                    name
+                    for name, column in zip(table.column_names, table.columns, strict=True)
+                    if name not in types
+                    and pa.types.is_floating(column.type)
+                    and _non_finite(column)
+                ]
+                if odd:
+                    types.update(dict.fromkeys(odd, pa.string()))
+                    table = read(pa.string())
             # Handed over with no reference left here, so its columns are freed one by one.
             tables = [table]
             del table
@@ -519,31 +558,60 @@ def located_wide(
         raise ValidationError(problems)
     file_rows = _rows_of(frame, rows)
     frame, file_rows = _drop_empty_rows(frame, file_rows)
-    pieces: list[pd.DataFrame] = []
-    row_parts: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    id_frame = frame.iloc[:, [p - 1 for p in id_pos.values()]].set_axis(list(id_pos), axis=1)
+    # The cells that hold something, a column at a time; the long table is then built once,
+    # in the file's reading order (row by row, left to right), so each city's values are
+    # together (validation checks a city's identity once per run of its rows) and the first of
+    # two cells of one city, year and KPI is the one read first.
+    taken: list[NDArray[np.intp]] = []
+    numbers: list[np.ndarray] = []
+    texts: list[pd.Series] = []
+    pieces: list[tuple[int, str, str]] = []  # (file column, code, data point)
+    offset = 0
     for pos, code, part in value_cols:
-        values = frame.iloc[:, pos - 1]
-        present = ~(values.isna() | (values.astype(str).str.strip() == "")).to_numpy()
-        if not present.any():
+        present, values, text = present_values(frame.iloc[:, pos - 1])
+        if not len(present):
             continue
-        piece = id_frame.loc[present].copy()
-        piece["kpi"] = code
-        piece["data_point"] = part
-        numbers, text = split_values(values[present].reset_index(drop=True))
-        piece["value"] = numbers
-        piece["_text"] = pd.Series(text).reindex(range(len(piece))).to_numpy(dtype=object)
-        pieces.append(piece)
-        row_parts.append(file_rows[present])
-        cols.append(np.full(int(present.sum()), pos, dtype=np.int64))
+        taken.append(present)
+        numbers.append(values if len(present) == len(values) else values[present])
+        if len(text):
+            # Indexed by the frame row: re-indexed by the cell's place among ``taken``.
+            at = offset + np.searchsorted(present, text.index.to_numpy(dtype=np.intp))
+            texts.append(pd.Series(text.to_numpy(dtype=object), index=at, dtype=object))
+        pieces.append((pos, code, part))
+        offset += len(present)
     if not pieces:
         raise ValidationError([Problem(source, 0, 0, "the table holds no values")])
-    long = pd.concat(pieces, ignore_index=True)
-    text_all = long.pop("_text")
-    value_text = text_all[text_all.notna()]
-    row_arr = np.concatenate(row_parts)
-    col_arr = np.concatenate(cols)
+    counts = np.array([len(t) for t in taken], dtype=np.int64)
+    frame_row = np.concatenate(taken)
+    # Cells gathered column by column, put in reading order: by row, then column (stable).
+    order = np.argsort(frame_row, kind="stable")
+    where = frame_row[order]
+    piece_of = np.repeat(np.arange(len(pieces), dtype=np.int32), counts)[order]
+    id_frame = frame.iloc[:, [p - 1 for p in id_pos.values()]].set_axis(list(id_pos), axis=1)
+    long = id_frame.take(where).reset_index(drop=True)
+    codes = list(dict.fromkeys(code for _, code, _ in pieces))
+    parts = list(dict.fromkeys(part for _, _, part in pieces))
+    kpi_of_piece = np.array([codes.index(c) for _, c, _ in pieces], dtype=np.int32)
+    dp_of_piece = np.array([parts.index(d) for _, _, d in pieces], dtype=np.int32)
+    long["kpi"] = pd.Categorical.from_codes(
+        kpi_of_piece[piece_of], categories=pd.Index(codes, dtype=object)
+    )
+    long["data_point"] = pd.Categorical.from_codes(
+        dp_of_piece[piece_of], categories=pd.Index(parts, dtype=object)
+    )
+    long["value"] = np.concatenate(numbers)[order]
+    value_text = pd.Series(dtype=object)
+    if texts:
+        gathered = pd.concat(texts)
+        place = np.empty_like(order)
+        place[order] = np.arange(len(order), dtype=order.dtype)
+        value_text = pd.Series(
+            gathered.to_numpy(dtype=object),
+            index=place[gathered.index.to_numpy(dtype=np.intp)],
+            dtype=object,
+        ).sort_index()
+    row_arr = file_rows[where]
+    col_arr = np.array([pos for pos, _, _ in pieces], dtype=np.int64)[piece_of]
     positions: dict[str, int | np.ndarray] = {k: v for k, v in id_pos.items()}
     positions.update(kpi=col_arr, data_point=col_arr, value=col_arr)
     return LocatedTable(source, long, row_arr, positions, value_text), []
