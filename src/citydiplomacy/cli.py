@@ -691,6 +691,7 @@ def demo_data(
 
 # The web platform (issue 3), reports (issue 4), and partners with forum pairing (issue 5)
 # register their commands on ``main``.
+import citydiplomacy.cli_capacity  # noqa: E402
 import citydiplomacy.cli_partners  # noqa: E402
 import citydiplomacy.cli_recognition  # noqa: E402
 import citydiplomacy.cli_reports  # noqa: E402
