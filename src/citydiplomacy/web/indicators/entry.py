@@ -100,9 +100,7 @@ def stored(city_id: int, year: int) -> dict[str, KpiValue]:
     return {kv.measure: kv for kv in KpiValue.objects.filter(city_id=city_id, year=year)}
 
 
-def check(
-    user: Any, city_id: int, year: int, fields: list[Field], default_source: str
-) -> Outcome:
+def check(user: Any, city_id: int, year: int, fields: list[Field], default_source: str) -> Outcome:
     """The rows the posted ``fields`` ask to write, checked like an upload.
 
     A field the user did not touch (as the form showed it) is left out. A touched value
@@ -198,9 +196,7 @@ def form_fields(
             kpi = fw.kpi_of(m)
             kv = current.get(m)
             value_type = str(node["value_type"])
-            shown = (
-                (shown_value(kv.value, value_type), kv.source, kv.note) if kv else ("", "", "")
-            )
+            shown = (shown_value(kv.value, value_type), kv.source, kv.note) if kv else ("", "", "")
             p = by_measure.get(m)
             if p is not None and p.shown is not None:
                 shown = p.shown

@@ -914,8 +914,9 @@ def discard(user: Any, submission: Submission) -> None:
         raise PermissionDenied("only the person who uploaded a file discards it")
     if submission.status in (SubmissionStatus.READY, SubmissionStatus.INVALID):
         submission.status = SubmissionStatus.DISCARDED
-        submission.content = b""
-        submission.save(update_fields=["status", "content"])
+        submission.content = submission.checked_rows = b""
+        submission.preview = []
+        submission.save(update_fields=["status", "content", "checked_rows", "preview"])
 
 
 # ------------------------------------------------------------------------- export

@@ -56,7 +56,9 @@ def upload(request: HttpRequest) -> HttpResponse:
             sub = services.upload(request.user, file.name or "upload", file.read())
             return redirect("indicators:submission", pk=sub.pk)
     user: Any = request.user
-    recent = Submission.objects.filter(uploaded_by=user)[:10]
+    recent = Submission.objects.filter(uploaded_by=user).defer(
+        "content", "checked_rows", "preview", "problems"
+    )[:10]
     return render(
         request,
         "indicators/upload.html",
@@ -78,7 +80,8 @@ def services_max_bytes() -> int:
 @require_http_methods(["GET", "POST"])
 def submission(request: HttpRequest, pk: int) -> HttpResponse:
     """The preview of an upload: every problem by row and column; commit or discard."""
-    sub = get_object_or_404(Submission, pk=pk)
+    # The file and its checked rows stay in the database: the commit reads them under lock.
+    sub = get_object_or_404(Submission.objects.defer("content", "checked_rows"), pk=pk)
     if sub.uploaded_by_id != request.user.pk and not permissions.is_admin(request.user):
         raise Http404
     if request.method == "POST":
@@ -298,9 +301,7 @@ def entry(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                 return redirect(f"{reverse('indicators:city_data', args=[city.pk])}?year={year}")
         messages.error(request, "Some values need fixing; nothing was saved.")
-    groups = (
-        entry_rules.form_fields(city.pk, year, posted, errors) if year is not None else []
-    )
+    groups = entry_rules.form_fields(city.pk, year, posted, errors) if year is not None else []
     return render(
         request,
         "indicators/entry.html",
