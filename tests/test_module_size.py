@@ -25,7 +25,6 @@ MODULES_OVER: dict[str, str] = {
     "(roles, declarations, commitments, calendar, signatories), issue 15",
     "citydiplomacy/core/validate.py": "validate_long in one function; to become a "
     "pipeline of passes, issue 15",
-    "citydiplomacy/core/score.py": "ScoreResult and all three methods; to be split, issue 15",
     "citydiplomacy/web/partners/importers.py": "three importers with their own city-name "
     "matcher and import report; to move file parsing to io, issue 15",
     "citydiplomacy/web/partners/views.py": "seven forms inside the views; forms to "
