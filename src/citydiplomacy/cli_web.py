@@ -116,6 +116,60 @@ def rescore() -> None:
     )
 
 
+@main.command("worker")
+@click.option(
+    "--concurrency",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (tasks run at once on this host).",
+)
+@click.option(
+    "--loglevel",
+    default="INFO",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    help="Log level of the worker.",
+)
+def worker(concurrency: int, loglevel: str) -> None:
+    """Run background work (rescoring, mail) queued by the web servers, on this host.
+
+    Needs the broker the web servers use (CITYDIPLOMACY_BROKER_URL or REDIS_URL) and their
+    database (DATABASE_URL); start as many workers, on as many hosts, as the work needs.
+    """
+    setup_django()
+    from django.conf import settings
+
+    if not settings.CITYDIPLOMACY_BROKER_URL:
+        raise UserError(
+            "no broker: set CITYDIPLOMACY_BROKER_URL or REDIS_URL (e.g. "
+            "redis://127.0.0.1:6379/0) here and on the web servers; without one the web "
+            "servers do the background work themselves and need no worker"
+        )
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    click.echo(f"citydiplomacy worker on queue {queue!r} ({concurrency} processes)", err=True)
+    sys.stdout.flush()
+    args = [
+        sys.executable,
+        "-m",
+        "celery",
+        "--app",
+        "citydiplomacy.web.celery_app",
+        "worker",
+        "--queues",
+        queue,
+        "--concurrency",
+        str(concurrency),
+        "--loglevel",
+        loglevel.upper(),
+        "--hostname",
+        f"citydiplomacy-{os.getpid()}@%h",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    os.execv(sys.executable, args)
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(

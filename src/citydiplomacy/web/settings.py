@@ -131,6 +131,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Tests on SQLite use an in-memory database, which no other process can open; the
+    # background-work tests with a real worker process need a file (scripts/test.sh sets it).
+    if os.environ.get("CITYDIPLOMACY_SQLITE_TEST_DB"):
+        DATABASES["default"]["TEST"] = {"NAME": os.environ["CITYDIPLOMACY_SQLITE_TEST_DB"]}
     # WAL lets readers run while one writer commits; the timeout waits for a busy writer.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
@@ -205,10 +209,15 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-EMAIL_BACKEND = os.environ.get(
+# Mail is queued as a background task (citydiplomacy.web.tasks), which sends it with the
+# delivery backend: on a worker when a broker is configured, inline otherwise.
+EMAIL_BACKEND = "citydiplomacy.web.tasks.QueuedEmailBackend"
+CITYDIPLOMACY_EMAIL_DELIVERY_BACKEND = os.environ.get(
     "CITYDIPLOMACY_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("CITYDIPLOMACY_FROM_EMAIL", "citydiplomacy@localhost")
+#: Where django.core.mail.backends.filebased.EmailBackend writes mails, when chosen.
+EMAIL_FILE_PATH = DATA_DIR / "mail"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
@@ -244,8 +253,18 @@ CITYDIPLOMACY_MAX_UPLOAD_BYTES = int(os.environ.get("CITYDIPLOMACY_MAX_UPLOAD_BY
 CITYDIPLOMACY_API_RATE = os.environ.get("CITYDIPLOMACY_API_RATE", "600/min")
 #: Replications of the uncertainty analysis behind the ranking's rank intervals.
 CITYDIPLOMACY_SENSITIVITY_RUNS = int(os.environ.get("CITYDIPLOMACY_SENSITIVITY_RUNS", "256"))
-#: Re-score in a background thread and serve the previous snapshot meanwhile (serve sets it).
-CITYDIPLOMACY_BACKGROUND_SCORING = os.environ.get("CITYDIPLOMACY_BACKGROUND_SCORING", "") == "1"
+#: The Celery broker (Redis) that sends background work to `citydiplomacy worker` processes,
+#: on this host or others; REDIS_URL serves when it is not set. None: tasks run inline.
+CITYDIPLOMACY_BROKER_URL = (
+    os.environ.get("CITYDIPLOMACY_BROKER_URL", "").strip()
+    or os.environ.get("REDIS_URL", "").strip()
+)
+#: Re-score off the request and serve the previous snapshot meanwhile (serve sets it; on by
+#: default with a broker): on a worker with a broker, else on a thread of the web process.
+CITYDIPLOMACY_BACKGROUND_SCORING = (
+    os.environ.get("CITYDIPLOMACY_BACKGROUND_SCORING", "1" if CITYDIPLOMACY_BROKER_URL else "")
+    == "1"
+)
 #: The framework the platform profiles cities on.
 CITYDIPLOMACY_FRAMEWORK = os.environ.get("CITYDIPLOMACY_FRAMEWORK", "u4ssc")
 
@@ -269,6 +288,27 @@ def _message_only(record: logging.LogRecord) -> bool:
     record.exc_text = None
     return True
 
+
+# Background work (Celery; citydiplomacy.web.celery_app, docs/deployment.md). Tasks are JSON,
+# acknowledged after they ran (a worker that dies mid-task leaves it to another), one at a
+# time per worker process; no results are stored (tasks write to the database).
+CELERY_BROKER_URL = CITYDIPLOMACY_BROKER_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not CITYDIPLOMACY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CITYDIPLOMACY_TASK_QUEUE", "citydiplomacy")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 3600
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task not acknowledged within the hour (its worker vanished) is delivered again.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TIMEZONE = "UTC"
 
 LOGGING = {
     "version": 1,

@@ -17,11 +17,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 from ninja.parser import Parser
-from ninja.throttling import SimpleRateThrottle
 
 from citydiplomacy.web.api import cities, errors, kpi_values, profiles
 from citydiplomacy.web.api.auth import requester
 from citydiplomacy.web.api.docs import OfflineSwagger
+from citydiplomacy.web.api.throttle import SharedRateThrottle
 from citydiplomacy.web.engagement import api as engagement_api
 from citydiplomacy.web.partners import api as partners_api
 from citydiplomacy.web.recognition import api as recognition_api
@@ -46,8 +46,9 @@ is the item's 1-based position in the request's `values` and `column` the field'
 """
 
 
-class RequesterThrottle(SimpleRateThrottle):
-    """Requests per user (token or session), or per client address for the public."""
+class RequesterThrottle(SharedRateThrottle):
+    """Requests per user (token or session), or per client address for the public, counted
+    in the cache every process shares (:mod:`~citydiplomacy.web.api.throttle`)."""
 
     scope = "citydiplomacy"
 

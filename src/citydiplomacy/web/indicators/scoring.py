@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -20,7 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from citydiplomacy.core import robustness
 from citydiplomacy.core.dataset import Panel
@@ -355,24 +354,13 @@ def _public_change_progress(
     return change, progress
 
 
-_background_lock = threading.Lock()
-
-
 def _rescore_in_background(version: int) -> None:
-    """Score ``version`` in a thread of this process, unless one is already at it."""
-    if not _background_lock.acquire(blocking=False):
-        return
+    """Have ``version`` scored off this request: by a Celery worker (on any host) when a
+    broker is configured, else by a thread of this process; one rescoring at a time for the
+    whole deployment (:func:`citydiplomacy.web.tasks.schedule_rescore`)."""
+    from citydiplomacy.web.tasks import schedule_rescore
 
-    def run() -> None:
-        try:
-            compute_snapshot(version)
-        except Exception:  # logged; the next request tries again
-            log.exception("background scoring of data version %s failed", version)
-        finally:
-            connection.close()
-            _background_lock.release()
-
-    threading.Thread(target=run, name=f"rescore-{version}", daemon=True).start()
+    schedule_rescore(version)
 
 
 def current_snapshot() -> ScoreSnapshot | None:

@@ -1,0 +1,91 @@
+"""The API's rate limit, counted in the cache that every process shares.
+
+django-ninja's ``SimpleRateThrottle`` keeps a list of request times under one cache key and
+writes it back after reading it: two requests at once both read 599 and both pass, and with
+the default per-process memory cache each gunicorn worker counts alone (a burst of 700
+requests got 700 answers at a limit of 600 a minute). It also keeps the request being checked
+on the throttle object, which all threads of a worker share.
+
+:class:`SharedRateThrottle` counts in :data:`SLOTS` slots of the period (5 s of a minute) with
+the cache's atomic increment: a request first adds itself to the current slot, then sums the
+slots of the period, and passes only if that sum is within the limit; a refused request takes
+itself back out. Each request therefore sees every request counted before it, so at most
+``num_requests`` pass in any :data:`SLOTS` consecutive slots, however many threads, processes
+or hosts share the cache. With ``REDIS_URL`` set the cache is Redis and the limit is the whole
+deployment's; without it each process counts alone (``docs/deployment.md``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from typing import Any
+
+from django.core.cache import cache
+from django.http import HttpRequest
+from ninja.throttling import SimpleRateThrottle
+
+log = logging.getLogger(__name__)
+
+#: Slots a period is counted in (a slot of a minute's limit is 5 s).
+SLOTS = 12
+
+
+class SharedRateThrottle(SimpleRateThrottle):
+    """At most ``num_requests`` per ``duration`` seconds per client key, in a shared cache.
+
+    Subclasses give :meth:`get_cache_key` (``None``: not limited), as with ninja's throttles.
+    A cache that cannot be reached lets the request pass (and logs it): the limit protects the
+    service, it must not take it down.
+    """
+
+    #: Seconds since the epoch (tests give their own clock).
+    clock = staticmethod(time.time)
+
+    def __init__(self, rate: str | None = None) -> None:
+        super().__init__(rate)
+        self._local = threading.local()
+
+    def _slot_seconds(self) -> float:
+        return float(self.duration or 1) / SLOTS
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        self._local.wait = None
+        key = self.get_cache_key(request)
+        if key is None or self.num_requests is None or self.duration is None:
+            return True
+        slot_seconds = self._slot_seconds()
+        now = self.clock()
+        current = int(now // slot_seconds)
+        keys = [f"{key}:{current - i}" for i in range(SLOTS)]
+        try:
+            count = _increment(keys[0], timeout=math.ceil(self.duration + 2 * slot_seconds))
+            earlier: dict[str, Any] = cache.get_many(keys[1:])
+            total = count + sum(int(v) for v in earlier.values())
+            if total <= self.num_requests:
+                return True
+            cache.decr(keys[0])  # a refused request does not count
+        except Exception:  # the cache is down: serve rather than refuse everyone
+            log.warning("rate limit not counted: the cache does not answer", exc_info=True)
+            return True
+        # Retry when the oldest slot with requests in it leaves the period.
+        used = [current - i for i, k in enumerate(keys) if i and int(earlier.get(k, 0)) > 0]
+        oldest = min(used, default=current)
+        self._local.wait = max((oldest + SLOTS) * slot_seconds - now, 1.0)
+        return False
+
+    def wait(self) -> float | None:
+        """Seconds until a refused request may pass (for ``Retry-After``)."""
+        return getattr(self._local, "wait", None)
+
+
+def _increment(key: str, timeout: int) -> int:
+    """Add one to ``key`` (created at 0 with ``timeout`` when missing), atomically."""
+    cache.add(key, 0, timeout)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # the key expired between add and incr
+        cache.add(key, 0, timeout)
+        return int(cache.incr(key))

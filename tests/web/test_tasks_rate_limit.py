@@ -1,0 +1,117 @@
+"""The API's rate limit counts in the shared cache, atomically: at most the limit passes however
+many threads (here) or processes and hosts (``test_tasks_redis.py``) ask at once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import RequestFactory
+
+from citydiplomacy.web.api import throttle as throttle_module
+from citydiplomacy.web.api.api import RequesterThrottle
+
+
+class Clock:
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+    c = Clock()
+    cache.clear()
+    yield c
+    cache.clear()
+
+
+def limiter(rate: str, clock: Clock) -> RequesterThrottle:
+    t = RequesterThrottle(rate)
+    t.clock = clock  # type: ignore[method-assign]
+    return t
+
+
+def anonymous(address: str = "203.0.113.7") -> Any:
+    return RequestFactory().get("/api/cities", REMOTE_ADDR=address)
+
+
+def test_at_most_the_limit_passes_and_the_rest_are_told_when_to_retry(clock: Clock) -> None:
+    t = limiter("10/min", clock)
+    answers = [t.allow_request(anonymous()) for _ in range(15)]
+    assert answers == [True] * 10 + [False] * 5
+    wait = t.wait()
+    assert wait is not None and 1 <= wait <= 60
+    # Another client has its own count.
+    assert t.allow_request(anonymous("198.51.100.1"))
+
+
+def test_the_window_slides_and_refused_requests_do_not_count(clock: Clock) -> None:
+    t = limiter("10/min", clock)
+    for _ in range(6):
+        assert t.allow_request(anonymous())
+    clock.now += 30
+    for _ in range(4):
+        assert t.allow_request(anonymous())
+    for _ in range(50):  # a client hammering while limited does not push its window on
+        assert not t.allow_request(anonymous())
+    clock.now += 30  # the first six are now more than a minute old
+    for _ in range(6):
+        assert t.allow_request(anonymous())
+    assert not t.allow_request(anonymous())
+
+
+def test_threads_at_once_get_exactly_the_limit(clock: Clock) -> None:
+    """Count first, then check: concurrent requests never pass together past the limit (the
+    regression test of the per-process count is the multi-process one in
+    ``test_tasks_redis.py``; under the GIL threads rarely showed ninja's race)."""
+    t = limiter("300/min", clock)
+    passed = []
+    lock = threading.Lock()
+    start = threading.Barrier(16)
+
+    def client() -> None:
+        start.wait()
+        n = sum(t.allow_request(anonymous()) for _ in range(50))
+        with lock:
+            passed.append(n)
+
+    threads = [threading.Thread(target=client) for _ in range(16)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sum(passed) == 300
+
+
+def test_a_cache_that_does_not_answer_lets_requests_through(
+    clock: Clock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(throttle_module.cache, "add", down)
+    t = limiter("1/min", clock)
+    assert t.allow_request(anonymous()) and t.allow_request(anonymous())
+    assert "rate limit not counted" in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_api_answers_429_with_retry_after(client: Any, settings: Any) -> None:
+    from citydiplomacy.web.api import api as api_module
+
+    cache.clear()
+    (t,) = api_module.api.throttle  # type: ignore[misc]
+    before = t.num_requests
+    t.num_requests = 3
+    try:
+        codes = [client.get("/api/cities").status_code for _ in range(5)]
+    finally:
+        t.num_requests = before
+        cache.clear()
+    assert codes == [200, 200, 200, 429, 429]
