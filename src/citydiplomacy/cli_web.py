@@ -190,7 +190,14 @@ def worker(concurrency: int, loglevel: str) -> None:
     help="Threads per worker.",
 )
 @click.option("--access-log", is_flag=True, help="Log every request to standard output.")
-def serve(host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
+@click.option(
+    "--no-migrate",
+    is_flag=True,
+    help="Do not migrate the database first (several app servers: migrate once, separately).",
+)
+def serve(
+    host: str, port: int, workers: int, threads: int, access_log: bool, no_migrate: bool
+) -> None:
     """Migrate the database, then serve the platform with gunicorn (a production server)."""
     # Pages answer at once after a data change while the cohort is re-scored in a thread.
     os.environ.setdefault("CITYDIPLOMACY_BACKGROUND_SCORING", "1")
@@ -199,7 +206,8 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool) ->
 
     _check_writable(Path(settings.DATA_DIR), "the collected static files and any SQLite database")
     with user_errors():
-        _migrate()
+        if not no_migrate:
+            _migrate()
         if settings.PRODUCTION:
             from django.core.management import call_command
 

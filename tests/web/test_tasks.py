@@ -229,3 +229,68 @@ def test_a_message_survives_the_queue(
         assert getattr(back, field) == getattr(message, field), field
     assert [tuple(a) for a in back.alternatives] == [tuple(a) for a in message.alternatives]
     assert [tuple(a) for a in back.attachments] == [tuple(a) for a in message.attachments]
+
+
+# ------------------------------------------------------------------ the worker command
+class ExecCalledError(Exception):
+    """Raised instead of replacing the process (os.execv)."""
+
+
+@pytest.fixture
+def no_exec(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    import os
+
+    calls: list[list[str]] = []
+
+    def execv(path: str, args: list[str]) -> None:
+        calls.append(list(args))
+        raise ExecCalledError
+
+    monkeypatch.setattr(os, "execv", execv)
+    return calls
+
+
+def test_the_worker_command_needs_a_broker(no_exec: list[list[str]]) -> None:
+    from click.testing import CliRunner
+
+    from citydiplomacy.cli import main
+
+    result = CliRunner().invoke(main, ["worker"])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: no broker: set CITYDIPLOMACY_BROKER_URL or REDIS_URL")
+    assert no_exec == []
+
+
+def test_the_worker_command_runs_celery_on_the_configured_queue(
+    no_exec: list[list[str]], settings: Any
+) -> None:
+    from click.testing import CliRunner
+
+    from citydiplomacy.cli import main
+
+    settings.CITYDIPLOMACY_BROKER_URL = "redis://127.0.0.1:6379/9"
+    settings.CELERY_TASK_DEFAULT_QUEUE = "cd-queue"
+    result = CliRunner().invoke(main, ["worker", "--concurrency", "3"])
+    assert isinstance(result.exception, ExecCalledError)
+    (args,) = no_exec
+    assert args[1:6] == ["-m", "celery", "--app", "citydiplomacy.web.celery_app", "worker"]
+    assert args[args.index("--queues") + 1] == "cd-queue"
+    assert args[args.index("--concurrency") + 1] == "3"
+
+
+@pytest.mark.parametrize("flag", [[], ["--no-migrate"]])
+def test_serve_migrates_unless_told_not_to(
+    no_exec: list[list[str]], monkeypatch: pytest.MonkeyPatch, flag: list[str]
+) -> None:
+    from click.testing import CliRunner
+
+    from citydiplomacy import cli_web
+    from citydiplomacy.cli import main
+
+    migrated: list[bool] = []
+    monkeypatch.setattr(cli_web, "_migrate", lambda verbosity=0: migrated.append(True))
+    monkeypatch.setenv("CITYDIPLOMACY_BACKGROUND_SCORING", "0")
+    result = CliRunner().invoke(main, ["serve", *flag])
+    assert isinstance(result.exception, ExecCalledError)
+    assert migrated == ([] if flag else [True])
+    assert "gunicorn" in no_exec[0]

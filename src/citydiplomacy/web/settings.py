@@ -243,7 +243,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-MEDIA_ROOT = DATA_DIR / "media"
+#: Uploaded files (partnership documents). With several app servers, a directory they share.
+MEDIA_ROOT = Path(os.environ.get("CITYDIPLOMACY_MEDIA_DIR", DATA_DIR / "media")).resolve()
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
