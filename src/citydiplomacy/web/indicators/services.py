@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -183,7 +183,18 @@ class Planned:
     resubmitted: bool
 
 
-def plan(r: Row, old: KpiValue | None, admin: bool) -> Planned | None:
+class Stored(NamedTuple):
+    """What :func:`plan` reads of a stored value (a preview reads no model instances)."""
+
+    value: float
+    unit: str
+    source: str
+    note: str
+    status: str
+    synthetic: bool
+
+
+def plan(r: Row, old: KpiValue | Stored | None, admin: bool) -> Planned | None:
     """The change writing ``r`` makes, or ``None`` when it changes nothing.
 
     A value is changed when its number (compared as numbers), unit, source or note differ
@@ -679,7 +690,7 @@ def check_file(user: Any, file_name: str, content: bytes) -> Checked:
                 )
             )
         city_column = header.column(["geonames_id", "city"]) if unit_city else 0
-    units_fw = fw.nodes["unit"]
+    units_fw = {str(k): str(v) for k, v in fw.nodes["unit"].items()}
     rows: list[Row] = []
     if all(p.severity != "error" for p in problems):
         src, note = texts["source"], texts["note"]
@@ -704,7 +715,7 @@ def check_file(user: Any, file_name: str, content: bytes) -> Checked:
                     kpi=kpi,
                     data_point=dp,
                     value=float(value),
-                    unit=str(units_fw.get(measure, "")),
+                    unit=units_fw.get(measure, ""),
                     source=source,
                     note=note[i],
                     verified=bool(verified[i]),
@@ -757,12 +768,14 @@ def preview(user: Any, rows: Sequence[Row]) -> tuple[WriteCounts, list[dict[str,
     admin = permissions.is_admin(user)
     counts = WriteCounts()
     keys = {(r.city_id, r.year) for r in rows}
-    existing: dict[tuple[int, int, str], KpiValue] = {}
-    for kv in KpiValue.objects.filter(city_id__in={k[0] for k in keys}).only(
+    existing: dict[tuple[int, int, str], Stored] = {}
+    for c, y, m, value, unit, source, note, status, synthetic in KpiValue.objects.filter(
+        city_id__in={k[0] for k in keys}
+    ).values_list(
         "city_id", "year", "measure", "value", "unit", "source", "note", "status", "synthetic"
     ):
-        if (kv.city_id, kv.year) in keys:
-            existing[(kv.city_id, kv.year, kv.measure)] = kv
+        if (c, y) in keys:
+            existing[(c, y, m)] = Stored(value, unit, source, note, status, synthetic)
     names = dict(City.objects.filter(pk__in={k[0] for k in keys}).values_list("pk", "name"))
     changed: list[dict[str, Any]] = []
     created: list[dict[str, Any]] = []
