@@ -29,6 +29,7 @@ from citydiplomacy.core.spec import METHODS, Spec
 from citydiplomacy.errors import CityDiplomacyError, DataError, ValidationError
 from citydiplomacy.io.frameworks import PACKAGED, load_framework
 from citydiplomacy.io.readers import read_kpi_data
+from citydiplomacy.io.safe_text import safe_frame
 from citydiplomacy.io.writers import write_chunks, write_csv, write_table
 from citydiplomacy.malloc import keep_freed_memory
 
@@ -205,7 +206,7 @@ def frameworks_show(framework: str, fmt: str) -> None:
     with user_errors():
         fw = load_framework(framework)
         if fmt == "csv":
-            click.echo(fw.to_table().to_csv(index=False), nl=False)
+            click.echo(safe_frame(fw.to_table()).to_csv(index=False), nl=False)
             return
         nodes = fw.nodes
 
@@ -373,7 +374,7 @@ def _write_result(
         if fmt in ("parquet", "arrow") and output is None:
             raise UserError(f"--format {fmt} needs -o FILE")
         if output is None:
-            _echo_or_write(table.to_csv(index=False), None)
+            _echo_or_write(safe_frame(table).to_csv(index=False), None)
         else:
             write_table(table, output, fmt, metadata={"provenance": prov})
             click.echo(f"wrote {output} ({len(table)} rows)", err=True)
@@ -596,7 +597,7 @@ def sensitivity(
                 json.dumps(result.to_data(), ensure_ascii=False, indent=1) + "\n", output
             )
         elif fmt == "csv":
-            _echo_or_write(result.ranks.to_csv(index=False), output)
+            _echo_or_write(safe_frame(result.ranks).to_csv(index=False), output)
         else:
             text = (
                 f"Uncertainty analysis - {result.node}, {result.year}, {result.runs} runs\n\n"

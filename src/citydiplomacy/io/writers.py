@@ -1,4 +1,9 @@
-"""Write result tables (CSV, XLSX, Parquet), whole or chunk by chunk."""
+"""Write result tables (CSV, XLSX, Parquet), whole or chunk by chunk.
+
+CSV and XLSX are read by spreadsheets: their text cells go through
+:mod:`citydiplomacy.io.safe_text` (a cell starting like a formula is written with a leading
+apostrophe). Parquet and Arrow files keep the data as they are.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,8 @@ import pyarrow.csv as pacsv
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
+from citydiplomacy.io.safe_text import safe_arrow, safe_frame
+
 
 def _plain(table: pa.Table) -> pa.Table:
     """Dictionary columns decoded to plain strings (CSV has no dictionaries)."""
@@ -33,7 +40,7 @@ def write_table(
 ) -> None:
     """Write ``table`` to ``path`` as ``csv``, ``xlsx`` or ``parquet``."""
     if fmt == "xlsx":
-        table.to_excel(path, index=False, engine="openpyxl")
+        safe_frame(table).to_excel(path, index=False, engine="openpyxl")
         return
     write_chunks([table], path, fmt, metadata)
 
@@ -186,11 +193,14 @@ def _csv_text(table: pa.Table, header: bool) -> pa.Buffer:
     """A table as CSV text (Arrow's writer), with or without the header line.
 
     Dictionary columns are decoded here, a slice at a time: decoded whole, a result's long
-    label texts (target sources) would take hundreds of megabytes per chunk.
+    label texts (target sources) would take hundreds of megabytes per chunk. Text cells that
+    start like a formula are guarded (:func:`~citydiplomacy.io.safe_text.safe_arrow`).
     """
     sink = pa.BufferOutputStream()
     options = pacsv.WriteOptions(include_header=header)
-    pacsv.write_csv(_plain(table), sink, write_options=options)  # CSV has no dictionaries
+    # Text from users' data (city names, sources) must not run as a spreadsheet formula.
+    safe = safe_arrow(table)
+    pacsv.write_csv(_plain(safe), sink, write_options=options)  # CSV has no dictionaries
     return sink.getvalue()
 
 

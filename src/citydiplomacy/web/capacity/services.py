@@ -39,6 +39,7 @@ from citydiplomacy.core.capacity.framework import (
 from citydiplomacy.core.capacity.responses import read_responses
 from citydiplomacy.errors import CityDiplomacyError, Problem, ValidationError
 from citydiplomacy.io import capacity as capacity_io
+from citydiplomacy.io.safe_text import safe_cell, safe_frame
 from citydiplomacy.web.accounts import permissions as platform
 from citydiplomacy.web.capacity import permissions
 from citydiplomacy.web.capacity.models import (
@@ -172,9 +173,9 @@ def _table_bytes(table: pd.DataFrame, fmt: str, sheet: str) -> bytes:
     if fmt == "xlsx":
         buf = io.BytesIO()
         with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-            table.to_excel(xl, index=False, sheet_name=sheet[:31])
+            safe_frame(table).to_excel(xl, index=False, sheet_name=sheet[:31])
         return buf.getvalue()
-    return table.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return safe_frame(table).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 # ------------------------------------------------------------------------- people and ratings
@@ -801,5 +802,5 @@ def certificate_context(viewer: Any, participant: Participant) -> dict[str, Any]
 
 def csv_text(rows: Iterable[Sequence[Any]]) -> str:
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
+    csv.writer(buf, lineterminator="\n").writerows([safe_cell(v) for v in row] for row in rows)
     return buf.getvalue()

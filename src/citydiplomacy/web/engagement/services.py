@@ -41,6 +41,7 @@ from django.utils.text import slugify
 from citydiplomacy.core import commitments as rule
 from citydiplomacy.core import textdiff
 from citydiplomacy.errors import CityDiplomacyError
+from citydiplomacy.io.safe_text import safe_cell
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City, CityName, Country, normalise_name
 from citydiplomacy.web.engagement.models import (
@@ -585,16 +586,11 @@ CSV_COLUMNS = [
 
 #: First characters that make a spreadsheet read a cell as a formula (or, for tab and
 #: carriage return, that some spreadsheets strip before doing so).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def csv_cell(value: Any) -> Any:
     """``value`` made safe for a spreadsheet: text starting like a formula gets a leading
     ``'`` (OWASP's advice against CSV injection), so it is shown, never evaluated. Numbers
-    stay numbers."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    stay numbers. The project's one guard, :func:`citydiplomacy.io.safe_text.safe_cell`."""
+    return safe_cell(value)
 
 
 def signatures_csv(declaration: Declaration) -> str:

@@ -327,6 +327,9 @@ def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     frame = services.export_frame(
         values, with_submitters=permissions.can_view_unpublished(request.user, city)
     )
+    from citydiplomacy.io.safe_text import safe_frame  # no text cell may run as a formula
+
+    frame = safe_frame(frame)
     name = f"citydiplomacy-{city.pk}-{city.name}".replace(" ", "_")
     if fmt == "csv":
         resp = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from citydiplomacy.errors import CityDiplomacyError
+from citydiplomacy.io.safe_text import safe_cell
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.cities.sections import CitySection
 from citydiplomacy.web.recognition import services
@@ -185,9 +186,8 @@ class _Echo:
 
 
 def _csv_cell(value: Any) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A cell a spreadsheet will not run as a formula (the project's one guard)."""
+    return safe_cell(str(value))
 
 
 @require_GET

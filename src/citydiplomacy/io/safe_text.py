@@ -1,0 +1,115 @@
+"""Text cells made safe for spreadsheets: the one guard every CSV and XLSX export goes through.
+
+A spreadsheet program runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula
+(``=HYPERLINK(...)``, ``=cmd|' /C calc'!A0``), and some also after a leading tab or carriage
+return. A text cell that starts so is written with a leading apostrophe (OWASP's advice
+against CSV injection), so that it is shown and never evaluated. Numbers stay numbers: number
+cells are not touched, nor is text that is just a number (``-5``, ``+3.2``, ``-1e3``), which a
+spreadsheet reads as that number and cannot run.
+
+Use :func:`safe_cell` for rows written with :mod:`csv`, :func:`safe_frame` for a data frame
+written with ``to_csv`` or ``to_excel``, and :func:`safe_arrow` for Arrow tables (the score
+command's CSV writer).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+#: Characters that make a spreadsheet read a cell as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: The same test for Arrow's regex kernel: starts like a formula.
+_FORMULA_START = r"^[=+\-@\t\r]"
+
+T = TypeVar("T")
+
+
+def needs_guard(text: str) -> bool:
+    """Whether a spreadsheet could run ``text`` as a formula."""
+    return text.startswith(FORMULA_PREFIXES)
+
+
+def safe_cell(value: T) -> T | str:
+    """``value`` as a spreadsheet should receive it: text that starts like a formula gets a
+    leading ``'``; anything else (numbers, dates, ``None``, other text) is returned as it is.
+    """
+    if isinstance(value, str) and needs_guard(value):
+        return "'" + value
+    return value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells are made safe with :func:`safe_cell`.
+
+    Only columns that can hold text (object, string, categorical) are looked at; columns of
+    numbers, booleans and dates are shared with ``frame`` untouched. Column names are made
+    safe too (they become the header row).
+    """
+    out = frame.copy(deep=False)
+    for i in range(out.shape[1]):
+        column = out.iloc[:, i]
+        dtype = column.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            categories = dtype.categories
+            if pd.api.types.is_object_dtype(categories) or pd.api.types.is_string_dtype(categories):
+                guarded = [safe_cell(c) for c in categories]
+                if guarded != list(categories):
+                    # Two categories cannot become one (a guard only adds a prefix), but a
+                    # guarded one could equal an existing text: map through values instead.
+                    out.isetitem(i, column.astype(object).map(safe_cell).to_numpy(dtype=object))
+        elif pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+            out.isetitem(i, column.map(safe_cell).to_numpy(dtype=object))
+    out.columns = pd.Index([safe_cell(c) for c in out.columns])
+    return out
+
+
+def safe_arrow(table: pa.Table) -> pa.Table:
+    """``table`` with its text columns made safe (the same rule, in Arrow's kernels).
+
+    Dictionary columns have only their dictionary guarded (a few hundred distinct texts for
+    millions of rows); other columns are returned as they are.
+    """
+    columns = []
+    changed = False
+    for column in table.columns:
+        kind = column.type
+        if pa.types.is_dictionary(kind) and _is_text(kind.value_type):
+            chunks = []
+            for chunk in column.chunks:
+                dictionary = _guard(chunk.dictionary)
+                if dictionary is not chunk.dictionary:
+                    changed = True
+                    chunk = pa.DictionaryArray.from_arrays(chunk.indices, dictionary)
+                chunks.append(chunk)
+            columns.append(pa.chunked_array(chunks, type=kind))
+        elif _is_text(kind):
+            guarded = _guard(column)
+            changed = changed or guarded is not column
+            columns.append(guarded)
+        else:
+            columns.append(column)
+    names = [str(safe_cell(n)) for n in table.column_names]
+    if not changed and names == table.column_names:
+        return table
+    return pa.table(columns, names=names)
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+def _guard(values: Any) -> Any:
+    """Text values (an Arrow array or chunked array) with risky cells prefixed; the same object
+    when no cell needs it (the usual case: one scan, no copy)."""
+    risky = pc.match_substring_regex(values, _FORMULA_START)
+    if not pc.any(pc.fill_null(risky, False)).as_py():
+        return values
+    kind = values.type  # string or large_string: the prefix must be of the same type
+    prefixed = pc.binary_join_element_wise(
+        pa.scalar("'", type=kind), values, pa.scalar("", type=kind)
+    )
+    return pc.if_else(pc.fill_null(risky, False), prefixed, values)
