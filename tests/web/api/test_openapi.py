@@ -23,6 +23,10 @@ EXPECTED = {
     "/api/declarations/{slug}": {"get"},
     "/api/declarations/{slug}/signatures": {"get"},
     "/api/commitments": {"get"},
+    "/api/recognition/documents": {"get"},
+    "/api/recognition/documents/{document_id}": {"get"},
+    "/api/recognition/texts/{text_id}": {"get"},
+    "/api/recognition/compare": {"get"},
 }
 
 

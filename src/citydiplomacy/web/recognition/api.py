@@ -39,24 +39,24 @@ class TextBrief(Schema):
 
 
 class VersionOut(Schema):
-    id: int
+    id: int = Field(description="Id of the version.")
     label: str = Field(description="zero draft, rev.1, a draft's symbol, adopted ...")
-    date: dt.date | None
+    date: dt.date | None = Field(description="Date of the version, if known.")
     stage: str = Field(description="draft or adopted.")
-    texts: list[TextBrief]
+    texts: list[TextBrief] = Field(description="One text per language.")
 
 
 class DocumentOut(Schema):
-    id: int
+    id: int = Field(description="Id of the document.")
     symbol: str = Field(description="UN document symbol, e.g. A/RES/79/1.")
-    title: str
-    description: str
+    title: str = Field(description="Title of the document.")
+    description: str = Field(description="What the versions are ('' if nothing to say).")
     event: str | None = Field(description="Slug of the calendar event it was negotiated at.")
     versions: list[VersionOut] = Field(description="In timeline order.")
 
 
 class DocumentPage(PageMeta):
-    results: list[DocumentOut]
+    results: list[DocumentOut] = Field(description="The documents of this page, by symbol.")
 
 
 class ReferenceOut(Schema):
@@ -64,7 +64,7 @@ class ReferenceOut(Schema):
     sub: str = Field(description="Sub-paragraph label, e.g. (a); '' for the lead.")
     key: str = Field(description="Paragraph key, unique within the text (e.g. 7.2, PP3).")
     position: str = Field(description="preamble, operative or follow-up.")
-    term: str
+    term: str = Field(description="The words as written in the text.")
     category: str = Field(description="Lexicon category (city, local_government, ...).")
     code: str = Field(description="actor, place or issue.")
     cue: str = Field(description="The rule that decided the code.")
@@ -72,42 +72,42 @@ class ReferenceOut(Schema):
 
 
 class TextOut(Schema):
-    id: int
+    id: int = Field(description="Id of the text.")
     document: str = Field(description="Symbol of the document.")
-    version: str
-    lang: str
-    source_url: str
-    sha256: str
-    words: int
+    version: str = Field(description="Label of the version.")
+    lang: str = Field(description="ar, en, es, fr, ru or zh.")
+    source_url: str = Field(description="Where the text comes from ('' if unknown).")
+    sha256: str = Field(description="SHA-256 of the file the text was read from.")
+    words: int = Field(description="Tokens of the text, as the analysis counts them.")
     profile: dict[str, Any] = Field(
         description="Counts by category, code and position, references per 10,000 words, "
         "strongest formulation, plain-language summary."
     )
-    references: list[ReferenceOut]
+    references: list[ReferenceOut] = Field(description="Every reference, in text order.")
 
 
 class ChangeOut(Schema):
     kind: str = Field(
         description="unchanged, renumbered, moved, modified, merged, split, added, removed."
     )
-    old_key: str | None
-    new_key: str | None
-    similarity: float
+    old_key: str | None = Field(description="Key of the old paragraph (none if added).")
+    new_key: str | None = Field(description="Key of the new paragraph (none if removed).")
+    similarity: float = Field(description="Word overlap of the pair (Dice), 0 to 1.")
     recognition: str = Field(
         description="gained, lost, strengthened, weakened, same or none (no reference)."
     )
-    old_code: str | None
-    new_code: str | None
+    old_code: str | None = Field(description="Strongest code before (none: no reference).")
+    new_code: str | None = Field(description="Strongest code after (none: no reference).")
     diff: str = Field(description="Word diff: [-removed-] {+added+} ('' if unchanged).")
-    note: str
+    note: str = Field(description="For merged and split rows: the other paragraph.")
 
 
 class CompareOut(Schema):
-    old: int
-    new: int
-    changes: dict[str, int]
-    recognition: dict[str, int]
-    rows: list[ChangeOut]
+    old: int = Field(description="Id of the older text.")
+    new: int = Field(description="Id of the newer text.")
+    changes: dict[str, int] = Field(description="Paragraph rows per kind of change.")
+    recognition: dict[str, int] = Field(description="Rows per recognition change.")
+    rows: list[ChangeOut] = Field(description="One row per paragraph change, in new order.")
 
 
 class CompareQuery(Schema):
@@ -169,6 +169,7 @@ def list_documents(request: HttpRequest, params: Query[PageParams]) -> dict[str,
     summary="A document with its versions",
 )
 def get_document(request: HttpRequest, document_id: Id) -> dict[str, Any]:
+    """The document with its versions in timeline order and their language texts."""
     return _document(get_object_or_404(_documents(), pk=document_id))
 
 
