@@ -99,6 +99,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # 400 for NUL, other control characters or lone surrogates in the path, query or form
+    # fields, before any view (PostgreSQL cannot store NUL; no view need guard against it).
+    "citydiplomacy.web.middleware.HostileTextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it watches failed logins and locks out repeated guessing.

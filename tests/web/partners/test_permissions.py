@@ -162,9 +162,9 @@ def test_api_refuses_bad_proposals_with_the_error_shape(
 ) -> None:
     cases = [
         ({"city_ids": [geneva.pk]}, 422),
-        ({"city_ids": [geneva.pk, geneva.pk]}, 400),
+        ({"city_ids": [geneva.pk, geneva.pk]}, 422),
         ({"city_ids": [geneva.pk, 1]}, 400),
-        ({"city_ids": [geneva.pk, 2996944], "themes": ["XX"]}, 400),
+        ({"city_ids": [geneva.pk, 2996944], "themes": ["XX"]}, 422),
         ({"city_ids": [geneva.pk, 2996944], "sdgs": [18]}, 422),
         ({"city_ids": [geneva.pk, 2**40]}, 422),
         ({"city_ids": [geneva.pk, 2996944], "kind": "alliance"}, 422),

@@ -141,7 +141,7 @@ def test_out_of_range_ids_are_client_errors(users: dict[str, Any], proposed: Par
     assert Client().get(f"/api/partnerships/{huge}").status_code == 404
     assert Client().get(f"/api/cities/{huge}/partner-suggestions").status_code == 404
     assert Client().get(f"/api/partnerships?city={huge}").status_code == 422
-    assert Client().get("/api/networks/%00/members").status_code == 404
+    assert Client().get("/api/networks/%00/members").status_code == 400
     client = Client()
     client.force_login(users["lyon_editor"])
     response = client.post(f"/partners/{proposed.pk}/confirm/", {"city": str(huge)})

@@ -14,8 +14,11 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http.response import HttpResponseBase
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
 from ninja.parser import Parser
 
 from citydiplomacy.web.api import cities, errors, kpi_values, profiles
@@ -86,8 +89,67 @@ def _shaped_405(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def declared_query_names(operation: Operation) -> frozenset[str]:
+    """The query parameters ``operation`` declares (pagination included), by their names in
+    the URL."""
+    names: set[str] = set()
+    for model in operation.models:
+        if getattr(model, "__ninja_param_source__", None) == "query":
+            names.update(getattr(model, "__ninja_flatten_map__", {}))
+    return frozenset(names)
+
+
+def refuse_unknown_query(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Wrap an operation's ``run`` so that a query parameter it does not declare is a 422.
+
+    Applied to every operation of the API (``api.add_decorator``): a misspelt filter
+    (``/api/cities?q=``, ``/api/kpi-values?city_id=``) would otherwise be ignored silently and
+    answer as if there were no filter at all.
+    """
+    operation = cast(Operation, run.__self__)  # type: ignore[attr-defined]
+    allowed = declared_query_names(operation)
+
+    @functools.wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        unknown = sorted(set(request.GET) - allowed)
+        if not unknown:
+            return run(request, *args, **kwargs)
+        takes = ", ".join(sorted(allowed)) if allowed else "no query parameters"
+        problems = [
+            {
+                "source": "query",
+                "row": 0,
+                "column": 0,
+                "message": f"{name[:40]}: unknown query parameter; this operation takes {takes}.",
+                "severity": "error",
+            }
+            for name in unknown[:20]
+        ]
+        return errors.error_response(
+            422,
+            f"The request is not valid: {len(unknown)} unknown query parameter(s).",
+            problems=problems,
+        )
+
+    return wrapper
+
+
+#: Answers any operation may give whatever it declares itself: a path or query with a control
+#: character (400, :mod:`citydiplomacy.web.middleware`), an invalid token (401), an unknown
+#: query parameter or an invalid value (422), too many requests (429).
+COMMON_ERRORS: dict[str, str] = {
+    "400": "The request cannot be read: a control character or lone surrogate in the address "
+    "or a query parameter, or a body that is not JSON.",
+    "401": "The Authorization header is not a valid, unrevoked bearer token.",
+    "422": "A parameter or the body is not valid (an unknown query parameter included); "
+    "`problems` lists each.",
+    "429": "Too many requests; retry later.",
+}
+
+
 class CityDiplomacyAPI(NinjaAPI):
-    """NinjaAPI whose every answer, 405 included, uses the one error shape."""
+    """NinjaAPI whose every answer, 405 included, uses the one error shape, and whose schema
+    declares the answers every operation may give."""
 
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         urls = super()._get_urls()
@@ -95,6 +157,22 @@ class CityDiplomacyAPI(NinjaAPI):
             if isinstance(pattern, URLPattern):
                 pattern.callback = _shaped_405(pattern.callback)
         return urls
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        ref = {"$ref": "#/components/schemas/ErrorOut"}
+        for methods in schema.get("paths", {}).values():
+            for operation in methods.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in COMMON_ERRORS.items():
+                    if status not in responses and int(status) not in responses:
+                        responses[status] = {
+                            "description": description,
+                            "content": {"application/json": {"schema": ref}},
+                        }
+        return schema
 
 
 api = CityDiplomacyAPI(
@@ -109,6 +187,8 @@ api = CityDiplomacyAPI(
     urls_namespace="api",
 )
 errors.install(api)
+# Every operation refuses query parameters it does not declare (422), before anything else.
+api.add_decorator(refuse_unknown_query, mode="view")
 api.add_router("", cities.router)
 api.add_router("", kpi_values.router)
 api.add_router("", profiles.router)

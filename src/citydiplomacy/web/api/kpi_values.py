@@ -31,6 +31,7 @@ from citydiplomacy.web.api.errors import (
     error_responses,
     problem_dict,
 )
+from citydiplomacy.web.api.fields import length_of
 from citydiplomacy.web.api.pagination import (
     MAX_ID,
     YEAR_MAX,
@@ -119,7 +120,7 @@ class KpiValueIn(Schema):
         description="Unit of the value, if not the measure's; safe conversions (e.g. per "
         "1,000 to per 100,000 inhabitants) are applied and reported as warnings.",
     )
-    source: Annotated[Text, StringConstraints(max_length=300)] = Field(
+    source: Annotated[Text, length_of(KpiValue, "source")] = Field(
         "", description="Where the value comes from."
     )
     note: Annotated[Text, StringConstraints(max_length=2000)] = Field("", description="Free note.")

@@ -1,4 +1,4 @@
-"""Page-number pagination shared by the list endpoints, and small reusable field types.
+"""Page-number pagination shared by the list endpoints, and the bounds of ids and years.
 
 A list answers ``{"count", "page", "page_size", "pages", "results"}``. Page 1 always exists
 (with an empty ``results`` when nothing matches); a page after the last one is a 404 in the
@@ -10,12 +10,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
 from ninja import Schema
-from pydantic import AfterValidator, Field
+from pydantic import Field
+
+# Re-exported: the API's text type lives with the other field types.
+from citydiplomacy.web.api.fields import Text
 
 #: Largest ``page_size`` a client may ask for.
 MAX_PAGE_SIZE = 100
@@ -23,17 +26,6 @@ DEFAULT_PAGE_SIZE = 20
 #: Bounds of ids and years the database can hold (ids are 32-bit GeoNames ids).
 MAX_ID = 2**31 - 1
 YEAR_MIN, YEAR_MAX = 1900, 2100
-
-
-def _no_control(text: str) -> str:
-    """Refuse NUL and other control characters (PostgreSQL cannot store NUL)."""
-    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
-        raise ValueError("must not contain control characters")
-    return text
-
-
-#: A text field without control characters.
-Text = Annotated[str, AfterValidator(_no_control)]
 
 
 class PageParams(Schema):
@@ -89,3 +81,17 @@ def paginate(qs: QuerySet[Any], params: PageParams) -> Page:
     start = (params.page - 1) * params.page_size
     items = list(qs[start : start + params.page_size])
     return Page(count, params.page, params.page_size, pages, items)
+
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_ID",
+    "MAX_PAGE_SIZE",
+    "YEAR_MAX",
+    "YEAR_MIN",
+    "Page",
+    "PageMeta",
+    "PageParams",
+    "Text",
+    "paginate",
+]

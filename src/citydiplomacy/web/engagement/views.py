@@ -487,6 +487,19 @@ def adopt(request: HttpRequest, slug: str) -> HttpResponse:
 def sign(request: HttpRequest, slug: str) -> HttpResponse:
     d = _declaration(request, slug)
     city = get_object_or_404(City, pk=_id(request.POST.get("city")))
+    # The signature records the signer's full name (first and last name may hold 150
+    # characters each); one longer than the column is refused here, not by the database.
+    signer: Any = request.user  # signed in (login_required)
+    name = (signer.get_full_name() or signer.get_username()).strip()
+    limit = Signature._meta.get_field("signer_name").max_length or 0
+    if len(name) > limit:
+        messages.error(
+            request,
+            f"Your name as a signature would record it is {len(name)} characters long; a "
+            f"signature holds at most {limit}. Ask the secretariat to record a shorter name "
+            "for your account, then sign again.",
+        )
+        return redirect(d.get_absolute_url() + "#signatures")
     try:
         s = services.sign(request.user, d, city)
         messages.success(request, f"Signed on behalf of {city.name} as {s.signer_title}.")

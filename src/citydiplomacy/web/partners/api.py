@@ -14,13 +14,14 @@ from typing import Annotated, Any, Literal
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest
 from ninja import Path, Query, Router, Schema
-from ninja.errors import HttpError
 from ninja.responses import Status
-from pydantic import Field
+from pydantic import AfterValidator, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from citydiplomacy.core import peers as core_peers
 from citydiplomacy.web.api.auth import OPTIONAL_AUTH, READ_AUTH, WRITE_AUTH, requester
 from citydiplomacy.web.api.errors import error_responses
+from citydiplomacy.web.api.fields import IsoDate, OneOf, length_of
 from citydiplomacy.web.api.pagination import MAX_ID, PageMeta, PageParams, Text, paginate
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.partners import services
@@ -34,7 +35,14 @@ from citydiplomacy.web.partners.models import (
 router = Router(tags=["Partnerships and networks"])
 
 CityId = Annotated[int, Field(ge=1, le=MAX_ID)]
-ThemeCode = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+def _theme_codes() -> list[str]:
+    return [code for code, _ in services.theme_choices()]
+
+
+#: A framework category code: the enum is the framework's, computed when first needed.
+ThemeCode = Annotated[str, OneOf(_theme_codes, "a framework category code")]
 Sdg = Annotated[int, Field(ge=1, le=17)]
 KindCode = Literal["twinning", "friendship", "mou", "technical", "network_exchange"]
 StatusCode = Literal["proposed", "confirmed", "recorded", "ended"]
@@ -83,19 +91,28 @@ class PartnershipQuery(PageParams):
     status: StatusCode | None = _d("Only this status.", None)
 
 
+def _distinct(ids: list[int]) -> list[int]:
+    if len(set(ids)) != len(ids):
+        raise ValueError("each city may be named once")
+    return ids
+
+
 class PartnershipIn(Schema):
     """A proposal."""
 
-    city_ids: list[CityId] = _d(
-        "GeoNames ids of the party cities (2 to 20).", min_length=2, max_length=20
+    city_ids: Annotated[list[CityId], AfterValidator(_distinct)] = _d(
+        "GeoNames ids of the party cities (2 to 20, each once).",
+        min_length=2,
+        max_length=20,
+        json_schema_extra={"uniqueItems": True},
     )
     kind: KindCode = _d("Kind of partnership.", "twinning")
-    title: Text = _d("Title (optional).", "", max_length=200)
+    title: Annotated[Text, length_of(Partnership, "title")] = _d("Title (optional).", "")
     description: Text = _d("Description (optional).", "", max_length=5000)
     themes: list[ThemeCode] = _d("Framework category codes.", default_factory=list, max_length=30)
     sdgs: list[Sdg] = _d("SDG numbers, 1 to 17.", default_factory=list, max_length=17)
-    start: date | None = _d("Start date (optional).", None)
-    end: date | None = _d("End date (optional; not before the start).", None)
+    start: IsoDate | None = _d("Start date (optional).", None)
+    end: IsoDate | None = _d("End date (optional; not before the start).", None)
 
 
 class ConfirmQuery(Schema):
@@ -166,7 +183,7 @@ class SuggestionOut(Schema):
 
 
 class SuggestQuery(Schema):
-    theme: str | None = _d("A framework category code (e.g. EN-E-E).", None, max_length=40)
+    theme: ThemeCode | SkipJsonSchema[None] = _d("A framework category code (e.g. EN-E-E).", None)
     mode: Literal["peer", "reciprocal"] = _d(
         "peer: peers to learn from; reciprocal: each strong where the other is weak.", "peer"
     )
@@ -175,7 +192,9 @@ class SuggestQuery(Schema):
 
 
 PartnershipId = Annotated[int, Path(description="Identifier of the partnership.")]
-NetworkSlug = Annotated[str, Path(description="Short identifier of the network.")]
+NetworkSlug = Annotated[
+    str, Path(description="Short identifier of the network.", pattern=r"^[-a-zA-Z0-9_]{1,60}$")
+]
 RegistryCityId = Annotated[int, Path(description="GeoNames id of the city.")]
 
 
@@ -369,8 +388,6 @@ def partner_suggestions(
     city = City.objects.filter(pk=city_id).first() if 1 <= city_id <= MAX_ID else None
     if city is None:
         raise Http404(f"no city {city_id} in the registry")
-    if params.theme and params.theme not in dict(services.theme_choices()):
-        raise HttpError(422, f"unknown theme {params.theme!r}: give a framework category code")
     recs = services.suggest_for(
         requester(request),
         city,

@@ -1,0 +1,36 @@
+"""Which characters a stored text may hold: the one rule the engine, the importers and the web
+layer share.
+
+PostgreSQL refuses NUL in text, and no database can store a lone UTF-16 surrogate (it has no
+UTF-8 encoding); other control characters are invisible garbage from copy-paste or a file
+decoded with the wrong encoding. Tab, line feed and carriage return are ordinary text.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Characters no stored text may hold: C0 controls except tab, line feed and carriage return;
+#: DEL and the C1 controls; lone UTF-16 surrogates (U+D800-U+DFFF).
+FORBIDDEN_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def forbidden_character(text: str) -> str | None:
+    """Describe the first character of ``text`` no stored text may hold, or ``None``.
+
+    Examples
+    --------
+    >>> forbidden_character("a\\x00b")
+    'a control character (U+0000) at position 2'
+    >>> forbidden_character("line one\\nline two") is None
+    True
+    """
+    found = FORBIDDEN_IN_TEXT.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    kind = "a lone UTF-16 surrogate" if 0xD800 <= code <= 0xDFFF else "a control character"
+    return f"{kind} (U+{code:04X}) at position {found.start() + 1}"
+
+
+__all__ = ["FORBIDDEN_IN_TEXT", "forbidden_character"]

@@ -1,0 +1,106 @@
+"""Refuse requests whose path, query string or form fields hold characters no text may hold.
+
+A NUL byte in a query parameter reaches a database filter in many views (``/events/?tag=%00``);
+PostgreSQL refuses NUL in text, so each such view answered 500. Rather than guard every view,
+:class:`HostileTextMiddleware` refuses the request before any view runs:
+
+* the path: any control character (tab and line breaks included) or lone surrogate;
+* query parameter names and form field names: the same;
+* query parameter values and form field values: control characters except tab, line feed and
+  carriage return (text areas send line breaks), and lone surrogates.
+
+The answer is a 400: in the API's one JSON error shape under ``/api/``, a plain error page
+elsewhere. It names the parameter and the character, never echoes the value. Uploaded files are
+not inspected here: their content is checked where it is read (the importers report a NUL in a
+cell at its row and column). JSON bodies of the API are checked by their schema's text type
+(:data:`citydiplomacy.web.api.fields.Text`), which locates the problem in the body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+
+from citydiplomacy.core.text import forbidden_character
+
+#: Any control character or lone surrogate: names and paths have no use for tab or newline.
+_FORBIDDEN_IN_NAME = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+#: Content types whose body Django parses into ``request.POST``.
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _name_problem(text: str) -> str | None:
+    found = _FORBIDDEN_IN_NAME.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    kind = "a lone UTF-16 surrogate" if 0xD800 <= code <= 0xDFFF else "a control character"
+    return f"{kind} (U+{code:04X}) at position {found.start() + 1}"
+
+
+def _printable(name: str) -> str:
+    """A parameter name safe to show: forbidden characters as U+XXXX, at most 40 characters."""
+    shown = _FORBIDDEN_IN_NAME.sub(lambda m: f"U+{ord(m.group()):04X}", name)
+    return shown[:40] + ("..." if len(shown) > 40 else "")
+
+
+def _params_problem(params: QueryDict, what: str) -> str | None:
+    """The first forbidden character in ``params``' names or values, described, or ``None``."""
+    for name, values in params.lists():
+        problem = _name_problem(name)
+        if problem is not None:
+            return f"The name of a {what} contains {problem}."
+        for value in _strings(values):
+            problem = forbidden_character(value)
+            if problem is not None:
+                return f"The {what} {_printable(name)!r} contains {problem}."
+    return None
+
+
+def _strings(values: Iterable[object]) -> Iterable[str]:
+    return (v for v in values if isinstance(v, str))
+
+
+def request_problem(request: HttpRequest) -> str | None:
+    """What makes ``request`` unreadable as text, in a sentence, or ``None`` if nothing does.
+
+    Form bodies are read only for non-API paths with a form content type (the API takes JSON,
+    whose strings its schemas check).
+    """
+    problem = _name_problem(request.path)
+    if problem is not None:
+        return f"The address contains {problem}."
+    problem = _params_problem(request.GET, "query parameter")
+    if problem is not None:
+        return problem
+    if (
+        request.method == "POST"
+        and not request.path.startswith("/api/")
+        and request.content_type in _FORM_TYPES
+    ):
+        return _params_problem(request.POST, "form field")
+    return None
+
+
+class HostileTextMiddleware:
+    """Answer 400 to a request whose path, query or form fields hold forbidden characters."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        problem = request_problem(request)
+        if problem is None:
+            return self.get_response(request)
+        message = f"{problem} Remove it and send the request again."
+        if request.path.startswith("/api/"):
+            from citydiplomacy.web.api.errors import error_response
+
+            return error_response(400, message)
+        return render(request, "error.html", {"status": 400, "message": message}, status=400)
+
+
+__all__ = ["HostileTextMiddleware", "request_problem"]

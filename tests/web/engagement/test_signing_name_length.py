@@ -1,0 +1,42 @@
+"""Signing with a full name longer than a signature holds is a message, not a 500.
+
+First and last name hold 150 characters each, the signature's ``signer_name`` 200: on
+PostgreSQL the insert failed ("value too long"), on SQLite the name was stored whole.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.test import Client
+from django.urls import reverse
+
+from citydiplomacy.web.engagement.models import Signature
+
+
+def _signer(reps: dict[str, Any], first: str, last: str) -> Client:
+    user = reps["geneva"].user
+    user.first_name, user.last_name = first, last
+    user.save()
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_name_too_long_for_a_signature_is_refused_with_a_message(
+    reps: dict[str, Any], adopted: Any, geneva: Any
+) -> None:
+    client = _signer(reps, "A" * 150, "B" * 60)  # 211 characters with the space
+    url = reverse("engagement:sign", args=[adopted.slug])
+    response = client.post(url, {"city": geneva.pk}, follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "211 characters" in page and "at most 200" in page
+    assert not Signature.objects.exists(), "nothing is written"
+
+
+def test_a_name_of_exactly_the_limit_signs(reps: dict[str, Any], adopted: Any, geneva: Any) -> None:
+    client = _signer(reps, "A" * 150, "B" * 49)  # 200 characters with the space
+    url = reverse("engagement:sign", args=[adopted.slug])
+    assert client.post(url, {"city": geneva.pk}).status_code == 302
+    assert Signature.objects.get().signer_name == "A" * 150 + " " + "B" * 49
