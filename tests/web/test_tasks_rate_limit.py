@@ -115,3 +115,34 @@ def test_the_api_answers_429_with_retry_after(client: Any, settings: Any) -> Non
         t.num_requests = before
         cache.clear()
     assert codes == [200, 200, 200, 429, 429]
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_limit(clock: Clock) -> None:
+    """Without a proxy in front (development, CITYDIPLOMACY_PROXIES=0), X-Forwarded-For is the
+    client's own text: ninja used it whole as the client's identity, so a new value in each
+    request was never limited."""
+    t = limiter("5/min", clock)
+    answers = [
+        t.allow_request(
+            RequestFactory().get(
+                "/api/cities", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}"
+            )
+        )
+        for i in range(8)
+    ]
+    assert answers == [True] * 5 + [False] * 3
+
+
+def test_behind_one_proxy_the_address_it_saw_is_the_client(clock: Clock, settings: Any) -> None:
+    settings.NINJA_NUM_PROXIES = 1  # ninja reloads its settings on this signal
+    t = limiter("2/min", clock)
+
+    def via_proxy(forwarded: str) -> bool:
+        request = RequestFactory().get(
+            "/api/cities", REMOTE_ADDR="10.1.1.1", HTTP_X_FORWARDED_FOR=forwarded
+        )
+        return t.allow_request(request)
+
+    # The client forges the first address; the proxy appends the one it saw.
+    assert [via_proxy(f"1.2.3.{i}, 198.51.100.20") for i in range(3)] == [True, True, False]
+    assert via_proxy("198.51.100.21")  # another client

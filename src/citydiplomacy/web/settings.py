@@ -255,6 +255,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CITYDIPLOMACY_MAX_UPLOAD_BYTES = int(os.environ.get("CITYDIPLOMACY_MAX_UPLOAD_BYTES", 20_000_000))
 #: Requests per user (or per address when anonymous) the JSON API answers, e.g. "600/min".
 CITYDIPLOMACY_API_RATE = os.environ.get("CITYDIPLOMACY_API_RATE", "600/min")
+#: Proxies in front of the app servers that append the client's address to X-Forwarded-For
+#: (production: the TLS proxy). The API's rate limit counts an anonymous client by the address
+#: the nearest of them saw; left unset, django-ninja believed the whole header, so a client
+#: naming a new address in each request was never limited.
+NINJA_NUM_PROXIES = int(os.environ.get("CITYDIPLOMACY_PROXIES", "1" if PRODUCTION else "0"))
 #: Replications of the uncertainty analysis behind the ranking's rank intervals.
 CITYDIPLOMACY_SENSITIVITY_RUNS = int(os.environ.get("CITYDIPLOMACY_SENSITIVITY_RUNS", "256"))
 #: The Celery broker (Redis) that sends background work to `citydiplomacy worker` processes,
