@@ -317,3 +317,53 @@ def test_cli_import_is_all_or_nothing(db: Any, tmp_path: Any) -> None:
 
 def test_factories_are_importable() -> None:
     assert callable(factories.user)
+
+
+def test_upload_links_the_document_to_an_event_and_hides_draft_declarations(
+    users: dict[str, Any], client: Client, geneva: Any
+) -> None:
+    from citydiplomacy.web.engagement.models import Declaration, Event
+
+    event = Event.objects.create(
+        slug="test-forum",
+        name="Test forum (test data)",
+        kind="other",
+        start_date=dt.date(2025, 3, 1),
+        end_date=dt.date(2025, 3, 2),
+        place="Geneva",
+        host_city=geneva,
+        organiser="Test",
+        source_url="https://example.org/f",
+    )
+    draft = Declaration.objects.create(slug="secret-draft", title="Secret draft (test data)")
+    login(client, users["analyst"])
+    form = client.get(reverse("recognition:upload")).content.decode()
+    assert "Test forum (test data)" in form and "Secret draft" not in form
+    response = client.post(
+        reverse("recognition:upload"),
+        {
+            "symbol": "A/TEST/5",
+            "title": "Linked (test data)",
+            "version": "adopted",
+            "stage": "adopted",
+            "event": event.pk,
+            "declaration": draft.pk,  # not offered: refused by the form
+            "file": SimpleUploadedFile("t.txt", REV1),
+        },
+    )
+    assert response.status_code == 400 and "declaration" in response.context["form"].errors
+    response = client.post(
+        reverse("recognition:upload"),
+        {
+            "symbol": "A/TEST/5",
+            "title": "Linked (test data)",
+            "version": "adopted",
+            "stage": "adopted",
+            "event": event.pk,
+            "file": SimpleUploadedFile("t.txt", REV1),
+        },
+    )
+    assert response.status_code == 302
+    assert Document.objects.get(symbol="A/TEST/5").event == event
+    city_page = client.get(reverse("cities:detail", args=[geneva.pk])).content.decode()
+    assert "A/TEST/5" in city_page and "Test forum (test data)" in city_page

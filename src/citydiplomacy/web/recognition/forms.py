@@ -8,6 +8,7 @@ from django import forms
 from django.core.validators import URLValidator
 
 from citydiplomacy.io.texts import MAX_BYTES
+from citydiplomacy.web.engagement.models import Declaration, DeclarationStatus, Event
 from citydiplomacy.web.recognition.models import Document, Language, Stage
 
 LANG_CHOICES = [("", "Detect from the text"), *Language.choices]
@@ -33,6 +34,17 @@ class UploadForm(forms.Form):
         label="Source URL",
     )
     file = forms.FileField(help_text="PDF (with a text layer), DOCX, HTML or UTF-8 text.")
+    event = forms.ModelChoiceField(
+        queryset=Event.objects.order_by("-start_date"),
+        required=False,
+        help_text="The calendar event where the text was negotiated (optional).",
+    )
+    declaration = forms.ModelChoiceField(
+        # drafts of the platform's declarations are not public: only adopted ones
+        queryset=Declaration.objects.exclude(status=DeclarationStatus.DRAFT).order_by("title"),
+        required=False,
+        help_text="The platform's declaration this text is (optional).",
+    )
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

@@ -63,6 +63,23 @@ def document_for(symbol: str, title: str = "") -> Document:
     return doc
 
 
+def link_document(document: Document, event: Any = None, declaration: Any = None) -> None:
+    """Record where ``document`` was negotiated (a calendar event) and which platform
+    declaration it is; ``None`` leaves a link as it is."""
+    changed = []
+    if event is not None and document.event_id != event.pk:
+        document.event = event
+        changed.append("event")
+    if declaration is not None and document.declaration_id != declaration.pk:
+        document.declaration = declaration
+        changed.append("declaration")
+        if document.event_id is None and declaration.event_id is not None:
+            document.event_id = declaration.event_id
+            changed.append("event")
+    if changed:
+        document.save(update_fields=sorted(set(changed)))
+
+
 def version_for(
     document: Document, label: str, date: dt.date | None = None, stage: str = "draft"
 ) -> Version:

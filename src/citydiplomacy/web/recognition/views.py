@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -19,6 +19,7 @@ from citydiplomacy.errors import CityDiplomacyError
 from citydiplomacy.io.safe_text import safe_cell
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.cities.sections import CitySection
+from citydiplomacy.web.engagement.models import DeclarationStatus
 from citydiplomacy.web.recognition import services
 from citydiplomacy.web.recognition.forms import CompareForm, UploadForm
 from citydiplomacy.web.recognition.models import Document, Reference, Text, Version
@@ -252,6 +253,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             # One transaction: a refused file leaves no new document or version behind.
             with transaction.atomic():
                 document = data["document"] or services.document_for(data["symbol"], data["title"])
+                services.link_document(document, data["event"], data["declaration"])
                 version = services.version_for(
                     document, data["version"], data["date"], data["stage"]
                 )
@@ -280,10 +282,18 @@ def upload(request: HttpRequest) -> HttpResponse:
 def city_section(request: HttpRequest, city: City) -> CitySection | None:
     """Texts negotiated at events this city hosted (city page section)."""
     docs = list(
-        Document.objects.filter(event__host_city=city).select_related("event").order_by("symbol")
+        Document.objects.filter(Q(event__host_city=city) | Q(declaration__event__host_city=city))
+        .exclude(Q(event__isnull=True) & Q(declaration__status=DeclarationStatus.DRAFT))
+        .select_related("event", "declaration__event")
+        .distinct()
+        .order_by("symbol")
     )
     if not docs:
         return None
+    rows = [
+        {"document": d, "event": d.event or (d.declaration.event if d.declaration else None)}
+        for d in docs
+    ]
     return CitySection(
-        "recognition", "Texts negotiated here", "recognition/_city.html", {"documents": docs}
+        "recognition", "Texts negotiated here", "recognition/_city.html", {"rows": rows}
     )
