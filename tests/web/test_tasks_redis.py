@@ -259,3 +259,59 @@ def test_the_api_rate_limit_is_shared_by_every_process(redis_url: str, tmp_path:
         assert p.returncode == 0, err
         passed.append(json.loads(out))
     assert sum(passed) == 100, passed
+
+
+def test_a_burst_on_the_production_server_gets_exactly_the_limit(
+    redis_url: str, tmp_path: Path
+) -> None:
+    """The issue's case over HTTP: ``citydiplomacy serve`` in production with two gunicorn
+    workers and REDIS_URL; a burst of 140 concurrent API requests from one client at a limit
+    of 100 a minute gets 100 answers and 40 refusals (429 with Retry-After), whichever worker
+    answers. Counted per worker process, both workers answered up to 100 each."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.web.test_production import Server, _free_port, production_env
+
+    env = production_env(tmp_path / "var")
+    env.update(REDIS_URL=redis_url, CITYDIPLOMACY_API_RATE="100/min")
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [CITYDIPLOMACY, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(port, tmp_path / "var", log)
+    # One client, behind the TLS proxy that appended the address it saw (a fresh one per run,
+    # so that an earlier run's count in Redis does not matter).
+    client = f"192.0.2.{uuid.uuid4().int % 254 + 1}, 198.51.{uuid.uuid4().int % 256}.7"
+    headers = {"X-Forwarded-For": client}
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"serve exited:\n{log.read_text()[-3000:]}")
+            try:
+                server.get("/accounts/login/")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"serve did not answer:\n{log.read_text()[-3000:]}")
+                time.sleep(0.5)
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            answers = list(pool.map(lambda _: server.get("/api/cities", **headers), range(140)))
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    codes = [response.status for response, _ in answers]
+    assert codes.count(200) == 100, codes
+    assert codes.count(429) == 40, codes
+    refused = [response for response, _ in answers if response.status == 429]
+    assert all(1 <= int(r.getheader("Retry-After", "0")) <= 60 for r in refused)
