@@ -367,3 +367,24 @@ def test_upload_links_the_document_to_an_event_and_hides_draft_declarations(
     assert Document.objects.get(symbol="A/TEST/5").event == event
     city_page = client.get(reverse("cities:detail", args=[geneva.pk])).content.decode()
     assert "A/TEST/5" in city_page and "Test forum (test data)" in city_page
+
+
+def test_pages_pass_the_accessibility_audit(
+    doc: dict[str, Any], users: dict[str, Any], client: Client
+) -> None:
+    from tests.web.engagement.test_accessibility import audit
+
+    login(client, users["analyst"])
+    pages = [
+        reverse("recognition:documents"),
+        reverse("recognition:upload"),
+        doc["document"].get_absolute_url(),
+        doc["t1"].get_absolute_url(),
+        doc["t1"].get_absolute_url() + "?all=1",
+        reverse("recognition:compare") + f"?old={doc['t0'].pk}&new={doc['t1'].pk}&all=1",
+        reverse("recognition:languages", args=[doc["rev1"].pk]) + "?all=1",
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        audit(response.content.decode())
