@@ -216,6 +216,44 @@ def test_too_long_text_is_an_error_at_its_field_never_cut(
     assert snapshot() == before and KpiValueChange.objects.count() == n_audit
 
 
+def test_a_value_saved_meanwhile_is_neither_set_back_nor_overwritten_unseen(
+    users: dict[str, Any], geneva: Any, demo: dict[str, Any]
+) -> None:
+    types = services.framework().nodes["value_type"]
+    kv = [v for v in demo["values"] if types[v.measure] in ("number", "quantity")][-1]
+    editor = login(users["editor"])
+    data = form_data(editor.get(entry_url(geneva)).content.decode(), "m:")
+    # Someone else saves the value after the form was shown.
+    theirs = services.Row(
+        geneva.pk, YEAR, kv.measure, kv.kpi, kv.data_point, kv.value + 5, kv.unit, None, None, False
+    )
+    services.write_values(users["admin"], [theirs], via="api")
+    # Untouched in this form: their value stands.
+    resp = editor.post(entry_url(geneva), data, follow=True)
+    assert "No value changed" in resp.content.decode()
+    assert KpiValue.objects.get(pk=kv.pk).value == kv.value + 5
+    # Changed in this form too: refused once, showing what is stored now; saving again wins.
+    data[f"m:{kv.measure}"] = shown_value(kv.value + 7)
+    resp = editor.post(entry_url(geneva), data)
+    assert "changed by someone else since this form was opened" in resp.content.decode()
+    assert KpiValue.objects.get(pk=kv.pk).value == kv.value + 5
+    again = form_data(resp.content.decode(), "m:")
+    assert again[f"m:{kv.measure}"] == shown_value(kv.value + 7)
+    assert editor.post(entry_url(geneva), again).status_code == 302
+    assert KpiValue.objects.get(pk=kv.pk).value == kv.value + 7
+
+
+def test_write_values_refuses_text_it_cannot_store(users: dict[str, Any], geneva: Any) -> None:
+    """The last line of defence for any caller: nothing cut, nothing written."""
+    for source, note in (("s" * 301, None), ("ok", "n" * 2001), ("nul\x00", None)):
+        row = services.Row(
+            geneva.pk, 2023, "EC-ICT-ICT-1C", "EC-ICT-ICT-1C", "", 80.0, "%", source, note, False
+        )
+        with pytest.raises(ValidationError):
+            services.write_values(users["admin"], [row], via="test")
+    assert not KpiValue.objects.exists() and not KpiValueChange.objects.exists()
+
+
 def test_too_long_source_in_an_upload_is_an_error_at_its_cell(
     users: dict[str, Any], geneva: Any
 ) -> None:

@@ -59,11 +59,13 @@ class Field:
 @dataclass
 class Outcome:
     """The rows to write, the errors by measure (:data:`DEFAULT_SOURCE` for the form-wide
-    source), and the measures whose stored value the user emptied (not deleted)."""
+    source), the measures whose stored value the user emptied (not deleted), and those
+    someone else changed since the form was shown (:func:`check` refuses them once)."""
 
     rows: list[services.Row] = field(default_factory=list)
     errors: dict[str, list[str]] = field(default_factory=dict)
     cleared: list[str] = field(default_factory=list)
+    conflicts: set[str] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
@@ -128,6 +130,19 @@ def check(user: Any, city_id: int, year: int, fields: list[Field], default_sourc
         note_touched = f.note is not None and f.note != shown[2]
         if not (value_touched or source_touched or note_touched):
             continue
+        now = (shown_value(kv.value, value_type), kv.source, kv.note) if kv else ("", "", "")
+        if f.shown is not None and any(
+            touched and now[i] != f.shown[i]
+            for i, touched in enumerate((value_touched, source_touched, note_touched))
+        ):
+            # Someone saved this value after the form was shown: neither change is lost.
+            out.errors.setdefault(f.measure, []).append(
+                f"changed by someone else since this form was opened (now: "
+                f"{now[0] or 'no value'}, source “{now[1]}”); your entry is kept here: "
+                "save again to replace theirs"
+            )
+            out.conflicts.add(f.measure)
+            continue
         if f.text == "":
             if shown[0] != "":
                 out.cleared.append(f.measure)
@@ -179,10 +194,15 @@ def check(user: Any, city_id: int, year: int, fields: list[Field], default_sourc
 
 
 def form_fields(
-    city_id: int, year: int, posted: list[Field] | None, errors: Mapping[str, list[str]]
+    city_id: int,
+    year: int,
+    posted: list[Field] | None,
+    errors: Mapping[str, list[str]],
+    conflicts: set[str] | frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
     """The form's groups (level-2 categories) and fields: each stored value with its source
-    and note, or what was posted when the form comes back with errors."""
+    and note, or what was posted when the form comes back with errors. A field in
+    ``conflicts`` now counts as showing the stored value, so saving again replaces it."""
     fw = services.framework()
     current = stored(city_id, year)
     by_measure = {f.measure: f for f in posted or []}
@@ -198,7 +218,7 @@ def form_fields(
             value_type = str(node["value_type"])
             shown = (shown_value(kv.value, value_type), kv.source, kv.note) if kv else ("", "", "")
             p = by_measure.get(m)
-            if p is not None and p.shown is not None:
+            if p is not None and p.shown is not None and m not in conflicts:
                 shown = p.shown
             fields.append(
                 {

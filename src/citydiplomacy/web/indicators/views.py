@@ -271,13 +271,14 @@ def entry(request: HttpRequest, pk: int) -> HttpResponse:
     fw = services.framework()
     year = _int(request.GET.get("year") or request.POST.get("year"), None)
     errors: dict[str, list[str]] = {}
+    conflicts: set[str] = set()
     posted: list[entry_rules.Field] | None = None
     source = ""
     if request.method == "POST" and year is not None:
         source = entry_rules.clean_text(request.POST.get("source", ""))
         posted = entry_rules.fields_from_post(request.POST, list(fw.measures))
         outcome = entry_rules.check(request.user, city.pk, year, posted, source)
-        errors = outcome.errors
+        errors, conflicts = outcome.errors, outcome.conflicts
         if outcome.ok:
             try:
                 counts = services.write_values(request.user, outcome.rows, via="form")
@@ -301,7 +302,11 @@ def entry(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                 return redirect(f"{reverse('indicators:city_data', args=[city.pk])}?year={year}")
         messages.error(request, "Some values need fixing; nothing was saved.")
-    groups = entry_rules.form_fields(city.pk, year, posted, errors) if year is not None else []
+    groups = (
+        entry_rules.form_fields(city.pk, year, posted, errors, conflicts)
+        if year is not None
+        else []
+    )
     return render(
         request,
         "indicators/entry.html",
