@@ -462,3 +462,40 @@ def test_verifying_needs_a_selection_and_a_confirmation(
     resp = admin.post(url, {"year": YEAR, "action": "unverify"}, follow=True)
     assert "nothing was changed" in resp.content.decode()
     assert not KpiValue.objects.filter(status=Status.SELF_REPORTED).exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("anonymous", 302),
+        ("public", 403),
+        ("analyst", 403),
+        ("lyon_editor", 403),
+        ("editor", 403),
+        ("admin", 200),
+    ],
+)
+@pytest.mark.parametrize("action", ["verify", "verify_all", "unverify"])
+def test_who_may_ask_to_verify(
+    role: str, expected: int, action: str, users: dict[str, Any], geneva: Any
+) -> None:
+    row = services.Row(
+        geneva.pk, 2023, "EC-ICT-ICT-1C", "EC-ICT-ICT-1C", "", 80.0, "%", "s", "", False
+    )
+    services.write_values(users["admin"], [row], via="test")
+    kv = KpiValue.objects.get()
+    if action == "unverify":
+        services.set_status(users["admin"], [kv], Status.VERIFIED, via="test")
+    client = Client() if role == "anonymous" else login(users[role])
+    url = reverse("indicators:city_data", args=[geneva.pk])
+    resp = client.post(url, {"year": 2023, "action": action, "value": [kv.pk]})
+    assert resp.status_code == expected
+    if expected == 200:
+        assert "Nothing has changed yet." in resp.content.decode()
+    resp = client.post(url, {"year": 2023, "action": action, "value": [kv.pk], "confirmed": "yes"})
+    assert resp.status_code == (302 if role in ("anonymous", "admin") else 403)
+    status = KpiValue.objects.get().status
+    if role == "admin":
+        assert status == (Status.SELF_REPORTED if action == "unverify" else Status.VERIFIED)
+    else:
+        assert status == (Status.VERIFIED if action == "unverify" else Status.SELF_REPORTED)
