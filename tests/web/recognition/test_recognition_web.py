@@ -105,6 +105,14 @@ def test_refused_file_stores_nothing(
     assert (Text.objects.count(), Paragraph.objects.count(), Reference.objects.count()) == before
 
 
+def test_control_characters_are_dropped_before_storing(doc: dict[str, Any]) -> None:
+    # PostgreSQL cannot store NUL in text: a file carrying one must not give a 500
+    data = REV1.replace(b"Encourages", b"Encou\x00rages\x0c")
+    rev2 = services.version_for(doc["document"], "rev.2")
+    text = services.import_text(rev2, data, "nul.txt", lang="en")
+    assert "\x00" not in text.body and "Encourages" in text.body
+
+
 def test_a_second_text_in_the_same_language_is_refused(doc: dict[str, Any]) -> None:
     with pytest.raises(DataError, match="already has a en text"):
         services.import_text(doc["zero"], ZERO, "again.txt", lang="en")

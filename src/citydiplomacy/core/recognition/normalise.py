@@ -28,15 +28,20 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _DIGITS = re.compile(r"\d+")
+#: Control characters other than tab and line breaks: NUL (which PostgreSQL cannot store in
+#: text), and the rest, which no UN text has. A form feed (page break) becomes a line break.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 def normalise(text: str) -> str:
-    """``text`` in NFC, without tatweel or Arabic vowel marks, with ASCII apostrophes.
+    """``text`` in NFC, without tatweel, Arabic vowel marks or control characters (NUL...),
+    with ASCII apostrophes.
 
     The result has the same number of characters as the NFC form minus the removed marks;
     callers that need offsets in the original must keep the normalised text as their text.
     """
     text = unicodedata.normalize("NFC", text)
+    text = _CONTROLS.sub("", text.replace("\x0c", "\n"))
     text = text.replace(TATWEEL, "")
     text = _ARABIC_MARKS.sub("", text)
     return text.translate(_APOSTROPHES)
