@@ -276,6 +276,11 @@ CITYDIPLOMACY_BACKGROUND_SCORING = (
 )
 #: The framework the platform profiles cities on.
 CITYDIPLOMACY_FRAMEWORK = os.environ.get("CITYDIPLOMACY_FRAMEWORK", "u4ssc")
+# Lexicon files (term, category, lemma, pattern, notes) added to the recognition tracker's
+# packaged lexicons, separated by ":" (docs/recognition.md).
+CITYDIPLOMACY_RECOGNITION_LEXICONS = [
+    p for p in os.environ.get("CITYDIPLOMACY_RECOGNITION_LEXICONS", "").split(os.pathsep) if p
+]
 
 CACHES = {
     "default": {

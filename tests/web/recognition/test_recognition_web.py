@@ -396,3 +396,19 @@ def test_pages_pass_the_accessibility_audit(
         response = client.get(url)
         assert response.status_code == 200, url
         audit(response.content.decode())
+
+
+def test_user_lexicon_from_the_settings(doc: dict[str, Any], settings: Any, tmp_path: Any) -> None:
+    extra = tmp_path / "boroughs.csv"
+    extra.write_text("term,category,lemma,pattern,notes\nborough,town,,,London usage\n")
+    rev3 = services.version_for(doc["document"], "rev.3")
+    plain = services.import_text(
+        rev3, b"1. Invites the borough councils to act.", "a.txt", lang="en"
+    )
+    assert plain.references_count == 0
+    settings.CITYDIPLOMACY_RECOGNITION_LEXICONS = [str(extra)]
+    rev4 = services.version_for(doc["document"], "rev.4")
+    text = services.import_text(
+        rev4, b"1. Invites the borough councils to act.", "b.txt", lang="en"
+    )
+    assert list(text.references.values_list("term", "category")) == [("borough", "town")]
