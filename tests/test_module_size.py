@@ -23,8 +23,6 @@ MAX_FUNCTION_LINES = 150
 MODULES_OVER: dict[str, str] = {
     "citydiplomacy/web/engagement/services.py": "seven sub-domains; to be split by noun "
     "(roles, declarations, commitments, calendar, signatories), issue 15",
-    "citydiplomacy/core/validate.py": "validate_long in one function; to become a "
-    "pipeline of passes, issue 15",
     "citydiplomacy/web/partners/importers.py": "three importers with their own city-name "
     "matcher and import report; to move file parsing to io, issue 15",
     "citydiplomacy/web/partners/views.py": "seven forms inside the views; forms to "
@@ -39,7 +37,6 @@ FUNCTIONS_OVER: dict[str, str] = {
     "framework table, in file order; to become a list of column checks",
     "citydiplomacy/core/capacity/framework.py::CompetencyFramework.from_table": "the same "
     "shape as Framework.from_table, for the competency table",
-    "citydiplomacy/core/validate.py::validate_long": "to become a pipeline of passes",
     "citydiplomacy/core/normalise.py::normalise": "one branch per normalisation method; to "
     "become one function per method",
     "citydiplomacy/core/sensitivity.py::sensitivity": "design, runs and indices in one "

@@ -6,8 +6,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from citydiplomacy.core import validate
-from citydiplomacy.core.validate import _Distinct, _Pairs
+from citydiplomacy.core.validation import keys as validation_keys
+from citydiplomacy.core.validation.keys import Distinct as _Distinct
+from citydiplomacy.core.validation.keys import Pairs as _Pairs
 
 
 @st.composite
@@ -50,15 +51,15 @@ def test_pair_keys_read_minus_one_as_the_last_row_and_column(
 def test_distinct_keys_by_counting_match_by_marking(space: int, slices: list[list[int]]) -> None:
     parts = [np.asarray([k % space for k in keys], dtype=np.int64) for keys in slices]
     counted, marked = _Distinct(space), _Distinct(space)
-    original = validate.SMALL_KEYS
+    original = validation_keys.SMALL_KEYS
     try:
-        validate.SMALL_KEYS = space  # counting
+        validation_keys.SMALL_KEYS = space  # counting
         for keys in parts:
             counted.add(keys)
-        validate.SMALL_KEYS = 0  # marking
+        validation_keys.SMALL_KEYS = 0  # marking
         for keys in parts:
             marked.add(keys)
     finally:
-        validate.SMALL_KEYS = original
+        validation_keys.SMALL_KEYS = original
     expected = sorted({k for keys in parts for k in keys.tolist()})
     assert counted.finish().tolist() == expected == marked.finish().tolist()
