@@ -120,7 +120,7 @@ def _outcome(
             "country": ["FR", "NO"],
             "year": [2022, 2022],
             "EC-ICT-ICT-1C": ["12.5", "NaN"],
-        }  # fmt: skip
+        }
     ),
     suffix=".csv",
 )

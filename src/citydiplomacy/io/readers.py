@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +36,18 @@ from citydiplomacy.core.validate import (
     validate_long,
 )
 from citydiplomacy.errors import Problem, ValidationError
+from citydiplomacy.io.diagnose import encoding_problem, ragged_problem
+from citydiplomacy.io.limits import (
+    DEFAULT_LIMITS,
+    Deadline,
+    ReadLimits,
+    check_file_size,
+    check_table,
+    check_time,
+    check_unpacked,
+    check_zip,
+    refuse,
+)
 
 ID_COLUMNS = ("city", "country", "geonames_id", "year")
 ALIASES = {
@@ -222,91 +235,251 @@ def row_dtype(last_row: int) -> type[np.signedinteger[Any]]:
 
 
 def _header(path: Path, delimiter: str) -> list[str]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        first = fh.readline()
+    with path.open("rb") as fh:
+        # Bytes, decoded leniently: a file that is not UTF-8 further on is reported, located,
+        # when Arrow reads it, not here.
+        first = fh.readline().decode("utf-8-sig", errors="replace").rstrip("\r\n")
     return next(csv.reader([first], delimiter=delimiter), [])
 
 
-def read_frame(path: Path) -> pd.DataFrame:
+def read_frame(
+    path: Path, *, source: str | None = None, limits: ReadLimits = DEFAULT_LIMITS
+) -> pd.DataFrame:
     """Read a CSV, XLSX or Parquet file as it is (no type guessing beyond numbers).
 
     In CSV files the id and text columns are read as dictionary-encoded strings (pandas
     categoricals) and ``value`` as text, so that nothing is lost to type guessing.
 
+    Parameters
+    ----------
+    path
+        The file.
+    source
+        Name of the file in messages (the user's file name; default ``path.name``).
+    limits
+        What reading may cost (:mod:`citydiplomacy.io.limits`): checked before parsing where
+        the file says (zip member sizes, Parquet footer, file size) and while reading.
+
     Raises
     ------
     ValidationError
-        When the file cannot be read at all (missing, wrong format, bad encoding).
+        When the file cannot be read at all (missing, wrong format, bad encoding, ragged
+        rows), located at its row and column where it can be, or is over a limit.
     """
-    source = path.name
+    source = source or path.name
     suffix = path.suffix.lower()
     try:
+        if suffix not in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet"):
+            raise ValidationError(
+                [
+                    Problem(
+                        source,
+                        0,
+                        0,
+                        f"unsupported file type {suffix!r}; use .csv, .xlsx or .parquet",
+                    )
+                ]
+            )
+        size = check_file_size(path, source, limits)
+        deadline = limits.deadline()
         if suffix in (".csv", ".txt", ".tsv"):
             delimiter = "\t" if suffix == ".tsv" else ","
-            parse = pacsv.ParseOptions(delimiter=delimiter)
-            types: dict[str, pa.DataType] = {}
-            value_columns: list[str] = []
-            for name in _header(path, delimiter):
-                canon = _canonical(name)
-                if canon in TEXT_COLUMNS:
-                    types[name] = pa.dictionary(pa.int32(), pa.string())
-                elif canon == "value":
-                    value_columns.append(name)
-
-            def read(value_type: pa.DataType) -> pa.Table:
-                for name in value_columns:
-                    types[name] = value_type
-                convert = pacsv.ConvertOptions(
-                    strings_can_be_null=True,
-                    null_values=[""],  # "n/a", "NA"... are reported, not silently dropped
-                    auto_dict_encode=True,
-                    auto_dict_max_cardinality=100_000,
-                    column_types=types,
+            if size == 0:
+                raise ValidationError(
+                    [
+                        Problem(
+                            source,
+                            0,
+                            0,
+                            "the file is empty; expected a header row (city, country, year, "
+                            "kpi, value; or city, country, year and one column per KPI code)",
+                        )
+                    ]
                 )
-                return pacsv.read_csv(path, parse_options=parse, convert_options=convert)
-
-            # Numbers parse fastest as numbers; text among them (yes/no) needs the second pass.
-            try:
-                table = read(pa.float64())
-                # "NaN" and "inf" parse as floats: re-read as text so they are reported.
-                if any(_non_finite(table.column(name)) for name in value_columns):
-                    raise pa.ArrowInvalid("non-finite numbers")
-            except pa.ArrowInvalid:
-                table = read(pa.string())
-            if not value_columns:
-                # A wide table: Arrow guesses its KPI columns' types, and a "NaN" cell in a
-                # column of numbers would pass for an empty one. Such columns are read as
-                # text, so that the cell is reported as in a long table.
-                odd = [
-                    name
-                    for name, column in zip(table.column_names, table.columns, strict=True)
-                    if name not in types
-                    and pa.types.is_floating(column.type)
-                    and _non_finite(column)
-                ]
-                if odd:
-                    types.update(dict.fromkeys(odd, pa.string()))
-                    table = read(pa.string())
-            # Handed over with no reference left here, so its columns are freed one by one.
-            tables = [table]
-            del table
-            return _frame_of(tables.pop())
+            frame = _read_csv(path, source, delimiter)
+            check_table(source, len(frame), len(frame.columns), limits)
+            check_time(source, deadline)
+            return frame
         if suffix in (".xlsx", ".xlsm"):
-            # Only empty cells are missing: "NA" is Namibia and "n/a" a value to report.
-            return pd.read_excel(
-                path, dtype=object, engine="openpyxl", keep_default_na=False, na_values=[""]
-            )
-        if suffix == ".parquet":
-            return _read_parquet(path)
+            return _read_xlsx(path, source, limits, deadline)
+        metadata = pq.read_metadata(path)
+        check_table(source, metadata.num_rows, metadata.num_columns, limits)
+        unpacked = sum(
+            metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups)
+        )
+        check_unpacked(source, unpacked, limits)
+        frame = _read_parquet(path)
+        check_time(source, deadline)
+        return frame
     except FileNotFoundError:
         raise ValidationError([Problem(source, 0, 0, f"no such file: {path}")]) from None
     except (pa.ArrowInvalid, ValueError, OSError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
         raise ValidationError(
             [Problem(source, 0, 0, f"cannot read the file as {suffix[1:].upper()}: {exc}")]
         ) from None
-    raise ValidationError(
-        [Problem(source, 0, 0, f"unsupported file type {suffix!r}; use .csv, .xlsx or .parquet")]
-    )
+
+
+def _read_csv(path: Path, source: str, delimiter: str) -> pd.DataFrame:
+    """A CSV file as a data frame; a file Arrow cannot parse is reported at its row and column
+    where the cause can be found (not UTF-8, a row of the wrong width)."""
+    parse = pacsv.ParseOptions(delimiter=delimiter)
+    types: dict[str, pa.DataType] = {}
+    value_columns: list[str] = []
+    problem = encoding_problem(path, source, delimiter) if _suspect_encoding(path) else None
+    if problem is not None:
+        raise ValidationError([problem])
+    for name in _header(path, delimiter):
+        canon = _canonical(name)
+        if canon in TEXT_COLUMNS:
+            types[name] = pa.dictionary(pa.int32(), pa.string())
+        elif canon == "value":
+            value_columns.append(name)
+
+    def read(value_type: pa.DataType) -> pa.Table:
+        for name in value_columns:
+            types[name] = value_type
+        convert = pacsv.ConvertOptions(
+            strings_can_be_null=True,
+            null_values=[""],  # "n/a", "NA"... are reported, not silently dropped
+            auto_dict_encode=True,
+            auto_dict_max_cardinality=100_000,
+            column_types=types,
+        )
+        return pacsv.read_csv(path, parse_options=parse, convert_options=convert)
+
+    try:
+        # Numbers parse fastest as numbers; text among them (yes/no) needs the second pass.
+        try:
+            table = read(pa.float64())
+            # "NaN" and "inf" parse as floats: re-read as text so they are reported.
+            if any(_non_finite(table.column(name)) for name in value_columns):
+                raise pa.ArrowInvalid("non-finite numbers")
+        except pa.ArrowInvalid as exc:
+            if "parse error" in str(exc) or "UTF8" in str(exc):
+                raise
+            table = read(pa.string())
+        if not value_columns:
+            # A wide table: Arrow guesses its KPI columns' types, and a "NaN" cell in a
+            # column of numbers would pass for an empty one. Such columns are read as
+            # text, so that the cell is reported as in a long table.
+            odd = [
+                name
+                for name, column in zip(table.column_names, table.columns, strict=True)
+                if name not in types and pa.types.is_floating(column.type) and _non_finite(column)
+            ]
+            if odd:
+                types.update(dict.fromkeys(odd, pa.string()))
+                table = read(pa.string())
+        if any(_is_binary(t) for t in table.schema.types):
+            # Arrow takes a column of bytes that are not UTF-8 for binary data.
+            raise pa.ArrowInvalid("invalid UTF8 data")
+        # Handed over with no reference left here, so its columns are freed one by one.
+        tables = [table]
+        del table
+        return _frame_of(tables.pop())
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        # Not UTF-8 text shows when Arrow converts a column (or its dictionary) to text.
+        found = encoding_problem(path, source, delimiter) or ragged_problem(path, source, delimiter)
+        if found is not None:
+            raise ValidationError([found]) from None
+        raise ValidationError(
+            [Problem(source, 0, 0, f"cannot read the file as CSV: {_arrow_message(exc)}")]
+        ) from None
+
+
+def _is_binary(kind: pa.DataType) -> bool:
+    """Bytes rather than text (a dictionary of bytes too)."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return bool(pa.types.is_binary(kind) or pa.types.is_large_binary(kind))
+
+
+def _suspect_encoding(path: Path) -> bool:
+    """Whether the file starts with a byte order mark of UTF-16/32 or NUL bytes (which Arrow
+    reads as garbled text rather than refusing)."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    return head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head
+
+
+def _arrow_message(exc: Exception) -> str:
+    """Arrow's message without its internal prefixes."""
+    text = str(exc).strip()
+    for prefix in ("CSV parse error: ",):
+        text = text.replace(prefix, "")
+    return text
+
+
+def _read_xlsx(path: Path, source: str, limits: ReadLimits, deadline: Deadline) -> pd.DataFrame:
+    """The first sheet of a workbook, as ``pandas.read_excel(dtype=object)`` reads it, within
+    the limits: the archive is checked before any XML is parsed, then rows are streamed
+    (openpyxl's read-only mode) and counted, with the cells and the time.
+
+    Only empty cells are missing: "NA" is Namibia and "n/a" a value to report.
+    """
+    import openpyxl
+    from openpyxl.cell.cell import TYPE_ERROR, TYPE_NUMERIC
+    from pandas.io.parsers import TextParser  # type: ignore[attr-defined]
+
+    check_zip(path, source, limits)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, TypeError) as exc:
+        raise ValidationError(
+            [
+                Problem(
+                    source,
+                    0,
+                    0,
+                    f"cannot read the file as XLSX ({type(exc).__name__}: {exc}); save it from "
+                    "the spreadsheet program as .xlsx, or as CSV UTF-8",
+                )
+            ]
+        ) from None
+    try:
+        if not book.worksheets:
+            raise ValidationError([Problem(source, 0, 0, "the workbook has no sheet")])
+        sheet = book.worksheets[0]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # the declared size may be a lie: read what is there
+        data: list[list[Any]] = []
+        last = -1
+        cells = 0
+        for number, row in enumerate(sheet.rows):
+            converted: list[Any] = []
+            for cell in row:
+                value = cell.value
+                if value is None:
+                    converted.append("")
+                elif cell.data_type == TYPE_ERROR:
+                    converted.append(np.nan)
+                elif cell.data_type == TYPE_NUMERIC and not isinstance(value, bool):
+                    whole = int(value) if math.isfinite(value) else None
+                    converted.append(whole if whole == value else float(value))
+                else:
+                    converted.append(value)
+            cells += len(converted)
+            while converted and converted[-1] == "":
+                converted.pop()
+            if converted:
+                last = number
+            data.append(converted)
+            if len(data) > limits.max_rows or cells > limits.max_cells:
+                check_table(source, len(data), max(cells // len(data), 1), limits)
+                raise refuse(source, f"the sheet has more than {limits.max_cells:,} cells")
+            if number % 256 == 0:
+                check_time(source, deadline)
+    finally:
+        book.close()
+    check_time(source, deadline)
+    data = data[: last + 1]
+    if not data:
+        return pd.DataFrame()
+    width = max(len(r) for r in data)
+    data = [r + [""] * (width - len(r)) for r in data]
+    parser = TextParser(data, header=0, dtype=object, keep_default_na=False, na_values=[""])
+    frame: pd.DataFrame = parser.read()
+    return frame
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -623,6 +796,7 @@ def read_kpi_data(
     *,
     resolve_geonames: GeoNamesResolver | None = None,
     source: str | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> ValidatedData:
     """Read and validate a KPI data file, long or wide.
 
@@ -635,7 +809,10 @@ def read_kpi_data(
     resolve_geonames
         GeoNames look-up; defaults to the packaged GeoNames registry.
     source
-        Name used in messages; defaults to the file name.
+        Name used in messages (the user's file name); defaults to the file name.
+    limits
+        What reading the file may cost (bytes unpacked, rows, cells, time); the web platform
+        passes :data:`citydiplomacy.io.limits.UPLOAD_LIMITS`.
 
     Raises
     ------
@@ -648,7 +825,7 @@ def read_kpi_data(
         from citydiplomacy.io.geonames import resolve_geonames_id
 
         resolve_geonames = resolve_geonames_id
-    frame = read_frame(path)
+    frame = read_frame(path, source=label, limits=limits)
     rows = None
     if path.suffix.lower() in (".csv", ".txt", ".tsv"):
         rows = record_rows(len(frame), _blank_lines(path))

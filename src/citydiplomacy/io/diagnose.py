@@ -1,0 +1,110 @@
+"""Why a text file cannot be read, said at its row and column.
+
+Arrow's CSV reader stops at the first problem with a message such as ``invalid UTF8 data`` or
+``Expected 5 columns, got 6``, without a file position. When it does, these functions look
+for the cause themselves, once (an error path: a file that reads is never scanned), and name
+the row and column a spreadsheet would show, with what was expected.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from pathlib import Path
+
+from citydiplomacy.errors import Problem
+
+#: Byte order marks of encodings that are not UTF-8, and what to call them.
+BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+SAVE_AS = "save it as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8 (Comma delimited))"
+BLOCK = 1 << 20
+
+
+def encoding_problem(path: Path, source: str, delimiter: str = ",") -> Problem | None:
+    """The first reason the file is not UTF-8 text, located; ``None`` when it is UTF-8."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    for bom, name in BOMS:
+        if head.startswith(bom):
+            return Problem(source, 1, 1, f"the file is {name} text, not UTF-8; {SAVE_AS}")
+    if b"\x00" in head:
+        # Text in UTF-16 without a mark has a NUL byte beside every ASCII letter.
+        even = head[0::2].count(0)
+        odd = head[1::2].count(0)
+        if max(even, odd) > len(head) // 4:
+            return Problem(source, 1, 1, f"the file looks like UTF-16 text, not UTF-8; {SAVE_AS}")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    line = 1
+    line_start = b""  # bytes of the current line read so far
+    with path.open("rb") as fh:
+        while block := fh.read(BLOCK):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                # ``exc.start`` counts from the start of the bytes the decoder held, which
+                # may include the end of the previous block; the decoder keeps at most 3.
+                held = len(exc.object) - len(block)
+                bad = exc.start - held  # position of the bad byte in this block (may be < 0)
+                before = block[: max(bad, 0)]
+                line += before.count(b"\n")
+                tail = before.rsplit(b"\n", 1)[-1] if b"\n" in before else line_start + before
+                byte = exc.object[exc.start]
+                column = _field_of(tail, delimiter)
+                return Problem(
+                    source,
+                    line,
+                    column,
+                    f"byte 0x{byte:02X} is not UTF-8 text (the file may be Latin-1 or "
+                    f"Windows-1252); {SAVE_AS}",
+                )
+            line += block.count(b"\n")
+            line_start = (block.rsplit(b"\n", 1)[-1] if b"\n" in block else line_start + block)[
+                -65536:
+            ]
+            offset += len(block)
+    return None
+
+
+def _field_of(prefix: bytes, delimiter: str) -> int:
+    """1-based field of the byte after ``prefix`` (the start of its line)."""
+    text = prefix.decode("utf-8", errors="replace")
+    fields = next(csv.reader([text], delimiter=delimiter), [""])
+    return max(len(fields), 1)
+
+
+def ragged_problem(path: Path, source: str, delimiter: str = ",") -> Problem | None:
+    """The first row whose number of fields differs from the header's, located."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            header = next(reader, None)
+            if header is None:
+                return None
+            width = len(header)
+            while True:
+                start = reader.line_num + 1  # the record's first line
+                try:
+                    fields = next(reader)
+                except StopIteration:
+                    return None
+                if not fields:  # an empty line: skipped by the reader
+                    continue
+                if len(fields) != width:
+                    column = width + 1 if len(fields) > width else len(fields)
+                    more = "more" if len(fields) > width else "fewer"
+                    return Problem(
+                        source,
+                        start,
+                        column,
+                        f"this row has {len(fields)} fields, {more} than the header's {width}; "
+                        "expected one value per header column (is a separator missing or "
+                        "extra, or a text with a comma not in quotes?)",
+                    )
+    except (csv.Error, UnicodeDecodeError):
+        return None

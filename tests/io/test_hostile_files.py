@@ -1,0 +1,210 @@
+"""Hostile and unreadable files: refused before they cost much, with a clear message at the
+user's file name, row and column."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from citydiplomacy.core.frameworks import Framework
+from citydiplomacy.errors import ValidationError
+from citydiplomacy.io import readers
+from citydiplomacy.io.limits import UPLOAD_LIMITS, ReadLimits
+from citydiplomacy.io.readers import read_frame, read_kpi_data
+
+GOOD = (
+    "city,country,year,kpi,value\nGeneva,CH,2022,EC-ICT-ICT-1C,95\nLyon,FR,2022,EC-ICT-ICT-1C,90\n"
+)
+
+
+def _problems(path: Path, fw: Framework, **kwargs: object) -> list[str]:
+    with pytest.raises(ValidationError) as caught:
+        read_kpi_data(path, fw, **kwargs)  # type: ignore[arg-type]
+    return [str(p) for p in caught.value.errors]
+
+
+def _workbook(rows: int = 3) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["city", "country", "year", "kpi", "value"])
+    for i in range(rows):
+        sheet.append(["Geneva", "CH", 2000 + i, "EC-ICT-ICT-1C", 50])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _bomb(path: Path, megabytes: int = 24) -> Path:
+    """A valid workbook whose sheet XML is padded with megabytes of one repeated row: a few
+    tens of kilobytes packed (the issue's bomb: 1.37 MB packed, 352 MB of XML)."""
+    source = zipfile.ZipFile(io.BytesIO(_workbook()))
+    row = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>'
+    body = row * (megabytes * (1 << 20) // len(row))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", body + b"</sheetData>")
+            out.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
+def test_an_xlsx_bomb_is_refused_before_any_xml_is_parsed(
+    tmp_path: Path, u4ssc: Framework, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _bomb(tmp_path / "bomb.xlsx")
+    assert path.stat().st_size < 1 << 20
+
+    def parse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("openpyxl was given the bomb")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", parse)
+    started = time.perf_counter()
+    (problem,) = _problems(path, u4ssc, source="budget 2023.xlsx")
+    assert time.perf_counter() - started < 2
+    assert problem.startswith("budget 2023.xlsx:0:0: the workbook's part 'xl/worksheets/sheet1")
+    assert "decompression bomb" in problem and "times" in problem
+
+
+def test_a_workbook_over_the_unpacked_size_is_refused(tmp_path: Path, u4ssc: Framework) -> None:
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(_workbook())
+    limits = ReadLimits(max_unpacked_bytes=2_000)
+    (problem,) = _problems(path, u4ssc, limits=limits)
+    assert "big.xlsx:0:0: the workbook unpacks to" in problem and "over the limit" in problem
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv", ".parquet"])
+def test_rows_over_the_limit_are_refused(tmp_path: Path, u4ssc: Framework, suffix: str) -> None:
+    frame = pd.read_excel(io.BytesIO(_workbook(rows=40)))
+    path = tmp_path / f"many{suffix}"
+    if suffix == ".xlsx":
+        path.write_bytes(_workbook(rows=40))
+    elif suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    (problem,) = _problems(path, u4ssc, limits=ReadLimits(max_rows=10))
+    assert problem.startswith(f"many{suffix}:0:0: the file has ")
+    assert "over the limit of 10" in problem
+    cells = _problems(path, u4ssc, limits=ReadLimits(max_cells=50))
+    assert "cells" in cells[0]
+
+
+def test_a_parquet_file_is_checked_from_its_footer_before_it_is_read(
+    tmp_path: Path, u4ssc: Framework, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "data.parquet"
+    pd.read_csv(io.StringIO(GOOD)).to_parquet(path, index=False)
+
+    def read(*args: object) -> None:
+        raise AssertionError("the data were read")
+
+    monkeypatch.setattr(readers, "_read_parquet", read)
+    (problem,) = _problems(path, u4ssc, limits=ReadLimits(max_unpacked_bytes=10))
+    assert problem.startswith("data.parquet:0:0: the file's data unpack to")
+
+
+def test_a_read_over_its_time_is_stopped(tmp_path: Path, u4ssc: Framework) -> None:
+    path = tmp_path / "slow.xlsx"
+    path.write_bytes(_workbook(rows=300))
+    (problem,) = _problems(path, u4ssc, limits=ReadLimits(max_seconds=0.0))
+    assert problem.startswith("slow.xlsx:0:0: reading the file took longer than 0 s")
+
+
+def test_a_file_over_its_size_is_refused_unread(tmp_path: Path, u4ssc: Framework) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    (problem,) = _problems(path, u4ssc, limits=ReadLimits(max_file_bytes=10))
+    assert problem.startswith("big.csv:0:0: the file is ") and "over the limit" in problem
+
+
+def test_upload_limits_are_tighter_than_the_command_line_s() -> None:
+    default = ReadLimits()
+    assert UPLOAD_LIMITS.max_unpacked_bytes < default.max_unpacked_bytes
+    assert UPLOAD_LIMITS.max_rows < default.max_rows
+    assert UPLOAD_LIMITS.max_seconds < default.max_seconds
+
+
+# ---------------------------------------------------------------- unreadable files, located
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        (
+            "latin1.csv",
+            "city,country,year,kpi,value\nGeneva,CH,2022,EC-ICT-ICT-1C,95\n"
+            "Zürich,CH,2022,EC-ICT-ICT-1C,90\n".encode("latin-1"),
+            "Mes données.csv:3:1: byte 0xFC is not UTF-8 text",
+        ),
+        (
+            "latin1-note.csv",
+            "city,country,year,kpi,value,note\nGeneva,CH,2022,EC-ICT-ICT-1C,95,relevé\n".encode(
+                "cp1252"
+            ),
+            "Mes données.csv:2:6: byte 0xE9 is not UTF-8 text",
+        ),
+        (
+            "utf16.csv",
+            GOOD.encode("utf-16"),
+            "Mes données.csv:1:1: the file is UTF-16 text, not UTF-8",
+        ),
+        (
+            "utf16be.csv",
+            GOOD.encode("utf-16-be"),
+            "Mes données.csv:1:1: the file looks like UTF-16 text, not UTF-8",
+        ),
+        ("empty.csv", b"", "Mes données.csv:0:0: the file is empty; expected a header row"),
+        (
+            "ragged.csv",
+            b"city,country,year,kpi,value\nGeneva,CH,2022,EC-ICT-ICT-1C,95\n"
+            b"Lyon,FR,2022,EC-ICT-ICT-1C,90,extra\n",
+            "Mes données.csv:3:6: this row has 6 fields, more than the header's 5",
+        ),
+        (
+            "short.csv",
+            b"city,country,year,kpi,value\n\nGeneva,CH,2022\n",
+            "Mes données.csv:3:3: this row has 3 fields, fewer than the header's 5",
+        ),
+        (
+            "not-a-zip.xlsx",
+            b"city,country\nGeneva,CH\n",
+            "Mes données.csv:0:0: cannot read the file as XLSX: it is not an Excel workbook",
+        ),
+    ],
+)
+def test_unreadable_files_are_located_under_the_user_s_name(
+    tmp_path: Path, u4ssc: Framework, name: str, content: bytes, expected: str
+) -> None:
+    """The web platform stores an upload as ``upload.csv``; messages carry the user's name."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    problems = _problems(path, u4ssc, source="Mes données.csv")
+    assert len(problems) == 1
+    assert problems[0].startswith(expected), problems[0]
+    assert "upload" not in problems[0] and name not in problems[0]
+
+
+def test_read_frame_names_the_user_s_file(tmp_path: Path) -> None:
+    path = tmp_path / "upload.csv"
+    path.write_bytes("a,b\né,1\n".encode("latin-1"))
+    with pytest.raises(ValidationError) as caught:
+        read_frame(path, source="Données.csv")
+    assert str(caught.value.errors[0]).startswith("Données.csv:2:1: byte 0xE9")
+
+
+def test_a_good_file_still_reads(tmp_path: Path, u4ssc: Framework) -> None:
+    for suffix in (".csv", ".xlsx"):
+        path = tmp_path / f"good{suffix}"
+        if suffix == ".csv":
+            path.write_text(GOOD, encoding="utf-8")
+        else:
+            pd.read_csv(io.StringIO(GOOD)).to_excel(path, index=False)
+        data = read_kpi_data(path, u4ssc, limits=UPLOAD_LIMITS)
+        assert len(data.long) == 2
