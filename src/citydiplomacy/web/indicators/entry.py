@@ -2,7 +2,7 @@
 
 The form shows every stored value with its own source and note, and carries what it showed
 in hidden fields. A field is written only when the user changed it (and then only if it
-differs from what is stored, :func:`services.plan`): saving an untouched form writes
+differs from what is stored, :func:`.changes.plan`): saving an untouched form writes
 nothing, and a value someone else changed while the form was open is not set back.
 Values are checked by the same engine rules as an upload.
 """
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from citydiplomacy.web.indicators import services
+from citydiplomacy.web.indicators.changes import same_number
 from citydiplomacy.web.indicators.models import NOTE_MAX, SOURCE_MAX, KpiValue
 
 #: Key of the errors of the form-wide source field.
@@ -184,7 +185,7 @@ def check(user: Any, city_id: int, year: int, fields: list[Field], default_sourc
         r = by_row[i + 2]
         kv = current.get(f.measure)
         # The form-wide source is the source of the values added or changed here.
-        new_number = kv is None or not services.same_number(kv.value, r.value)
+        new_number = kv is None or not same_number(kv.value, r.value)
         if source is None and default_source and new_number:
             source = default_source
         r.source, r.note = source, note

@@ -7,18 +7,15 @@ themselves (:mod:`citydiplomacy.web.accounts.permissions`), so no caller can for
 from __future__ import annotations
 
 import functools
-import math
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -33,6 +30,21 @@ from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.cities.services import CityMatcher
 from citydiplomacy.web.indicators import visibility
+
+# Rows, counts, the synthetic mark and the text rule are part of this module's interface.
+from citydiplomacy.web.indicators.changes import SYNTHETIC_MARK as SYNTHETIC_MARK
+from citydiplomacy.web.indicators.changes import Row as Row
+from citydiplomacy.web.indicators.changes import (
+    Stored,
+    audit_record,
+    plan,
+    rows_from_bytes,
+    rows_to_bytes,
+    state_of,
+    text_problems,
+)
+from citydiplomacy.web.indicators.changes import WriteCounts as WriteCounts
+from citydiplomacy.web.indicators.changes import text_problem as text_problem
 from citydiplomacy.web.indicators.models import (
     NOTE_MAX,
     SOURCE_MAX,
@@ -48,7 +60,6 @@ from citydiplomacy.web.indicators.models import (
 
 #: Suffixes an upload may have; the engine's readers decide the format from it.
 UPLOAD_SUFFIXES = (".csv", ".tsv", ".xlsx", ".parquet")
-SYNTHETIC_MARK = "synthetic demo data"
 
 
 @functools.cache
@@ -105,146 +116,6 @@ def data_version() -> int:
     return int(row or 0)
 
 
-def same_number(a: float | None, b: float | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return a == b or math.isclose(a, b, rel_tol=1e-12, abs_tol=0.0)
-
-
-@dataclass
-class Row:
-    """One value to write: the engine's validated observation, placed in the registry.
-
-    ``source`` and ``note`` are ``None`` when the input says nothing about them (no column,
-    an empty cell, a field left out of an API item): a stored value then keeps its own. An
-    empty string clears them. ``row`` is where the value came from (a file row, an item's
-    position), 0 when unknown.
-    """
-
-    city_id: int
-    year: int
-    measure: str
-    kpi: str
-    data_point: str
-    value: float
-    unit: str
-    source: str | None
-    note: str | None
-    verified: bool
-    synthetic: bool = False
-    row: int = 0
-
-
-@dataclass
-class WriteCounts:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-
-def text_problem(text: str, limit: int, what: str) -> str | None:
-    """Why ``text`` cannot be stored as a value's ``what`` (too long, or characters no
-    database keeps), or ``None`` when it can. Text is refused, never cut."""
-    if len(text) > limit:
-        return (
-            f"the {what} is {len(text):,} characters long; at most {limit:,} are accepted "
-            "(shorten it: nothing is cut)"
-        )
-    for ch in text:
-        if ch in "\t\n\r":
-            continue
-        if ch < " " or ch == "\x7f" or "\ud800" <= ch <= "\udfff":
-            return f"the {what} contains the character U+{ord(ch):04X}, which cannot be stored"
-    return None
-
-
-def _text_problems(rows: Sequence[Row], label: str) -> list[Problem]:
-    """The over-long or unstorable sources and notes of ``rows`` (column 0: callers that
-    know the file's columns check earlier, at the cell)."""
-    problems = []
-    for i, r in enumerate(rows):
-        for text, limit, what in ((r.source, SOURCE_MAX, "source"), (r.note, NOTE_MAX, "note")):
-            why = None if text is None else text_problem(text, limit, what)
-            if why:
-                problems.append(Problem(label, r.row or i + 1, 0, why))
-    return problems
-
-
-@dataclass
-class Planned:
-    """What writing one row does to the stored value (``old`` is ``None`` for a new one)."""
-
-    action: str
-    fields: tuple[str, ...]
-    source: str
-    note: str
-    status: str
-    synthetic: bool
-    resubmitted: bool
-
-
-class Stored(NamedTuple):
-    """What :func:`plan` reads of a stored value (a preview reads no model instances)."""
-
-    value: float
-    unit: str
-    source: str
-    note: str
-    status: str
-    synthetic: bool
-
-
-def plan(r: Row, old: KpiValue | Stored | None, admin: bool) -> Planned | None:
-    """The change writing ``r`` makes, or ``None`` when it changes nothing.
-
-    A value is changed when its number (compared as numbers), unit, source or note differ
-    from the stored ones, or when the secretariat asserts a verification the value lacks.
-    A new number, unit or source is the submitter's: it becomes self-reported (unless the
-    secretariat verifies it in the same write) and takes the new synthetic flag. A note
-    alone keeps the value's status, submitter and flag.
-    """
-    asserted = Status.VERIFIED if (r.verified and admin) else Status.SELF_REPORTED
-    if old is None:
-        source = r.source or ""
-        return Planned(
-            ChangeAction.CREATE,
-            ("value",),
-            source,
-            r.note or "",
-            asserted,
-            r.synthetic or SYNTHETIC_MARK in source.lower(),
-            True,
-        )
-    source = old.source if r.source is None else r.source
-    note = old.note if r.note is None else r.note
-    fields = [
-        name
-        for name, differs in (
-            ("value", not same_number(old.value, r.value)),
-            ("unit", r.unit != old.unit),
-            ("source", source != old.source),
-            ("note", note != old.note),
-        )
-        if differs
-    ]
-    substantive = bool({"value", "unit", "source"} & set(fields))
-    status: str
-    if substantive:
-        status = asserted
-        synthetic = r.synthetic or SYNTHETIC_MARK in source.lower()
-    else:
-        # A row that does not assert verification leaves the status alone (re-sending a
-        # verified value does not withdraw its verification).
-        status = Status.VERIFIED if r.verified and admin else old.status
-        synthetic = old.synthetic
-    if status != old.status:
-        fields.append("status")
-    if not fields:
-        return None
-    action = ChangeAction.VERIFY if fields == ["status"] else ChangeAction.UPDATE
-    return Planned(action, tuple(fields), source, note, status, synthetic, substantive)
-
-
 def _lock_cities(city_ids: Iterable[int]) -> datetime:
     """Queue behind every other writer of ``city_ids`` and return the time of this change.
 
@@ -286,7 +157,7 @@ def write_values(
         denied = sorted({r.city_id for r in rows if not permissions.can_edit_city(user, r.city_id)})
         if denied:
             raise PermissionDenied(f"you may not change the data of city id(s) {denied}")
-    refused = _text_problems(rows, via)
+    refused = text_problems(rows, via)
     if refused:
         raise ValidationError(refused)
     admin = permissions.is_admin(user)
@@ -333,10 +204,10 @@ def write_values(
                 )
                 to_create.append(kv)
                 counts.created += 1
-                audits.append(_audit(kv, ChangeAction.CREATE, actor, now, via, submission))
+                audits.append(audit_record(kv, ChangeAction.CREATE, actor, now, via, submission))
                 continue
             kv = found
-            old = _state(kv)
+            old = state_of(kv)
             if planned.resubmitted:
                 kv.value, kv.unit = r.value, r.unit
                 kv.submitted_by, kv.submitted_at, kv.submission = actor, now, submission
@@ -347,7 +218,7 @@ def write_values(
                 kv.verified_at = now if verified else None
             to_update.append(kv)
             counts.updated += 1
-            audits.append(_audit(kv, planned.action, actor, now, via, submission, old=old))
+            audits.append(audit_record(kv, planned.action, actor, now, via, submission, old=old))
         KpiValue.objects.bulk_create(to_create, batch_size=2000)
         KpiValue.objects.bulk_update(
             to_update,
@@ -385,52 +256,6 @@ def write_values(
         if counts.created or counts.updated:
             bump_data_version()
     return counts
-
-
-#: A value's audited state: value, status, source, unit, note.
-State = tuple[float | None, str, str, str, str]
-
-
-def _state(kv: KpiValue) -> State:
-    return (kv.value, kv.status, kv.source, kv.unit, kv.note)
-
-
-def _audit(
-    kv: KpiValue,
-    action: str,
-    actor: Any,
-    now: datetime,
-    via: str,
-    submission: Submission | None,
-    *,
-    old: State | None = None,
-) -> KpiValueChange:
-    """The audit record of ``kv`` as it is now; ``old`` its :data:`State` before."""
-    change = KpiValueChange(
-        kpi_value=kv,
-        city_id=kv.city_id,
-        year=kv.year,
-        measure=kv.measure,
-        action=action,
-        new_value=kv.value,
-        new_status=kv.status,
-        new_source=kv.source,
-        new_unit=kv.unit,
-        new_note=kv.note,
-        changed_by=actor,
-        changed_at=now,
-        via=via,
-        submission=submission,
-    )
-    if old is not None:
-        (
-            change.old_value,
-            change.old_status,
-            change.old_source,
-            change.old_unit,
-            change.old_note,
-        ) = old
-    return change
 
 
 def delete_value(user: Any, kv: KpiValue, *, via: str) -> None:
@@ -485,13 +310,13 @@ def set_status(user: Any, values: Iterable[KpiValue], status: str, *, via: str) 
             for kv in chunk.select_for_update():
                 if kv.status == status:
                     continue
-                old = _state(kv)
+                old = state_of(kv)
                 kv.status = status
                 kv.verified_by = user if status == Status.VERIFIED else None
                 kv.verified_at = now if status == Status.VERIFIED else None
                 kv.save(update_fields=["status", "verified_by", "verified_at"])
                 action = ChangeAction.VERIFY if status == Status.VERIFIED else ChangeAction.UNVERIFY
-                _audit(kv, action, user, now, via, None, old=old).save()
+                audit_record(kv, action, user, now, via, None, old=old).save()
                 changed += 1
         if changed:
             bump_data_version()
@@ -576,7 +401,7 @@ class _Header:
         return 0
 
 
-def _cell_text_problems(
+def _celltext_problems(
     long: pd.DataFrame, label: str, header: _Header
 ) -> tuple[list[Problem], dict[str, list[str | None]]]:
     """Sources and notes as stored texts (``None`` for an empty cell), and a problem at the
@@ -647,7 +472,7 @@ def check_file(user: Any, file_name: str, content: bytes) -> Checked:
             return Checked([Problem(label, 0, 0, str(exc))], [], [])
         header = _Header(path)
         long = validated.long
-        problems, texts = _cell_text_problems(long, label, header)
+        problems, texts = _celltext_problems(long, label, header)
         problems.extend(validated.warnings)
         matcher = CityMatcher()
         unit_city: dict[str, int] = {}
@@ -731,36 +556,6 @@ def check_file(user: Any, file_name: str, content: bytes) -> Checked:
 PREVIEW_LIMIT = 2000
 
 
-def _rows_to_bytes(rows: Sequence[Row], city_column: int) -> bytes:
-    """Checked rows as Parquet, kept with the upload so that its commit reads no file."""
-    table = pa.table(
-        {
-            "city_id": pa.array([r.city_id for r in rows], pa.int64()),
-            "year": pa.array([r.year for r in rows], pa.int32()),
-            "measure": pa.array([r.measure for r in rows], pa.string()),
-            "kpi": pa.array([r.kpi for r in rows], pa.string()),
-            "data_point": pa.array([r.data_point for r in rows], pa.string()),
-            "value": pa.array([r.value for r in rows], pa.float64()),
-            "unit": pa.array([r.unit for r in rows], pa.string()),
-            "source": pa.array([r.source for r in rows], pa.string()),
-            "note": pa.array([r.note for r in rows], pa.string()),
-            "verified": pa.array([r.verified for r in rows], pa.bool_()),
-            "synthetic": pa.array([r.synthetic for r in rows], pa.bool_()),
-            "row": pa.array([r.row for r in rows], pa.int64()),
-        }
-    ).replace_schema_metadata({"city_column": str(city_column)})
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd")
-    return bytes(sink.getvalue().to_pybytes())
-
-
-def _rows_from_bytes(data: bytes) -> tuple[list[Row], int]:
-    table = pq.read_table(pa.BufferReader(data))
-    meta = table.schema.metadata or {}
-    city_column = int(meta.get(b"city_column", b"0"))
-    return [Row(**rec) for rec in table.to_pylist()], city_column
-
-
 def preview(user: Any, rows: Sequence[Row]) -> tuple[WriteCounts, list[dict[str, Any]]]:
     """What writing ``rows`` as ``user`` would do, without writing: exact counts, and the
     cells that change (changed values first, then new ones, each in file order; at most
@@ -842,7 +637,7 @@ def upload(user: Any, file_name: str, content: bytes) -> Submission:
         submission.n_updated = counts.updated
         submission.n_unchanged = counts.unchanged
         submission.preview = cells
-        submission.checked_rows = _rows_to_bytes(checked.rows, checked.city_column)
+        submission.checked_rows = rows_to_bytes(checked.rows, checked.city_column)
     submission.save()
     return submission
 
@@ -893,7 +688,7 @@ def commit(user: Any, submission: Submission) -> Submission:
         if locked.status != SubmissionStatus.READY:
             raise DataError(f"this upload is {locked.get_status_display().lower()}")
         if locked.checked_rows:
-            rows, city_column = _rows_from_bytes(bytes(locked.checked_rows))
+            rows, city_column = rows_from_bytes(bytes(locked.checked_rows))
             refused = _recheck(uploader, locked, rows, city_column)
         else:  # stored before checked rows were kept: check the file once more
             checked = check_file(uploader, locked.file_name, bytes(locked.content))
