@@ -18,13 +18,17 @@ cell at its row and column). JSON bodies of the API are checked by their schema'
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable
 
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
 from citydiplomacy.core.text import forbidden_character
+
+log = logging.getLogger(__name__)
 
 #: Any control character or lone surrogate: names and paths have no use for tab or newline.
 _FORBIDDEN_IN_NAME = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -85,8 +89,25 @@ def request_problem(request: HttpRequest) -> str | None:
     return None
 
 
+#: What a page answers when the database refused a value (the last line of defence: forms
+#: and schemas bound every field they know; this covers the ones they do not).
+DATABASE_REFUSED = (
+    "A value you sent is longer than it may be, or out of range, so nothing was saved. "
+    "Shorten it and try again."
+)
+
+
+def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        from citydiplomacy.web.api.errors import error_response
+
+        return error_response(400, message)
+    return render(request, "error.html", {"status": 400, "message": message}, status=400)
+
+
 class HostileTextMiddleware:
-    """Answer 400 to a request whose path, query or form fields hold forbidden characters."""
+    """Answer 400 to a request whose path, query or form fields hold forbidden characters,
+    and to one whose values the database refused (``DataError``: too long, out of range)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -95,12 +116,21 @@ class HostileTextMiddleware:
         problem = request_problem(request)
         if problem is None:
             return self.get_response(request)
-        message = f"{problem} Remove it and send the request again."
-        if request.path.startswith("/api/"):
-            from citydiplomacy.web.api.errors import error_response
+        return _bad_request(request, f"{problem} Remove it and send the request again.")
 
-            return error_response(400, message)
-        return render(request, "error.html", {"status": 400, "message": message}, status=400)
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A ``DataError`` from a view is the client's value, not a server fault: 400.
+
+        PostgreSQL enforces lengths and ranges that SQLite does not, so without this a value
+        no form bounded gave a 500 on one database and was stored on the other. Logged with
+        its traceback, so that the field can be bounded where it is read.
+        """
+        if not isinstance(exception, DataError):
+            return None
+        log.warning(
+            "database refused a value in %s %s", request.method, request.path, exc_info=exception
+        )
+        return _bad_request(request, DATABASE_REFUSED)
 
 
 __all__ = ["HostileTextMiddleware", "request_problem"]

@@ -206,3 +206,19 @@ def test_every_operation_documents_the_common_errors() -> None:
         for method, op in methods.items():
             documented = {str(status) for status in op["responses"]}
             assert {"400", "401", "422", "429"} <= documented, (method, path)
+
+
+def test_a_value_the_database_refuses_is_a_400_in_the_error_shape(
+    client: Client, tokens: dict[str, str], geneva: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import DataError
+
+    from citydiplomacy.web.indicators import services
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise DataError("value too long for type character varying(300)")
+
+    monkeypatch.setattr(services, "write_values", refuse)
+    response = _post_raw(client, "/api/kpi-values", _value_with("note", "ok"), tokens["admin"])
+    error = assert_error_shape(response, 400)
+    assert "character varying" not in error["message"]

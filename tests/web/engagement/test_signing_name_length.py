@@ -40,3 +40,23 @@ def test_a_name_of_exactly_the_limit_signs(reps: dict[str, Any], adopted: Any, g
     url = reverse("engagement:sign", args=[adopted.slug])
     assert client.post(url, {"city": geneva.pk}).status_code == 302
     assert Signature.objects.get().signer_name == "A" * 150 + " " + "B" * 49
+
+
+def test_a_value_the_database_refuses_is_a_400_page_not_a_500(
+    reps: dict[str, Any], adopted: Any, geneva: Any, monkeypatch: Any
+) -> None:
+    """The last line of defence (HostileTextMiddleware.process_exception): a field no form
+    bounded, refused by PostgreSQL (stored whole by SQLite), is the client's error."""
+    from django.db import DataError
+
+    from citydiplomacy.web.engagement import services
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise DataError("value too long for type character varying(200)")
+
+    monkeypatch.setattr(services, "sign", refuse)
+    client = _signer(reps, "Ada", "Genevois")
+    response = client.post(reverse("engagement:sign", args=[adopted.slug]), {"city": geneva.pk})
+    assert response.status_code == 400
+    assert "longer than it may be" in response.content.decode()
+    assert "character varying" not in response.content.decode()

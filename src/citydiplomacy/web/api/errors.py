@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, SuspiciousOperation
 from django.core.exceptions import RequestDataTooBig as DjangoRequestDataTooBig
+from django.db import DataError as DatabaseDataError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
@@ -241,6 +242,15 @@ def _on_domain_error(request: HttpRequest, exc: CityDiplomacyError) -> HttpRespo
     return error_response(400, str(exc) or "The request cannot be carried out.")
 
 
+def _on_data_error(request: HttpRequest, exc: DatabaseDataError) -> HttpResponse:
+    # The database refused a value (too long, out of range) that no schema bounded: the
+    # client's input, not a server fault. Logged so that the field gets its bound.
+    log.warning("database refused a value in %s %s", request.method, request.path, exc_info=exc)
+    return error_response(
+        400, "A value is longer than it may be, or out of range; nothing was written."
+    )
+
+
 def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     log.exception("unexpected error in %s %s", request.method, request.path, exc_info=exc)
     return error_response(500, "Something went wrong on our side.")
@@ -261,6 +271,7 @@ def install(api: NinjaAPI) -> None:
         (PermissionDenied, _on_permission_denied),
         (DjangoRequestDataTooBig, _on_too_big),
         (SuspiciousOperation, _on_suspicious),
+        (DatabaseDataError, _on_data_error),
         (Exception, _on_unexpected),
     ]
     for exc_class, handler in handlers:
