@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from citydiplomacy.core.text import forbidden_character
 from citydiplomacy.errors import Problem
 from citydiplomacy.web.indicators.models import (
     NOTE_MAX,
@@ -73,12 +74,8 @@ def text_problem(text: str, limit: int, what: str) -> str | None:
             f"the {what} is {len(text):,} characters long; at most {limit:,} are accepted "
             "(shorten it: nothing is cut)"
         )
-    for ch in text:
-        if ch in "\t\n\r":
-            continue
-        if ch < " " or ch == "\x7f" or "\ud800" <= ch <= "\udfff":
-            return f"the {what} contains the character U+{ord(ch):04X}, which cannot be stored"
-    return None
+    bad = forbidden_character(text)
+    return None if bad is None else f"the {what} contains {bad}, which cannot be stored"
 
 
 def text_problems(rows: Sequence[Row], label: str) -> list[Problem]:
