@@ -114,12 +114,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                     pytest.fail(f"serve did not answer in {STARTUP_SECONDS} s:\n{log.read_text()}")
                 time.sleep(0.5)
         # An account to log in with (the same SQLite file the server migrated).
-        subprocess.run(
+        made = subprocess.run(
             [CITYDIPLOMACY, "manage", "createsuperuser", "--noinput", "--username", "operator"],
-            env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
-            check=True,
+            env={
+                **env,
+                "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
+                "DJANGO_SUPERUSER_EMAIL": "operator@example.org",
+            },
             capture_output=True,
+            text=True,
         )
+        assert made.returncode == 0, made.stderr
         yield srv
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -170,6 +175,7 @@ def test_pages_answer_with_the_security_headers(server: Server, path: str) -> No
     assert response.getheader("Referrer-Policy") == "same-origin"
     assert response.getheader("X-Frame-Options") == "DENY"
     assert response.getheader("Cross-Origin-Opener-Policy") == "same-origin"
+    assert "geolocation=()" in response.getheader("Permissions-Policy", "")
     assert response.getheader("Strict-Transport-Security") == (
         "max-age=31536000; includeSubDomains; preload"
     )
@@ -340,3 +346,18 @@ def test_collectstatic_with_the_production_storage(tmp_path: Path, settings: Any
         if name.endswith((".js", ".css")):
             text = (tmp_path / "static" / manifest["paths"][name]).read_text(encoding="utf-8")
             assert "sourceMappingURL=" not in text, name
+
+
+# ------------------------------------------------------------------ any settings
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/cities/", "/api/docs", "/api/cities", "/no-such-page/"])
+def test_every_response_carries_the_policy_headers(client: Any, path: str) -> None:
+    """In development and tests too (the production server is checked above): the policy is
+    the same everywhere, so a page that breaks under it breaks in the tests first."""
+    r = client.get(path)
+    csp = r.headers.get("Content-Security-Policy", "")
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "'unsafe-inline'" not in csp
+    assert "camera=()" in r.headers.get("Permissions-Policy", "")
+    assert r.headers.get("X-Content-Type-Options") == "nosniff"
+    assert r.headers.get("Referrer-Policy") == "same-origin"
