@@ -69,7 +69,7 @@ def test_an_xlsx_bomb_is_refused_before_any_xml_is_parsed(
     started = time.perf_counter()
     (problem,) = _problems(path, u4ssc, source="budget 2023.xlsx")
     assert time.perf_counter() - started < 2
-    assert problem.startswith("budget 2023.xlsx:0:0: the workbook's part 'xl/worksheets/sheet1")
+    assert problem.startswith("budget 2023.xlsx:0:0: the XLSX file's part 'xl/worksheets/sheet1")
     assert "decompression bomb" in problem and "times" in problem
 
 
@@ -78,7 +78,7 @@ def test_a_workbook_over_the_unpacked_size_is_refused(tmp_path: Path, u4ssc: Fra
     path.write_bytes(_workbook())
     limits = ReadLimits(max_unpacked_bytes=2_000)
     (problem,) = _problems(path, u4ssc, limits=limits)
-    assert "big.xlsx:0:0: the workbook unpacks to" in problem and "over the limit" in problem
+    assert "big.xlsx:0:0: the XLSX file unpacks to" in problem and "over the limit" in problem
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv", ".parquet"])
@@ -175,7 +175,7 @@ def test_upload_limits_are_tighter_than_the_command_line_s() -> None:
         (
             "not-a-zip.xlsx",
             b"city,country\nGeneva,CH\n",
-            "Mes données.csv:0:0: cannot read the file as XLSX: it is not an Excel workbook",
+            "Mes données.csv:0:0: cannot read the file as XLSX: it is not an Office document",
         ),
     ],
 )
@@ -208,3 +208,19 @@ def test_a_good_file_still_reads(tmp_path: Path, u4ssc: Framework) -> None:
             pd.read_csv(io.StringIO(GOOD)).to_excel(path, index=False)
         data = read_kpi_data(path, u4ssc, limits=UPLOAD_LIMITS)
         assert len(data.long) == 2
+
+
+def test_other_office_readers_refuse_a_bomb(tmp_path: Path) -> None:
+    """The framework, capacity and recognition readers check the archive first too."""
+    from citydiplomacy.errors import CityDiplomacyError, FrameworkError
+    from citydiplomacy.io.capacity import read_table
+    from citydiplomacy.io.frameworks import load_framework
+    from citydiplomacy.io.texts import read_text
+
+    path = _bomb(tmp_path / "bomb.xlsx")
+    with pytest.raises(FrameworkError, match="decompression bomb"):
+        load_framework(str(path))
+    with pytest.raises(ValidationError, match="decompression bomb"):
+        read_table(path.read_bytes(), "bomb.xlsx")
+    with pytest.raises(CityDiplomacyError, match="decompression bomb"):
+        read_text(path.read_bytes(), "bomb.docx")

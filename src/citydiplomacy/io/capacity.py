@@ -16,6 +16,7 @@ from citydiplomacy.core.capacity.framework import CompetencyFramework
 from citydiplomacy.core.capacity.responses import Responses, read_responses
 from citydiplomacy.core.capacity.survey import PublishedFigure, read_figures
 from citydiplomacy.errors import Problem, ValidationError
+from citydiplomacy.io.limits import UPLOAD_LIMITS, check_zip
 
 PACKAGED_FRAMEWORK = "framework.csv"
 PACKAGED_FIGURES = "survey_figures.csv"
@@ -37,6 +38,7 @@ def read_table(content: bytes | Path, name: str) -> pd.DataFrame:
     data = content.read_bytes() if isinstance(content, Path) else content
     try:
         if data[:4] == b"PK\x03\x04" or name.lower().endswith((".xlsx", ".xlsm")):
+            check_zip(data, name, UPLOAD_LIMITS)  # no decompression bomb reaches openpyxl
             frame = pd.read_excel(
                 io.BytesIO(data), dtype=str, keep_default_na=False, engine="openpyxl"
             )

@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from citydiplomacy.core.frameworks import Framework
-from citydiplomacy.errors import FrameworkError
+from citydiplomacy.errors import FrameworkError, ValidationError
+from citydiplomacy.io.limits import DEFAULT_LIMITS, check_zip
 
 #: Packaged frameworks: name -> (file, title).
 PACKAGED: dict[str, tuple[str, str]] = {
@@ -22,6 +23,10 @@ PACKAGED: dict[str, tuple[str, str]] = {
 def _read_table(path: Path) -> pd.DataFrame:
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
+            try:
+                check_zip(path, path.name, DEFAULT_LIMITS)  # no decompression bomb
+            except ValidationError as exc:
+                raise FrameworkError(str(exc.problems[0])) from None
             return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (ValueError, OSError, zipfile.BadZipFile, pd.errors.ParserError) as exc:

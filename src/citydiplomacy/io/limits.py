@@ -13,6 +13,7 @@ rows, cells and time while it reads; a file over a limit is refused with a
 
 from __future__ import annotations
 
+import io
 import time
 import zipfile
 from dataclasses import dataclass
@@ -112,8 +113,8 @@ def check_file_size(path: Path, source: str, limits: ReadLimits) -> int:
     return size
 
 
-def check_zip(path: Path, source: str, limits: ReadLimits) -> None:
-    """Check an XLSX archive's members before any XML is parsed.
+def check_zip(path: Path | bytes, source: str, limits: ReadLimits, kind: str = "XLSX") -> None:
+    """Check an XLSX (or DOCX) archive's members before any XML is parsed.
 
     Refuses an archive whose members unpack to more than
     :attr:`ReadLimits.max_unpacked_bytes` in all, or a member that unpacks more than
@@ -126,13 +127,14 @@ def check_zip(path: Path, source: str, limits: ReadLimits) -> None:
         Over a limit, or when the file is not a zip archive at all.
     """
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(path) if isinstance(path, bytes) else path) as archive:
             members = archive.infolist()
     except zipfile.BadZipFile:
         raise refuse(
             source,
-            "cannot read the file as XLSX: it is not an Excel workbook (an .xlsx file is a zip "
-            "archive); save it from the spreadsheet program as .xlsx, or as CSV UTF-8",
+            f"cannot read the file as {kind}: it is not an Office document (an .{kind.lower()} "
+            f"file is a zip archive); save it from its program as .{kind.lower()}"
+            + (", or as CSV UTF-8" if kind == "XLSX" else ""),
         ) from None
     total = 0
     for member in members:
@@ -141,7 +143,7 @@ def check_zip(path: Path, source: str, limits: ReadLimits) -> None:
         if member.file_size > limits.ratio_floor and member.file_size / packed > limits.max_ratio:
             raise refuse(
                 source,
-                f"the workbook's part {member.filename!r} unpacks from {_size(packed)} to "
+                f"the {kind} file's part {member.filename!r} unpacks from {_size(packed)} to "
                 f"{_size(member.file_size)} ({member.file_size / packed:.0f} times; at most "
                 f"{limits.max_ratio:g} times is accepted): it is not read, as it could be a "
                 "decompression bomb; save the data as CSV UTF-8",
@@ -149,7 +151,7 @@ def check_zip(path: Path, source: str, limits: ReadLimits) -> None:
     if total > limits.max_unpacked_bytes:
         raise refuse(
             source,
-            f"the workbook unpacks to {_size(total)}, over the limit of "
+            f"the {kind} file unpacks to {_size(total)}, over the limit of "
             f"{_size(limits.max_unpacked_bytes)}; split it or save it as CSV or Parquet",
         )
 

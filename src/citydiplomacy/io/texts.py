@@ -30,8 +30,14 @@ from citydiplomacy.core.recognition.lexicon import COLUMNS, Entry, parse_lexicon
 from citydiplomacy.core.recognition.match import Recogniser
 from citydiplomacy.core.recognition.normalise import clean_pages, normalise
 from citydiplomacy.errors import DataError, Problem, ValidationError
+from citydiplomacy.io.limits import UPLOAD_LIMITS, check_zip
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "data" / "recognition" / "lexicons"
+#: Inflected forms of the packaged lexicons' lemmas (en, es, fr), see :func:`build_forms`.
+FORMS_DIR = LEXICON_DIR.parent / "forms"
+#: The shipped corpus (UN documents, see data/SOURCES.md).
+TEXTS_DIR = LEXICON_DIR.parent / "texts"
+FORM_LANGUAGES = ("en", "es", "fr")
 TEXT_FORMATS = ("pdf", "docx", "html", "txt")
 #: Upload and import limit: a 600-page resolution compilation is well under this.
 MAX_BYTES = 50 * 1024 * 1024
@@ -135,6 +141,8 @@ def _read_docx(data: bytes, name: str) -> str:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    check_zip(data, name, UPLOAD_LIMITS, "DOCX")  # no decompression bomb reaches python-docx
+
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -212,9 +220,68 @@ def load_lexicon(lang: str, extra: Sequence[Path] = ()) -> list[Entry]:
     return entries
 
 
+def build_forms(lang: str) -> dict[str, str]:
+    """The forms table of ``lang``: every word whose simplemma lemma is a key of the
+    packaged lexicon (or which is such a key), with that lemma.
+
+    Built from simplemma's own dictionary, so :class:`Recogniser` gets the same keys from
+    the table as from simplemma for every word in the dictionary, without loading it. Words
+    outside the dictionary that simplemma's rules would map onto a key are not in it; a
+    lexicon term reaches those with a ``pattern`` (as Spanish *subnacionales*). Rebuild
+    with :func:`write_forms` after changing a lexicon (a test checks it).
+    """
+    import re
+
+    from simplemma.strategies.dictionaries.dictionary_factory import (
+        _load_dictionary_from_disk,
+    )
+
+    r = Recogniser(lang, load_lexicon(lang))  # keys from simplemma itself
+    keys = r.keys()
+    word = re.compile(r"[^\W_]+")
+    candidates: set[str] = set(keys)
+    for raw_surface, raw_lemma in _load_dictionary_from_disk(lang).items():
+        if raw_lemma.decode("utf-8").lower() in keys:
+            text = raw_surface.decode("utf-8").lower()
+            if word.fullmatch(text):
+                candidates.add(text)
+    for entry in r.entries:
+        candidates.update(w.lower() for w in word.findall(normalise(entry.term)))
+    table: dict[str, str] = {}
+    for candidate in candidates:
+        key = r.tokeniser.key(candidate)
+        if key in keys or candidate in keys:
+            table[candidate] = key
+    return table
+
+
+def write_forms() -> None:
+    """Rebuild ``data/recognition/forms/<lang>.csv`` for English, Spanish and French."""
+    FORMS_DIR.mkdir(exist_ok=True)
+    for lang in FORM_LANGUAGES:
+        rows = sorted(build_forms(lang).items())
+        with (FORMS_DIR / f"{lang}.csv").open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(["surface", "lemma"])
+            writer.writerows(rows)
+
+
+def read_forms(lang: str) -> dict[str, str] | None:
+    """The shipped forms table of ``lang``, or ``None`` if there is none."""
+    path = FORMS_DIR / f"{lang}.csv"
+    if lang not in FORM_LANGUAGES or not path.exists():
+        return None
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {row["surface"]: row["lemma"] for row in csv.DictReader(fh)}
+
+
 @lru_cache(maxsize=12)
 def _cached(lang: str, extra: tuple[str, ...], stamps: tuple[float, ...]) -> Recogniser:
-    return Recogniser(lang, load_lexicon(lang, [Path(p) for p in extra]))
+    entries = load_lexicon(lang, [Path(p) for p in extra])
+    # The forms table covers the packaged lexicon only: user lexicons bring lemmas it may
+    # not hold, so they use simplemma itself.
+    forms = None if extra else read_forms(lang)
+    return Recogniser(lang, entries, forms)
 
 
 def recogniser(lang: str, extra: Sequence[Path] = ()) -> Recogniser:
