@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 
 from citydiplomacy.core import robustness
 from citydiplomacy.core.dataset import Panel
+from citydiplomacy.core.frameworks import FrameworkTree
 from citydiplomacy.core.panel import change_since_previous, progress_to_target
 from citydiplomacy.core.robustness import RankInterval
 from citydiplomacy.core.score import ScoreResult, score
@@ -413,6 +414,39 @@ class NodeResult:
     definition: str
 
 
+def node_results(
+    snapshot: ScoreSnapshot, meta: FrameworkTree, records: dict[str, VisibleRecord]
+) -> dict[str, NodeResult]:
+    """One city-year's node records (:func:`visible_records`) as :class:`NodeResult`, by
+    code; nodes the framework no longer has are left out."""
+    labels = snapshot.provenance.get("band_labels", [])
+    out = {}
+    for code, rec in records.items():
+        if code not in meta.level:
+            continue
+        band = int(rec.band or 0)
+        target, source = snapshot.targets.get(code, [None, ""])
+        out[code] = NodeResult(
+            code=code,
+            name=meta.name[code],
+            level=meta.level[code],
+            parent=meta.parent[code],
+            value=rec.value,
+            score=rec.score,
+            band=labels[band] if band and band < len(labels) else "",
+            band_code=band,
+            change=rec.change,
+            progress=rec.progress,
+            rank=rec.rank,
+            trend=rec.trend or "",
+            unit=meta.unit[code],
+            target=target,
+            target_source=source or "",
+            definition=meta.definition[code],
+        )
+    return out
+
+
 def city_profile(
     snapshot: ScoreSnapshot, city_id: int, year: int, *, public: bool = False
 ) -> list[NodeResult] | None:
@@ -424,33 +458,8 @@ def city_profile(
     nodes_by_year = row.first()
     if not nodes_by_year or str(year) not in nodes_by_year:
         return None
-    fw = framework()
-    labels = snapshot.provenance["band_labels"]
-    out = []
-    meta = fw.nodes
-    for code, rec in visible_records(nodes_by_year[str(year)], public).items():
-        target, source = snapshot.targets.get(code, [None, ""])
-        out.append(
-            NodeResult(
-                code=code,
-                name=str(meta.at[code, "name"]),
-                level=int(str(meta.at[code, "level"])),
-                parent=str(meta.at[code, "parent"]),
-                value=rec.value,
-                score=rec.score,
-                band=labels[rec.band] if rec.band else "",
-                band_code=int(rec.band),
-                change=rec.change,
-                progress=rec.progress,
-                rank=rec.rank,
-                trend=rec.trend,
-                unit=str(meta.at[code, "unit"]),
-                target=target,
-                target_source=source,
-                definition=str(meta.at[code, "definition"]),
-            )
-        )
-    return out
+    records = visible_records(nodes_by_year[str(year)], public)
+    return list(node_results(snapshot, framework().tree(), records).values())
 
 
 def city_years(snapshot: ScoreSnapshot, city_id: int) -> list[int]:

@@ -60,34 +60,9 @@ def framework_meta() -> FrameworkTree:
 def _results(
     snapshot: ScoreSnapshot, meta: FrameworkTree, nodes: dict[str, scoring.VisibleRecord]
 ) -> dict[str, scoring.NodeResult]:
-    """One year's stored node records as :class:`scoring.NodeResult` (what
+    """One year's node records as :class:`scoring.NodeResult` (what
     :func:`scoring.city_profile` returns, built from a row we already read)."""
-    labels = snapshot.provenance.get("band_labels", [])
-    out = {}
-    for code, rec in nodes.items():
-        if code not in meta.level:
-            continue
-        band = rec.band
-        target, source = snapshot.targets.get(code, [None, ""])
-        out[code] = scoring.NodeResult(
-            code=code,
-            name=meta.name[code],
-            level=meta.level[code],
-            parent=meta.parent[code],
-            value=rec.value,
-            score=rec.score,
-            band=labels[band] if band and band < len(labels) else "",
-            band_code=int(band or 0),
-            change=rec.change,
-            progress=rec.progress,
-            rank=rec.rank,
-            trend=rec.trend or "",
-            unit=meta.unit[code],
-            target=target,
-            target_source=source or "",
-            definition=meta.definition[code],
-        )
-    return out
+    return scoring.node_results(snapshot, meta, nodes)
 
 
 # ------------------------------------------------------------------ small helpers
