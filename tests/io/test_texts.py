@@ -187,3 +187,28 @@ def test_user_lexicon_extends_the_packaged_one(tmp_path: Path) -> None:
     bad.write_text("word,kind\nx,y\n")
     with pytest.raises(ValidationError, match="missing column"):
         read_lexicon(bad)
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr"])
+def test_forms_table_is_up_to_date_and_gives_what_simplemma_gives(lang: str) -> None:
+    """The shipped forms table equals a fresh build from the lexicon and simplemma, and the
+    references found with it equal those found with simplemma on real texts."""
+    import csv as csv_module
+
+    from citydiplomacy.core.recognition import Recogniser, analyse
+    from citydiplomacy.core.recognition.normalise import normalise
+    from citydiplomacy.io.texts import TEXTS_DIR, build_forms, load_lexicon, read_forms
+
+    assert read_forms(lang) == build_forms(lang), "run citydiplomacy.io.texts.write_forms()"
+    with_forms = Recogniser(lang, load_lexicon(lang), read_forms(lang))
+    with_simplemma = Recogniser(lang, load_lexicon(lang))
+    texts = [p.read_text(encoding="utf-8") for p in sorted(TEXTS_DIR.rglob(f"*.{lang}.txt"))]
+    with (TEXTS_DIR / "sdg_texts.csv").open(encoding="utf-8") as fh:
+        texts.append(
+            "\n\n".join(
+                normalise(r["text"]) for r in csv_module.DictReader(fh) if r["lang"] == lang
+            )
+        )
+    for text in texts:
+        a, b = analyse(text, with_forms), analyse(text, with_simplemma)
+        assert a.references == b.references

@@ -26,7 +26,7 @@ Cues count only inside the same sentence or clause. A reference inside negotiati
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from citydiplomacy.core.recognition.lexicon import GOVERNMENT_CATEGORIES, Code, Entry
@@ -111,12 +111,14 @@ def _bracket_spans(text: str) -> list[tuple[int, int]]:
 class Recogniser:
     """One language's lexicon, ready to match (build once, use for many paragraphs)."""
 
-    def __init__(self, lang: str, entries: Sequence[Entry]) -> None:
+    def __init__(
+        self, lang: str, entries: Sequence[Entry], forms: Mapping[str, str] | None = None
+    ) -> None:
         self.lang = lang
         self.entries = list(entries)
         words = [e.term for e in entries if not e.is_cue and not e.pattern]
         words += [e.term for e in entries if e.is_cue and lang == "zh"]
-        self.tokeniser = Tokeniser(lang, extra_words=words)
+        self.tokeniser = Tokeniser(lang, extra_words=words, forms=forms)
         self._terms: dict[str, list[_Phrase]] = {}
         self._cues: dict[str, list[_Phrase]] = {}
         self._patterned: list[Entry] = []
@@ -135,6 +137,16 @@ class Recogniser:
 
     def tokens(self, text: str) -> list[Token]:
         return self.tokeniser.tokens(text)
+
+    def keys(self) -> set[str]:
+        """Every match key the lexicon's terms, exclusions and cues use."""
+        return {
+            k
+            for table in (self._terms, self._cues)
+            for phrases in table.values()
+            for phrase in phrases
+            for k in phrase.keys
+        }
 
     def _match_at(self, tokens: Sequence[Token], i: int) -> tuple[int, Entry] | None:
         best: tuple[int, Entry] | None = None

@@ -1,6 +1,9 @@
 """Tokens with match keys (lemmas), per language, from maintained offline tools.
 
-* English, French, Spanish: :mod:`simplemma` (its dictionaries ship with the package);
+* English, French, Spanish: :mod:`simplemma` (its dictionaries ship with the package), or,
+  for the packaged lexicons, a table of the inflected forms of the lexicon's lemmas taken
+  from simplemma's dictionary (``data/recognition/forms``), which gives the same keys and
+  spares loading the whole dictionary (2-3 s for Spanish on a busy machine);
 * Russian: :mod:`pymorphy3` with its OpenCorpora dictionaries (installed as a package);
 * Chinese: :mod:`jieba` (its dictionary ships with the package), with the lexicon's terms and
   exclusions added as words so that 地方政府 is one token and 城市 inside 城市化 is not
@@ -16,7 +19,7 @@ Nothing is downloaded at run time. Lemmatisers are loaded once per process and c
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -85,7 +88,12 @@ def _russian_lemma(word: str) -> str:
 class Tokeniser:
     """Splits a language's text into :class:`Token` records; caches lemmas per word."""
 
-    def __init__(self, lang: str, extra_words: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        lang: str,
+        extra_words: Iterable[str] = (),
+        forms: Mapping[str, str] | None = None,
+    ) -> None:
         self.lang = lang
         self._cache: dict[str, str] = {}
         self._jieba: Any = None
@@ -98,7 +106,12 @@ class Tokeniser:
                 tk.add_word(word, freq=200_000)
             self._jieba = tk
         self._lemma: Callable[[str], str]
-        if lang in ("en", "fr", "es"):
+        if lang in ("en", "fr", "es") and forms is not None:
+            # The lexicon's forms table (built from simplemma's dictionary for exactly the
+            # lemmas the lexicon uses): the same keys without loading the whole dictionary.
+            # A word outside it keeps its own form, which is no lexicon key.
+            self._lemma = lambda word: forms.get(word, word)
+        elif lang in ("en", "fr", "es"):
             self._lemma = _simplemma(lang)
         elif lang == "ru":
             self._lemma = _russian_lemma
