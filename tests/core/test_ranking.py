@@ -1,0 +1,241 @@
+"""The learned partner ranking: candidates, features, training, explanations (synthetic data)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from citydiplomacy.core import ranking
+from citydiplomacy.core.geo import km_between, unit_vectors
+from citydiplomacy.core.peers import Matchmaker, Performance
+from citydiplomacy.core.suggest import limits, recommend
+from citydiplomacy.core.ties import TieIndex
+
+
+def synthetic_registry(n: int = 400, seed: int = 0) -> pd.DataFrame:
+    """SYNTHETIC cities in four countries: AA and BB (neighbours, language xx), CC and DD
+    (language yy), on a small grid of coordinates."""
+    rng = np.random.default_rng(seed)
+    countries = np.array(["AA", "BB", "CC", "DD"])[np.arange(n) % 4]
+    base = {"AA": (48.0, 5.0), "BB": (48.0, 9.0), "CC": (35.0, 135.0), "DD": (40.0, -100.0)}
+    lat = np.array([base[c][0] for c in countries]) + rng.uniform(-2, 2, n)
+    lon = np.array([base[c][1] for c in countries]) + rng.uniform(-2, 2, n)
+    langs = [("xx",) if c in ("AA", "BB") else ("yy",) for c in countries]
+    return pd.DataFrame(
+        {
+            "name": [f"Town {i}" for i in range(n)],
+            "country": countries,
+            "region": ["r1" if c in ("AA", "BB") else "r2" for c in countries],
+            "income_group": "H",
+            "population": rng.lognormal(11, 1.0, n).round(),
+            "latitude": lat,
+            "longitude": lon,
+            "languages": langs,
+        },
+        index=pd.Index(np.arange(1000, 1000 + n), name="id"),
+    )
+
+
+NEIGHBOURS = {"AA": ("BB",), "BB": ("AA",)}
+
+
+def planted_ties(contexts: pd.DataFrame, seed: int = 0) -> list[tuple[int, int]]:
+    """SYNTHETIC ties: every city of AA twins with the two nearest cities of BB, and CC with
+    DD at random (a country habit)."""
+    rng = np.random.default_rng(seed)
+    ids = contexts.index.to_numpy()
+    xyz = unit_vectors(contexts["latitude"], contexts["longitude"])
+    aa = np.flatnonzero(contexts["country"].to_numpy() == "AA")
+    bb = np.flatnonzero(contexts["country"].to_numpy() == "BB")
+    cc = np.flatnonzero(contexts["country"].to_numpy() == "CC")
+    dd = np.flatnonzero(contexts["country"].to_numpy() == "DD")
+    out = []
+    for a in aa:
+        d = km_between(xyz[a], xyz[bb])
+        for b in bb[np.argsort(d)[:2]]:
+            out.append((int(ids[a]), int(ids[b])))
+    for c in cc:
+        out.append((int(ids[c]), int(ids[rng.choice(dd)])))
+    return out
+
+
+@pytest.fixture(scope="module")
+def world() -> ranking.TieWorld:
+    ctx = synthetic_registry()
+    return ranking.TieWorld.build(
+        ctx, planted_ties(ctx), [(1000, "net"), (1001, "net")], NEIGHBOURS
+    )
+
+
+@pytest.fixture(scope="module")
+def trained(world: ranking.TieWorld) -> ranking.Ranker:
+    return ranking.train(world, seed=1, min_ties=50, max_iter=40)
+
+
+def test_candidates_never_the_city_and_include_the_nearest_and_partners_of_partners(
+    world: ranking.TieWorld,
+) -> None:
+    for row in (0, 1, 2, 3, 57):
+        cands = world.candidates(row)
+        assert row not in cands
+        assert np.unique(cands).size == cands.size
+        d = km_between(world.xyz[row], world.xyz)
+        d[row] = np.inf
+        assert int(np.argmin(d)) in cands
+        for p in world.partners(row):
+            assert set(world.partners(int(p))) - {row} <= set(cands.tolist())
+
+
+def test_features_agree_with_their_definitions(world: ranking.TieWorld) -> None:
+    i = np.array([0, 0, 4, 2])
+    j = np.array([1, 2, 8, 3])
+    x = world.features(i, j)
+    col = {f: k for k, f in enumerate(ranking.FEATURES)}
+    km = km_between(world.xyz[i], world.xyz[j])
+    assert np.allclose(np.expm1(x[:, col["log_km"]]), km)
+    same = world.country[i] == world.country[j]
+    assert np.array_equal(x[:, col["same_country"]] == 1, same)
+    # AA (row 0) and BB (row 1) are neighbours; AA and CC (row 2) are not
+    assert x[0, col["neighbour_country"]] == 1 and x[1, col["neighbour_country"]] == 0
+    assert x[0, col["shared_language"]] == pytest.approx(1.0)
+    assert x[1, col["shared_language"]] == 0.0
+    for k, (a, b) in enumerate(zip(i, j, strict=True)):
+        common = set(world.partners(int(a))) & set(world.partners(int(b)))
+        assert x[k, col["common_partners"]] == len(common)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 19), st.integers(0, 19)), max_size=40))
+def test_common_partners_count_shared_neighbours_of_any_graph(
+    edges: list[tuple[int, int]],
+) -> None:
+    ctx = synthetic_registry(20, seed=1)
+    ids = ctx.index.to_numpy()
+    w = ranking.TieWorld.build(ctx, [(int(ids[a]), int(ids[b])) for a, b in edges], [], {})
+    adj: dict[int, set[int]] = {}
+    for a, b in edges:
+        if a != b:
+            adj.setdefault(a, set()).add(b)
+            adj.setdefault(b, set()).add(a)
+    i, j = np.meshgrid(np.arange(20), np.arange(20))
+    x = w.features(i.ravel(), j.ravel())
+    cn = x[:, ranking.FEATURES.index("common_partners")]
+    expected = [
+        len(adj.get(int(a), set()) & adj.get(int(b), set()))
+        for a, b in zip(i.ravel(), j.ravel(), strict=True)
+    ]
+    assert np.array_equal(cn, np.array(expected, dtype=float))
+
+
+def test_too_few_ties_use_the_stated_prior_and_still_rank(world: ranking.TieWorld) -> None:
+    few = world.with_ties([(1000, 1001)])
+    rk = ranking.train(few)
+    assert not rk.learned and isinstance(rk.model, ranking.PriorModel)
+    rows, scores = rk.top(5, 5)
+    assert rows.size == 5 and 5 not in rows and np.all(np.diff(scores) <= 0)
+
+
+def test_the_model_learns_a_planted_habit_for_cities_it_never_saw_tied(
+    world: ranking.TieWorld,
+) -> None:
+    """Hide every tie of a fifth of AA's cities: the ranker trained on the rest finds their
+    nearest BB cities far more often than chance (the planted habit: across the border,
+    the nearest)."""
+    ids = world.ids
+    aa = np.flatnonzero(world.country == 0)
+    held = set(aa[::5].tolist())
+    upper = [
+        (int(a), int(b))
+        for a, b in zip(*np.nonzero(world.adjacency.toarray()), strict=True)
+        if a < b
+    ]
+    train = [(int(ids[a]), int(ids[b])) for a, b in upper if a not in held and b not in held]
+    hidden = {a: {b for x, b in upper if x == a} | {x for x, b in upper if b == a} for a in held}
+    rk = ranking.train(world.with_ties(train), seed=3, min_ties=50, max_iter=40)
+    assert rk.learned
+    found = [len(set(rk.top(a, 10)[0].tolist()) & hidden[a]) / len(hidden[a]) for a in held]
+    # chance: 2 of ~399 cities in a top 10, about 0.025
+    assert np.mean(found) > 0.5
+
+
+def test_explanations_speak_of_what_carried_the_suggestion(
+    world: ranking.TieWorld, trained: ranking.Ranker
+) -> None:
+    rk = trained
+    aa_city = int(np.flatnonzero(world.country == 0)[3])
+    rows, _ = rk.top(aa_city, 3)
+    carried = rk.contributions(aa_city, rows)
+    assert len(carried) == 3 and set(carried[0]) == set(ranking.GROUPS)
+    text = rk.explain(aa_city, int(rows[0]), carried[0])
+    assert text and all(isinstance(t, str) and t for t in text)
+    distance = ranking._sentence(
+        "distance",
+        dict(zip(ranking.FEATURES, world.features(np.array([aa_city]), rows[:1])[0], strict=True)),
+        world,
+        aa_city,
+        int(rows[0]),
+    )
+    assert "km away" in distance
+    if world.country[rows[0]] == 1:
+        assert "across the border" in distance
+
+
+def test_top_many_agrees_with_top(trained: ranking.Ranker) -> None:
+    rk = trained
+    rows = np.array([0, 5, 17, 100], dtype=np.int64)
+    many, _ = rk.top_many(rows, 7, batch=3)
+    for n, r in enumerate(rows):
+        assert np.array_equal(many[n], rk.top(int(r), 7)[0])
+
+
+def _matchmaker(ctx: pd.DataFrame, scored: list[int]) -> Matchmaker:
+    ids = ctx.index.to_numpy()
+    ties = TieIndex.build(ids, ctx["country"].to_numpy(str), [])
+    scores = pd.DataFrame(
+        {"EN-E-E": np.linspace(10, 90, len(scored)), "EC-I-T": np.linspace(90, 10, len(scored))},
+        index=pd.Index(scored),
+    )
+    perf = Performance(scores=scores, change=scores * 0, themes={"EN-E-E": [], "EC-I-T": []})
+    return Matchmaker(ctx, ties, perf)
+
+
+def test_recommend_adds_up_keeps_themes_and_says_when_a_mode_cannot_apply() -> None:
+    ctx = synthetic_registry(200)
+    world = ranking.TieWorld.build(ctx, planted_ties(ctx), [], NEIGHBOURS)
+    rk = ranking.train(world, min_ties=50, max_iter=30)
+    ids = ctx.index.to_numpy()
+    scored = [int(i) for i in ids[:20]]
+    mm = _matchmaker(ctx, scored)
+    me = int(ids[0])
+    plain = recommend(rk, me, contexts=ctx, k=8)
+    partners = {int(world.ids[p]) for p in world.partners(0)}
+    assert len(plain) == 8
+    for r in plain:
+        assert r.city_id != me and r.city_id not in partners
+        assert r.score == pytest.approx(sum(r.components.values()))
+        assert r.reasons and set(r.factors) == {
+            "population",
+            "region",
+            "income_group",
+            "climate",
+            "language",
+        }
+    themed = recommend(rk, me, contexts=ctx, matchmaker=mm, theme="EN-E-E", k=8)
+    own = mm.performance.scores.at[me, "EN-E-E"]
+    assert themed and all(r.city_id in scored for r in themed)
+    for r in themed:
+        theirs = mm.performance.scores.at[r.city_id, "EN-E-E"]
+        assert theirs > own and r.components["performance"] > 0
+        assert r.score == pytest.approx(r.components["twinning"] + r.components["performance"])
+    unscored = int(ids[150])
+    assert recommend(rk, unscored, contexts=ctx, matchmaker=mm, mode="reciprocal") == []
+    said = limits(mm, unscored, "Town 150", theme=None, mode="reciprocal")
+    assert not said.possible and "no published profile scores" in said.notes[0]
+    assert limits(mm, me, "Town 0", theme=None, mode="reciprocal").notes == ()
+    with pytest.raises(KeyError):
+        recommend(rk, me, contexts=ctx, matchmaker=mm, theme="NOPE")
+    with pytest.raises(ValueError):
+        recommend(rk, me, contexts=ctx, k=0)
