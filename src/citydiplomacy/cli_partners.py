@@ -122,9 +122,11 @@ def suggest(
     include_partners: bool,
     fmt: str,
 ) -> None:
-    """Suggest partners for CITY: the cities most likely to twin with it, learned from the
-    recorded twinnings (distance, borders, language, size, partners in common, the
-    countries its country twins with); with a theme, those stronger on it.
+    """Suggest partners for CITY: the cities most likely to twin with it.
+
+    The likelihood is learned from the recorded twinnings (distance, borders, language,
+    size, partners in common, the countries its country twins with); with a theme, only
+    cities stronger on it are kept.
 
     Uses published profile scores only. Every suggestion says what carried it. An
     ambiguous name lists the registry cities it matches, to choose with --geonames-id.
