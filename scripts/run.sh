@@ -16,4 +16,14 @@ echo "citydiplomacy is starting on http://127.0.0.1:${port}/"
 echo "Demo logins (password citydiplomacy-demo): secretariat (administrator), geneva and lyon"
 echo "(city editors of Geneva and Lyon), analyst. All KPI values are synthetic demo data."
 echo
-exec citydiplomacy serve --host 127.0.0.1 --port "$port"
+if [ -n "${CITYDIPLOMACY_BROKER_URL:-}${REDIS_URL:-}" ]; then
+  # With a broker the server queues its background work (rescoring, mail): without a worker
+  # the scores would never be updated, so one runs beside the server and stops with it.
+  echo "Background work goes to the broker: starting a worker beside the server."
+  citydiplomacy worker --concurrency 1 &
+  worker_pid=$!
+  trap 'kill "$worker_pid" 2>/dev/null || true; wait "$worker_pid" 2>/dev/null || true' EXIT
+  citydiplomacy serve --host 127.0.0.1 --port "$port"
+else
+  exec citydiplomacy serve --host 127.0.0.1 --port "$port"
+fi
