@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from citydiplomacy.cli import main, output_option, user_errors
+from citydiplomacy.cli import UserError, main, output_option, user_errors
 
 LANG_HELP = "Language (ar, en, es, fr, ru, zh); detected from the text when not given."
 LEXICON_HELP = (
@@ -248,7 +248,12 @@ def compare_command(
 
     with user_errors():
         _, a = _analyse(old, lang, lexicons)
-        _, b = _analyse(new, lang or a.lang, lexicons)
+        _, b = _analyse(new, lang, lexicons)
+        if a.lang != b.lang:
+            raise UserError(
+                f"{old.name} is {a.lang} and {new.name} is {b.lang}: compare two versions in "
+                "one language (or give --lang if the detection is wrong)"
+            )
         comparison = compare(a, b)
         rows = change_rows(comparison)
         if fmt == "csv":

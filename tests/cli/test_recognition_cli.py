@@ -87,6 +87,13 @@ def test_compare_drafts_table_json_csv() -> None:
     assert code == 0 and "recognition strengthened" in out and "{+" in out
 
 
+def test_compare_refuses_two_languages() -> None:
+    en = str(TEXTS / "paris_agreement/final.en.txt")
+    es = str(TEXTS / "paris_agreement/final.es.txt")
+    code, out, err = run("recognition", "compare", en, es)
+    assert code == 2 and "final.en.txt is en and final.es.txt is es" in err and out == ""
+
+
 def test_compare_a_file_with_itself_has_no_changes() -> None:
     path = str(TEXTS / "ga_ffd_followup/A-RES-80-129.en.txt")
     code, out, _ = run("recognition", "compare", path, path, "--format", "json")
