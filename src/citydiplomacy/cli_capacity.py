@@ -129,7 +129,14 @@ RULE = click.Choice(list(gaps.COMBINE_RULES))
     help="A module catalogue (CSV: code, title, hours, competencies) for --person; "
     "default: the packaged catalogue.",
 )
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=FORMATS,
+    default="table",
+    show_default=True,
+    help="table for reading, csv or json for other tools.",
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file.")
 def gaps_command(
     responses: Path,
@@ -218,7 +225,14 @@ def _print_plan(fw: CompetencyFramework, shortfall: np.ndarray, modules: Path | 
     show_default=True,
     help="Smallest group shown (never fewer than five).",
 )
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=FORMATS,
+    default="table",
+    show_default=True,
+    help="table for reading, csv or json for other tools.",
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file.")
 def cohort_command(
     responses: Path, path: Path | None, rule: str, min_group: int, fmt: str, output: Path | None
@@ -261,4 +275,3 @@ def cohort_command(
 
 def _round(x: float) -> float | None:
     return None if np.isnan(x) else round(float(x), 3)
-

@@ -147,7 +147,9 @@ def test_exact_plan_is_minimal_and_greedy_within_its_bound(
 ) -> None:
     m = data.draw(st.integers(1, 6))
     covers = data.draw(hnp.arrays(np.bool_, (m, s.size)))
-    exact = plan.learning_plan(s, covers)
+    exact = plan.learning_plan(s, covers, method="exact")
+    auto = plan.learning_plan(s, covers)
+    assert len(auto.modules) <= len(plan.learning_plan(s, covers, method="greedy").modules)
     greedy = plan.learning_plan(s, covers, method="greedy")
     best = _brute_force_fewest(s, covers, 1.0)
     assert len(exact.modules) == best
@@ -158,6 +160,27 @@ def test_exact_plan_is_minimal_and_greedy_within_its_bound(
     if best:
         largest = int(covers.sum(axis=1).max())
         assert len(greedy.modules) <= plan.harmonic(largest) * best + 1e-9
+
+
+def test_dominated_modules_are_dropped_and_auto_proves_small_plans() -> None:
+    covers = np.array([[1, 1, 0], [1, 0, 0], [1, 1, 0], [0, 0, 1]], dtype=bool)
+    hours = np.array([5.0, 1, 3, 2])
+    # 1 is inside 0 and 2; 0 and 2 cover alike and 2 is shorter: only 2 and 3 remain.
+    assert plan.undominated(covers, hours).tolist() == [2, 3]
+    p = plan.learning_plan(np.array([2.0, 1, 3]), covers, hours)
+    assert set(p.modules) == {2, 3} and p.optimal and "fewest modules" in p.method
+
+
+def test_large_catalogue_plan_is_fast_and_states_its_guarantee() -> None:
+    rng = np.random.default_rng(2)
+    covers = np.zeros((200, 50), dtype=bool)
+    for m in range(200):
+        covers[m, rng.choice(50, size=int(rng.integers(2, 7)), replace=False)] = True
+    shortfall = np.clip(rng.integers(-2, 4, 50), 0, None).astype(float)
+    p = plan.learning_plan(shortfall, covers, rng.uniform(2, 40, 200), time_limit=0.05)
+    need = (shortfall >= 1) & covers.any(axis=0)
+    assert not p.uncovered or not need[list(p.uncovered)].any()
+    assert p.optimal or "not proved optimal" in p.method
 
 
 # ----------------------------------------------------------------------------- change

@@ -3,19 +3,23 @@
 Each module addresses some competencies. A person's *shortfalls* (positive gaps) are the
 competencies to cover; each is weighted by its shortfall. The plan is a weighted set cover:
 
-* ``exact``: choose the fewest modules that together address every competency with a
-  shortfall of at least ``min_gap`` that some module addresses (ties broken by fewer hours),
-  as a 0/1 linear programme solved by HiGHS (``scipy.optimize.milp``). Set cover is NP-hard,
-  but a person has a few dozen gaps and the programme solves in milliseconds;
-* ``greedy``: repeatedly take the module that covers the most uncovered shortfall per module
-  (ties: fewer hours). This is the classic greedy set cover, within a factor
+* ``greedy``: repeatedly take the module that covers the most uncovered shortfall (ties:
+  fewer hours). This is the classic greedy set cover, within a factor
   ``H(s) = 1 + 1/2 + ... + 1/s <= 1 + ln s`` of the fewest modules, ``s`` the most
-  competencies one module covers.
+  competencies one module covers; it takes well under a millisecond;
+* ``exact``: the fewest modules that together address every competency with a shortfall of
+  at least ``min_gap`` that some module addresses, as a 0/1 linear programme solved by HiGHS
+  (``scipy.optimize.milp``) after removing *dominated* modules (one whose competencies
+  another module covers too, with no more hours). Set cover is NP-hard: a catalogue of 200
+  modules against 30 gaps can take HiGHS a second to *prove* optimal;
+* ``auto`` (the default): the greedy plan, then HiGHS within ``time_limit`` (20 ms by
+  default); the better of the two is kept, and ``optimal`` says whether it is proved to use
+  the fewest modules (HiGHS finished, or the greedy plan meets HiGHS's lower bound).
 
 With ``max_modules`` the plan instead keeps to that many modules and covers as much shortfall
-as it can (weighted maximum coverage): exactly by HiGHS, or greedily within ``1 - 1/e`` of the
-best coverage. In both cases the modules are listed in the order that covers the largest gaps
-first.
+as it can (weighted maximum coverage): greedily within ``1 - 1/e`` of the best coverage, or
+exactly by HiGHS. In every case the modules are listed in the order that covers the largest
+gaps first.
 """
 
 from __future__ import annotations
@@ -32,8 +36,11 @@ from citydiplomacy.core.capacity.gaps import CapacityError
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+IndexArray = npt.NDArray[np.intp]
 
-METHODS = ("exact", "greedy")
+METHODS = ("auto", "exact", "greedy")
+#: Seconds HiGHS may spend on a plan in ``auto`` mode before the greedy plan is kept.
+AUTO_TIME_LIMIT = 0.02
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,7 @@ class LearningPlan:
     method
         How the plan was found, with its guarantee.
     optimal
-        Whether the plan is proved optimal (``exact`` solved to optimality).
+        Whether the plan is proved optimal (fewest modules, or most shortfall covered).
     """
 
     steps: tuple[PlanStep, ...]
@@ -73,6 +80,11 @@ class LearningPlan:
     @property
     def modules(self) -> tuple[int, ...]:
         return tuple(s.module for s in self.steps)
+
+
+def harmonic(n: int) -> float:
+    """``H(n) = 1 + 1/2 + ... + 1/n``, the greedy set cover's approximation factor."""
+    return math.fsum(1.0 / k for k in range(1, n + 1))
 
 
 def _order(
@@ -92,6 +104,27 @@ def _order(
     return steps
 
 
+def undominated(covers: BoolArray, hours: FloatArray) -> IndexArray:
+    """Positions of the modules no other module makes redundant.
+
+    Module ``i`` is dominated by ``j`` when ``j`` covers all of ``i``'s competencies and either
+    more of them, or fewer hours, or the same hours and an earlier position. Removing dominated
+    modules never makes the fewest-modules cover larger (swap ``i`` for ``j``).
+    """
+    c = covers.astype(np.int32)
+    n = c.shape[0]
+    size = c.sum(axis=1)
+    subset = (c @ (1 - c).T) == 0  # subset[i, j]: i's competencies all in j
+    order = np.arange(n)
+    better = (
+        (size[None, :] > size[:, None])
+        | (hours[None, :] < hours[:, None])
+        | ((hours[None, :] == hours[:, None]) & (order[None, :] < order[:, None]))
+    )
+    dominated = (subset & better & ~np.eye(n, dtype=bool)).any(axis=1)
+    return np.nonzero(~dominated)[0]
+
+
 def learning_plan(
     shortfall: FloatArray,
     covers: BoolArray,
@@ -99,8 +132,8 @@ def learning_plan(
     *,
     min_gap: float = 1.0,
     max_modules: int | None = None,
-    method: str = "exact",
-    time_limit: float = 5.0,
+    method: str = "auto",
+    time_limit: float | None = None,
 ) -> LearningPlan:
     """The modules that cover a person's largest gaps.
 
@@ -117,69 +150,105 @@ def learning_plan(
     max_modules
         At most this many modules: cover as much shortfall as possible (maximum coverage).
     method
-        ``exact`` (HiGHS) or ``greedy``.
+        ``auto``, ``exact`` or ``greedy`` (see the module's description).
+    time_limit
+        Seconds HiGHS may take (default: 20 ms for ``auto``, 10 s for ``exact``).
     """
     if method not in METHODS:
-        raise CapacityError(f"unknown method {method!r}; use exact or greedy")
+        raise CapacityError(f"unknown method {method!r}; use {', '.join(METHODS)}")
     s = np.nan_to_num(np.asarray(shortfall, dtype=np.float64), nan=0.0)
     c = np.asarray(covers, dtype=bool)
     if c.ndim != 2 or c.shape[1] != s.shape[0]:
         raise CapacityError(f"covers has shape {c.shape}; expected modules x {s.shape[0]}")
     h = np.ones(c.shape[0]) if hours is None else np.asarray(hours, dtype=np.float64)
-    if h.shape != (c.shape[0],) or (h < 0).any() or not np.isfinite(h).all():
+    if h.shape != (c.shape[0],) or not np.isfinite(h).all() or (h < 0).any():
         raise CapacityError("hours must be one non-negative number per module")
     if (s < 0).any():
         raise CapacityError("shortfalls must not be negative")
     if max_modules is not None and max_modules < 1:
         raise CapacityError("max_modules must be at least 1")
+    limit = (
+        time_limit if time_limit is not None else (AUTO_TIME_LIMIT if method == "auto" else 10.0)
+    )
     weight = np.where(s >= min_gap, s, 0.0)
     need = weight > 0
     coverable = need & c.any(axis=0)
     useful = np.nonzero((c & coverable).any(axis=1))[0]
     total = float(weight.sum())
-    if useful.size == 0:
-        chosen: list[int] = []
-        optimal, how = True, "nothing to cover"
-    elif method == "greedy":
-        chosen = _greedy(c, weight, h, useful, max_modules)
-        if max_modules is None:
-            largest = int((c[useful] & coverable).sum(axis=1).max())
-            bound = harmonic(largest)
-            how = f"greedy set cover (at most H({largest}) = {bound:.2f} x the fewest modules)"
-        else:
-            how = (
-                f"greedy maximum coverage with {max_modules} modules (at least 1 - 1/e of the best)"
-            )
-        optimal = False
-    else:
-        chosen, optimal = _exact(c, weight, h, useful, coverable, max_modules, time_limit)
-        how = (
-            "fewest modules covering every coverable gap (HiGHS MILP)"
-            if max_modules is None
-            else f"largest covered shortfall with {max_modules} modules (HiGHS MILP)"
-        )
+    chosen: list[int] = []
+    optimal, how = True, "nothing to cover"
+    if useful.size:
+        cover_of = c[:, coverable]
+        useful = useful[undominated(cover_of[useful], h[useful])]
+        greedy: list[int] | None = None
+        if method in ("greedy", "auto"):
+            greedy = _greedy(c, weight, h, useful, max_modules)
+            chosen, optimal = greedy, False
+            if max_modules is None:
+                largest = int(cover_of[useful].sum(axis=1).max())
+                how = (
+                    f"greedy set cover (at most H({largest}) = {harmonic(largest):.2f} "
+                    "times the fewest modules)"
+                )
+            else:
+                how = (
+                    f"greedy maximum coverage with {max_modules} modules "
+                    "(at least 63 % of the best)"
+                )
+        if method in ("exact", "auto"):
+            exact, proved, bound = _exact(c, weight, useful, coverable, max_modules, limit)
+            if max_modules is None:
+                what = "fewest modules covering every coverable gap"
+                if exact is not None and (greedy is None or _key(exact, h) < _key(greedy, h)):
+                    chosen, optimal, how = exact, proved, f"{what} (HiGHS MILP)"
+                elif greedy is not None and len(greedy) <= math.ceil(bound - 1e-9):
+                    optimal = True
+                    how = f"{what} (greedy plan, proved by HiGHS's bound)"
+                if not optimal:
+                    floor = math.ceil(bound - 1e-9)
+                    how += f"; not proved optimal within {limit:g} s"
+                    if floor > 0:
+                        how += f" (at least {floor} modules are needed)"
+            else:
+                what = f"largest covered shortfall with {max_modules} modules"
+                got_greedy = _covered(c, weight, greedy)
+                got_exact = _covered(c, weight, exact)
+                if exact is not None and (
+                    greedy is None
+                    or got_exact > got_greedy + 1e-9
+                    or (proved and got_exact >= got_greedy - 1e-9)
+                ):
+                    chosen, optimal, how = exact, proved, f"{what} (HiGHS MILP)"
+                elif greedy is not None and got_greedy >= -bound - 1e-9:
+                    optimal, how = True, f"{what} (greedy plan, proved by HiGHS's bound)"
+                if not optimal:
+                    how += f"; not proved optimal within {limit:g} s"
     steps = _order(chosen, c, weight, h)
-    covered = np.zeros(s.shape[0], dtype=bool)
-    for m in chosen:
-        covered |= c[m]
+    covered = c[chosen].any(axis=0) if chosen else np.zeros(s.shape[0], dtype=bool)
     uncovered = tuple(int(i) for i in np.nonzero(need & ~covered)[0])
     return LearningPlan(
         steps=tuple(steps),
         uncovered=uncovered,
         total_shortfall=total,
         covered_shortfall=float(weight[covered].sum()),
-        hours=float(h[list(chosen)].sum()) if chosen else 0.0,
+        hours=float(h[chosen].sum()) if chosen else 0.0,
         method=how,
         optimal=optimal,
     )
 
 
+def _covered(c: BoolArray, weight: FloatArray, modules: Sequence[int] | None) -> float:
+    if not modules:
+        return 0.0
+    return float(weight[c[list(modules)].any(axis=0)].sum())
+
+
+def _key(modules: Sequence[int], hours: FloatArray) -> tuple[int, float]:
+    return len(modules), float(hours[list(modules)].sum())
+
+
 def _greedy(
-    c: BoolArray,
-    weight: FloatArray,
-    h: FloatArray,
-    useful: npt.NDArray[np.intp],
-    max_modules: int | None,
+    c: BoolArray, weight: FloatArray, h: FloatArray, useful: IndexArray, max_modules: int | None
 ) -> list[int]:
     left = weight.copy()
     chosen: list[int] = []
@@ -189,62 +258,57 @@ def _greedy(
         if gain.max() <= 0:
             break
         # Most uncovered shortfall; then fewer hours; then catalogue order.
-        best_gain = gain.max()
-        ties = np.nonzero(gain >= best_gain - 1e-12)[0]
+        ties = np.nonzero(gain >= gain.max() - 1e-12)[0]
         k = int(ties[np.argmin(h[useful[ties]])])
         chosen.append(int(useful[k]))
         left[c[useful[k]]] = 0.0
+    if max_modules is None:
+        # Reverse delete: a module picked early may have become redundant; drop the longest
+        # such modules first (the cover stays complete, and never grows).
+        needed = c[:, weight > 0]
+        for m in sorted(chosen, key=lambda m: (-h[m], -m)):
+            rest = [x for x in chosen if x != m]
+            if rest and (needed[rest].any(axis=0) >= needed[chosen].any(axis=0)).all():
+                chosen = rest
     return chosen
 
 
 def _exact(
     c: BoolArray,
     weight: FloatArray,
-    h: FloatArray,
-    useful: npt.NDArray[np.intp],
+    useful: IndexArray,
     coverable: BoolArray,
     max_modules: int | None,
     time_limit: float,
-) -> tuple[list[int], bool]:
+) -> tuple[list[int] | None, bool, float]:
+    """HiGHS's plan (``None`` if it found none in time), whether proved, and its bound."""
     m = useful.size
-    cu = c[useful]
     targets = np.nonzero(coverable)[0]
-    a = cu[:, targets].T.astype(np.float64)  # competencies x modules
-    # Hours only break ties: their total weight stays below one module.
-    tie = h[useful] / (h[useful].sum() + 1.0)
+    a = c[useful][:, targets].T.astype(np.float64)  # competencies x modules
     if max_modules is None:
-        cost = 1.0 + tie
+        cost = np.ones(m)
         constraints = [LinearConstraint(a, lb=np.ones(targets.size), ub=np.inf)]
-        integrality = np.ones(m)
-        bounds = Bounds(np.zeros(m), np.ones(m))
+        n_vars = m
     else:
-        # Variables: x (modules) then y (competency covered); maximise covered weight.
+        # Variables: x (modules) then y (competency covered); maximise the covered weight.
         t = targets.size
-        w = weight[targets]
-        scale = float(w.min()) / (2.0 * (m + 1)) if t else 0.0
-        cost = np.concatenate([tie * scale, -w])
-        link = np.hstack([-a, np.eye(t)])  # y_i <= sum of x covering i
+        cost = np.concatenate([np.zeros(m), -weight[targets]])
+        link = np.hstack([-a, np.eye(t)])  # y_i <= sum of the x covering i
         budget = np.concatenate([np.ones(m), np.zeros(t)])[None, :]
         constraints = [
             LinearConstraint(link, lb=-np.inf, ub=np.zeros(t)),
             LinearConstraint(budget, lb=0, ub=max_modules),
         ]
-        integrality = np.ones(m + t)
-        bounds = Bounds(np.zeros(m + t), np.ones(m + t))
+        n_vars = m + t
     res = milp(
         cost,
         constraints=constraints,
-        integrality=integrality,
-        bounds=bounds,
-        options={"time_limit": time_limit, "disp": False},
+        integrality=np.ones(n_vars),
+        bounds=Bounds(np.zeros(n_vars), np.ones(n_vars)),
+        options={"time_limit": max(time_limit, 1e-3), "disp": False},
     )
+    bound = float(getattr(res, "mip_dual_bound", None) or 0.0)
     if res.x is None:
-        raise CapacityError(f"the plan could not be solved: {res.message}")
+        return None, False, bound
     x = np.round(res.x[:m]).astype(bool)
-    chosen = [int(i) for i in useful[x]]
-    return chosen, bool(res.status == 0)
-
-
-def harmonic(n: int) -> float:
-    """``H(n) = 1 + 1/2 + ... + 1/n``, the greedy set cover's approximation factor."""
-    return math.fsum(1.0 / k for k in range(1, n + 1))
+    return [int(i) for i in useful[x]], bool(res.status == 0), bound
