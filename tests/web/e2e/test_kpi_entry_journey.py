@@ -10,7 +10,6 @@ import pytest
 from citydiplomacy.web.indicators import services
 from citydiplomacy.web.indicators.models import KpiValue, KpiValueChange, Status
 from tests.web import factories
-from tests.web.e2e.conftest import browser, page  # noqa: F401  (the browser fixtures)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,7 +62,7 @@ def state() -> list[tuple[Any, ...]]:
 
 
 def test_editor_saves_the_form_untouched_then_one_change(
-    page: Any,  # noqa: F811
+    page: Any,
     stored: dict[str, Any],
 ) -> None:
     geneva = stored["geneva"]
@@ -86,7 +85,7 @@ def test_editor_saves_the_form_untouched_then_one_change(
 
 
 def test_secretariat_verifies_through_a_confirmation(
-    page: Any,  # noqa: F811
+    page: Any,
     stored: dict[str, Any],
 ) -> None:
     geneva = stored["geneva"]
