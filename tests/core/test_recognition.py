@@ -344,3 +344,18 @@ def test_packaged_lexicons_parse_and_have_every_kind(lang: str) -> None:
     entries = load_lexicon(lang)
     kinds = {e.category for e in entries}
     assert {"city", "local_government", "exclude", "cue_actor", "cue_place"} <= kinds
+
+
+def test_pact_for_the_future_gold_count() -> None:
+    # verified by hand (grep for city/cities/urban/local .../subnational/municipal/mayor/
+    # settlement): "sustainable cities" in 25 (c), "local authorities" in 83 among the
+    # actors of implementation, "engagement with local and regional authorities" in 83 (e)
+    p = profile(
+        analyse((TEXTS / "texts/pact_for_the_future/final.en.txt").read_text(), recogniser("en"))
+    )
+    got = sorted((x.where, x.reference.term, x.reference.code) for x in p.located)
+    assert got == [
+        ("25 (c)", "cities", "issue"),
+        ("83", "local authorities", "actor"),
+        ("83 (e)", "local and regional authorities", "actor"),
+    ]
