@@ -239,3 +239,17 @@ def test_recommend_adds_up_keeps_themes_and_says_when_a_mode_cannot_apply() -> N
         recommend(rk, me, contexts=ctx, matchmaker=mm, theme="NOPE")
     with pytest.raises(ValueError):
         recommend(rk, me, contexts=ctx, k=0)
+
+
+def test_the_plain_array_trees_score_exactly_as_scikit_learn(
+    world: ranking.TieWorld, trained: ranking.Ranker
+) -> None:
+    light = trained.light()
+    assert isinstance(light.model, ranking.TreeEnsemble)
+    rng = np.random.default_rng(0)
+    i = rng.integers(0, world.ids.size, 500)
+    j = rng.integers(0, world.ids.size, 500)
+    x = world.features(i, j)
+    x[::17, 3] = np.nan  # a missing value goes the way the model learned
+    assert np.allclose(light.predict(x), trained.predict(x), atol=1e-9)
+    assert np.array_equal(light.top(7, 10)[0], trained.top(7, 10)[0])

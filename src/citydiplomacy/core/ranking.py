@@ -28,17 +28,18 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import sparse
 from scipy.spatial import cKDTree
-from sklearn.ensemble import HistGradientBoostingClassifier
-from threadpoolctl import threadpool_limits
 
 from citydiplomacy.core.context import _languages
+
+if TYPE_CHECKING:
+    from sklearn.ensemble import HistGradientBoostingClassifier
 from citydiplomacy.core.geo import km_between, unit_vectors
 
 FloatArray = npt.NDArray[np.float64]
@@ -62,6 +63,12 @@ FEATURES: tuple[str, ...] = (
     "log_own_degree",
     "latitude_gap",
 )
+
+#: The features the model is trained on. (Leaving out the candidate's number of partners,
+#: and taking a partner country's cities closest in size instead of its most twinned, was
+#: tried: recall@10 fell from 0.020 to 0.015 out of source and one city was still in 16.5 %
+#: of 200 cities' lists instead of 27 %; docs/partners.md.)
+MODEL_FEATURES: tuple[str, ...] = FEATURES
 
 #: Feature groups an explanation speaks of; each group is neutralised as a whole.
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -385,6 +392,75 @@ class PriorModel:
         return out
 
 
+@dataclass(frozen=True)
+class TreeEnsemble:
+    """A trained binary gradient-boosting model as plain arrays, evaluated with numpy.
+
+    Scoring one city's few hundred candidates this way needs no scikit-learn import (about a
+    second of the command line's start) and gives the same probabilities as the model it was
+    taken from (:meth:`from_sklearn`; a tested invariant). Arrays are ``(trees, nodes)``,
+    padded with leaves.
+    """
+
+    baseline: float
+    feature: IntArray
+    threshold: FloatArray
+    missing_left: npt.NDArray[np.bool_]
+    left: IntArray
+    right: IntArray
+    leaf: npt.NDArray[np.bool_]
+    value: FloatArray
+    depth: int
+
+    @classmethod
+    def from_sklearn(cls, model: Any) -> TreeEnsemble:
+        """The trees of a fitted binary ``HistGradientBoostingClassifier`` (numeric
+        features only)."""
+        trees = [p[0].nodes for p in model._predictors]
+        size = max(len(t) for t in trees)
+
+        def pad(name: str, fill: Any, dtype: Any) -> Any:
+            out = np.full((len(trees), size), fill, dtype=dtype)
+            for k, t in enumerate(trees):
+                out[k, : len(t)] = t[name]
+            return out
+
+        if any(t["is_categorical"].any() for t in trees):
+            raise ValueError("categorical splits are not supported")
+        return cls(
+            baseline=float(np.ravel(model._baseline_prediction)[0]),
+            feature=pad("feature_idx", 0, np.int64),
+            threshold=pad("num_threshold", 0.0, np.float64),
+            missing_left=pad("missing_go_to_left", 0, np.int64).astype(bool),
+            left=pad("left", 0, np.int64),
+            right=pad("right", 0, np.int64),
+            leaf=pad("is_leaf", 1, np.int64).astype(bool),
+            value=pad("value", 0.0, np.float64),
+            depth=int(max(int(t["depth"].max()) for t in trees)),
+        )
+
+    def predict_proba(self, x: FloatArray) -> FloatArray:
+        """``[[1 - p, p]]`` per row of ``x``, as scikit-learn gives it."""
+        n_trees = self.feature.shape[0]
+        rows = np.arange(x.shape[0])
+        node = np.zeros((n_trees, x.shape[0]), dtype=np.int64)
+        t = np.arange(n_trees)[:, None]
+        for _ in range(self.depth):
+            leaf = self.leaf[t, node]
+            if leaf.all():
+                break
+            v = x[rows[None, :], self.feature[t, node]]
+            go_left = np.where(
+                np.isnan(v), self.missing_left[t, node], v <= self.threshold[t, node]
+            )
+            nxt = np.where(go_left, self.left[t, node], self.right[t, node])
+            node = np.where(leaf, node, nxt)
+        raw = self.baseline + self.value[t, node].sum(axis=0)
+        p = 1.0 / (1.0 + np.exp(-raw))
+        out: FloatArray = np.column_stack([1.0 - p, p])
+        return out
+
+
 @dataclass
 class Ranker:
     """A trained pair model over a :class:`TieWorld` (the ties it serves from).
@@ -404,11 +480,25 @@ class Ranker:
     """
 
     world: TieWorld
-    model: HistGradientBoostingClassifier | PriorModel
+    model: HistGradientBoostingClassifier | TreeEnsemble | PriorModel
     neutral: FloatArray
     learned: bool
     training: dict[str, int] = field(default_factory=dict)
     columns: tuple[int, ...] = tuple(range(len(FEATURES)))
+
+    def light(self) -> Ranker:
+        """The same ranker with its model as a :class:`TreeEnsemble` (no scikit-learn needed
+        to load or use it; the same scores)."""
+        if isinstance(self.model, TreeEnsemble | PriorModel):
+            return self
+        return Ranker(
+            self.world,
+            TreeEnsemble.from_sklearn(self.model),
+            self.neutral,
+            self.learned,
+            dict(self.training),
+            self.columns,
+        )
 
     def predict(self, x: FloatArray) -> FloatArray:
         """The model's probability of a tie for feature rows ``x`` (all of :data:`FEATURES`)."""
@@ -453,6 +543,8 @@ class Ranker:
         """For each city row: ``(row, candidate rows best first, their scores)``, existing
         partners (and ``excluded[n]`` for the ``n``-th row) left out; scored in batches of
         ``batch`` cities (one model call each)."""
+        from threadpoolctl import threadpool_limits
+
         with threadpool_limits(limits=1, user_api="openmp"):  # see train()
             yield from self._ranked(rows, batch, excluded)
 
@@ -652,7 +744,7 @@ def train(
     seed: int = 0,
     max_iter: int = 150,
     min_ties: int = MIN_TRAINING_TIES,
-    features: Sequence[str] = FEATURES,
+    features: Sequence[str] = MODEL_FEATURES,
     cold_country_share: float = COLD_COUNTRY_SHARE,
     max_queries: int = 4000,
 ) -> Ranker:
@@ -664,6 +756,9 @@ def train(
         neutral = np.zeros(len(FEATURES))
         neutral[FEATURES.index("log_km")] = math.log1p(2000.0)
         return Ranker(world, PriorModel(), neutral, learned=False, training={"ties": len(pairs)})
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
+
     rng = np.random.default_rng(seed)
     x, y, neutral = training_pairs(
         world, pairs, rng, cold_country_share=cold_country_share, max_queries=max_queries

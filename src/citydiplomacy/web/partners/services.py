@@ -473,7 +473,7 @@ def suggest_for(
 
 # ------------------------------------------------------------------ learned ranking
 #: Layout of the cached ranker file: a change makes older files unreadable by name.
-RANKER_LAYOUT = 1
+RANKER_LAYOUT = 2
 
 
 @dataclass(frozen=True)
@@ -491,13 +491,13 @@ _ranker_cache: dict[str, SuggestionModel] = {}
 def ranker_key() -> str:
     """Changes with the public ties, the memberships, the registry and the database."""
     import hashlib
+    from importlib.metadata import version
 
-    import sklearn
     from django.db import connection
 
     parts = (
         RANKER_LAYOUT,
-        sklearn.__version__,
+        version("scikit-learn"),
         str(connection.settings_dict.get("NAME")),
         ties_version(),
         City.objects.count(),
@@ -519,7 +519,9 @@ def build_suggestion_model(key: str = "") -> SuggestionModel:
     world = core_ranking.TieWorld.build(
         contexts, public_pairs(), memberships(), country_neighbours()
     )
-    return SuggestionModel(core_ranking.train(world), contexts, key)
+    # kept as plain arrays: reading and using it needs no scikit-learn (the command line's
+    # start), with the same scores
+    return SuggestionModel(core_ranking.train(world).light(), contexts, key)
 
 
 def suggestion_model() -> SuggestionModel:
