@@ -10,8 +10,11 @@ Measures, each the median of ``--repeat`` runs:
 
 1. whole process, validate and score a long file (Parquet, or CSV) of cities x 91 KPIs x
    years, with the U4SSC method and with the min-max / arithmetic composite pipeline
-   (``citydiplomacy score ... --format arrow -o ...`` in a fresh process), wall time and peak
-   memory (max RSS); ``--case u4ssc-csv`` (not run by default) writes CSV text instead;
+   (``citydiplomacy score ... --format arrow -o ...`` in a fresh process), wall time, CPU time
+   (user + system, less sensitive than wall time on a shared machine) and peak memory (max
+   RSS); ``--case u4ssc-csv`` (not run by default) writes CSV text instead; ``--case
+   wide-u4ssc-arrow`` reads a *wide* Parquet file of ``--wide-rows`` rows (one city-year
+   each) x 92 columns (city, country, year and 89 KPI or data-point columns, issue 14);
 2. in process, scoring one year of cities x 91 KPIs (arrays only, then also the long table);
 3. uncertainty analysis with 1,000 replications on 1,000 cities x 91 KPIs.
 
@@ -50,7 +53,8 @@ DATA_DIR = ROOT / "benchmarks" / "_data"
 MEASURE = (
     "import atexit, resource, sys\n"
     "atexit.register(lambda: print('maxrss', resource.getrusage(resource.RUSAGE_SELF)"
-    ".ru_maxrss, file=sys.stderr))\n"
+    ".ru_maxrss, 'cpu', resource.getrusage(resource.RUSAGE_SELF).ru_utime"
+    " + resource.getrusage(resource.RUSAGE_SELF).ru_stime, file=sys.stderr))\n"
     "from citydiplomacy.cli import main\n"
     "main(prog_name='citydiplomacy')\n"
 )
@@ -96,9 +100,64 @@ def dataset(n_cities: int, years: int, suffix: str) -> Path:
     return path
 
 
+#: Columns of the wide benchmark file: city, country, year and this many value columns.
+WIDE_VALUE_COLUMNS = 89
+
+
+def wide_dataset(rows: int) -> Path:
+    """The wide benchmark file: ``rows`` cities of one year x (3 + 89) columns, Parquet, the
+    numbers typed as numbers (yes/no answers as 1/0), as a spreadsheet exports them."""
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / f"wide_{rows}x{3 + WIDE_VALUE_COLUMNS}.parquet"
+    if not path.exists():
+        t0 = time.perf_counter()
+        fw = load_framework("u4ssc")
+        long = synthetic_long(fw, n_cities=rows, years=[2024], coverage=1.0, yesno_text=False)
+        kpi = long["kpi"].astype(str)
+        part = long["data_point"].astype(str)
+        long["column"] = kpi.where(part == "", kpi + ":" + part)
+        wide = long.pivot_table(
+            index=["city", "country", "year"],
+            columns="column",
+            values="value",
+            aggfunc="first",
+            observed=True,
+            sort=False,
+        ).reset_index()
+        wide.columns.name = None
+        wide = wide.iloc[:, : 3 + WIDE_VALUE_COLUMNS]
+        wide.to_parquet(path, index=False)
+        print(f"generated {path.name}: {wide.shape} in {time.perf_counter() - t0:.1f} s")
+    return path
+
+
+def read_in_process(path: Path, repeat: int) -> tuple[float, float]:
+    """Fastest wall and CPU time (s) of reading and validating ``path`` in this process
+    (``read_kpi_data``): the least disturbed of ``repeat`` runs on a shared machine."""
+    from citydiplomacy.io.readers import read_kpi_data
+
+    fw = load_framework("u4ssc")
+    read_kpi_data(path, fw)  # warm: imports, the GeoNames cache
+    walls, cpus = [], []
+    for _ in range(max(repeat, 3)):
+        w0, c0 = time.perf_counter(), time.process_time()
+        read_kpi_data(path, fw)
+        walls.append(time.perf_counter() - w0)
+        cpus.append(time.process_time() - c0)
+    return min(walls), min(cpus)
+
+
 def whole_process(path: Path, method: str, repeat: int, fmt: str) -> tuple[float, float]:
     """Median wall time and largest peak RSS (GiB) of ``citydiplomacy score``."""
+    wall, peak, _ = whole_process_cpu(path, method, repeat, fmt)
+    return wall, peak
+
+
+def whole_process_cpu(path: Path, method: str, repeat: int, fmt: str) -> tuple[float, float, float]:
+    """Median wall time, largest peak RSS (GiB) and median CPU time (user + system, s) of
+    ``citydiplomacy score`` in a fresh process."""
     times: list[float] = []
+    cpus: list[float] = []
     peak = 0.0
     with tempfile.TemporaryDirectory() as tmp:
         spec = Path(tmp) / "spec.yaml"
@@ -120,10 +179,11 @@ def whole_process(path: Path, method: str, repeat: int, fmt: str) -> tuple[float
             t0 = time.perf_counter()
             proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
             times.append(time.perf_counter() - t0)
-            found = re.search(r"maxrss (\d+)", proc.stderr + proc.stdout)
+            found = re.search(r"maxrss (\d+) cpu ([\d.]+)", proc.stderr + proc.stdout)
             rss_kib = int(found.group(1)) if found else 0
+            cpus.append(float(found.group(2)) if found else float("nan"))
             peak = max(peak, rss_kib / 2**20)
-    return statistics.median(times), peak
+    return statistics.median(times), peak, statistics.median(cpus)
 
 
 def one_year_panel(fw: Framework, n_cities: int) -> Panel:
@@ -179,9 +239,19 @@ def main() -> None:
     )
     parser.add_argument(
         "--case",
-        choices=["u4ssc-arrow", "composite-arrow", "u4ssc-parquet", "csv-u4ssc-arrow", "u4ssc-csv"],
+        choices=[
+            "u4ssc-arrow",
+            "composite-arrow",
+            "u4ssc-parquet",
+            "csv-u4ssc-arrow",
+            "u4ssc-csv",
+            "wide-u4ssc-arrow",
+        ],
         action="append",
         help="whole-process rows to run (repeatable; default: all but u4ssc-csv)",
+    )
+    parser.add_argument(
+        "--wide-rows", type=int, default=10_000, help="rows of the wide case (one city-year each)"
     )
     args = parser.parse_args()
     parts = set(args.only or ["whole", "in-process", "uncertainty"])
@@ -196,7 +266,21 @@ def main() -> None:
         "u4ssc-csv": (".parquet", "u4ssc", "csv"),  # 3.5 GB of text: only when asked for
     }
     default = [c for c in whole if c != "u4ssc-csv"]
-    cases = [whole[c] for c in args.case or default] if "whole" in parts else []
+    wanted = args.case or [*default, "wide-u4ssc-arrow"]
+    cases = [whole[c] for c in wanted if c in whole] if "whole" in parts else []
+    if "whole" in parts and "wide-u4ssc-arrow" in wanted:
+        path = wide_dataset(args.wide_rows)
+        t, peak, cpu = whole_process_cpu(path, "u4ssc", args.repeat, "arrow")
+        label = (
+            f"validate + score a wide table of {args.wide_rows:,} x {3 + WIDE_VALUE_COLUMNS}, "
+            "u4ssc, parquet in, arrow out, whole process"
+        )
+        rows.append(f"| {label} | {t:.2f} s (CPU {cpu:.2f} s), peak RSS {peak:.2f} GiB | < 1.5 s |")
+        read_wall, read_cpu = read_in_process(path, args.repeat)
+        rows.append(
+            f"| read and validate that wide table in process (fastest of {max(args.repeat, 3)}) "
+            f"| {read_wall:.2f} s (CPU {read_cpu:.2f} s) | |"
+        )
     for suffix, method, fmt in cases:
         path = dataset(args.cities, args.years, suffix)
         t, peak = whole_process(path, method, args.repeat, fmt)
