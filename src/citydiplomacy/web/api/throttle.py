@@ -23,7 +23,8 @@ import threading
 import time
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 from ninja.throttling import SimpleRateThrottle
 
@@ -61,17 +62,15 @@ class SharedRateThrottle(SimpleRateThrottle):
         current = int(now // slot_seconds)
         keys = [f"{key}:{current - i}" for i in range(SLOTS)]
         try:
-            count = _increment(keys[0], timeout=math.ceil(self.duration + 2 * slot_seconds))
-            earlier: dict[str, Any] = cache.get_many(keys[1:])
-            total = count + sum(int(v) for v in earlier.values())
-            if total <= self.num_requests:
+            counts = _count(keys, timeout=math.ceil(self.duration + 2 * slot_seconds))
+            if sum(counts) <= self.num_requests:
                 return True
             cache.decr(keys[0])  # a refused request does not count
         except Exception:  # the cache is down: serve rather than refuse everyone
             log.warning("rate limit not counted: the cache does not answer", exc_info=True)
             return True
         # Retry when the oldest slot with requests in it leaves the period.
-        used = [current - i for i, k in enumerate(keys) if i and int(earlier.get(k, 0)) > 0]
+        used = [current - i for i, n in enumerate(counts) if i and n > 0]
         oldest = min(used, default=current)
         self._local.wait = max((oldest + SLOTS) * slot_seconds - now, 1.0)
         return False
@@ -81,11 +80,28 @@ class SharedRateThrottle(SimpleRateThrottle):
         return getattr(self._local, "wait", None)
 
 
-def _increment(key: str, timeout: int) -> int:
-    """Add one to ``key`` (created at 0 with ``timeout`` when missing), atomically."""
-    cache.add(key, 0, timeout)
+def _count(keys: list[str], timeout: int) -> list[int]:
+    """Add one to the slot ``keys[0]`` (kept ``timeout`` seconds), atomically, then read the
+    count of every slot in ``keys``.
+
+    On Redis it is one round trip (INCR, EXPIRE and MGET in a pipeline) on the cache's own
+    keys; any other cache uses Django's API (add, incr, get_many).
+    """
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        names = [backend.make_and_validate_key(k) for k in keys]
+        client = backend._cache.get_client(names[0], write=True)
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(names[0])
+        pipe.expire(names[0], timeout)
+        pipe.mget(names[1:])
+        first, _, rest = pipe.execute()
+        return [int(first)] + [int(v) if v is not None else 0 for v in rest]
+    cache.add(keys[0], 0, timeout)
     try:
-        return int(cache.incr(key))
+        first = int(cache.incr(keys[0]))
     except ValueError:  # the key expired between add and incr
-        cache.add(key, 0, timeout)
-        return int(cache.incr(key))
+        cache.add(keys[0], 0, timeout)
+        first = int(cache.incr(keys[0]))
+    earlier: dict[str, Any] = cache.get_many(keys[1:])
+    return [first] + [int(earlier.get(k, 0)) for k in keys[1:]]
