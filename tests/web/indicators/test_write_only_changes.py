@@ -16,7 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from citydiplomacy.errors import ValidationError
@@ -499,3 +499,38 @@ def test_who_may_ask_to_verify(
         assert status == (Status.SELF_REPORTED if action == "unverify" else Status.VERIFIED)
     else:
         assert status == (Status.VERIFIED if action == "unverify" else Status.SELF_REPORTED)
+
+
+TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("\t\"'<>&"),
+    max_size=40,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    value=st.floats(min_value=0, max_value=1e12, allow_nan=False),
+    source=TEXT,
+    note=st.lists(TEXT, min_size=1, max_size=3).map("\n".join),
+)
+def test_any_stored_text_and_number_survive_an_untouched_form(
+    users: dict[str, Any], geneva: Any, value: float, source: str, note: str
+) -> None:
+    """Whatever a value's number, source and note (quotes, markup, line breaks, any script),
+    the form shows them so that sending it back untouched writes nothing."""
+    kv, _ = KpiValue.objects.update_or_create(
+        city=geneva,
+        year=YEAR,
+        measure="EN-EN-AQ-1C:PM10",
+        defaults={"kpi": "EN-EN-AQ-1C", "data_point": "PM10", "unit": "µg/m³", "value": 1.0},
+    )
+    # Stored as the engine stores text: no surrounding blanks.
+    kv.value, kv.source, kv.note = value, source.strip(), note.strip()
+    kv.save()
+    before, n_audit = snapshot(), KpiValueChange.objects.count()
+    editor = login(users["editor"])
+    data = form_data(editor.get(entry_url(geneva)).content.decode(), "m:")
+    assert editor.post(entry_url(geneva), data).status_code == 302
+    assert snapshot() == before and KpiValueChange.objects.count() == n_audit
