@@ -74,8 +74,12 @@ def _simplemma(lang: str) -> Callable[[str], str]:
 
 @lru_cache(maxsize=1)
 def _morph() -> Any:
+    import logging
+
     import pymorphy3
 
+    # pymorphy3 logs "Loading dictionaries from ..." at INFO: not news for the user.
+    logging.getLogger("pymorphy3").setLevel(logging.WARNING)
     return pymorphy3.MorphAnalyzer()
 
 
