@@ -534,3 +534,40 @@ def test_any_stored_text_and_number_survive_an_untouched_form(
     data = form_data(editor.get(entry_url(geneva)).content.decode(), "m:")
     assert editor.post(entry_url(geneva), data).status_code == 302
     assert snapshot() == before and KpiValueChange.objects.count() == n_audit
+
+
+def test_api_clears_a_source_only_when_asked(
+    users: dict[str, Any], geneva: Any, demo: dict[str, Any]
+) -> None:
+    from citydiplomacy.web.accounts.models import ApiToken
+
+    raw = ApiToken.objects.create_token(users["editor"], "script")[1]
+    kv = demo["values"][30]
+    item = {"city_id": geneva.pk, "year": YEAR, "kpi": kv.kpi, "data_point": kv.data_point}
+    resp = Client().post(
+        "/api/kpi-values",
+        {"values": [{**item, "value": kv.value, "source": ""}]},
+        content_type="application/json",
+        headers={"authorization": f"Bearer {raw}"},
+    )
+    assert resp.status_code == 200 and resp.json()["updated"] == 1, resp.content[:300]
+    stored = KpiValue.objects.get(pk=kv.pk)
+    assert (stored.value, stored.source, stored.synthetic) == (kv.value, "", False)
+    assert stored.note == kv.note
+    [change] = KpiValueChange.objects.filter(kpi_value=kv, via="api")
+    assert (change.old_source, change.new_source) == (kv.source, "")
+
+
+def test_a_city_gone_from_the_registry_stops_the_commit(users: dict[str, Any], lyon: Any) -> None:
+    sub = services.upload(
+        users["admin"], "l.csv", b"city,country,year,kpi,value\nLyon,FR,2023,EC-ICT-ICT-1C,80\n"
+    )
+    assert sub.status == SubmissionStatus.READY
+    lyon.delete()
+    with pytest.raises(ValidationError):
+        services.commit(users["admin"], sub)
+    sub.refresh_from_db()
+    assert sub.status == SubmissionStatus.INVALID
+    assert "no longer in the registry" in sub.errors[0]["message"]
+    assert (sub.errors[0]["row"], sub.errors[0]["column"]) == (2, 1)
+    assert not KpiValue.objects.exists()
