@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from citydiplomacy.web.api.api import api
 from citydiplomacy.web.indicators.models import KpiValue, KpiValueChange
@@ -222,3 +224,34 @@ def test_a_value_the_database_refuses_is_a_400_in_the_error_shape(
     response = _post_raw(client, "/api/kpi-values", _value_with("note", "ok"), tokens["admin"])
     error = assert_error_shape(response, 400)
     assert "character varying" not in error["message"]
+
+
+# ------------------------------------------------------------------ one rule, two statements
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=20))
+def test_the_schema_pattern_and_the_validator_agree(text: str) -> None:
+    """What the OpenAPI ``pattern`` allows is what the server takes (surrogates aside, which
+    UTF-8 cannot carry and the validator refuses)."""
+    import re
+
+    from pydantic import TypeAdapter, ValidationError
+
+    from citydiplomacy.web.api.fields import TEXT_PATTERN, Text
+
+    allowed_by_schema = re.fullmatch(TEXT_PATTERN, text) is not None
+    try:
+        TypeAdapter(Text).validate_python(text)
+        accepted = True
+    except ValidationError:
+        accepted = False
+    assert accepted == allowed_by_schema, repr(text)
+
+
+@given(st.sampled_from(["\ud800", "a\udbff", "\udc00b"]))
+def test_lone_surrogates_are_refused(text: str) -> None:
+    from pydantic import TypeAdapter, ValidationError
+
+    from citydiplomacy.web.api.fields import Text
+
+    with pytest.raises(ValidationError, match="lone UTF-16 surrogate"):
+        TypeAdapter(Text).validate_python(text)
