@@ -17,6 +17,7 @@ from citydiplomacy.core.capacity.framework import CompetencyFramework, role_labe
 from citydiplomacy.core.capacity.responses import Responses
 from citydiplomacy.errors import ValidationError
 from citydiplomacy.io import capacity as capacity_io
+from citydiplomacy.io.safe_text import safe_frame
 
 FRAMEWORK_HELP = "A framework table (CSV/XLSX) of your own; default: the packaged framework."
 FORMATS = click.Choice(["table", "csv", "json"])
@@ -38,7 +39,7 @@ def _framework(path: Path | None) -> CompetencyFramework:
 
 def _emit(frame: pd.DataFrame, fmt: str, output: Path | None) -> None:
     if fmt == "csv":
-        text = frame.to_csv(index=False, lineterminator="\n")
+        text = safe_frame(frame).to_csv(index=False, lineterminator="\n")
     elif fmt == "json":
         text = frame.to_json(orient="records", force_ascii=False, indent=1) + "\n"
     else:

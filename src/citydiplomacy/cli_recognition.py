@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from citydiplomacy.cli import UserError, main, output_option, user_errors
+from citydiplomacy.io.safe_text import safe_cell
 
 LANG_HELP = "Language (ar, en, es, fr, ru, zh); detected from the text when not given."
 LEXICON_HELP = (
@@ -82,7 +83,7 @@ def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()
 
 

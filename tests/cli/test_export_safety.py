@@ -62,9 +62,10 @@ def test_score_csv_guards_city_names(data: Path, tmp_path: Path, method: str) ->
     out = tmp_path / "s.csv"
     result = runner.invoke(main, ["score", str(data), "--method", method, "-o", str(out)])
     assert result.exit_code == 0, result.stderr
-    assert out.read_text(encoding="utf-8") == CliRunner().invoke(
-        main, ["score", str(data), "--method", method]
-    ).stdout
+    assert (
+        out.read_text(encoding="utf-8")
+        == CliRunner().invoke(main, ["score", str(data), "--method", method]).stdout
+    )
 
 
 def test_sensitivity_csv_guards_city_names(data: Path) -> None:
@@ -85,3 +86,14 @@ def test_framework_csv_guards_its_texts(tmp_path: Path) -> None:
     cells = _cells(result.stdout)
     assert "'" + EVIL in cells
     _no_formula(cells)
+
+
+def test_capacity_and_recognition_csv_outputs_are_guarded(tmp_path: Path) -> None:
+    from citydiplomacy.cli_capacity import _emit
+    from citydiplomacy.cli_recognition import _csv
+
+    out = tmp_path / "gaps.csv"
+    _emit(pd.DataFrame({"person": [EVIL], "gap": [-1]}), "csv", out)
+    assert out.read_text(encoding="utf-8").splitlines()[1] == "'=cmd|' /C calc'!A0,-1"
+    text = _csv([{"cue": "@SUM(A1)", "paragraph": 3}], ("cue", "paragraph"))
+    assert text.splitlines()[1] == "'@SUM(A1),3"
