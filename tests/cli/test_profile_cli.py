@@ -9,6 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from citydiplomacy.cli import main
 from citydiplomacy.io.frameworks import load_framework
@@ -258,3 +260,23 @@ def test_profiles_of_own_cities_in_pdf_and_every_file_kept(
     )
     assert code == 0, err
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+@given(
+    st.lists(
+        st.tuples(st.text(max_size=12), st.sampled_from(["NO", "RU", "CN", "fr"])),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_profile_file_names_never_collide(cities: list[tuple[str, str]]) -> None:
+    """Any names, in any script (which may leave no ASCII letter), give distinct file names."""
+    from citydiplomacy.cli_reports import _slug, _unique
+
+    used: set[str] = set()
+    names = [
+        _unique(f"{_slug(city)}-{_slug(country)}-2023", f"{city.casefold()}|{country}#{i}", used)
+        for i, (city, country) in enumerate(cities)
+    ]
+    assert len(set(names)) == len(names)
+    assert all(n.isascii() and "/" not in n and n for n in names)
