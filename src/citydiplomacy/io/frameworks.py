@@ -26,7 +26,9 @@ def _read_table(path: Path) -> pd.DataFrame:
             try:
                 check_zip(path, path.name, DEFAULT_LIMITS)  # no decompression bomb
             except ValidationError as exc:
-                raise FrameworkError(str(exc.problems[0])) from None
+                raise FrameworkError(
+                    f"cannot read framework table {path.name}: {exc.problems[0].message}"
+                ) from None
             return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (ValueError, OSError, zipfile.BadZipFile, pd.errors.ParserError) as exc:
