@@ -55,6 +55,8 @@ class EventOut(Schema):
     official_url: str = Field(description="The event's official page ('' if none).")
     source_url: str = Field(description="Where the dates are stated.")
     tags: list[str] = Field(description="Tag slugs.")
+    cancelled: bool = Field(description="Whether the event was cancelled (it stays listed).")
+    cancellation_reason: str = Field(description="Why it was cancelled ('' if it was not).")
     deadlines: list[DeadlineOut] = Field(description="The event's deadlines, in date order.")
 
 
@@ -88,6 +90,8 @@ def _event(e: Event) -> dict[str, Any]:
         "official_url": e.official_url,
         "source_url": e.source_url,
         "tags": [t.slug for t in e.tags.all()],
+        "cancelled": e.is_cancelled,
+        "cancellation_reason": e.cancellation_reason,
         "deadlines": [
             {
                 "kind": d.kind,

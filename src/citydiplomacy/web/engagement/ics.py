@@ -31,12 +31,13 @@ def event_component(event: Event, base_url: str) -> VEvent:
     v.add("uid", f"event-{event.slug}@{UID_DOMAIN}")
     v.add("dtstamp", _utc(event.updated_at))
     v.add("last-modified", _utc(event.updated_at))
-    v.add("summary", event.name)
+    v.add("summary", f"Cancelled: {event.name}" if event.is_cancelled else event.name)
     v.add("dtstart", event.start_date)
     v.add("dtend", event.end_date + dt.timedelta(days=1))
     v.add("location", event.place)
     tags = ", ".join(t.name for t in event.tags.all())
     lines = [
+        f"Cancelled: {event.cancellation_reason}" if event.is_cancelled else "",
         event.get_kind_display(),
         f"Organiser: {event.organiser}",
         event.description,
@@ -47,6 +48,9 @@ def event_component(event: Event, base_url: str) -> VEvent:
     v.add("url", event.official_url or f"{base_url}{event.get_absolute_url()}")
     v.add("categories", [event.get_kind_display(), *(t.name for t in event.tags.all())])
     v.add("transp", "TRANSPARENT")
+    # A cancelled event stays in the feed under its UID, so that subscribed calendars mark
+    # it cancelled (RFC 5545 3.8.1.11) instead of keeping a stale entry.
+    v.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")
     return v
 
 
@@ -66,6 +70,7 @@ def deadline_component(deadline: Deadline, base_url: str) -> VEvent:
     v.add("url", f"{base_url}{deadline.event.get_absolute_url()}")
     v.add("categories", ["Deadline", deadline.get_kind_display()])
     v.add("transp", "TRANSPARENT")
+    v.add("status", "CANCELLED" if deadline.event.is_cancelled else "CONFIRMED")
     return v
 
 

@@ -67,6 +67,16 @@ class Event(models.Model):
         related_name="engagement_events",
         help_text="cities taking part (their calendars include the event)",
     )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Cancelling keeps the row (and its UID in the calendar feeds): subscribers' calendars
+    # show the event as cancelled instead of silently losing it.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancellation_reason = models.CharField(max_length=500, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -82,6 +92,10 @@ class Event(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("engagement:event", args=[self.slug])
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class DeadlineKind(models.TextChoices):

@@ -63,8 +63,9 @@ def _date(value: Any) -> dt.date | None:
 
 
 def _url(value: str, where: str) -> str:
-    """A link of the packaged data, checked like any link the app stores (http/https)."""
-    problem = services.url_problem(str(value))
+    """A link of the packaged data, checked like an event link the secretariat enters
+    (http/https, not a staging host)."""
+    problem = services.event_url_problem(str(value), "source_url")
     if problem is not None:
         raise services.EngagementError(f"data/engagement ({where}): {problem}")
     return str(value)

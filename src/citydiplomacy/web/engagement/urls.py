@@ -33,7 +33,11 @@ urlpatterns: list[URLPattern] = [
     path(
         "events/cities/<engagement_id:pk>/calendar.ics", views.calendar_city, name="calendar-city"
     ),
+    path("events/archive/", views.event_archive, name="events-archive"),
+    path("events/new/", views.event_new, name="event-new"),
     path("events/<slug:slug>/", views.event_detail, name="event"),
+    path("events/<slug:slug>/edit/", views.event_edit, name="event-edit"),
+    path("events/<slug:slug>/cancel/", views.event_cancel, name="event-cancel"),
     path("forums/", views.session_list, name="sessions"),
     path("forums/<engagement_id:pk>/", views.session_detail, name="session"),
     path(

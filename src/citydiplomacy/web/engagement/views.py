@@ -21,7 +21,7 @@ from citydiplomacy.core.commitments import Status
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.api.pagination import MAX_ID
 from citydiplomacy.web.cities.models import City
-from citydiplomacy.web.engagement import charts, ics, services
+from citydiplomacy.web.engagement import charts, forms, ics, services
 from citydiplomacy.web.engagement.models import (
     CommentKind,
     CommentStatus,
@@ -76,7 +76,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
     qs = Event.objects.prefetch_related("tags").select_related("host_city")
     kind = request.GET.get("kind", "")
     tag = request.GET.get("tag", "")
-    when = request.GET.get("when", "all")
+    when = request.GET.get("when", "upcoming")
+    if when not in ("all", "upcoming", "past"):
+        when = "upcoming"
     city_id = _int(request.GET.get("city"))
     today = timezone.localdate()
     if kind in EventKind.values:
@@ -106,8 +108,92 @@ def event_list(request: HttpRequest) -> HttpResponse:
             "when": when,
             "city": city,
             "today": today,
+            "can_edit": permissions.is_admin(request.user),
+            "next_upcoming": services.upcoming_events(today).order_by("start_date").first()
+            if when == "upcoming" and not events
+            else None,
         },
     )
+
+
+@require_GET
+def event_archive(request: HttpRequest) -> HttpResponse:
+    """Past events, the most recent first: the calendar's archive (nothing is deleted)."""
+    today = timezone.localdate()
+    events = list(
+        Event.objects.filter(end_date__lt=today)
+        .prefetch_related("tags")
+        .select_related("host_city")
+        .order_by("-start_date", "name")
+    )
+    return render(request, "engagement/event_archive.html", {"events": events, "today": today})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_new(request: HttpRequest) -> HttpResponse:
+    """The secretariat records an event, with the official source of its dates."""
+    if not permissions.is_admin(request.user):
+        raise PermissionDenied("Only the secretariat maintains the calendar.")
+    form = forms.EventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.create_event(
+                request.user, form.event_data(), form.cleaned_data["tags"]
+            )
+            messages.success(request, f"Event recorded: {event.name}.")
+            return redirect(event.get_absolute_url())
+        except services.EngagementError as exc:
+            form.add_error(None, str(exc))
+    return render(
+        request,
+        "engagement/event_form.html",
+        {"form": form, "event": None},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    if not permissions.is_admin(request.user):
+        raise PermissionDenied("Only the secretariat maintains the calendar.")
+    event = get_object_or_404(Event, slug=slug)
+    form = forms.EventForm(request.POST or None, instance=event)
+    if request.method == "POST" and form.is_valid():
+        try:
+            # The form's instance is not saved by the form: the service applies the
+            # checked facts (one rule for pages, API and tests).
+            fresh = Event.objects.get(pk=event.pk)
+            services.update_event(request.user, fresh, form.event_data(), form.cleaned_data["tags"])
+            messages.success(request, "Event updated.")
+            return redirect(fresh.get_absolute_url())
+        except services.EngagementError as exc:
+            form.add_error(None, str(exc))
+    return render(
+        request,
+        "engagement/event_form.html",
+        {"form": form, "event": Event.objects.get(pk=event.pk)},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def event_cancel(request: HttpRequest, slug: str) -> HttpResponse:
+    if not permissions.is_admin(request.user):
+        raise PermissionDenied("Only the secretariat maintains the calendar.")
+    event = get_object_or_404(Event, slug=slug)
+    form = forms.CancelEventForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the reason for the cancellation (at most 500 characters).")
+        return redirect(event.get_absolute_url() + "#cancel")
+    try:
+        services.cancel_event(request.user, event, form.cleaned_data["reason"])
+        messages.success(request, "The event is marked as cancelled; it stays in the calendar.")
+    except services.EngagementError as exc:
+        messages.error(request, str(exc))
+    return redirect(event.get_absolute_url())
 
 
 @require_GET
@@ -125,6 +211,8 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "sessions": event.sessions.all(),
             "declarations": services.visible_declarations(request.user).filter(event=event),
             "today": timezone.localdate(),
+            "can_edit": permissions.is_admin(request.user),
+            "cancel_form": forms.CancelEventForm(),
         },
     )
 
