@@ -253,3 +253,19 @@ def test_the_plain_array_trees_score_exactly_as_scikit_learn(
     x[::17, 3] = np.nan  # a missing value goes the way the model learned
     assert np.allclose(light.predict(x), trained.predict(x), atol=1e-9)
     assert np.array_equal(light.top(7, 10)[0], trained.top(7, 10)[0])
+
+
+def test_spread_shows_the_most_twinned_cities_less_and_keeps_the_model(
+    world: ranking.TieWorld, trained: ranking.Ranker
+) -> None:
+    import dataclasses
+
+    row = 2
+    cands = world.candidates(row)
+    plain = trained.score(row, cands)
+    spread = dataclasses.replace(trained, spread=1.0)
+    assert np.allclose(spread.score(row, cands), plain / (1.0 + world.degree[cands]))
+    assert np.allclose(
+        spread.predict(world.features(np.full(3, row), cands[:3])),
+        trained.predict(world.features(np.full(3, row), cands[:3])),
+    )

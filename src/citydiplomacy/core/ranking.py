@@ -91,7 +91,8 @@ PER_PARTNER_COUNTRY = 15
 NETWORK_PEERS = 40
 #: Share of countries whose ties are all hidden when training examples are made: the model
 #: then also learns to rank where a country's twinning habits are unknown (the evaluation's
-#: out-of-source split improved from 0.015 to 0.018 recall@10 with it; docs/partners.md).
+#: out-of-source split EU 2017 -> crawl 2016 went from 0.0145 to 0.0198 recall@10 with it,
+#: same seed and query sample; docs/partners.md).
 COLD_COUNTRY_SHARE = 0.3
 #: Below this many ties the model is not trained: a fixed rule ranks (see :class:`PriorModel`).
 MIN_TRAINING_TIES = 200
@@ -441,21 +442,30 @@ class TreeEnsemble:
 
     def predict_proba(self, x: FloatArray) -> FloatArray:
         """``[[1 - p, p]]`` per row of ``x``, as scikit-learn gives it."""
-        n_trees = self.feature.shape[0]
-        rows = np.arange(x.shape[0])
-        node = np.zeros((n_trees, x.shape[0]), dtype=np.int64)
-        t = np.arange(n_trees)[:, None]
+        n_trees, size = self.feature.shape
+        n = x.shape[0]
+        # one entry per (tree, row), as flat node positions; only those not yet at a leaf
+        # move on at each level
+        node = np.repeat(np.arange(n_trees, dtype=np.int64) * size, n)
+        row = np.tile(np.arange(n, dtype=np.int64), n_trees)
+        feature = self.feature.ravel()
+        threshold = self.threshold.ravel()
+        missing_left = self.missing_left.ravel()
+        offset = (np.arange(n_trees, dtype=np.int64) * size)[:, None]
+        left = (self.left + offset).ravel()
+        right = (self.right + offset).ravel()
+        leaf = self.leaf.ravel()
+        active = np.flatnonzero(~leaf[node])
         for _ in range(self.depth):
-            leaf = self.leaf[t, node]
-            if leaf.all():
+            if active.size == 0:
                 break
-            v = x[rows[None, :], self.feature[t, node]]
-            go_left = np.where(
-                np.isnan(v), self.missing_left[t, node], v <= self.threshold[t, node]
-            )
-            nxt = np.where(go_left, self.left[t, node], self.right[t, node])
-            node = np.where(leaf, node, nxt)
-        raw = self.baseline + self.value[t, node].sum(axis=0)
+            at = node[active]
+            v = x[row[active], feature[at]]
+            go_left = np.where(np.isnan(v), missing_left[at], v <= threshold[at])
+            nxt = np.where(go_left, left[at], right[at])
+            node[active] = nxt
+            active = active[~leaf[nxt]]
+        raw = self.baseline + self.value.ravel()[node].reshape(n_trees, n).sum(axis=0)
         p = 1.0 / (1.0 + np.exp(-raw))
         out: FloatArray = np.column_stack([1.0 - p, p])
         return out
@@ -485,6 +495,15 @@ class Ranker:
     learned: bool
     training: dict[str, int] = field(default_factory=dict)
     columns: tuple[int, ...] = tuple(range(len(FEATURES)))
+    spread: float = 0.0
+
+    def discount(self, cands: IntArray) -> FloatArray:
+        """``(1 + partners)^-spread`` of each candidate: with ``spread > 0`` the most
+        twinned cities are shown less often (exposure spread over more cities)."""
+        if self.spread <= 0:
+            return np.ones(cands.size)
+        out: FloatArray = (1.0 + self.world.degree[cands]) ** -self.spread
+        return out
 
     def light(self) -> Ranker:
         """The same ranker with its model as a :class:`TreeEnsemble` (no scikit-learn needed
@@ -498,6 +517,7 @@ class Ranker:
             self.learned,
             dict(self.training),
             self.columns,
+            self.spread,
         )
 
     def predict(self, x: FloatArray) -> FloatArray:
@@ -514,7 +534,7 @@ class Ranker:
         if cands.size == 0:
             return np.zeros(0)
         x = self.world.features(np.full(cands.size, row, dtype=np.int64), cands)
-        return self.predict(x)
+        return self.predict(x) * self.discount(cands)
 
     def top(
         self,
@@ -563,7 +583,11 @@ class Ranker:
             sizes = [c.size for c in lists]
             i = np.repeat(chunk, sizes)
             j = np.concatenate(lists) if lists else np.zeros(0, dtype=np.int64)
-            p = self.predict(self.world.features(i, j)) if j.size else np.zeros(0)
+            p = (
+                self.predict(self.world.features(i, j)) * self.discount(j)
+                if j.size
+                else np.zeros(0)
+            )
             at = 0
             for r, c in zip(chunk, lists, strict=True):
                 s = p[at : at + c.size]
@@ -600,11 +624,19 @@ class Ranker:
             for c in range(cands.size)
         ]
 
-    def explain(self, row: int, cand: int, carried: Mapping[str, float]) -> tuple[str, ...]:
+    def explain(
+        self,
+        row: int,
+        cand: int,
+        carried: Mapping[str, float],
+        x: FloatArray | None = None,
+    ) -> tuple[str, ...]:
         """Sentences for one suggestion, from the feature groups that carried it (largest
-        first; those that added less than a tenth of the largest are left out)."""
+        first; those that added less than a tenth of the largest are left out). ``x``: the
+        pair's features when already computed."""
         w = self.world
-        x = w.features(np.array([row]), np.array([cand]))[0]
+        if x is None:
+            x = w.features(np.array([row]), np.array([cand]))[0]
         value = dict(zip(FEATURES, x, strict=True))
         top = max([v for v in carried.values() if v > 0], default=0.0)
         out = []

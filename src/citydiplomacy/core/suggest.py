@@ -130,6 +130,7 @@ def recommend(
     if rows.size == 0:
         return []
     carried = ranker.contributions(row, rows)
+    pair_features = world.features(np.full(rows.size, row, dtype=np.int64), rows)
     ids = world.ids[rows]
     factors = context_factors(
         contexts.iloc[np.concatenate([[row], rows])], int(city_id), pd.Index(ids)
@@ -142,7 +143,7 @@ def recommend(
         components = {"twinning": float(twin[n])}
         signals = {"twinning": float(twin[n])}
         kpis: tuple[KpiEvidence, ...] = ()
-        reasons = list(ranker.explain(row, int(j), carried[n]))
+        reasons = list(ranker.explain(row, int(j), carried[n], pair_features[n]))
         if uses_scores and matchmaker is not None:
             components["performance"] = perf
             signals["performance"] = perf
