@@ -224,3 +224,36 @@ def test_other_office_readers_refuse_a_bomb(tmp_path: Path) -> None:
         read_table(path.read_bytes(), "bomb.xlsx")
     with pytest.raises(CityDiplomacyError, match="decompression bomb"):
         read_text(path.read_bytes(), "bomb.docx")
+
+
+def _rebuilt(path: Path, change: dict[str, bytes | None]) -> Path:
+    """A copy of a small workbook with some parts replaced (``None``: left out, ``b"HALF"``:
+    cut in the middle)."""
+    source = zipfile.ZipFile(io.BytesIO(_workbook()))
+    parts = {n: source.read(n) for n in source.namelist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, data in parts.items():
+            new = change.get(name, data)
+            if new == b"HALF":
+                new = data[: len(data) // 2]
+            if new is not None:
+                out.writestr(name, new)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [
+        ({"[Content_Types].xml": None}, "w.xlsx:0:0: cannot read the file as XLSX (KeyError"),
+        ({"xl/workbook.xml": b"\x00garbage"}, "w.xlsx:0:0: cannot read the file as XLSX"),
+        (
+            {"xl/worksheets/sheet1.xml": b"HALF"},
+            "w.xlsx:2:0: the sheet is damaged from this row on",  # after the header
+        ),
+    ],
+)
+def test_a_damaged_workbook_is_a_message(
+    tmp_path: Path, u4ssc: Framework, parts: dict[str, bytes | None], expected: str
+) -> None:
+    (problem,) = _problems(_rebuilt(tmp_path / "w.xlsx", parts), u4ssc)
+    assert problem.startswith(expected), problem

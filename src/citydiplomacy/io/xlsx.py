@@ -23,12 +23,24 @@ def read_xlsx(path: Path, source: str, limits: ReadLimits, deadline: Deadline) -
     """
     import openpyxl
     from openpyxl.cell.cell import TYPE_ERROR, TYPE_NUMERIC
+    from openpyxl.utils.exceptions import InvalidFileException
     from pandas.io.parsers import TextParser  # type: ignore[attr-defined]
 
+    # What a damaged archive or its XML raises (SyntaxError: XML that does not parse, lxml's
+    # errors included).
+    damaged = (
+        KeyError,
+        zipfile.BadZipFile,
+        OSError,
+        ValueError,
+        TypeError,
+        SyntaxError,
+        InvalidFileException,
+    )
     check_zip(path, source, limits)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError, TypeError) as exc:
+    except damaged as exc:
         raise ValidationError(
             [
                 Problem(
@@ -40,13 +52,13 @@ def read_xlsx(path: Path, source: str, limits: ReadLimits, deadline: Deadline) -
                 )
             ]
         ) from None
+    data: list[list[Any]] = []
     try:
         if not book.worksheets:
             raise ValidationError([Problem(source, 0, 0, "the workbook has no sheet")])
         sheet = book.worksheets[0]
         if hasattr(sheet, "reset_dimensions"):
             sheet.reset_dimensions()  # the declared size may be a lie: read what is there
-        data: list[list[Any]] = []
         last = -1
         cells = 0
         for number, row in enumerate(sheet.rows):
@@ -73,6 +85,18 @@ def read_xlsx(path: Path, source: str, limits: ReadLimits, deadline: Deadline) -
                 raise refuse(source, f"the sheet has more than {limits.max_cells:,} cells")
             if number % 256 == 0:
                 check_time(source, deadline)
+    except damaged as exc:
+        raise ValidationError(
+            [
+                Problem(
+                    source,
+                    len(data) + 1,
+                    0,
+                    f"the sheet is damaged from this row on ({type(exc).__name__}: {exc}); "
+                    "open and save it again in the spreadsheet program, or save it as CSV UTF-8",
+                )
+            ]
+        ) from None
     finally:
         book.close()
     check_time(source, deadline)
