@@ -27,6 +27,11 @@ EXPECTED = {
     "/api/recognition/documents/{document_id}": {"get"},
     "/api/recognition/texts/{text_id}": {"get"},
     "/api/recognition/compare": {"get"},
+    "/api/capacity/framework": {"get"},
+    "/api/capacity/survey-figures": {"get"},
+    "/api/capacity/people/{person_id}": {"get"},
+    "/api/capacity/cities/{city_id}": {"get"},
+    "/api/capacity/programmes/{slug}/heatmap": {"get"},
 }
 
 

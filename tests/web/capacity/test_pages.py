@@ -4,6 +4,7 @@ feed, imports (all or nothing), demo."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 
@@ -295,3 +296,45 @@ def test_demo_is_labelled_and_idempotent(geneva: Any, lyon: Any) -> None:
     programme = Programme.objects.get(slug=demo.PROGRAMME_SLUG)
     assert programme.synthetic and programme.sessions.count() == 3
     assert all(s.starts_at.date() >= programme.start_date for s in programme.sessions.all())
+
+
+def test_certificate_pdf_is_printed(cohort: dict[str, Any], programme: Any) -> None:
+    """The project's Chromium printer makes the PDF (text checked with pypdf)."""
+    from pypdf import PdfReader
+
+    from citydiplomacy.web.reports import printing
+
+    me = cohort["people"]["geneva"][0]
+    client_for(cohort["who"]["organiser"]).post(
+        reverse("capacity:complete", args=[programme.slug, me.pk])
+    )
+    try:
+        r = client_for(cohort["who"]["participant"]).get(
+            reverse("capacity:certificate", args=[programme.slug, me.pk])
+        )
+    finally:
+        printing.close()
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    text = PdfReader(io.BytesIO(r.content)).pages[0].extract_text()
+    assert "Certificate of completion" in text and me.name in text
+
+
+def test_hostile_numbers_are_refused_not_crashing(cohort: dict[str, Any], programme: Any) -> None:
+    """Unicode digits ('²', Arabic-Indic) pass str.isdigit() but not int(): no 500."""
+    c = client_for(cohort["who"]["organiser"])
+    s = services.add_session(
+        cohort["who"]["organiser"],
+        programme,
+        title="S",
+        starts_at=dt.datetime(2026, 1, 10, 10, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2026, 1, 10, 11, tzinfo=dt.UTC),
+    )
+    r = c.post(reverse("capacity:attendance", args=[programme.slug, s.pk]), {"present": ["²", "٣"]})
+    assert r.status_code == 302 and s.attendance.filter(present=True).count() == 0
+    survey = reverse("capacity:city-survey", args=[cohort["geneva"].pk])
+    assert client_for(cohort["who"]["manager"]).get(survey + "?year=²٠٢٤").status_code == 200
+    body = f"person,city,role,competency,level\nX,²,officer,{cohort['fw'].codes[0]},3\n"
+    f = io.BytesIO(body.encode())
+    f.name = "hostile.csv"
+    r = c.post(reverse("capacity:programme-import", args=[programme.slug]), {"file": f})
+    assert r.status_code == 422 and "hostile.csv:2:2:" in r.content.decode()

@@ -18,6 +18,7 @@ not read them one by one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from citydiplomacy.web.accounts import permissions as platform
@@ -80,6 +81,28 @@ def can_read_ratings(user: Any, person: Person) -> bool:
     from citydiplomacy.web.capacity.models import Participant
 
     return Participant.objects.filter(person=person, programme__organisers=user).exists()
+
+
+def readable_person_ids(user: Any, people: Iterable[Person]) -> set[int]:
+    """Ids of the ``people`` whose ratings ``user`` may read, in at most one query (the same
+    rule as :func:`can_read_ratings`, for a list)."""
+    people = list(people)
+    if user is None or not user.is_authenticated:
+        return set()
+    if platform.is_admin(user):
+        return {p.pk for p in people}
+    managed = managed_city_ids(user)
+    ids = {p.pk for p in people if p.user_id == user.pk or p.city_id in managed}
+    rest = [p.pk for p in people if p.pk not in ids]
+    if rest:
+        from citydiplomacy.web.capacity.models import Participant
+
+        ids |= set(
+            Participant.objects.filter(person_id__in=rest, programme__organisers=user).values_list(
+                "person_id", flat=True
+            )
+        )
+    return ids
 
 
 def second_rater_kind(user: Any, person: Person) -> str | None:

@@ -592,7 +592,7 @@ def draft_statement(by: Any, programme: Programme, title: str, text: str) -> Any
 # ------------------------------------------------------------------------- import / export
 def _resolve_city(text: str, matcher: CityMatcher) -> tuple[int | None, str]:
     text = text.strip()
-    if text.isdigit() and len(text) <= 10:
+    if text.isascii() and text.isdigit() and len(text) <= 10:
         return matcher.match("", "", int(text))
     name, _, country = text.rpartition(",")
     if not name or len(country.strip()) != 2:
@@ -689,7 +689,9 @@ def responses_export(viewer: Any, programme: Programme, fmt: str = "csv") -> byt
     if not permissions.can_view_programme(viewer, programme):
         raise PermissionDenied("You do not take part in this programme.")
     fv = current_framework()
-    readable = [p for p in programme_people(programme) if permissions.can_read_ratings(viewer, p)]
+    people = programme_people(programme)
+    ids = permissions.readable_person_ids(viewer, people)
+    readable = [p for p in people if p.pk in ids]
     rows = (
         Rating.objects.filter(assessment__person__in=readable, assessment__framework=fv)
         .select_related("assessment__person__city", "competency")

@@ -285,6 +285,7 @@ def _city_context(request: HttpRequest, city: City) -> dict[str, Any]:
         }
         for k in order
     ]
+    readable = permissions.readable_person_ids(request.user, people)
     surveys = list(OfficeSurvey.objects.filter(city=city))
     year, comparison = services.survey_comparison(surveys[0].year if surveys else None)
     return {
@@ -296,7 +297,7 @@ def _city_context(request: HttpRequest, city: City) -> dict[str, Any]:
         "comparison": comparison,
         "survey_year": year,
         "can_edit_survey": permissions.can_edit_survey(request.user, city.pk),
-        "readable": [p for p in people if permissions.can_read_ratings(request.user, p)],
+        "readable": [p for p in people if p.pk in readable],
     }
 
 
@@ -320,7 +321,7 @@ def city_survey(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("Only the city's manager or editor records its office survey.")
     year_text = request.POST.get("year") or request.GET.get("year") or ""
     existing = None
-    if year_text.isdigit() and len(year_text) == 4:
+    if year_text.isascii() and year_text.isdigit() and len(year_text) == 4:
         existing = OfficeSurvey.objects.filter(city=c, year=int(year_text)).first()
     form = OfficeSurveyForm(
         request.POST or None, instance=existing, initial={"year": year_text or dt.date.today().year}
@@ -440,8 +441,24 @@ def programme(request: HttpRequest, slug: str) -> HttpResponse:
     organiser = permissions.organises(request.user, p)
     own = permissions.person_of(request.user)
     participants = list(p.participants.select_related("person", "person__city"))
+    readable = permissions.readable_person_ids(request.user, [x.person for x in participants])
+    # URLs built once here: reverse() and {% url %} per row cost more than the rest of the
+    # page for a cohort of 500.
+    person_url = reverse("capacity:person", args=[1]).replace("/1/", "/{}/")
+    certificate_url = reverse("capacity:certificate", args=[p.slug, 1]).replace("/1.pdf", "/{}.pdf")
+    complete_url = reverse("capacity:complete", args=[p.slug, 1]).replace(
+        "/1/complete/", "/{}/complete/"
+    )
     visible_participants = [
-        x for x in participants if permissions.can_read_ratings(request.user, x.person)
+        {
+            "person": x.person,
+            "completed_on": x.completed_on,
+            "url": person_url.format(x.person_id),
+            "certificate_url": certificate_url.format(x.person_id),
+            "complete_url": complete_url.format(x.person_id),
+        }
+        for x in participants
+        if x.person_id in readable
     ]
     pairs = list(p.pairs.select_related("first__city", "second__city"))
     if not organiser:
@@ -555,7 +572,11 @@ def session_new(request: HttpRequest, slug: str) -> HttpResponse:
 def attendance(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     p = _organiser_post(request, slug)
     s = get_object_or_404(Session, pk=pk, programme=p)
-    ids = [int(x) for x in request.POST.getlist("present") if x.isdigit() and len(x) <= 10]
+    ids = [
+        int(x)
+        for x in request.POST.getlist("present")
+        if x.isascii() and x.isdigit() and len(x) <= 10
+    ]
     try:
         n = services.record_attendance(request.user, s, ids)
     except CityDiplomacyError as exc:
@@ -588,8 +609,9 @@ def statement(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(p)
     try:
         d = services.draft_statement(request.user, p, **form.cleaned_data)
-    except CityDiplomacyError as exc:
-        messages.error(request, str(exc))
+    except (CityDiplomacyError, PermissionDenied) as exc:
+        # The declarations feature lets only the secretariat draft; say so on the page.
+        messages.error(request, str(exc) or "You may not draft this statement.")
         return redirect(p)
     return redirect("engagement:declaration", slug=d.slug)
 
