@@ -60,6 +60,9 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--forum", type=int, default=200)
     parser.add_argument("--synthetic", action="store_true", help="no database: invented data")
+    parser.add_argument(
+        "--skip-all-cities", action="store_true", help="top 10 of 2,000 cities, not of all"
+    )
     args = parser.parse_args()
 
     from citydiplomacy.core.forum import pair_forum
@@ -152,11 +155,14 @@ def main() -> int:
 
         full = core_ranking.train(model.ranker.world)  # scikit-learn's own batch prediction
         rows = np.arange(len(contexts), dtype=np.int64)
+        if args.skip_all_cities:
+            rows = rows[:: max(1, rows.size // 2000)]
         started = time.perf_counter()
         top, _ = full.top_many(rows, 10)
         took = time.perf_counter() - started
         print(
-            f"   top 10 of all {rows.size} cities (Ranker.top_many): {took:.1f} s (target < 60 s)"
+            f"   top 10 of {rows.size} cities (Ranker.top_many): {took:.1f} s "
+            "(target < 60 s for all 34,000)"
         )
         continent = services.country_continents()
         world = model.ranker.world
@@ -167,12 +173,13 @@ def main() -> int:
             members = np.flatnonzero(cont == code)
             pick.extend(prng.choice(members, size=min(34, members.size), replace=False).tolist())
         chosen = np.array(sorted(pick)[:200])
-        counts = pd.Series(top[chosen][top[chosen] >= 0]).value_counts()
+        top200, _ = full.top_many(chosen, 10)
+        counts = pd.Series(top200[top200 >= 0]).value_counts()
         print(
             f"   one-size list: the most frequent suggestion among {chosen.size} cities of six "
             f"continents is in {counts.iloc[0]} lists ({counts.iloc[0] / chosen.size:.1%}; "
-            f"target at most 5 %); over all cities: {counts.size} distinct suggestions; the "
-            f"most frequent over all {rows.size} lists in "
+            f"target at most 5 %), {counts.size} distinct suggestions; the most frequent "
+            f"over the {rows.size} lists above is in "
             f"{pd.Series(top[top >= 0]).value_counts().iloc[0] / rows.size:.2%} of them"
         )
         import subprocess
