@@ -72,7 +72,9 @@ def request_problem(request: HttpRequest) -> str | None:
     """What makes ``request`` unreadable as text, in a sentence, or ``None`` if nothing does.
 
     Form bodies are read only for non-API paths with a form content type (the API takes JSON,
-    whose strings its schemas check).
+    whose strings its schemas check). Reading ``request.POST`` here parses a multipart body
+    before the view, as CSRF protection does for every form anyway: a view that wants its own
+    upload handlers must set them in a middleware placed before this one.
     """
     problem = _name_problem(request.path)
     if problem is not None:
