@@ -1,5 +1,7 @@
-"""A city representative's journey: log in, sign a declaration for their city, see the
-signature on the public page; a forged attempt to sign for another city is refused."""
+"""A city representative's journey: log in, review the text, city, name and title on the
+confirmation step, sign a declaration for their city, see the signature (full name and
+title, not the user name) on the public page; a forged attempt to sign for another city is
+refused."""
 
 from __future__ import annotations
 
@@ -63,9 +65,22 @@ def test_representative_signs_and_the_public_page_shows_it(
     assert select.locator("option").all_inner_texts() == [
         "Geneva — Mayor of Geneva, on behalf of the city"
     ]
+    page.get_by_role("button", name="Review and sign").click()
+    page.wait_for_load_state()
+    # The confirmation step: the text version, the city, the full name and title.
+    assert page.locator("#sign-version").inner_text().startswith("Version 1")
+    assert "We act on air quality." in page.content()
+    assert page.locator("#sign-city").inner_text() == "Geneva (CH)"
+    assert page.locator("#sign-name").inner_text() == "Ada Genevois"
+    assert page.locator("#sign-title").inner_text() == "Mayor of Geneva"
+    assert not Signature.objects.exists()  # reviewing signs nothing
+    page.get_by_label("I have read version 1 and sign it on behalf of Geneva").check()
     page.get_by_role("button", name="Sign", exact=True).click()
     page.wait_for_load_state()
-    assert "Signed on behalf of Geneva as Mayor of Geneva." in page.content()
+    assert "Signed on behalf of Geneva by Ada Genevois, Mayor of Geneva (version 1)." in (
+        page.content()
+    )
+    assert Signature.objects.get().version.number == 1
 
     # The public (a fresh, anonymous browser context) sees the signature and its status.
     public = browser.new_context(base_url=live_server.url).new_page()
@@ -74,6 +89,7 @@ def test_representative_signs_and_the_public_page_shows_it(
     assert "1 signature" in text
     row = public.get_by_role("row").filter(has_text="Ada Genevois")
     assert "Mayor of Geneva" in row.inner_text()
+    assert "mayor" not in row.inner_text().replace("Mayor", "")  # not the user name
     assert "Signed by an authorised representative on the platform" in row.inner_text()
     assert "Switzerland" in public.get_by_role("table", name="Signatures by country").inner_text()
     public.context.close()

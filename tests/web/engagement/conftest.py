@@ -28,6 +28,8 @@ def reps(users: dict[str, Any], geneva: Any, lyon: Any) -> dict[str, Any]:
     g.first_name, g.last_name = "Ada", "Genevois"
     g.save()
     lyon_rep = factories.user(None, username="lyon-mayor")
+    lyon_rep.first_name, lyon_rep.last_name = "Louis", "Lyonnais"
+    lyon_rep.save()
     return {
         "geneva": services.grant_representative(
             users["admin"], g, geneva, title="Mayor of Geneva", capacity="on behalf of the city"
@@ -96,6 +98,12 @@ def events(geneva: Any, lyon: Any) -> dict[str, Any]:
         source_url="https://example.org/cop/register",
     )
     return {"cop": cop, "fom": fom, "tag": climate, "deadline": deadline}
+
+
+def sign_data(declaration: Any, city: Any, **extra: Any) -> dict[str, Any]:
+    """What the signing confirmation page posts: the city, the version read, the tick."""
+    version = declaration.current_version()
+    return {"city": city.pk, "version": version.number, "confirm": "on", **extra}
 
 
 def client_for(who: Any) -> Client:

@@ -54,6 +54,8 @@ def test_twenty_cities_sign_at_once(geneva: Any) -> None:
     signers = []
     for i, city in enumerate(cities):
         u = factories.user(None, username=f"mayor-{i}")
+        u.first_name, u.last_name = "Mayor", f"Number {i}"  # a signature records a full name
+        u.save()
         services.grant_representative(admin, u, city, title=f"Mayor of Town {i}", capacity="c")
         signers.append((u, city))
     results = run_concurrently([lambda u=u, c=c: services.sign(u, decl, c).pk for u, c in signers])
@@ -70,6 +72,8 @@ def test_twenty_signers_for_the_same_cities_make_no_duplicate(geneva: Any) -> No
     signers = []
     for i in range(SIGNERS):
         u = factories.user(None, username=f"rep-{i}")
+        u.first_name, u.last_name = "Deputy", f"Number {i}"  # a signature records a full name
+        u.save()
         city = cities[i % len(cities)]
         services.grant_representative(admin, u, city, title="Deputy Mayor", capacity="c")
         signers.append((u, city))

@@ -18,7 +18,7 @@ from citydiplomacy.web.engagement.models import (
     Recommendation,
     Signature,
 )
-from tests.web.engagement.conftest import client_for
+from tests.web.engagement.conftest import client_for, sign_data
 
 pytestmark = pytest.mark.django_db
 
@@ -185,7 +185,9 @@ def test_signing_for_geneva(
     who: str, users: dict[str, Any], reps: dict[str, Any], adopted: Any, geneva: Any
 ) -> None:
     client = client_for(person(who, users, reps))
-    response = client.post(reverse("engagement:sign", args=[adopted.slug]), {"city": geneva.pk})
+    response = client.post(
+        reverse("engagement:sign", args=[adopted.slug]), sign_data(adopted, geneva)
+    )
     signatures = Signature.objects.filter(declaration=adopted)
     if SIGN_GENEVA[who] == "signed":
         assert response.status_code == 302
@@ -197,6 +199,7 @@ def test_signing_for_geneva(
         )
         assert s.capacity == "on behalf of the city" and s.signed_at is not None
         assert s.representative == reps["geneva"]
+        assert s.version == adopted.current_version()
     else:
         assert status(response) == SIGN_GENEVA[who]
         assert not signatures.exists()
@@ -207,7 +210,9 @@ def test_a_revoked_representative_no_longer_signs(
 ) -> None:
     services.revoke_representative(users["admin"], reps["geneva"])
     client = client_for(reps["geneva"].user)
-    response = client.post(reverse("engagement:sign", args=[adopted.slug]), {"city": geneva.pk})
+    response = client.post(
+        reverse("engagement:sign", args=[adopted.slug]), sign_data(adopted, geneva)
+    )
     assert response.status_code == 403
     assert not Signature.objects.exists()
 

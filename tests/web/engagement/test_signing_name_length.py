@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from citydiplomacy.web.engagement.models import Signature
+from tests.web.engagement.conftest import sign_data
 
 
 def _signer(reps: dict[str, Any], first: str, last: str) -> Client:
@@ -28,8 +29,8 @@ def test_a_name_too_long_for_a_signature_is_refused_with_a_message(
 ) -> None:
     client = _signer(reps, "A" * 150, "B" * 60)  # 211 characters with the space
     url = reverse("engagement:sign", args=[adopted.slug])
-    response = client.post(url, {"city": geneva.pk}, follow=True)
-    assert response.status_code == 200
+    response = client.post(url, sign_data(adopted, geneva), follow=True)
+    assert response.status_code == 400
     page = response.content.decode()
     assert "211 characters" in page and "at most 200" in page
     assert not Signature.objects.exists(), "nothing is written"
@@ -38,7 +39,7 @@ def test_a_name_too_long_for_a_signature_is_refused_with_a_message(
 def test_a_name_of_exactly_the_limit_signs(reps: dict[str, Any], adopted: Any, geneva: Any) -> None:
     client = _signer(reps, "A" * 150, "B" * 49)  # 200 characters with the space
     url = reverse("engagement:sign", args=[adopted.slug])
-    assert client.post(url, {"city": geneva.pk}).status_code == 302
+    assert client.post(url, sign_data(adopted, geneva)).status_code == 302
     assert Signature.objects.get().signer_name == "A" * 150 + " " + "B" * 49
 
 
@@ -56,7 +57,9 @@ def test_a_value_the_database_refuses_is_a_400_page_not_a_500(
 
     monkeypatch.setattr(services, "sign", refuse)
     client = _signer(reps, "Ada", "Genevois")
-    response = client.post(reverse("engagement:sign", args=[adopted.slug]), {"city": geneva.pk})
+    response = client.post(
+        reverse("engagement:sign", args=[adopted.slug]), sign_data(adopted, geneva)
+    )
     assert response.status_code == 400
     assert "longer than it may be" in response.content.decode()
     assert "character varying" not in response.content.decode()

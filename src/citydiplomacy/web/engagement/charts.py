@@ -13,7 +13,16 @@ from collections.abc import Mapping
 from django.utils.safestring import SafeString
 
 from citydiplomacy.core.commitments import Path
-from citydiplomacy.web.indicators.charts import MUTED, SERIES_COLOURS, TEXT, _svg, _text, fmt_value
+from citydiplomacy.core.ticks import nice_ticks
+from citydiplomacy.web.indicators.charts import (
+    MUTED,
+    SERIES_COLOURS,
+    TEXT,
+    _svg,
+    _text,
+    fmt_value,
+    kpi_digits,
+)
 
 PATH_COLOUR = "#4a4a4a"
 
@@ -33,11 +42,10 @@ def commitment_chart(
     years = sorted({path.baseline_year, path.target_year, *observations})
     y0, y1 = years[0], years[-1]
     values = [path.baseline_value, path.target_value, *observations.values()]
-    lo, hi = min(values), max(values)
-    if hi == lo:
-        lo, hi = lo - 1, hi + 1
-    pad = (hi - lo) * 0.08
-    lo, hi = lo - pad, hi + pad
+    # Round ticks (16, 17, 18, not 16.22, 17.14) that cover every value; the axis spans them.
+    ticks = nice_ticks(min(values), max(values))
+    lo, hi = ticks[0], ticks[-1]
+    digits = kpi_digits(*ticks)
 
     def sx(year: float) -> float:
         return left + pw * (year - y0) / max(y1 - y0, 1)
@@ -46,13 +54,12 @@ def commitment_chart(
         return top + ph * (1 - (v - lo) / (hi - lo))
 
     body: list[str] = []
-    for i in range(5):
-        v = lo + (hi - lo) * i / 4
+    for v in ticks:
         y = sy(v)
         body.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#d0d0d0"/>'
         )
-        body.append(_text(left - 6, y + 4, fmt_value(v), text_anchor="end", fill=MUTED))
+        body.append(_text(left - 6, y + 4, fmt_value(v, digits), text_anchor="end", fill=MUTED))
     step = max(1, -(-(y1 - y0) // 7))  # at most about eight labels, never overlapping
     for year in range(y0, y1 + 1, step):
         body.append(

@@ -86,3 +86,40 @@ class CancelEventForm(forms.Form):
         help_text="As the organiser announced it, with where (a link).",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class SignForm(forms.Form):
+    """The confirmation of a signature: the version read, an explicit confirmation, and
+    the signer's full name when none is on record."""
+
+    city = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        required=True,
+        label="I have read this version and sign it on behalf of the city",
+        error_messages={"required": "Tick the confirmation to sign."},
+    )
+    first_name = forms.CharField(max_length=150, required=False, label="First name")
+    last_name = forms.CharField(max_length=150, required=False, label="Last name")
+
+    def __init__(self, *args: Any, needs_name: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.needs_name = needs_name
+        if not needs_name:
+            del self.fields["first_name"]
+            del self.fields["last_name"]
+        else:
+            self.fields["first_name"].required = True
+            self.fields["last_name"].required = True
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        if self.needs_name:
+            name = f"{data.get('first_name', '').strip()} {data.get('last_name', '').strip()}"
+            limit = 200  # Signature.signer_name
+            if len(name.strip()) > limit:
+                raise forms.ValidationError(
+                    f"Your full name is {len(name.strip())} characters long; a signature "
+                    f"holds at most {limit}."
+                )
+        return data

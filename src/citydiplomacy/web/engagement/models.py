@@ -454,6 +454,14 @@ class Signature(models.Model):
     representative = models.ForeignKey(
         Representative, null=True, blank=True, on_delete=models.PROTECT, related_name="signatures"
     )
+    version = models.ForeignKey(
+        "DeclarationVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="signatures",
+        help_text="the text version the signer confirmed (empty for imported signatures)",
+    )
     signer_name = models.CharField(max_length=200)
     signer_title = models.CharField(max_length=300)
     capacity = models.CharField(max_length=200, blank=True)

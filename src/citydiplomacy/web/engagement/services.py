@@ -440,15 +440,32 @@ def adopt(by: Any, declaration: Declaration, on: dt.date | None = None) -> None:
     declaration.save(update_fields=["status", "adopted_on", "adopted_by"])
 
 
-def sign(by: Any, declaration: Declaration, city: City | int) -> Signature:
-    """Sign ``declaration`` for ``city`` as its current representative.
+def signer_full_name(user: Any) -> str:
+    """The full name a signature records for ``user`` ('' when none is on record: the
+    user name is never used, a signature names a person)."""
+    return str(user.get_full_name() or "").strip()
+
+
+def sign(
+    by: Any,
+    declaration: Declaration,
+    city: City | int,
+    version: DeclarationVersion | None = None,
+) -> Signature:
+    """Sign ``declaration`` for ``city`` as its current representative, recording the
+    signer's full name and title and the text version confirmed.
+
+    ``version`` is the version the signer read and confirmed (the current one when not
+    given); a version that is no longer the current one is refused, so nobody signs a
+    text that changed under their eyes.
 
     Raises
     ------
     PermissionDenied
         ``by`` is not a current representative of ``city``.
     EngagementError
-        The declaration is not open for signature.
+        The declaration is not open for signature, the version is not the current one, or
+        ``by`` has no full name on record.
     AlreadySignedError
         The city already has a live signature (the database constraint decides, so two
         concurrent signers of one city give one signature and one refusal).
@@ -462,7 +479,16 @@ def sign(by: Any, declaration: Declaration, city: City | int) -> Signature:
         raise PermissionDenied(f"You are not an authorised representative of {city_name}.")
     if declaration.status != DeclarationStatus.ADOPTED:
         raise EngagementError("This declaration is not open for signature.")
-    full_name = (by.get_full_name() or by.get_username()).strip()
+    current = declaration.current_version()
+    if version is not None and (current is None or version.pk != current.pk):
+        raise EngagementError(
+            "The text changed since you opened it: read the current version and confirm again."
+        )
+    full_name = signer_full_name(by)
+    if not full_name:
+        raise EngagementError(
+            "A signature records the signer's full name: give your first and last name."
+        )
     try:
         with transaction.atomic():
             return Signature.objects.create(
@@ -471,6 +497,7 @@ def sign(by: Any, declaration: Declaration, city: City | int) -> Signature:
                 country_id=rep.city.country_id,
                 signer=by,
                 representative=rep,
+                version=version or current,
                 signer_name=full_name,
                 signer_title=rep.title,
                 capacity=rep.capacity,
