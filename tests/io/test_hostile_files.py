@@ -11,6 +11,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from citydiplomacy.core.frameworks import Framework
 from citydiplomacy.errors import ValidationError
@@ -257,3 +259,39 @@ def test_a_damaged_workbook_is_a_message(
 ) -> None:
     (problem,) = _problems(_rebuilt(tmp_path / "w.xlsx", parts), u4ssc)
     assert problem.startswith(expected), problem
+
+
+WORKBOOK = _workbook()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    suffix=st.sampled_from([".csv", ".tsv", ".xlsx", ".parquet"]),
+    content=st.one_of(
+        st.binary(max_size=400),
+        st.text(max_size=300).map(lambda t: t.encode("utf-8")),
+        # A real workbook with a few bytes changed, or cut short.
+        st.tuples(
+            st.lists(st.tuples(st.integers(0, len(WORKBOOK) - 1), st.integers(0, 255)), max_size=6),
+            st.integers(100, len(WORKBOOK)),
+        ).map(lambda c: _mutated(WORKBOOK, *c)),
+    ),
+)
+def test_any_bytes_read_or_give_a_located_message(
+    tmp_path_factory: pytest.TempPathFactory, suffix: str, content: bytes
+) -> None:
+    """Whatever a file holds, reading it gives a frame or the project's own error, named
+    after the user's file: never a traceback."""
+    path = tmp_path_factory.mktemp("fuzz") / f"upload{suffix}"
+    path.write_bytes(content)
+    try:
+        read_frame(path, source="mine" + suffix, limits=UPLOAD_LIMITS)
+    except ValidationError as exc:
+        assert exc.errors and all(p.source == "mine" + suffix for p in exc.errors)
+
+
+def _mutated(data: bytes, changes: list[tuple[int, int]], length: int) -> bytes:
+    out = bytearray(data)
+    for at, byte in changes:
+        out[at] = byte
+    return bytes(out[:length])

@@ -74,7 +74,10 @@ def encoding_problem(path: Path, source: str, delimiter: str = ",") -> Problem |
 def _field_of(prefix: bytes, delimiter: str) -> int:
     """1-based field of the byte after ``prefix`` (the start of its line)."""
     text = prefix.decode("utf-8", errors="replace")
-    fields = next(csv.reader([text], delimiter=delimiter), [""])
+    try:
+        fields = next(csv.reader([text], delimiter=delimiter), [""])
+    except csv.Error:  # e.g. a lone carriage return: count the separators instead
+        return text.count(delimiter) + 1
     return max(len(fields), 1)
 
 

@@ -236,7 +236,10 @@ def _header(path: Path, delimiter: str) -> list[str]:
         # Bytes, decoded leniently: a file that is not UTF-8 further on is reported, located,
         # when Arrow reads it, not here.
         first = fh.readline().decode("utf-8-sig", errors="replace").rstrip("\r\n")
-    return next(csv.reader([first], delimiter=delimiter), [])
+    try:
+        return next(csv.reader([first], delimiter=delimiter), [])
+    except csv.Error:  # a lone carriage return in the header: Arrow will say what is wrong
+        return first.split(delimiter)
 
 
 def read_frame(
