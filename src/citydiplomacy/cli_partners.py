@@ -238,6 +238,14 @@ def forum() -> None:
     show_default=True,
     help="Pairs (2), or groups of two or three (3).",
 )
+@click.option(
+    "--geonames-id",
+    "choices",
+    multiple=True,
+    metavar="'NAME,CC=ID'",
+    help="The GeoNames id meant by a city name the registry holds more than once "
+    "(repeatable), for rows without a geonames_id.",
+)
 @click.option("--allow-partners", is_flag=True, help="Allow cities that are already partners.")
 @click.option("--any-language", is_flag=True, help="Do not require a shared working language.")
 @click.option(
@@ -259,6 +267,7 @@ def pair(
     participants: Path,
     k: int,
     group_size: str,
+    choices: tuple[str, ...],
     allow_partners: bool,
     any_language: bool,
     time_limit: float,
@@ -271,7 +280,16 @@ def pair(
         _need_registry()
         from citydiplomacy.web.partners import forum as web_forum
 
-        people = web_forum.read_participants(participants.read_bytes(), participants.name)
+        chosen: dict[tuple[str, str], int] = {}
+        for text in choices:
+            where, _, number = text.rpartition("=")
+            city_name, _, cc = where.rpartition(",")
+            if not (city_name.strip() and len(cc.strip()) == 2 and number.strip().isdigit()):
+                raise click.UsageError(
+                    f"--geonames-id expects 'NAME,CC=ID' (e.g. 'Suzhou,CN=1886760'), got {text!r}"
+                )
+            chosen[(city_name.strip(), cc.strip().upper())] = int(number)
+        people = web_forum.read_participants(participants.read_bytes(), participants.name, chosen)
         result = web_forum.pair(
             people,
             k=k,

@@ -202,3 +202,30 @@ def test_reciprocal_mode_says_why_it_cannot_apply(registry: dict[str, Any]) -> N
     assert result.exit_code == 0, result.output
     assert "Note: Osaka has no published profile scores" in result.output
     assert "No suggestion" in result.output
+
+
+def test_forum_pair_lists_the_cities_of_an_ambiguous_name_and_takes_a_choice(
+    registry: dict[str, Any], tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(services, "performance", lambda *a, **k: fake_performance(registry))
+    big = factories.city("Fuchu", "JP", population=260_000, latitude=35.67, longitude=139.48)
+    small = factories.city("Fuchu", "JP", population=40_000, latitude=34.57, longitude=133.24)
+    path = tmp_path / "forum.csv"
+    path.write_text(
+        "city,country,themes\nGeneva,CH,EN-E-E\nLyon,FR,EC-I-T\nFuchu,JP,EN-E-E\n", "utf-8"
+    )
+    refused = run("forum", "pair", str(path))
+    assert refused.exit_code == 1
+    assert "forum.csv:4:1: expected a registry city" in refused.output
+    assert f"{big.pk} Fuchu (260,000 inhabitants" in refused.output
+    assert f"{small.pk} Fuchu (40,000 inhabitants" in refused.output
+    assert "--geonames-id 'Fuchu,JP=ID'" in refused.output
+    chosen = run(
+        "forum", "pair", str(path), "--geonames-id", f"Fuchu,JP={small.pk}", "--format", "json"
+    )
+    assert chosen.exit_code == 0, chosen.output
+    ids = {c["geonames_id"] for g in json.loads(chosen.output)["groups"] for c in g["cities"]}
+    ids |= {u["geonames_id"] for u in json.loads(chosen.output)["unassigned"]}
+    assert small.pk in ids and big.pk not in ids
+    bad = run("forum", "pair", str(path), "--geonames-id", "Fuchu=12")
+    assert bad.exit_code == 2 and "expects 'NAME,CC=ID'" in bad.output

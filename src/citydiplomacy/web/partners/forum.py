@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,8 +51,18 @@ class ForumResult:
     reasons: dict[tuple[int, int], list[str]]
 
 
-def read_participants(content: bytes, source: str) -> list[Participant]:
-    """Parse and match a participants file; every problem is reported at once."""
+def read_participants(
+    content: bytes, source: str, chosen: Mapping[tuple[str, str], int] | None = None
+) -> list[Participant]:
+    """Parse and match a participants file; every problem is reported at once.
+
+    ``chosen`` maps a (name, ISO country) pair to the GeoNames id meant by it, for names
+    that several registry cities share and rows without a ``geonames_id``; an ambiguous
+    name without a choice is reported with the cities to choose from.
+    """
+    from citydiplomacy.web.cities.models import normalise_name
+
+    picks = {(normalise_name(n), c.upper()): int(i) for (n, c), i in (chosen or {}).items()}
     from citydiplomacy.web.cities.models import City
     from citydiplomacy.web.cities.services import CityMatcher
 
@@ -89,9 +100,24 @@ def read_participants(content: bytes, source: str) -> list[Participant]:
                 continue
             gid = int(gid_text)
         name, country = cell("city"), cell("country").upper()
+        if gid is None:
+            gid = picks.get((normalise_name(name), country))
         city_id, why = matcher.match(name, country, gid)
         if city_id is None:
             at = col.get("city", col.get("geonames_id", 0)) + 1
+            hits = matcher.candidates(name, country) if gid is None else []
+            if len(hits) > 1:
+                found = City.objects.in_bulk(hits[:10])
+                listed = "; ".join(
+                    f"{i} {found[i].name} ({found[i].population:,} inhabitants, "
+                    f"{found[i].latitude:.2f}, {found[i].longitude:.2f})"
+                    for i in hits[:10]
+                )
+                why = (
+                    f"{name!r} ({country}) matches {len(hits)} registry cities: {listed}; "
+                    f"choose one with a geonames_id column or --geonames-id "
+                    f"'{name},{country}=ID'"
+                )
             problems.append(Problem(source, rowno, at, f"expected a registry city: {why}"))
             continue
         if city_id in seen:
