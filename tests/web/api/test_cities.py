@@ -49,7 +49,7 @@ def test_list_is_largest_first_with_all_fields(client: Client, registry: list[An
         ("ジュネーヴ", ["Geneva"]),
         ("zur", ["Zurich"]),
         ("東京", ["Tokyo"]),
-        ("ch", ["Zurich", "Geneva"]),  # a country code
+        ("CH", ["Zurich", "Geneva"]),  # a country code (in capitals: "ch" is a name's start)
         ("France", ["Lyon"]),  # a country name
         ("nowhere", []),
         ("   ", ["Tokyo", "Lyon", "Zurich", "Geneva", "Genk"]),  # blank: no filter

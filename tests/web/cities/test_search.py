@@ -140,6 +140,7 @@ def test_autocomplete_json(client: Client, seeded: Any) -> None:
         "country": "CH",
         "country_name": "Switzerland",
         "population": 201741,
+        "has_profile": False,
         "label": "Geneva, GE, Switzerland",
         "url": reverse("cities:detail", args=[GENEVA]),
     }

@@ -15,7 +15,8 @@ from pydantic.json_schema import SkipJsonSchema
 from citydiplomacy.web.api.auth import OPTIONAL_AUTH, READ_AUTH, requester
 from citydiplomacy.web.api.errors import error_responses
 from citydiplomacy.web.api.pagination import MAX_ID, PageMeta, PageParams, Text, paginate
-from citydiplomacy.web.cities.models import City, CityQuerySet, search_text
+from citydiplomacy.web.cities.models import City, search_text
+from citydiplomacy.web.cities.services import rank_cities
 from citydiplomacy.web.indicators import services
 
 router = Router(tags=["cities"])
@@ -99,7 +100,7 @@ def list_cities(request: HttpRequest, params: Query[CityQuery]) -> dict[str, Any
     key = (
         "api:cities:"
         + hashlib.sha256(
-            f"{search_text(search)}\x1f{params.country or ''}\x1f{params.page}\x1f"
+            f"{search}\x1f{params.country or ''}\x1f{params.page}\x1f"
             f"{params.page_size}".encode()
         ).hexdigest()
     )
@@ -107,11 +108,16 @@ def list_cities(request: HttpRequest, params: Query[CityQuery]) -> dict[str, Any
     if cached is not None:
         return cast(dict[str, Any], cached)
     qs: QuerySet[City] = City.objects.select_related("country")
-    if search:
-        qs = cast(CityQuerySet, qs).search(search)
-    if params.country:
-        qs = qs.filter(country_id=params.country.upper())
-    page = paginate(qs.order_by("-population", "name", "pk"), params)
+    if search and search_text(search):
+        # The one ranking of city search (the search page's and the autocomplete's).
+        qs = rank_cities(search, (params.country or "").upper())
+    else:
+        if search:
+            qs = qs.none()
+        if params.country:
+            qs = qs.filter(country_id=params.country.upper())
+        qs = qs.order_by("-population", "name", "pk")
+    page = paginate(qs, params)
     result = page.as_dict([city_dict(c) for c in page.items])
     cache.set(key, result, SEARCH_CACHE_SECONDS)
     return result

@@ -14,13 +14,26 @@ import csv
 import io
 import re
 import time
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import Any, Protocol
 
 import pandas as pd
 from django.db import connection, transaction
-from django.db.models import Field, Model
+from django.db.models import (
+    Case,
+    Exists,
+    Field,
+    IntegerField,
+    Model,
+    OuterRef,
+    QuerySet,
+    Value,
+    When,
+)
 
 from citydiplomacy.web.cities.models import (
     MAX_NORMALISED,
@@ -30,6 +43,8 @@ from citydiplomacy.web.cities.models import (
     Country,
     name_tails,
     normalise_name,
+    prefix_range,
+    search_text,
 )
 
 #: GeoNames continent codes and their names.
@@ -178,7 +193,8 @@ def city_row(source: Mapping[str, Any]) -> dict[str, Any]:
 def city_names(source: Mapping[str, Any]) -> dict[str, str]:
     """A city's names for search: normalised text -> the name shown, main name first.
 
-    Alternate names are deduplicated on their normalised text (the first spelling wins).
+    Alternate names are deduplicated on their normalised text (the first spelling wins, but an
+    accented spelling wins over a plain ASCII one, and the main name over any).
     Left out: empty names, names without a letter, and all-capital three-letter names
     ("SFO", "DXB"), which in GeoNames are airport codes, not names of the city.
     """
@@ -191,7 +207,12 @@ def city_names(source: Mapping[str, Any]) -> dict[str, str]:
         if name != main and _CODE_LIKE.fullmatch(name):
             continue
         key = normalise_name(name)[:MAX_NORMALISED]
-        if key and key not in names:
+        if not key:
+            continue
+        known = names.get(key)
+        if known is None or (known != main and known.isascii() and not name.isascii()):
+            # Of two spellings that differ only in accents, keep the accented one ("Genève"
+            # over "Geneve"): it is what a person typing accents means (rank_cities' order).
             names[key] = name
     return names
 
@@ -525,3 +546,240 @@ class CityMatcher:
             f"{name!r} ({country}) matches {len(hits)} registry cities (GeoNames ids "
             f"{', '.join(map(str, hits[:5]))}); add a geonames_id column to say which"
         )
+
+
+# --- One ranking for city search: the search page, the autocomplete, the API and the picker ---
+
+#: Languages whose country names (pycountry's ISO 3166 translations) a search understands, besides
+#: GeoNames' English names: the UN's six and the Forum's other working languages.
+COUNTRY_NAME_LANGUAGES = ("fr", "de", "es", "it", "pt", "ru", "zh_CN", "zh_TW", "ar", "ja", "nl")
+#: Match classes of :func:`rank_cities`, best first (the ``match_rank`` annotation).
+EXACT_MAIN, EXACT_OTHER, PREFIX_AS_TYPED, PREFIX_MAIN, PREFIX_OTHER, LATER_WORD, COUNTRY_ONLY = (
+    range(7)
+)
+_SEPARATORS = re.compile(r"[\s,;()\[\]]+")
+_CODE = re.compile(r"[A-Z]{2,3}")
+
+
+@lru_cache(maxsize=1)
+def _static_country_names() -> dict[str, str]:
+    """Normalised country name -> ISO alpha-2, from pycountry's names and their translations
+    (offline: the ``.mo`` files ship with pycountry). Names shared by two countries are dropped."""
+    import gettext
+
+    import pycountry
+
+    found: dict[str, set[str]] = {}
+    translations = [gettext.NullTranslations()]
+    for language in COUNTRY_NAME_LANGUAGES:
+        try:
+            translations.append(
+                gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+            )
+        except OSError:
+            continue
+    for country in pycountry.countries:
+        english = {
+            getattr(country, attribute, "")
+            for attribute in ("name", "official_name", "common_name")
+        } - {""}
+        for name in english:
+            for translation in translations:
+                key = normalise_name(translation.gettext(name))
+                if key:
+                    found.setdefault(key, set()).add(country.alpha_2)
+    return {key: next(iter(codes)) for key, codes in found.items() if len(codes) == 1}
+
+
+def country_named(text: str) -> str | None:
+    """The ISO alpha-2 code of the country ``text`` names, or ``None``.
+
+    ``text`` is an ISO 3166 alpha-2 or alpha-3 code written in capitals ("CH", "CHE"), or a
+    country's name in English (GeoNames' or ISO's), French, German, Spanish, Italian,
+    Portuguese, Russian, Chinese, Arabic, Japanese or Dutch, accents and case ignored
+    ("Suisse", "schweiz", "Switzerland"). Lower-case codes are names being typed ("che" is the
+    start of Chengdu), so they are not taken as codes.
+    """
+    stripped = text.strip()
+    if _CODE.fullmatch(stripped):
+        field = "iso2" if len(stripped) == 2 else "iso3"
+        code = Country.objects.filter(**{field: stripped}).values_list("iso2", flat=True).first()
+        if code is not None:
+            return str(code)
+    key = normalise_name(stripped)
+    if not key:
+        return None
+    for iso2, name in Country.objects.values_list("iso2", "name"):
+        if normalise_name(name) == key:
+            return str(iso2)
+    code = _static_country_names().get(key)
+    if code is not None and Country.objects.filter(pk=code).exists():
+        return code
+    return None
+
+
+@dataclass(frozen=True)
+class CitySearch:
+    """What a typed query asks for: a name (normalised and as typed) within a country or not."""
+
+    name: str
+    typed: str
+    country: str | None
+    country_only: bool
+
+
+def parse_city_query(text: str, country: str = "") -> CitySearch:
+    """Split what was typed into a city name and a country filter.
+
+    The whole text may be a country ("CH", "CHE", "Suisse"): then every city of it. A country
+    may end the text ("Geneva CH", "Genève, Suisse", "Geneva (Switzerland)"); ``country`` (an
+    ISO alpha-2 code from a separate field) filters as well.
+    """
+    typed = unicodedata.normalize("NFC", "".join(ch for ch in text if ch.isprintable()))
+    typed = typed.strip()[: 4 * MAX_NORMALISED]
+    fixed = country.strip().upper() or None
+    whole = country_named(typed) if typed else None
+    if whole is not None and (fixed is None or fixed == whole):
+        # A country's name also ranks its cities by that name ("Luxembourg" first); a code not.
+        name = "" if _CODE.fullmatch(typed) else typed
+        return CitySearch(search_text(name), name.casefold(), whole, True)
+    tokens = [t for t in _SEPARATORS.split(typed) if t]
+    for size in range(min(4, len(tokens) - 1), 0, -1):
+        named = country_named(" ".join(tokens[-size:]))
+        if named is not None and (fixed is None or fixed == named):
+            head = " ".join(tokens[:-size])
+            return CitySearch(search_text(head), head.casefold(), named, False)
+    return CitySearch(search_text(typed), typed.casefold(), fixed, False)
+
+
+def _ranked(search: CitySearch) -> QuerySet[City]:
+    from citydiplomacy.web.indicators.models import Publication
+
+    cities = City.objects.select_related("country")
+    if search.country:
+        cities = cities.filter(country_id=search.country)
+    q = search.name
+    names = CityName.objects.filter(city=OuterRef("pk"))
+    if q:
+        prefix = prefix_range("normalised", q)
+        if not search.country_only:
+            found = CityName.objects.filter(prefix).values("city_id")
+            later = CityWord.objects.filter(prefix).values("city_id")
+            cities = cities.filter(pk__in=found.union(later))
+        as_typed = search.typed if search.typed != q else None
+        rank: Any = Case(
+            When(Exists(names.filter(normalised=q, is_main=True)), then=Value(EXACT_MAIN)),
+            When(Exists(names.filter(normalised=q)), then=Value(EXACT_OTHER)),
+            *(
+                [
+                    When(
+                        Exists(names.filter(prefix, name__istartswith=as_typed)),
+                        then=Value(PREFIX_AS_TYPED),
+                    )
+                ]
+                if as_typed
+                else []
+            ),
+            When(Exists(names.filter(prefix, is_main=True)), then=Value(PREFIX_MAIN)),
+            When(Exists(names.filter(prefix)), then=Value(PREFIX_OTHER)),
+            When(
+                Exists(CityWord.objects.filter(prefix, city=OuterRef("pk"))),
+                then=Value(LATER_WORD),
+            ),
+            default=Value(COUNTRY_ONLY),
+            output_field=IntegerField(),
+        )
+    else:
+        rank = Value(COUNTRY_ONLY, output_field=IntegerField())
+    return cities.annotate(
+        match_rank=rank,
+        has_profile=Exists(Publication.objects.filter(city=OuterRef("pk"))),
+    ).order_by("match_rank", "-population", "name", "pk")
+
+
+def rank_cities(text: str, country: str = "") -> QuerySet[City]:
+    """Cities for what a person typed, best first: the one ranking of city search.
+
+    Used by the search page, the autocomplete, the API (``/api/v1/cities?search=``) and the
+    city picker of every form. ``text`` is any name of a city (its own or a GeoNames alternate
+    name, any script, accents and case ignored), optionally followed by a country; or a
+    country alone (see :func:`parse_city_query`).
+
+    Order: a name equal to the text (the city's own name first), then names starting with the
+    text as typed with its accents ("Genè" -> Genève), with the city's own name, with any
+    name, a later word of a name; within each, larger cities first.
+
+    Returns
+    -------
+    QuerySet
+        Annotated with ``match_rank`` (0 best, see the module constants) and ``has_profile``
+        (a published KPI profile exists); empty when nothing was asked. When a trailing
+        country finds nothing, the whole text is searched as a name.
+    """
+    search = parse_city_query(text, country)
+    if not search.name and not search.country:
+        return City.objects.none()
+    ranked = _ranked(search)
+    trailing_country = search.country and not search.country_only and not country.strip()
+    if trailing_country and search.name and not ranked.exists():
+        return _ranked(parse_city_query_as_name(text))
+    return ranked
+
+
+def parse_city_query_as_name(text: str) -> CitySearch:
+    """``text`` searched as a name only, without looking for a country in it."""
+    typed = unicodedata.normalize("NFC", "".join(ch for ch in text if ch.isprintable())).strip()
+    return CitySearch(search_text(typed), typed.casefold(), None, False)
+
+
+def city_label(city: City) -> str:
+    """'Geneva, Switzerland (CH)': how a picker shows a city, and a text that resolves back to it
+    (with the first-level region where GeoNames gives a letter code: 'Springfield, IL, ...')."""
+    region = f"{city.admin1_code}, " if city.admin1_code.isalpha() else ""
+    return f"{city.name}, {region}{city.country.name} ({city.country_id})"
+
+
+#: How many candidates an ambiguous name lists.
+CANDIDATES_SHOWN = 8
+
+
+def resolve_city(text: str, country: str = "") -> tuple[City | None, list[City]]:
+    """The one city a typed text means, or ``None`` and the candidates to choose from.
+
+    A GeoNames id (digits) or a picker label ("Geneva, Switzerland (CH)") is taken as it is.
+    Otherwise the city is resolved when exactly one city's name equals the text (within its
+    country filter), or when the ranking finds only one city.
+    """
+    stripped = text.strip()
+    if stripped.isdigit() and len(stripped) <= 10:
+        city = City.objects.select_related("country").filter(pk=int(stripped)).first()
+        return (city, []) if city is not None else (None, [])
+    label = _LABEL.fullmatch(stripped)
+    if label is not None:
+        name, region, code = label.group("name"), label.group("region"), label.group("code")
+        matches = [
+            city
+            for city in rank_cities(name, code)[:50]
+            if _rank(city) <= EXACT_OTHER and (not region or city.admin1_code == region)
+        ]
+        exact_main = [c for c in matches if normalise_name(c.name) == normalise_name(name)]
+        if len(exact_main) == 1:
+            return exact_main[0], []
+    ranked = rank_cities(stripped, country)
+    top = list(ranked[: CANDIDATES_SHOWN + 1])
+    if len(top) == 1:
+        return top[0], []
+    exact = [c for c in top if _rank(c) <= EXACT_OTHER]
+    if len(exact) == 1:
+        return exact[0], []
+    return None, (exact or top)[:CANDIDATES_SHOWN]
+
+
+_LABEL = re.compile(
+    r"(?P<name>[^,]+),\s*(?:(?P<region>[A-Za-z]{1,10}),\s*)?[^,()]+\s*\((?P<code>[A-Z]{2})\)"
+)
+
+
+def _rank(city: City) -> int:
+    """The ``match_rank`` annotation of a city from :func:`rank_cities`."""
+    return int(getattr(city, "match_rank", COUNTRY_ONLY))

@@ -33,6 +33,7 @@ from citydiplomacy.web.cities.models import (
     search_text,
 )
 from citydiplomacy.web.cities.sections import city_sections
+from citydiplomacy.web.cities.services import rank_cities
 from citydiplomacy.web.indicators import visibility
 from citydiplomacy.web.indicators.models import KpiValue
 
@@ -101,10 +102,7 @@ def search(request: HttpRequest) -> HttpResponse:
     country = form.cleaned_data.get("country", "") or ""
     context: dict[str, Any] = {"form": form, "q": q, "country": country, "searched": False}
     if search_text(q) or country:
-        cities = registry().search(q) if q.strip() else registry()
-        if country:
-            cities = cities.in_country(country)
-        cities = cities.select_related("country").order_by("-population", "name", "pk")
+        cities = rank_cities(q, country)
         page = Paginator(cities, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = list(page.object_list)
         matched = _matched_names(rows, q) if q else {}
@@ -126,6 +124,7 @@ def suggestion(city: City) -> dict[str, Any]:
         "country": country.iso2,
         "country_name": country.name,
         "population": city.population,
+        "has_profile": bool(getattr(city, "has_profile", False)),
         "label": f"{city.name}, {region}{country.name}",
         "url": reverse("cities:detail", args=[city.pk]),
     }
@@ -134,13 +133,14 @@ def suggestion(city: City) -> dict[str, Any]:
 @require_GET
 def autocomplete(request: HttpRequest) -> JsonResponse:
     """``/cities/autocomplete/?q=...[&country=XX]``: at most 10 cities as JSON,
-    ``{"results": [{"id", "name", "country", "country_name", "population", "label", "url"}]}``,
-    the cities whose own name starts with ``q`` first."""
-    cities = registry()
+    ``{"results": [{"id", "name", "country", "country_name", "population", "has_profile",
+    "label", "url"}]}``, in the order of :func:`~citydiplomacy.web.cities.services.rank_cities`
+    (the search page's and the API's)."""
     country = request.GET.get("country", "").strip()
-    if len(country) == 2 and country.isalpha():
-        cities = cities.in_country(country)
-    found = cities.suggest(request.GET.get("q", "")[: 4 * MAX_NORMALISED], AUTOCOMPLETE_LIMIT)
+    if not (len(country) == 2 and country.isalpha()):
+        country = ""
+    query = request.GET.get("q", "")[: 4 * MAX_NORMALISED]
+    found = list(rank_cities(query, country)[:AUTOCOMPLETE_LIMIT]) if search_text(query) else []
     response = JsonResponse(
         {"results": [suggestion(c) for c in found]}, json_dumps_params={"ensure_ascii": False}
     )
