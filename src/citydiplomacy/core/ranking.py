@@ -605,12 +605,16 @@ class Ranker:
             out_s[n_, : min(k, c.size)] = s[:k]
         return out_r, out_s
 
-    def contributions(self, row: int, cands: IntArray) -> list[dict[str, float]]:
+    def contributions(
+        self, row: int, cands: IntArray, x: FloatArray | None = None
+    ) -> list[dict[str, float]]:
         """Per candidate, how much each feature group of :data:`GROUPS` carried its score:
-        the score minus the score with the group set to the value typical of non-partners."""
+        the score minus the score with the group set to the value typical of non-partners.
+        ``x``: the pairs' features when already computed."""
         if cands.size == 0:
             return []
-        x = self.world.features(np.full(cands.size, row, dtype=np.int64), cands)
+        if x is None:
+            x = self.world.features(np.full(cands.size, row, dtype=np.int64), cands)
         variants = [x]
         for names in GROUPS.values():
             xv = x.copy()

@@ -129,8 +129,8 @@ def recommend(
     rows, twin, total = rows[order], twin[order], total[order]
     if rows.size == 0:
         return []
-    carried = ranker.contributions(row, rows)
     pair_features = world.features(np.full(rows.size, row, dtype=np.int64), rows)
+    carried = ranker.contributions(row, rows, pair_features)
     ids = world.ids[rows]
     factors = context_factors(
         contexts.iloc[np.concatenate([[row], rows])], int(city_id), pd.Index(ids)
