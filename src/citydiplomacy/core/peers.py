@@ -81,12 +81,13 @@ SIGNAL_LABELS: dict[str, str] = {
 class MatchWeights:
     """Weights of the signals (non-negative, not all zero).
 
-    The tie weights were set on a validation split of the Wikidata sister-city pairs
-    (``benchmarks/eval_partners.py``), never on the held-out pairs the evaluation reports;
-    the script's own grid search lands on near-identical results (docs/partners.md). The
-    performance weight matters only with profile scores, which the sister-city evaluation
-    does not have: it is set so that strength on the theme counts as much as the strongest
-    tie signal.
+    The tie weights were set on a random split of the 2017 Wikidata sister-city pairs, an
+    evaluation since withdrawn (it measured memory of that file, not suggestions of unseen
+    ties; docs/partners.md). The platform's partner suggestions now come from the learned
+    ranking of :mod:`citydiplomacy.core.ranking`; this weighted score remains for
+    :meth:`Matchmaker.suggest` itself. The performance weight matters only with profile
+    scores: it is set so that strength on the theme counts as much as the strongest tie
+    signal.
     """
 
     context: float = 0.25
