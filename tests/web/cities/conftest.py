@@ -90,3 +90,30 @@ class Tags(HTMLParser):
     @property
     def plain(self) -> str:
         return " ".join(" ".join(self.text).split())
+
+
+#: GeoNames ids of the ranking tests' registry (two Genevas, two Springfields, ...).
+GENEVA, GENEVA_IL, GENERAL_SANTOS = 2660646, 4893591, 1713022
+BEIJING, SHENZHEN, CHUR, ZURICH, LAUSANNE = 1816670, 1795565, 2661169, 2657896, 2659994
+SPRINGFIELD_IL, SPRINGFIELD_MO = 4250542, 4409896
+
+
+@pytest.fixture
+def registry(db: Any) -> None:
+    """A registry where names collide: Geneva (CH, US), General Santos, Springfield x2..."""
+    ids = (
+        GENEVA,
+        GENEVA_IL,
+        GENERAL_SANTOS,
+        BEIJING,
+        SHENZHEN,
+        CHUR,
+        ZURICH,
+        LAUSANNE,
+        SPRINGFIELD_IL,
+        SPRINGFIELD_MO,
+    )
+    services.seed_registry(
+        cities=[city_source(i) for i in ids],
+        countries=[country_source(c) for c in ("CH", "US", "PH", "CN")],
+    )

@@ -2,38 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.test import Client
 
 from citydiplomacy.web.cities import services
 from citydiplomacy.web.cities.models import City
-from tests.web.cities.conftest import city_source, country_source
-
-GENEVA, GENEVA_IL, GENERAL_SANTOS = 2660646, 4893591, 1713022
-BEIJING, SHENZHEN, CHUR, ZURICH, LAUSANNE = 1816670, 1795565, 2661169, 2657896, 2659994
-SPRINGFIELD_IL, SPRINGFIELD_MO = 4250542, 4409896
-
-
-@pytest.fixture
-def registry(db: Any) -> None:
-    ids = (
-        GENEVA,
-        GENEVA_IL,
-        GENERAL_SANTOS,
-        BEIJING,
-        SHENZHEN,
-        CHUR,
-        ZURICH,
-        LAUSANNE,
-        SPRINGFIELD_IL,
-        SPRINGFIELD_MO,
-    )
-    services.seed_registry(
-        cities=[city_source(i) for i in ids],
-        countries=[country_source(c) for c in ("CH", "US", "PH", "CN")],
-    )
+from tests.web.cities.conftest import (
+    CHUR,
+    GENERAL_SANTOS,
+    GENEVA,
+    GENEVA_IL,
+    LAUSANNE,
+    SPRINGFIELD_IL,
+    SPRINGFIELD_MO,
+    ZURICH,
+)
 
 
 def ids(text: str, country: str = "") -> list[int]:

@@ -178,6 +178,9 @@
         option.setAttribute("role", "option");
         option.setAttribute("aria-selected", "false");
         option.setAttribute("dir", "auto");
+        if (item.has_profile) {
+          option.setAttribute("data-has-profile", "true");
+        }
         option.textContent = item.label;
         if (unstyled) {
           assign(option.style, { padding: ".4rem .6rem", cursor: "pointer" });

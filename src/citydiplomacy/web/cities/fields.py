@@ -1,0 +1,208 @@
+"""The city picker: a form field that takes a city by name, for every form that takes a city.
+
+:class:`CityField` renders a text input that the static scripts ``js/autocomplete.js`` and
+``js/city-picker.js`` turn into an accessible combobox (WAI-ARIA 1.2) over
+``/cities/autocomplete/``; the chosen city's GeoNames id travels in a hidden input beside it.
+Without JavaScript the typed text is resolved on submit (:func:`services.resolve_city`): one
+city matches, it is taken; several, the form says so and lists them as radio buttons to pick
+from. Nobody is asked for a GeoNames id (one typed as digits is still accepted). The cleaned
+value is the GeoNames id (``int``), as the id fields it replaces gave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from citydiplomacy.web.cities import services
+from citydiplomacy.web.cities.models import City
+
+#: Longest text a picker takes (a label is "name, region, country (XX)").
+MAX_TEXT = 400
+#: Most cities one multiple picker takes.
+MAX_CITIES = 20
+
+
+def _city(pk: Any) -> City | None:
+    text = str(pk or "").strip()
+    if not text.isdigit() or len(text) > 10:
+        return None
+    return City.objects.select_related("country").filter(pk=int(text)).first()
+
+
+class CityPickerWidget(forms.MultiWidget):
+    """A text input for the name and a hidden input for the picked id (``<name>_id``)."""
+
+    template_name = "cities/widgets/city_picker.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, country_field: str = "") -> None:
+        text_attrs = {
+            "autocomplete": "off",
+            "data-city-picker": "",
+            "data-autocomplete-url": reverse_lazy("cities:autocomplete"),
+            "maxlength": str(MAX_TEXT),
+            "dir": "auto",
+        }
+        if country_field:
+            text_attrs["data-autocomplete-params"] = country_field
+        super().__init__({"": forms.TextInput(text_attrs), "id": forms.HiddenInput()}, attrs)
+
+    def decompress(self, value: Any) -> list[Any]:
+        city = value if isinstance(value, City) else _city(value)
+        if city is not None:
+            return [services.city_label(city), city.pk]
+        return [value or "", ""]
+
+    def value_from_datadict(self, data: Mapping[str, Any], files: Any, name: str) -> Any:
+        text = data.get(name, "")
+        picked = data.get(f"{name}_id", "")
+        return [str(text or "")[:MAX_TEXT], str(picked or "")[:12]]
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        text_widget, id_widget = context["widget"]["subwidgets"]
+        # The text input keeps the field's own id (its <label for> points there); the hidden
+        # input gets one the combobox script writes the choice into. Only the text is required.
+        base = (attrs or {}).get("id") or self.attrs.get("id") or f"id_{name}"
+        text_widget["attrs"]["id"] = base
+        id_widget["attrs"]["id"] = f"{base}-picked"
+        id_widget["attrs"].pop("required", None)
+        text_widget["attrs"]["data-autocomplete-target"] = id_widget["attrs"]["id"]
+        candidates: list[dict[str, Any]] = []
+        if isinstance(value, list) and value and value[0] and _city(value[1]) is None:
+            city, found = services.resolve_city(str(value[0]))
+            if city is None:
+                candidates = [
+                    {"id": c.pk, "label": services.city_label(c), "profile": _has_profile(c)}
+                    for c in found
+                ]
+        context["widget"]["candidates"] = candidates
+        context["widget"]["id_name"] = f"{name}_id"
+        return context
+
+    def id_for_label(self, id_: str) -> str:
+        return id_
+
+
+def _has_profile(city: City) -> bool:
+    return bool(getattr(city, "has_profile", False))
+
+
+class CityField(forms.Field):
+    """A city, typed by name or picked from suggestions; cleans to its GeoNames id (``int``).
+
+    Parameters
+    ----------
+    country_field
+        The name of another field of the form holding an ISO alpha-2 country that narrows the
+        suggestions (optional).
+    """
+
+    widget = CityPickerWidget
+    default_error_messages = {
+        "required": _("Type the city's name (and choose it from the suggestions)."),
+        "unknown": _(
+            "No city “%(text)s” in the registry (cities of 15,000 inhabitants or more). "
+            "Check the spelling, or add the country: “Geneva CH”."
+        ),
+        "ambiguous": _("“%(text)s” matches several cities: %(cities)s. Choose one."),
+    }
+
+    def __init__(self, *, country_field: str = "", **kwargs: Any) -> None:
+        kwargs.setdefault("widget", CityPickerWidget(country_field=country_field))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, City):
+            return int(value.pk)
+        if isinstance(value, list | tuple):
+            text, picked = [*value, "", ""][:2]
+        else:
+            text, picked = value, ""
+        city = _city(picked)
+        if city is not None:
+            return int(city.pk)
+        text = str(text or "").strip()
+        if not text:
+            return None
+        return resolve_or_raise(text, self.error_messages)
+
+    def validate(self, value: Any) -> None:
+        if value is None and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            return self.to_python(data) != self.to_python(initial)
+        except forms.ValidationError:
+            return True
+
+
+def resolve_or_raise(text: str, messages: Mapping[str, Any]) -> int:
+    """The GeoNames id of the one city ``text`` means, or a ``ValidationError`` that says why."""
+    city, candidates = services.resolve_city(text)
+    if city is not None:
+        return int(city.pk)
+    shown = text[:80]
+    if not candidates:
+        raise forms.ValidationError(messages["unknown"], code="unknown", params={"text": shown})
+    listed = "; ".join(services.city_label(c) for c in candidates)
+    raise forms.ValidationError(
+        messages["ambiguous"], code="ambiguous", params={"text": shown, "cities": listed}
+    )
+
+
+class CityListField(forms.CharField):
+    """Several cities, one per line or separated by semicolons, each typed by name ("Lyon FR",
+    "Genève"); cleans to their GeoNames ids in order, each once. Every name that does not
+    resolve is reported."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "dir": "auto"})
+    default_error_messages = CityField.default_error_messages | {
+        "too_many": _("At most %(n)s cities."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", MAX_CITIES * 80)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> list[int]:  # type: ignore[override]
+        text = str(super().to_python(value) or "")
+        parts = [p.strip() for p in text.replace("\n", ";").split(";") if p.strip()]
+        if (
+            len(parts) == 1
+            and "," in parts[0]
+            and all(p.strip().isdigit() for p in parts[0].split(",") if p.strip())
+        ):
+            parts = [p.strip() for p in parts[0].split(",") if p.strip()]  # "1, 2, 3": ids
+        if len(parts) > MAX_CITIES:
+            raise forms.ValidationError(
+                self.error_messages["too_many"], code="too_many", params={"n": MAX_CITIES}
+            )
+        ids: list[int] = []
+        errors: list[forms.ValidationError] = []
+        for part in parts:
+            try:
+                pk = resolve_or_raise(part, self.error_messages)
+            except forms.ValidationError as error:
+                errors.append(error)
+                continue
+            if pk not in ids:
+                ids.append(pk)
+        if errors:
+            raise forms.ValidationError(errors)
+        return ids
+
+    def validate(self, value: Any) -> None:
+        if not value and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list) and all(isinstance(v, int) for v in value):
+            cities = City.objects.select_related("country").in_bulk(value)
+            return "\n".join(services.city_label(cities[v]) for v in value if v in cities)
+        return value
