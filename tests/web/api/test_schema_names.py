@@ -1,7 +1,7 @@
 """No two schemas of the API share a name.
 
 django-ninja names an OpenAPI component after its pydantic class: two classes named alike in
-different routers (say ``CityOut`` of the registry and another ``CityOut``) become one
+different routers (the registry's city and the capacity API's, both once ``CityOut``) become one
 component, and one of the two operations then documents the other's body; schemathesis
 reports it as "response violates schema", far from the cause. This test names the cause.
 """

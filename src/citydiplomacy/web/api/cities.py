@@ -27,7 +27,7 @@ SEARCH_CACHE_SECONDS = 300
 GENEVA = 2660646
 
 
-class CityOut(Schema):
+class RegistryCityOut(Schema):
     """A city of the registry."""
 
     id: int = Field(description="GeoNames id (https://www.geonames.org/<id>).")
@@ -39,7 +39,7 @@ class CityOut(Schema):
     population: int = Field(description="Population according to GeoNames.")
 
 
-class CityDetailOut(CityOut):
+class CityDetailOut(RegistryCityOut):
     """A city with its place in the world and the profile years the requester may see."""
 
     continent: str = Field(description="GeoNames continent code, e.g. 'EU'.")
@@ -55,7 +55,7 @@ class CityDetailOut(CityOut):
 
 
 class CityPage(PageMeta):
-    results: list[CityOut] = Field(description="The cities of this page, largest first.")
+    results: list[RegistryCityOut] = Field(description="The cities of this page, largest first.")
 
 
 class CityQuery(PageParams):
@@ -100,8 +100,7 @@ def list_cities(request: HttpRequest, params: Query[CityQuery]) -> dict[str, Any
     key = (
         "api:cities:"
         + hashlib.sha256(
-            f"{search}\x1f{params.country or ''}\x1f{params.page}\x1f"
-            f"{params.page_size}".encode()
+            f"{search}\x1f{params.country or ''}\x1f{params.page}\x1f{params.page_size}".encode()
         ).hexdigest()
     )
     cached = cache.get(key)

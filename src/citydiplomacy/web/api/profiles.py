@@ -18,7 +18,7 @@ from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
 from citydiplomacy.web.api.auth import OPTIONAL_AUTH, READ_AUTH, requester
-from citydiplomacy.web.api.cities import GENEVA, CityOut, city_dict
+from citydiplomacy.web.api.cities import GENEVA, RegistryCityOut, city_dict
 from citydiplomacy.web.api.errors import error_responses
 from citydiplomacy.web.api.pagination import MAX_ID, YEAR_MAX, YEAR_MIN
 from citydiplomacy.web.cities.models import City
@@ -74,7 +74,7 @@ class SnapshotOut(Schema):
 
 
 class ProfileOut(Schema):
-    city: CityOut
+    city: RegistryCityOut
     year: int = Field(description="Year of this profile.")
     years: list[int] = Field(description="Years with a profile the requester may see.")
     published: bool = Field(description="This year's profile is published.")
