@@ -27,6 +27,11 @@ class FrameworkVersion(models.Model):
     version = models.PositiveIntegerField()
     source = models.CharField(max_length=200, help_text="file the framework was read from")
     sha256 = models.CharField(max_length=64)
+    roles = models.JSONField(
+        default=list,
+        help_text="role codes in the table's order (a JSON object's keys keep no order in "
+        "PostgreSQL's jsonb)",
+    )
     is_current = models.BooleanField(default=False)
     loaded_at = models.DateTimeField(default=timezone.now)
     loaded_by = models.ForeignKey(

@@ -88,6 +88,7 @@ def install_framework(
         source=source[:200],
         sha256=sha256,
         is_current=True,
+        roles=list(framework.roles),
         loaded_by=by if by is not None and by.is_authenticated else None,
     )
     domains = {}
@@ -141,7 +142,8 @@ def import_framework(by: Any, content: bytes, filename: str) -> FrameworkVersion
 
 
 @lru_cache(maxsize=8)
-def _core_framework(pk: int, sha256: str) -> CompetencyFramework:
+def _core_framework(pk: int, sha256: str, name: str, version: int) -> CompetencyFramework:
+    # Keyed by what identifies a stored version's content (a test database reuses ids).
     fv = FrameworkVersion.objects.get(pk=pk)
     domains = tuple(CoreDomain(d.code, d.name, d.sources) for d in fv.domains.all())
     comps = tuple(
@@ -155,13 +157,14 @@ def _core_framework(pk: int, sha256: str) -> CompetencyFramework:
         )
         for c in fv.competencies.select_related("domain")
     )
-    roles = tuple(comps[0].targets) if comps else ()
+    # The stored order; jsonb gives an object's keys back shortest first, not as written.
+    roles = tuple(fv.roles) or tuple(sorted(comps[0].targets) if comps else ())
     return CompetencyFramework(f"{fv.name} v{fv.version}", domains, comps, roles)
 
 
 def framework_of(fv: FrameworkVersion) -> CompetencyFramework:
     """The core framework of a stored version (cached per version)."""
-    return _core_framework(fv.pk, fv.sha256)
+    return _core_framework(fv.pk, fv.sha256, fv.name, fv.version)
 
 
 def framework_export(fv: FrameworkVersion, fmt: str) -> bytes:
