@@ -11,6 +11,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from citydiplomacy.io.limits import ReadLimits
 from citydiplomacy.web.indicators import services
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +75,15 @@ def test_an_xlsx_bomb_upload_is_refused_at_once(users: dict[str, Any], geneva: A
     (problem,) = [p for p in checked.problems if p.severity == "error"]
     assert str(problem).startswith("budget.xlsx:0:0: the XLSX file's part")
     assert "decompression bomb" in problem.message
+
+
+def test_uploads_are_read_under_the_upload_limits(
+    users: dict[str, Any], geneva: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The web reads uploads under ``UPLOAD_LIMITS``, not the command line's far larger ones."""
+    monkeypatch.setattr(services, "UPLOAD_LIMITS", ReadLimits(max_rows=1))
+    content = (GOOD + "Geneva,CH,2023,EC-ICT-ICT-2C,80\n").encode()
+    checked = services.check_file(users["editor"], "rows.csv", content)
+    messages = [str(p) for p in checked.problems if p.severity == "error"]
+    assert len(messages) == 1 and messages[0].startswith("rows.csv:"), messages
+    assert "row" in messages[0]

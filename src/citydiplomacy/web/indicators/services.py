@@ -25,6 +25,7 @@ from citydiplomacy.core.frameworks import Framework
 from citydiplomacy.core.validate import ValidatedData
 from citydiplomacy.errors import DataError, Problem, ValidationError
 from citydiplomacy.io.frameworks import load_framework
+from citydiplomacy.io.limits import UPLOAD_LIMITS
 from citydiplomacy.io.readers import read_frame, read_kpi_data
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
@@ -464,7 +465,7 @@ def check_file(user: Any, file_name: str, content: bytes) -> Checked:
         path.write_bytes(content)
         try:
             validated: ValidatedData = read_kpi_data(
-                path, fw, source=label, resolve_geonames=registry_lookup
+                path, fw, source=label, resolve_geonames=registry_lookup, limits=UPLOAD_LIMITS
             )
         except ValidationError as exc:
             return Checked(list(exc.problems), [], [])
