@@ -75,7 +75,10 @@ class CityPickerWidget(forms.MultiWidget):
         candidates: list[dict[str, Any]] = []
         if isinstance(value, list) and value and value[0] and _city(value[1]) is None:
             city, found = services.resolve_city(str(value[0]))
-            if city is None:
+            if city is not None:
+                # Shown again (another field's error, a filter page): keep what it resolved to.
+                id_widget["value"] = city.pk
+            else:
                 candidates = [
                     {"id": c.pk, "label": services.city_label(c), "profile": _has_profile(c)}
                     for c in found

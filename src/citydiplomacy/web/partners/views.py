@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from citydiplomacy.core import peers as core_peers
 from citydiplomacy.core.context import FACTOR_LABELS, FACTORS
 from citydiplomacy.web.accounts import permissions
-from citydiplomacy.web.api.pagination import MAX_ID
+from citydiplomacy.web.cities.fields import CityField, CityListField
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.cities.sections import CitySection
 from citydiplomacy.web.partners import services
@@ -69,17 +69,9 @@ def _parties_prefetch() -> Prefetch[Any]:
 # ------------------------------------------------------------------ forms
 class PartnershipForm(forms.Form):
     city = forms.TypedChoiceField(label=_("Your city"), coerce=int)
-    partner = forms.IntegerField(
-        label=_("Partner city (GeoNames id)"),
-        min_value=1,
-        max_value=MAX_ID,
-        widget=forms.HiddenInput(attrs={"id": "partner-id"}),
-        error_messages={"required": _("Choose the partner city from the suggestions.")},
-    )
-    others = forms.CharField(
-        label=_("Further party cities (GeoNames ids, comma-separated; optional)"),
-        required=False,
-        max_length=500,
+    partner = CityField(label=_("Partner city"))
+    others = CityListField(
+        label=_("Further party cities (one a line, by name; optional)"), required=False
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
     title = forms.CharField(label=_("Title (optional)"), required=False, max_length=200)
@@ -108,28 +100,12 @@ class PartnershipForm(forms.Form):
         assert isinstance(city_field, forms.TypedChoiceField)
         if permissions.is_admin(user):
             # The secretariat may record any partnership: the first city by id too.
-            self.fields["city"] = forms.IntegerField(
-                label=_("First city (GeoNames id)"), min_value=1, max_value=MAX_ID
-            )
+            self.fields["city"] = CityField(label=_("First city"))
         else:
             city_field.choices = [(c.pk, f"{c.name} ({c.country_id})") for c in cities]
         themes = self.fields["themes"]
         assert isinstance(themes, forms.MultipleChoiceField)
         themes.choices = services.theme_choices()
-
-    def clean_others(self) -> list[int]:
-        text = str(self.cleaned_data.get("others") or "")
-        out = []
-        for part in text.replace(";", ",").split(","):
-            part = part.strip()
-            if not part:
-                continue
-            if not part.isdigit() or not 1 <= int(part) <= MAX_ID:
-                raise forms.ValidationError(
-                    _("Give GeoNames ids (whole numbers) separated by commas.")
-                )
-            out.append(int(part))
-        return out
 
     def proposal(self) -> services.Proposal:
         d = self.cleaned_data
@@ -302,9 +278,7 @@ class MembershipForm(forms.Form):
     def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if permissions.is_admin(user):
-            self.fields["city"] = forms.IntegerField(
-                label=_("City (GeoNames id)"), min_value=1, max_value=MAX_ID
-            )
+            self.fields["city"] = CityField(label=_("City"))
         else:
             own = permissions.editable_city_ids(user)
             field = self.fields["city"]
@@ -326,9 +300,7 @@ class MembershipForm(forms.Form):
 
 
 class FilterForm(forms.Form):
-    city = forms.IntegerField(
-        label=_("City (GeoNames id)"), required=False, min_value=1, max_value=MAX_ID
-    )
+    city = CityField(label=_("City"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False)
     source = forms.ChoiceField(
@@ -351,9 +323,7 @@ class FilterForm(forms.Form):
 
 
 class SuggestForm(forms.Form):
-    city = forms.IntegerField(
-        label=_("City (GeoNames id)"), min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
-    )
+    city = CityField(label=_("City"))
     theme = forms.ChoiceField(label=_("Theme"), required=False)
     mode = forms.ChoiceField(
         label=_("Looking for"),
@@ -459,7 +429,7 @@ def propose(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "partners/form.html",
-        {"form": form, "title": _("Propose a partnership"), "autocomplete": True},
+        {"form": form, "title": _("Propose a partnership")},
         status=400 if form.errors else 200,
     )
 
