@@ -129,6 +129,7 @@ def main() -> int:
         scored = list(performance.scores.index) if not performance.scores.empty else []
         mm = services.matchmaker(public=True)
         lat = []
+        themed = []
         for q in range(args.queries):
             # half the queries for scored cities with a theme (the dashboard's case), half any
             if scored and q % 2 == 0:
@@ -142,10 +143,19 @@ def main() -> int:
                 model.ranker, city, contexts=model.contexts, matchmaker=mm, theme=theme, k=10
             )
             lat.append((time.perf_counter() - started) * 1000)
+            themed.append(theme is not None)
         print(
             f"   one suggestion, explained (core.suggest.recommend): median "
             f"{statistics.median(lat):.1f} ms, p95 {float(np.percentile(lat, 95)):.1f} ms over "
             f"{args.queries} queries, half with a theme (target < 50 ms)"
+        )
+        plain = [t for t, th in zip(lat, themed, strict=True) if not th]
+        with_theme = [t for t, th in zip(lat, themed, strict=True) if th]
+        print(
+            f"   without a theme: median {statistics.median(plain):.1f} ms ({len(plain)}); "
+            "with a theme: median "
+            f"{statistics.median(with_theme) if with_theme else float('nan'):.1f} ms "
+            f"({len(with_theme)})"
         )
         started = time.perf_counter()
         city = City.objects.get(pk=int(contexts.index[0]))
