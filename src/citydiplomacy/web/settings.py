@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "citydiplomacy.web.engagement",
     "citydiplomacy.web.recognition",
     "citydiplomacy.web.capacity",
+    "citydiplomacy.web.notifications",
 ]
 
 MIDDLEWARE = [

@@ -48,6 +48,7 @@ urlpatterns = [
     path("", include("citydiplomacy.web.engagement.urls")),
     path("", include("citydiplomacy.web.recognition.urls")),
     path("capacity/", include("citydiplomacy.web.capacity.urls")),
+    path("notifications/", include("citydiplomacy.web.notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -32,6 +32,8 @@ EXPECTED = {
     "/api/capacity/people/{person_id}": {"get"},
     "/api/capacity/cities/{city_id}": {"get"},
     "/api/capacity/programmes/{slug}/heatmap": {"get"},
+    "/api/notifications": {"get"},
+    "/api/notifications/read": {"post"},
 }
 
 

@@ -27,6 +27,7 @@ from citydiplomacy.web.api.docs import OfflineSwagger
 from citydiplomacy.web.api.throttle import SharedRateThrottle
 from citydiplomacy.web.capacity import api as capacity_api
 from citydiplomacy.web.engagement import api as engagement_api
+from citydiplomacy.web.notifications import api as notifications_api
 from citydiplomacy.web.partners import api as partners_api
 from citydiplomacy.web.recognition import api as recognition_api
 from citydiplomacy.web.reports import api as reports_api
@@ -196,5 +197,6 @@ api.add_router("", profiles.router)
 api.add_router("", reports_api.router)
 api.add_router("", partners_api.router)
 api.add_router("", engagement_api.router)
-api.add_router("", capacity_api.router)
 api.add_router("", recognition_api.router)
+api.add_router("", capacity_api.router)
+api.add_router("", notifications_api.router)

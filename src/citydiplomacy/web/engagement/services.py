@@ -66,6 +66,7 @@ from citydiplomacy.web.engagement.models import (
     SignatureSource,
     Tag,
 )
+from citydiplomacy.web.notifications import services as notifications
 
 
 class EngagementError(CityDiplomacyError):
@@ -437,7 +438,9 @@ def adopt(by: Any, declaration: Declaration, on: dt.date | None = None) -> None:
     declaration.status = DeclarationStatus.ADOPTED
     declaration.adopted_on = on or timezone.localdate()
     declaration.adopted_by = by
-    declaration.save(update_fields=["status", "adopted_on", "adopted_by"])
+    with transaction.atomic():
+        declaration.save(update_fields=["status", "adopted_on", "adopted_by"])
+        notifications.declaration_open(declaration)
 
 
 def signer_full_name(user: Any) -> str:
@@ -670,9 +673,10 @@ def set_recommendation_status(by: Any, rec: Recommendation, status: str, note: s
     with transaction.atomic():
         rec.status = status
         rec.save(update_fields=["status"])
-        RecommendationStatusChange.objects.create(
+        change = RecommendationStatusChange.objects.create(
             recommendation=rec, status=status, note=note.strip()[:500], changed_by=by
         )
+        notifications.recommendation_status_changed(change)
 
 
 # ------------------------------------------------------------------------- calendar

@@ -1,0 +1,70 @@
+"""The inbox (with mark-as-read) and the preferences page. Thin: :mod:`.services` works."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from citydiplomacy.web.notifications import services
+from citydiplomacy.web.notifications.forms import PreferencesForm
+from citydiplomacy.web.notifications.models import Notification
+
+PAGE_SIZE = 50
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 10]
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user  # signed in (login_required)
+    qs = Notification.objects.filter(user=user)
+    if request.GET.get("show") == "unread":
+        qs = qs.filter(read__isnull=True)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "notifications/inbox.html",
+        {
+            "page": page,
+            "unread": services.unread_count(request.user),
+            "show": request.GET.get("show", ""),
+        },
+    )
+
+
+@login_required
+@require_POST
+def mark_read(request: HttpRequest) -> HttpResponse:
+    """Mark the ticked notifications read, or all of them (``all=1``); only one's own."""
+    if request.POST.get("all") == "1":
+        n = services.mark_read(request.user)
+    else:
+        n = services.mark_read(request.user, _ids(request.POST.getlist("id")))
+    messages.success(request, f"{n} notification(s) marked as read.")
+    return redirect("notifications:inbox")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    current = services.preferences(request.user)
+    form = PreferencesForm(request.POST or None, current=current)
+    if request.method == "POST" and form.is_valid():
+        services.set_preferences(request.user, form.choices())
+        messages.success(request, "Your notification preferences are saved.")
+        return redirect("notifications:preferences")
+    return render(
+        request,
+        "notifications/preferences.html",
+        {"form": form, "has_email": bool(getattr(request.user, "email", ""))},
+        status=400 if form.errors else 200,
+    )
