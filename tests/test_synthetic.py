@@ -112,6 +112,15 @@ def test_synthetic_cities_are_real_unique_and_largest_first() -> None:
     pd.testing.assert_frame_equal(cities, synthetic_cities(60, seed=3))
 
 
+def test_synthetic_cities_hold_the_documented_cities() -> None:
+    # The README's `citydiplomacy profile demo.csv --city Geneva --country CH` needs Geneva.
+    for seed in (0, 1, 7):
+        cities = synthetic_cities(22, seed=seed)
+        assert {2660646, 2996944} <= set(cities["geonames_id"].dropna().astype(int))
+        assert cities["population"].is_monotonic_decreasing
+    assert 2660646 not in set(synthetic_cities(20)["geonames_id"].astype(int))  # the head only
+
+
 def test_synthetic_cities_beyond_geonames_reuse_names() -> None:
     cities = synthetic_cities(40_000)  # GeoNames cities15000 holds about 33 000
     assert len(cities) == 40_000

@@ -68,6 +68,9 @@ WIDE_ID_COLUMNS = ("city", "country", "geonames_id", "year")
 SOURCE = "synthetic demo data (citydiplomacy, seed {seed})"
 
 _HEAD = 20  # the largest cities always come first
+#: GeoNames ids of the cities every sample beyond the head holds (Geneva, Lyon): the demo
+#: accounts' cities and the documentation's examples (``profile demo.csv --city Geneva``).
+ANCHOR_CITIES = (2660646, 2996944)
 _DEFAULT_POPULATION = 100_000.0
 
 
@@ -377,8 +380,10 @@ def _city_pool() -> pd.DataFrame:
 def synthetic_cities(n: int, seed: int = 0) -> pd.DataFrame:
     """Real cities from GeoNames to attach synthetic data to.
 
-    The 20 largest cities of ``cities15000`` come first; the others are a random sample (weighted
-    by the square root of population, so large and mid-size cities mix) of the remaining cities,
+    The 20 largest cities of ``cities15000`` come first; then :data:`ANCHOR_CITIES` (Geneva and
+    Lyon, the demo's and the documentation's cities, while ``n`` leaves room); the others are a
+    random sample (weighted by the square root of population, so large and mid-size cities mix)
+    of the remaining cities,
     and the whole table is ordered by population, largest first. Beyond the ~33 000 cities of the
     list, names are reused with a suffix (``"Tokyo (2)"``); such copies have no ``geonames_id``,
     a perturbed population and slightly moved coordinates.
@@ -409,6 +414,9 @@ def synthetic_cities(n: int, seed: int = 0) -> pd.DataFrame:
     if take > head:
         weights = np.sqrt(pool["population"].to_numpy(dtype=np.float64)[rest])
         keys = np.log(rng.random(len(rest))) / weights  # Efraimidis-Spirakis weighted sample
+        # The anchor cities first (while room is left), then the weighted sample.
+        ids = pool["geonames_id"].to_numpy()[rest]
+        keys[np.isin(ids, ANCHOR_CITIES)] = np.inf
         chosen = rest[np.argsort(-keys, kind="stable")[: take - head]]
         index = np.sort(np.concatenate([np.arange(head), chosen]))
     else:
