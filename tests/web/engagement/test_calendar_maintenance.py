@@ -251,3 +251,11 @@ def test_the_seeded_declaration_and_api_carry_no_staging_address(db: Any) -> Non
     api = response.content.decode()
     assert "forumofmayors.unece.org" in api
     assert "staging" not in page and "staging" not in api
+
+
+def test_the_api_says_an_event_is_cancelled(users: dict[str, Any], events: dict[str, Any]) -> None:
+    services.cancel_event(users["admin"], events["cop"], "Postponed.")
+    results = {e["slug"]: e for e in Client().get("/api/events").json()["results"]}
+    assert results["cop-test"]["cancelled"] is True
+    assert results["cop-test"]["cancellation_reason"] == "Postponed."
+    assert results["fom-test"]["cancelled"] is False
