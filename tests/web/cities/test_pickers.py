@@ -43,3 +43,34 @@ def test_propose_a_partnership_by_names(users: dict[str, Any], lyon: Any, db: An
     assert response.status_code == 302, response.content.decode()[:3000]
     p = Partnership.objects.get()
     assert sorted(p.parties.values_list("city_id", flat=True)) == [2660646, 2996944]
+
+
+def test_representative_form_takes_a_city_by_name(users: dict[str, Any]) -> None:
+    # Before: "Geneva" gave "City: expected the GeoNames id of a registry city".
+    from citydiplomacy.web.engagement.models import Representative
+
+    client = Client()
+    client.force_login(users["admin"])
+    page = client.get("/representatives/").content.decode()
+    assert "GeoNames id" not in page and "data-city-picker" in page
+    response = client.post(
+        "/representatives/",
+        {"username": "geneva-editor", "city": "Geneva", "title": "Mayor", "capacity": "x"},
+    )
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert Representative.objects.get().city_id == 2660646
+
+
+def test_new_declaration_takes_participating_cities_by_name(users: dict[str, Any]) -> None:
+    from citydiplomacy.web.engagement.models import Declaration
+
+    client = Client()
+    client.force_login(users["admin"])
+    assert "GeoNames id" not in client.get("/declarations/new/").content.decode()
+    response = client.post(
+        "/declarations/new/",
+        {"title": "By names", "text": "t", "kind": "declaration", "cities_text": "Genève\nLyon"},
+    )
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    declaration = Declaration.objects.get(title="By names")
+    assert set(declaration.participants.values_list("pk", flat=True)) == {2660646, 2996944}

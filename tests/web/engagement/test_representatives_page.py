@@ -86,7 +86,7 @@ def test_bad_grants_are_explained_and_change_nothing(
     assert response.status_code == 400
     html = response.content.decode()
     assert "no active account named &#x27;nobody&#x27;" in html
-    assert "City: expected the GeoNames id of a registry city" in html
+    assert "City: No city “99999999999” in the registry" in html  # the city picker (by name)
     assert "End of mandate: expected a date as YYYY-MM-DD." in html
     # The same person twice for one city is refused with the reason.
     again = client.post(

@@ -329,13 +329,13 @@ def test_huge_ids_in_queries_and_forms_are_not_errors(
         {"title": "Big ids", "text": "t", "kind": "declaration", "cities_text": HUGE},
     )
     assert response.status_code == 400
-    assert "expected GeoNames ids" in response.content.decode()
+    assert "Participating cities: No city" in response.content.decode()
     response = admin.post(
         reverse("engagement:declaration-new"),
         {"title": "Unknown ids", "text": "t", "kind": "declaration", "cities_text": "12345"},
     )
     assert response.status_code == 400
-    assert "no registry city with the id 12345" in response.content.decode()
+    assert "No city “12345” in the registry" in response.content.decode()
     response = admin.get(reverse("engagement:commitment-new"), {"city": HUGE})
     assert response.status_code == 200
     response = admin.post(

@@ -209,3 +209,24 @@ class CityListField(forms.CharField):
             cities = City.objects.select_related("country").in_bulk(value)
             return "\n".join(services.city_label(cities[v]) for v in value if v in cities)
         return value
+
+
+def city_form(
+    data: Mapping[str, Any] | None = None,
+    *,
+    name: str = "city",
+    label: Any = None,
+    required: bool = True,
+    many: bool = False,
+) -> forms.Form:
+    """A one-field form with a :class:`CityField` (or :class:`CityListField` when ``many``)
+    called ``name``: for views that read their other fields by hand; render
+    ``form[name].label_tag`` and ``form[name]``, read ``form.cleaned_data[name]``."""
+    label = _("City") if label is None else label
+    field: forms.Field = (
+        CityListField(label=label, required=required)
+        if many
+        else CityField(label=label, required=required)
+    )
+    form_class: type[forms.Form] = type("CityPickForm", (forms.Form,), {name: field})
+    return form_class(data)

@@ -21,6 +21,7 @@ from citydiplomacy.core import textdiff
 from citydiplomacy.core.commitments import Status
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.api.pagination import MAX_ID
+from citydiplomacy.web.cities.fields import city_form
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.engagement import charts, forms, ics, services
 from citydiplomacy.web.engagement.models import (
@@ -436,23 +437,23 @@ def declaration_new(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Only the secretariat creates declarations.")
     form = {"title": "", "summary": "", "text": "", "kind": DeclarationKind.DECLARATION}
     errors: list[str] = []
+    cities_picker = city_form(
+        request.POST if request.method == "POST" else None,
+        name="cities_text",
+        label="Participating cities (one a line, by name; optional)",
+        required=False,
+        many=True,
+    )
     if request.method == "POST":
         form = {k: request.POST.get(k, "").strip() for k in form}
-        raw_ids = request.POST.get("cities_text", "").replace(",", " ").split()
-        participant_ids = [i for i in (_int(x) for x in raw_ids) if i]
-        participants = list(City.objects.filter(pk__in=participant_ids))
-        if len(participant_ids) != len(raw_ids):
-            errors.append(
-                f"Participating cities: expected GeoNames ids (whole numbers from 1 to {MAX_ID})."
-            )
-        else:
-            unknown = sorted(set(participant_ids) - {c.pk for c in participants})
-            if unknown:
-                errors.append(
-                    "Participating cities: no registry city with the id "
-                    + ", ".join(map(str, unknown))
-                    + "."
-                )
+        # The city picker's list: names one a line ("Lyon FR"), each resolved or reported.
+        participants: list[City] = []
+        if cities_picker.is_valid():
+            ids = cities_picker.cleaned_data["cities_text"]
+            found = City.objects.in_bulk(ids)
+            participants = [found[i] for i in ids if i in found]
+        problems = list(cities_picker.errors.get("cities_text", []))
+        errors += [f"Participating cities: {m}" for m in problems]
         if not form["title"]:
             errors.append("Give the declaration a title.")
         elif len(form["title"]) > 300:
@@ -479,7 +480,12 @@ def declaration_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "engagement/declaration_form.html",
-        {"form": form, "errors": errors, "kinds": DeclarationKind.choices},
+        {
+            "form": form,
+            "errors": errors,
+            "kinds": DeclarationKind.choices,
+            "cities_picker": cities_picker,
+        },
         status=400 if errors else 200,
     )
 
@@ -827,6 +833,7 @@ def representatives(request: HttpRequest) -> HttpResponse:
     secretariat = permissions.is_admin(user)
     form = {"username": "", "city": "", "title": "", "capacity": "", "until": ""}
     errors: list[str] = []
+    city_picker = city_form(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not secretariat:
             raise PermissionDenied("Only the secretariat authorises representatives of a city.")
@@ -834,10 +841,10 @@ def representatives(request: HttpRequest) -> HttpResponse:
         person = services.user_named(form["username"])
         if person is None:
             errors.append(f"User: no active account named {form['username']!r}.")
-        city_id = _int(form["city"])
-        city = City.objects.filter(pk=city_id).first() if city_id else None
-        if city is None:
-            errors.append(f"City: expected the GeoNames id of a registry city (1 to {MAX_ID}).")
+        city = None
+        if city_picker.is_valid():  # the city picker: a typed name or a chosen suggestion
+            city = City.objects.filter(pk=city_picker.cleaned_data["city"]).first()
+        errors += [f"City: {m}" for m in city_picker.errors.get("city", [])]
         until: dt.date | None = None
         if form["until"]:
             try:
@@ -874,6 +881,7 @@ def representatives(request: HttpRequest) -> HttpResponse:
             "secretariat": secretariat,
             "show_past": show_past,
             "form": form,
+            "city_picker": city_picker,
             "errors": errors,
         },
         status=400 if errors else 200,
