@@ -58,7 +58,9 @@ citydiplomacy sensitivity demo.csv --runs 1000 --factor weights --factor normali
 
 def commands(group: click.Group, prefix: str = "") -> list[str]:
     out: list[str] = []
-    for name, cmd in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # lists and loads the lazily loaded groups too
+        cmd = group.get_command(ctx, name)
         out.append(f"{prefix}{name}")
         if isinstance(cmd, click.Group):
             out.extend(commands(cmd, f"{prefix}{name} "))

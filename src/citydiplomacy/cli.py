@@ -9,74 +9,35 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 import numpy as np
 import pandas as pd
-import yaml
 
 from citydiplomacy import __version__
+from citydiplomacy.cli_common import (  # noqa: F401  (re-exported: the CLI's shared helpers)
+    FRAMEWORK_HELP,
+    LazyGroup,
+    UserError,
+    _spec,
+    framework_option,
+    output_option,
+    user_errors,
+)
 from citydiplomacy.core.dataset import Panel
 from citydiplomacy.core.frameworks import Framework
 from citydiplomacy.core.score import ScoreResult, regenerate, score
-from citydiplomacy.core.spec import METHODS, Spec
-from citydiplomacy.errors import CityDiplomacyError, DataError, ValidationError
+from citydiplomacy.core.spec import METHODS
+from citydiplomacy.errors import DataError
 from citydiplomacy.io.frameworks import PACKAGED, load_framework
 from citydiplomacy.io.readers import read_kpi_data
 from citydiplomacy.io.safe_text import safe_frame
 from citydiplomacy.io.writers import write_chunks, write_csv, write_table
 from citydiplomacy.malloc import keep_freed_memory
-
-FRAMEWORK_HELP = "Packaged framework name (u4ssc, sdg11) or a framework table (.csv/.xlsx)."
-framework_option = click.option(
-    "--framework", "-f", default="u4ssc", show_default=True, help=FRAMEWORK_HELP
-)
-output_option = click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here instead of standard output.",
-)
-
-
-class UserError(click.ClickException):
-    """A message for the user, exit status 2."""
-
-    exit_code = 2
-
-    def show(self, file: Any = None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn the project's errors into clean messages."""
-    try:
-        yield
-    except ValidationError as exc:
-        for p in exc.problems:
-            click.echo(str(p), err=True)
-        n = len(exc.errors)
-        click.echo(
-            f"{n} error(s); nothing was scored. Fix the lines above and run again.", err=True
-        )
-        sys.exit(1)
-    except CityDiplomacyError as exc:
-        raise UserError(str(exc)) from None
-    except BrokenPipeError:
-        # The reader stopped early (`... | head`): nothing more to say, and nothing to flush
-        # at exit into the closed pipe (standard output now writes to /dev/null).
-        with suppress(OSError, ValueError):  # no file descriptor (a test runner's capture)
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(1)
-    except (OSError, yaml.YAMLError) as exc:
-        raise UserError(str(exc)) from None
 
 
 def _load(data: Path, framework: str, quiet: bool = False) -> tuple[Framework, Panel]:
@@ -86,35 +47,6 @@ def _load(data: Path, framework: str, quiet: bool = False) -> tuple[Framework, P
         for w in validated.warnings:
             click.echo(str(w), err=True)
     return fw, Panel.from_long(validated.long, fw)
-
-
-def _spec(path: Path | None, method: str | None, targets: tuple[str, ...] = ()) -> Spec:
-    data: dict[str, Any] = {}
-    if path is not None:
-        try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError:
-            raise UserError(f"{path}: a spec file must be UTF-8 text (YAML or JSON)") from None
-        if loaded is not None and not isinstance(loaded, dict):
-            raise UserError(f"{path}: a spec file must hold a mapping of keys to values")
-        data = loaded or {}
-    if targets:
-        section = data.get("targets", {}) or {}
-        if not isinstance(section, dict):
-            raise UserError("the spec's targets must be a mapping (see docs/spec.md)")
-        overrides = dict(section.get("overrides", {}) or {})
-        for item in targets:
-            code, sep, value = item.partition("=")
-            try:
-                number = float(value)
-            except ValueError:
-                raise UserError(f"--target expects CODE=NUMBER, got {item!r}") from None
-            if not sep or not math.isfinite(number):
-                raise UserError(f"--target expects CODE=NUMBER, got {item!r}")
-            overrides[code.strip()] = number
-        data.setdefault("targets", {})
-        data["targets"] = {**data["targets"], "overrides": overrides}
-    return Spec.from_data(data, method=method)
 
 
 def _jsonable(value: Any) -> Any:
@@ -166,7 +98,63 @@ BATCH_COMMANDS = frozenset(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: The command groups of the other parts of the project, loaded only when run: name ->
+#: ("module:attribute", one-line help for ``citydiplomacy --help``). The help must match the
+#: command's own (tests/cli/test_cli_startup.py checks it), so listing commands imports nothing.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "capacity": (
+        "citydiplomacy.cli_capacity:capacity",
+        "Diplomatic capacity: competency framework, gap and cohort reports.",
+    ),
+    "partners": (
+        "citydiplomacy.cli_partners:partners",
+        "City partnerships: partner suggestions (matchmaking).",
+    ),
+    "forum": (
+        "citydiplomacy.cli_partners:forum",
+        "Forums of cities: pair participants for peer learning.",
+    ),
+    "recognition": (
+        "citydiplomacy.cli_recognition:recognition",
+        "How multilateral texts recognise cities and local governments (six UN languages).",
+    ),
+    "profile": (
+        "citydiplomacy.cli_reports:profile_cmd",
+        "Write the Smart City Profile of one city of DATA: results, benchmarking wheel, trends,"
+        " peers, data gaps and evidence-based recommendations.",
+    ),
+    "profiles": (
+        "citydiplomacy.cli_reports:profiles_cmd",
+        "Write the Smart City Profile of every city of DATA into OUT_DIR, with a progress bar.",
+    ),
+    "manage": (
+        "citydiplomacy.cli_web:manage",
+        "Run a Django management command (migrate, createsuperuser, load_geonames, ...).",
+    ),
+    "demo": (
+        "citydiplomacy.cli_web:demo",
+        "Migrate, load the city registry, the demo accounts and the demo data (idempotent).",
+    ),
+    "rescore": (
+        "citydiplomacy.cli_web:rescore",
+        "Score the cohort now (pages otherwise do it on the first request after a change).",
+    ),
+    "worker": (
+        "citydiplomacy.cli_web:worker",
+        "Run background work (rescoring, mail) queued by the web servers, on this host.",
+    ),
+    "serve": (
+        "citydiplomacy.cli_web:serve",
+        "Migrate the database, then serve the platform with gunicorn (a production server).",
+    ),
+}
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy_subcommands=LAZY_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="citydiplomacy")
 @click.pass_context
 def main(ctx: click.Context) -> None:
@@ -690,17 +678,5 @@ def demo_data(
         click.echo(f"wrote {output}: {len(frame)} rows of synthetic demo data", err=True)
 
 
-# The web platform (issue 3), reports (issue 4), and partners with forum pairing (issue 5)
-# register their commands on ``main``.
-import citydiplomacy.cli_capacity  # noqa: E402
-import citydiplomacy.cli_partners  # noqa: E402
-import citydiplomacy.cli_recognition  # noqa: E402
-import citydiplomacy.cli_reports  # noqa: E402
-import citydiplomacy.cli_web  # noqa: E402, F401
-
 if __name__ == "__main__":  # pragma: no cover
-    # Run as ``python -m citydiplomacy.cli``, this file is a second copy of the module: the
-    # commands above registered themselves on the imported module's ``main``, not this one's.
-    from citydiplomacy.cli import main as registered
-
-    registered()
+    main()

@@ -1,5 +1,5 @@
 """``citydiplomacy capacity``: the competency framework, gap reports and cohort reports from
-files (no database). They register themselves on :data:`citydiplomacy.cli.main`."""
+files (no database). :mod:`citydiplomacy.cli` loads them lazily."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import click
 import numpy as np
 import pandas as pd
 
-from citydiplomacy.cli import main, user_errors
+from citydiplomacy.cli_common import user_errors
 from citydiplomacy.core.capacity import change, gaps, plan
 from citydiplomacy.core.capacity.framework import CompetencyFramework, role_label
 from citydiplomacy.core.capacity.responses import Responses
@@ -23,7 +23,7 @@ FRAMEWORK_HELP = "A framework table (CSV/XLSX) of your own; default: the package
 FORMATS = click.Choice(["table", "csv", "json"])
 
 
-@main.group("capacity")
+@click.group("capacity")
 def capacity() -> None:
     """Diplomatic capacity: competency framework, gap and cohort reports."""
 

@@ -1,4 +1,4 @@
-"""Commands of the partners work; they register themselves on :data:`citydiplomacy.cli.main`.
+"""Commands of the partners work; :mod:`citydiplomacy.cli` loads them lazily.
 
 ``citydiplomacy partners suggest CITY --country CC`` and ``citydiplomacy forum pair FILE``
 read the embedded database (or ``DATABASE_URL``), like the web platform; Django is imported
@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from citydiplomacy.cli import main, user_errors
+from citydiplomacy.cli_common import user_errors
 
 
 def _setup() -> None:
@@ -46,7 +46,7 @@ def _need_registry() -> None:
         )
 
 
-@main.group("partners")
+@click.group("partners")
 def partners() -> None:
     """City partnerships: partner suggestions (matchmaking)."""
 
@@ -215,7 +215,7 @@ def suggest(
                 click.echo(f"     - {reason}")
 
 
-@main.group("forum")
+@click.group("forum")
 def forum() -> None:
     """Forums of cities: pair participants for peer learning."""
 

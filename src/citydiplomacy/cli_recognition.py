@@ -2,7 +2,7 @@
 
 ``profile FILE`` and ``compare OLD NEW`` work straight on files (PDF, DOCX, HTML, text), like
 ``score``; ``import`` stores a text in the web platform's database as a version of a
-document. They register themselves on :data:`citydiplomacy.cli.main`.
+document. :mod:`citydiplomacy.cli` loads them lazily.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from citydiplomacy.cli import UserError, main, output_option, user_errors
+from citydiplomacy.cli_common import UserError, output_option, user_errors
 from citydiplomacy.io.safe_text import safe_cell
 
 LANG_HELP = "Language (ar, en, es, fr, ru, zh); detected from the text when not given."
@@ -108,7 +108,7 @@ def profile_data(source: Any, analysis: Any) -> dict[str, Any]:
     return data
 
 
-@main.group("recognition")
+@click.group("recognition")
 def recognition() -> None:
     """How multilateral texts recognise cities and local governments (six UN languages)."""
 

@@ -1,4 +1,4 @@
-"""Commands of the reports work; they register themselves on :data:`citydiplomacy.cli.main`.
+"""Commands of the reports work; :mod:`citydiplomacy.cli` loads them lazily.
 
 ``profile`` writes one city's Smart City Profile (HTML, PDF or JSON); ``profiles`` writes one
 per city of a cohort. The DATA file is read and validated as the ``score`` command reads it,
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from citydiplomacy.cli import _spec, framework_option, main, user_errors
+from citydiplomacy.cli_common import _spec, framework_option, user_errors
 from citydiplomacy.errors import CityDiplomacyError
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ spec_option = click.option(
 )
 
 
-@main.command("profile")
+@click.command("profile")
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option("--city", required=True, help="City name (or GeoNames id, or unit key).")
 @click.option("--country", default=None, help="ISO alpha-2 country code, when names clash.")
@@ -134,7 +134,7 @@ def profile_cmd(
 ) -> None:  # fmt: skip
     """Write the Smart City Profile of one city of DATA: results, benchmarking wheel, trends,
     peers, data gaps and evidence-based recommendations."""
-    from citydiplomacy.cli import UserError
+    from citydiplomacy.cli_common import UserError
     from citydiplomacy.reports import build_report, render
 
     lang = _check_lang(lang)
@@ -217,7 +217,7 @@ def _unique(name: str, key: str, used: set[str]) -> str:
     return candidate
 
 
-@main.command("profiles")
+@click.command("profiles")
 @click.argument("data", type=click.Path(path_type=Path))
 @click.option(
     "--format",

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from citydiplomacy.cli import UserError, main, user_errors
+from citydiplomacy.cli_common import UserError, user_errors
 
 
 def setup_django() -> None:
@@ -46,7 +46,7 @@ def _migrate(verbosity: int = 0) -> None:
     call_command("migrate", interactive=False, verbosity=verbosity)
 
 
-@main.command("manage", context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.command("manage", context_settings={"ignore_unknown_options": True, "help_option_names": []})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def manage(args: tuple[str, ...]) -> None:
     """Run a Django management command (migrate, createsuperuser, load_geonames, ...)."""
@@ -56,7 +56,7 @@ def manage(args: tuple[str, ...]) -> None:
     execute_from_command_line(["citydiplomacy manage", *args])
 
 
-@main.command("demo")
+@click.command("demo")
 @click.option("--skip-registry", is_flag=True, help="Do not (re)load the GeoNames registry.")
 def demo(skip_registry: bool) -> None:
     """Migrate, load the city registry, the demo accounts and the demo data (idempotent).
@@ -99,7 +99,7 @@ def demo(skip_registry: bool) -> None:
         click.echo(f"demo accounts (password {PASSWORD!r}): {', '.join(report.accounts)}")
 
 
-@main.command("rescore")
+@click.command("rescore")
 def rescore() -> None:
     """Score the cohort now (pages otherwise do it on the first request after a change)."""
     setup_django()
@@ -116,7 +116,7 @@ def rescore() -> None:
     )
 
 
-@main.command("worker")
+@click.command("worker")
 @click.option(
     "--concurrency",
     default=2,
@@ -170,7 +170,7 @@ def worker(concurrency: int, loglevel: str) -> None:
     os.execv(sys.executable, args)
 
 
-@main.command("serve")
+@click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port."

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from citydiplomacy.core.capacity.gaps import MIN_GROUP, CapacityError, _as_ratings
 
@@ -63,6 +62,8 @@ def paired_change(before: FloatArray, after: FloatArray, min_group: int = MIN_GR
     mean, median = float(d.mean()), float(np.median(d))
     if improved + worsened == 0:
         return Change(n, mean, median, 0, 0, None, None, "no rating changed: nothing to test")
+    from scipy import stats  # here, not at import: slow to import, and only this test needs it
+
     res = stats.wilcoxon(d, zero_method="wilcox", alternative="two-sided", method="auto")
     p = float(res.pvalue)
     return Change(
