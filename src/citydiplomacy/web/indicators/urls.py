@@ -1,6 +1,6 @@
 from django.urls import path
 
-from citydiplomacy.web.indicators import views, views_profiles
+from citydiplomacy.web.indicators import exports, views, views_profiles
 
 app_name = "indicators"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("cities/<int:pk>/profile/", views_profiles.dashboard, name="dashboard"),
     path("compare/", views_profiles.compare, name="compare"),
     path("ranking/", views_profiles.ranking, name="ranking"),
+    path("ranking/export.<str:fmt>", exports.ranking_export, name="ranking-export"),
     # KPI data: submissions, manual entry, verification, history, export (views)
     path("submit/", views.upload, name="upload"),
     path("submit/<int:pk>/", views.submission, name="submission"),

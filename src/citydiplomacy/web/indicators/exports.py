@@ -1,0 +1,127 @@
+"""Downloads of the tables the pages show, as CSV or XLSX (issue 19, item 2).
+
+An export holds exactly the rows the page shows to the same viewer with the same filters (all
+pages of them, not one), through the project's spreadsheet guard
+(:func:`citydiplomacy.io.safe_text.safe_frame`) and its writer
+(:func:`citydiplomacy.io.writers.write_table`). Visibility is the pages' own rule
+(:mod:`citydiplomacy.web.indicators.visibility`): unpublished data never reach a viewer who
+may not see them, in a page or in a file.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from django.db.models import F
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from citydiplomacy.io.writers import write_table
+from citydiplomacy.web.indicators import scoring, visibility
+from citydiplomacy.web.indicators.models import CityYearScore, headline_field
+
+#: Formats and their media types.
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+RANKING_COLUMNS = (
+    "rank",
+    "city",
+    "country",
+    "geonames_id",
+    "year",
+    "score",
+    "band",
+    "rank_low",
+    "rank_median",
+    "rank_high",
+    "kpis_reported",
+    "kpis_in_framework",
+    "ranking",
+)
+
+
+def table_response(frame: pd.DataFrame, fmt: str, filename: str) -> HttpResponse:
+    """``frame`` as a CSV or XLSX download, text cells guarded against formulas."""
+    if fmt not in FORMATS:
+        raise Http404("exports are CSV or XLSX")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"export.{fmt}"
+        if fmt == "csv" and frame.empty:
+            # The streaming CSV writer writes no file for no rows: the header alone then.
+            path.write_text(",".join(map(str, frame.columns)) + "\n", encoding="utf-8")
+        else:
+            write_table(frame, path, fmt)
+        body = path.read_bytes()
+    response = HttpResponse(body, content_type=FORMATS[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def ranking_frame(request: HttpRequest) -> tuple[pd.DataFrame, int | None]:
+    """Every row of the ranking page for this viewer and ``?year=`` (all pages), and the year.
+
+    The same selection as :func:`views_profiles.ranking`: the rows the viewer may see, the
+    public ranking (published profiles alone) for whoever may not see every unpublished one.
+    """
+    snapshot = scoring.current_snapshot()
+    columns = list(RANKING_COLUMNS)
+    if snapshot is None:
+        return pd.DataFrame(columns=columns), None
+    visible_q = visibility.visible_rows(request.user)
+    base = CityYearScore.objects.filter(snapshot=snapshot)
+    if visible_q is not None:
+        base = base.filter(visible_q)
+    years = sorted(set(base.values_list("year", flat=True).distinct()))
+    if not years:
+        return pd.DataFrame(columns=columns), None
+    raw_year = request.GET.get("year", "")
+    year = int(raw_year) if raw_year.isdigit() and len(raw_year) <= 4 else None
+    if year not in years:
+        if raw_year:
+            raise Http404("no ranking visible for this year")
+        year = years[-1]
+        if visible_q is not None:
+            year = visibility.latest_published_year(years) or year
+    public = visible_q is not None
+    rank_field = headline_field("rank", public)
+    rows: list[dict[str, Any]] = []
+    ordered = (
+        base.filter(year=year)
+        .select_related("city__country")
+        .order_by(F(rank_field).asc(nulls_last=True), "city__name")
+    )
+    for r in ordered:
+        seen = r.seen(public)
+        rows.append(
+            {
+                "rank": seen["rank"],
+                "city": r.city.name,
+                "country": r.city.country_id,
+                "geonames_id": r.city_id,
+                "year": r.year,
+                "score": seen["score"],
+                "band": r.band,
+                "rank_low": seen["rank_low"],
+                "rank_median": seen["rank_median"],
+                "rank_high": seen["rank_high"],
+                "kpis_reported": r.n_reported,
+                "kpis_in_framework": r.n_measures,
+                "ranking": "published profiles" if public else "whole cohort",
+            }
+        )
+    return pd.DataFrame(rows, columns=columns), year
+
+
+@require_GET
+def ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """``/ranking/export.csv|xlsx?year=``: the ranking as the page shows it to this viewer."""
+    if fmt not in FORMATS:
+        raise Http404("exports are CSV or XLSX")
+    frame, year = ranking_frame(request)
+    return table_response(frame, fmt, f"ranking-{year or 'none'}")
