@@ -80,6 +80,13 @@ def test_pages_of_the_secretariat_and_representatives(
         (rep, reverse("engagement:sessions")),
         (admin, reverse("engagement:representatives") + "?past=1"),
         (editor, reverse("engagement:representatives")),
+        (admin, reverse("engagement:event-new")),
+        (admin, reverse("engagement:event-edit", args=["cop-test"])),
+        (admin, reverse("engagement:event", args=["cop-test"])),
+        (rep, reverse("engagement:events-archive")),
+        (rep, reverse("engagement:sign", args=[adopted.slug]) + f"?city={reps['geneva'].city_id}"),
+        (rep, "/notifications/"),
+        (rep, "/notifications/preferences/"),
     ]
     for client, url in pages:
         response = client.get(url)
