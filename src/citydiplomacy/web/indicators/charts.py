@@ -11,8 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
+from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_decimal
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from citydiplomacy.core.bands import BAND_COLOURS, BAND_LABELS
@@ -28,30 +33,74 @@ MUTED = "#4a4a4a"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 
 
-def fmt(x: float | None, digits: int = 1) -> str:
-    """A number for people: fixed decimals, thousands separated; '–' when missing."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+@lru_cache(maxsize=1)
+def translated_languages() -> frozenset[str]:
+    """English plus the languages the project's own pages have a gettext catalogue for
+    (``<app>/locale/<lang>/LC_MESSAGES/django.po`` under the ``citydiplomacy`` package)."""
+    root = Path(__file__).resolve().parents[2]  # the citydiplomacy package
+    found = {po.parents[1].name for po in root.glob("**/locale/*/LC_MESSAGES/django.po")}
+    return frozenset({"en", *found})
+
+
+def page_language() -> str:
+    """The language the page is written in, as a Babel locale name: Django's active language
+    when the project's pages are translated into it, else English (a French browser reading
+    an English page gets English numbers, matching the page's text and its ``lang``)."""
+    active = (translation.get_language() or "en").replace("-", "_")
+    return active if active.split("_")[0] in translated_languages() else "en"
+
+
+@lru_cache(maxsize=8)
+def _locale(lang: str) -> Locale:
+    try:
+        return Locale.parse(lang)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def _missing(x: float | None) -> bool:
+    return x is None or (isinstance(x, float) and not math.isfinite(x))
+
+
+def fmt(x: float | None, digits: int = 1, lang: str | None = None) -> str:
+    """A number for people in the page's language (Babel): ``digits`` fixed decimals, grouped
+    ("1,234.5" in English, "1 234,5" in French); '–' when missing. Whole numbers of 1000 and
+    more drop their decimals."""
+    if _missing(x):
         return "–"
+    assert x is not None
     if float(x).is_integer() and abs(x) >= 1000:
-        return f"{int(x):,}".replace(",", "\u202f")
-    return f"{x:,.{digits}f}".replace(",", "\u202f")
+        digits = 0
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return format_decimal(x, format=pattern, locale=_locale(lang or page_language()))
 
 
-def fmt_value(x: float | None) -> str:
-    """A KPI value with as many decimals as it needs (up to four significant ones)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
+def value_digits(x: float | None) -> int:
+    """The decimals a KPI value needs: up to four significant digits below 1000 (0 for whole
+    numbers and from 1000 on, 1 from 100, 2 from 1, 3 below), trailing zeros dropped."""
+    if _missing(x):
+        return 0
+    assert x is not None
     ax = abs(x)
-    if ax >= 100 or float(x).is_integer():
-        digits = 0 if float(x).is_integer() or ax >= 1000 else 1
-    elif ax >= 1:
-        digits = 2
-    else:
-        digits = 3
-    text = fmt(x, digits)
-    if "." in text and digits:
-        text = text.rstrip("0").rstrip(".")
-    return text
+    if float(x).is_integer() or ax >= 1000:
+        return 0
+    cap = 1 if ax >= 100 else 2 if ax >= 1 else 3
+    text = f"{ax:.{cap}f}".rstrip("0")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def kpi_digits(*values: float | None) -> int:
+    """One number of decimals for every number of a KPI (its value, target, peers), so a
+    table never shows "90.1" beside "81": the most any of them needs."""
+    return max((value_digits(v) for v in values), default=0)
+
+
+def fmt_value(x: float | None, digits: int | None = None, lang: str | None = None) -> str:
+    """A KPI value in the page's language, with ``digits`` decimals (by default the ones it
+    needs, :func:`value_digits`; pass :func:`kpi_digits` of the KPI's numbers to align them)."""
+    if _missing(x):
+        return "–"
+    return fmt(x, value_digits(x) if digits is None else digits, lang)
 
 
 def band_colour(band_code: int) -> str:

@@ -104,10 +104,12 @@ def _score_row(meta: FrameworkTree, code: str, res: scoring.NodeResult | None) -
     }
 
 
-def _value_text(meta: FrameworkTree, code: str, value: float | None) -> str:
+def _value_text(
+    meta: FrameworkTree, code: str, value: float | None, digits: int | None = None
+) -> str:
     if value is not None and code in meta.yesno:
         return "yes" if value >= 0.5 else "no"
-    return fmt_value(value)
+    return fmt_value(value, digits)
 
 
 def _kpi_row(
@@ -115,13 +117,16 @@ def _kpi_row(
 ) -> dict[str, Any]:
     arrow, trend = TRENDS.get("" if res is None else res.trend, ("", ""))
     source = "" if res is None else res.target_source
+    value, target = (None, None) if res is None else (res.value, res.target)
+    digits = charts.kpi_digits(value, target)
     return {
         **_score_row(meta, code, res),
         "name": meta.label[code],
         "definition": meta.definition[code],
         "unit": meta.unit[code],
-        "value_text": _value_text(meta, code, None if res is None else res.value),
-        "target_text": _value_text(meta, code, None if res is None else res.target),
+        # One number of decimals for a KPI's value and target ("90.1" beside "81.0").
+        "value_text": _value_text(meta, code, value, digits),
+        "target_text": _value_text(meta, code, target, digits),
         "peer": source.startswith("peer"),
         "source": source.removeprefix("peer: ").removeprefix("peer:") if source else "",
         "trend_arrow": arrow,
@@ -391,11 +396,13 @@ def compare(request: HttpRequest) -> HttpResponse:
 
     def line(code: str, kpi: bool = False) -> dict[str, Any]:
         cells = []
+        # One number of decimals across the cities of a KPI's row.
+        digits = charts.kpi_digits(*(getattr(res.get(code), "value", None) for _, res in shown))
         for _, res in shown:
             r = res.get(code)
             cell = _score_row(meta, code, r)
             if kpi:
-                cell["value_text"] = _value_text(meta, code, None if r is None else r.value)
+                cell["value_text"] = _value_text(meta, code, None if r is None else r.value, digits)
             cells.append(cell)
         return {
             "code": code,
