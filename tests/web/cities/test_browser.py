@@ -129,3 +129,36 @@ def test_map_label_is_text_whatever_the_city_name(tab: Any) -> None:
     assert label.inner_text().startswith("Gen<img")
     assert label.locator("img").count() == 0
     assert tab.evaluate("window.hit === undefined")
+
+
+def test_city_picker_journey_on_find_partners(tab: Any) -> None:
+    """Type "Genè", see Geneva above General Santos, choose it, submit: the form takes it."""
+    services.seed_registry(
+        cities=[city_source(1713022)],  # General Santos (PH), larger than Geneva
+        countries=[country_source("PH")],
+    )
+    tab.goto("/partners/suggest/")
+    box = tab.get_by_role("combobox", name="City")
+    box.fill("Genè")
+    options = tab.get_by_role("option")
+    options.first.wait_for()
+    labels = [options.nth(i).inner_text() for i in range(options.count())]
+    assert labels[0].startswith("Geneva, GE, Switzerland"), labels
+    assert any(label.startswith("General Santos") for label in labels[1:]), labels
+    options.first.click()
+    assert tab.locator("input[name=city_id]").input_value() == "2660646"
+    with tab.expect_navigation():
+        tab.get_by_role("button", name="Suggest").click()
+    assert "city_id=2660646" in tab.url
+    body = tab.locator("main").inner_text()
+    assert "This field is required" not in body and "GeoNames id" not in body
+    assert "Suggestions for Geneva" in body
+
+
+def test_city_picker_without_a_pick_resolves_a_typed_name(tab: Any) -> None:
+    tab.goto("/partners/suggest/")
+    box = tab.get_by_role("combobox", name="City")
+    box.fill("Lausanne")
+    with tab.expect_navigation():
+        tab.get_by_role("button", name="Suggest").click()
+    assert "Suggestions for Lausanne" in tab.locator("main").inner_text()
