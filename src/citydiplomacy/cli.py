@@ -12,11 +12,9 @@ import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import numpy as np
-import pandas as pd
 
 from citydiplomacy import __version__
 from citydiplomacy.cli_common import (  # noqa: F401  (re-exported: the CLI's shared helpers)
@@ -28,19 +26,23 @@ from citydiplomacy.cli_common import (  # noqa: F401  (re-exported: the CLI's sh
     output_option,
     user_errors,
 )
-from citydiplomacy.core.dataset import Panel
-from citydiplomacy.core.frameworks import Framework
-from citydiplomacy.core.score import ScoreResult, regenerate, score
 from citydiplomacy.core.spec import METHODS
 from citydiplomacy.errors import DataError
-from citydiplomacy.io.frameworks import PACKAGED, load_framework
-from citydiplomacy.io.readers import read_kpi_data
-from citydiplomacy.io.safe_text import safe_frame
-from citydiplomacy.io.writers import write_chunks, write_csv, write_table
 from citydiplomacy.malloc import keep_freed_memory
+
+if TYPE_CHECKING:  # the heavy modules load inside the commands that need them (start-up time)
+    import pandas as pd
+
+    from citydiplomacy.core.dataset import Panel
+    from citydiplomacy.core.frameworks import Framework
+    from citydiplomacy.core.score import ScoreResult
 
 
 def _load(data: Path, framework: str, quiet: bool = False) -> tuple[Framework, Panel]:
+    from citydiplomacy.core.dataset import Panel
+    from citydiplomacy.io.frameworks import load_framework
+    from citydiplomacy.io.readers import read_kpi_data
+
     fw = load_framework(framework)
     validated = read_kpi_data(data, fw)
     if not quiet:
@@ -50,6 +52,9 @@ def _load(data: Path, framework: str, quiet: bool = False) -> tuple[Framework, P
 
 
 def _jsonable(value: Any) -> Any:
+    import numpy as np
+    import pandas as pd
+
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, np.integer):
@@ -167,6 +172,8 @@ def main(ctx: click.Context) -> None:
 @click.pass_context
 def frameworks(ctx: click.Context) -> None:
     """List the packaged indicator frameworks (``frameworks show NAME`` prints one)."""
+    from citydiplomacy.io.frameworks import PACKAGED, load_framework
+
     if ctx.invoked_subcommand is not None:
         return
     with user_errors():
@@ -191,6 +198,9 @@ def frameworks(ctx: click.Context) -> None:
 )
 def frameworks_show(framework: str, fmt: str) -> None:
     """Print FRAMEWORK (a packaged name or a table file) as a tree with every code."""
+    from citydiplomacy.io.frameworks import load_framework
+    from citydiplomacy.io.safe_text import safe_frame
+
     with user_errors():
         fw = load_framework(framework)
         if fmt == "csv":
@@ -231,6 +241,9 @@ def validate(data: Path, framework: str) -> None:
     Each problem is printed on its own line as file:row:column: message. Exit status 0 when
     the data are valid (warnings allowed), 1 when not.
     """
+    from citydiplomacy.io.frameworks import load_framework
+    from citydiplomacy.io.readers import read_kpi_data
+
     with user_errors():
         fw = load_framework(framework)
         result = read_kpi_data(data, fw)
@@ -299,6 +312,11 @@ def score_cmd(
     Columns: city, country, year, level, code, value, score, points, band, rank, then name,
     max_points, target, target_source, change, progress (and trend with --method sdsn).
     """
+    import pandas as pd
+
+    from citydiplomacy.core.score import score
+    from citydiplomacy.io.writers import write_chunks, write_csv
+
     with user_errors():
         spec = _spec(spec_path, method, targets)
         fw, panel = _load(data, framework)
@@ -342,6 +360,9 @@ def _write_result(
     output: Path | None,
     provenance: dict[str, Any] | None = None,
 ) -> None:
+    from citydiplomacy.io.safe_text import safe_frame
+    from citydiplomacy.io.writers import write_table
+
     prov = provenance or result.provenance()
     if fmt == "json":
         payload = {
@@ -390,6 +411,8 @@ def regenerate_cmd(
 
     Exit status 0 when every row is reproduced, 1 when the data or the rows differ.
     """
+    from citydiplomacy.core.score import regenerate
+
     with user_errors():
         try:
             stored = json.loads(result_json.read_text(encoding="utf-8"))
@@ -464,7 +487,10 @@ def audit(
     output: Path | None,
 ) -> None:
     """Statistical audit of DATA: coverage, outliers, correlations, Cronbach's alpha, PCA."""
+    import pandas as pd
+
     from citydiplomacy.core.audit import audit as run_audit
+    from citydiplomacy.core.score import score
 
     with user_errors():
         spec = _spec(spec_path, "composite")
@@ -572,6 +598,7 @@ def sensitivity(
     """Uncertainty and sensitivity analysis: rank intervals and Sobol' indices."""
     from citydiplomacy.core.sensitivity import FACTORS
     from citydiplomacy.core.sensitivity import sensitivity as run
+    from citydiplomacy.io.safe_text import safe_frame
 
     with user_errors():
         spec = _spec(spec_path, "composite")
@@ -654,6 +681,8 @@ def demo_data(
     Every row says "synthetic demo data" in its source column; never present these values as
     facts about a city.
     """
+    from citydiplomacy.io.frameworks import load_framework
+    from citydiplomacy.io.writers import write_table
     from citydiplomacy.synthetic import synthetic_long, synthetic_wide
 
     with user_errors():

@@ -16,6 +16,9 @@ from citydiplomacy.cli import LAZY_COMMANDS, main
 
 #: Modules only some commands need; none may be imported to start the command line.
 HEAVY = (
+    "numpy",
+    "pandas",
+    "pyarrow",
     "scipy.stats",
     "sklearn",
     "django",
@@ -70,7 +73,13 @@ def test_running_one_group_loads_only_its_module() -> None:
         "    except SystemExit:\n"
         "        pass\n"
     )
-    assert _loaded_after(code) == {"citydiplomacy.cli_capacity", "citydiplomacy.core.capacity"}
+    assert _loaded_after(code) == {
+        "citydiplomacy.cli_capacity",
+        "citydiplomacy.core.capacity",
+        "numpy",
+        "pandas",
+        "pyarrow",
+    }
 
 
 @pytest.mark.parametrize(
