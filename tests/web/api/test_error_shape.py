@@ -61,7 +61,7 @@ BAD_REQUESTS: list[tuple[str, str, str, str | None, str | None, int, str]] = [
      "malformed_json"),
     ("not UTF-8", "post", "/api/kpi-values", "\udcff", "admin", 400, "malformed_json"),
     ("empty body", "post", "/api/kpi-values", "", "admin", 422, "validation_error"),
-    ("body is a list", "post", "/api/kpi-values", "[1, 2]", "admin", 422, "validation_error"),
+    ("body is a list", "post", "/api/kpi-values", "[1, 2]", "admin", 400, "bad_request"),
     ("values is not a list", "post", "/api/kpi-values", '{"values": 3}', "admin", 422,
      "validation_error"),
     ("no values", "post", "/api/kpi-values", values(), "admin", 422, "validation_error"),

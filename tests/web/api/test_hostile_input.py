@@ -255,3 +255,15 @@ def test_lone_surrogates_are_refused(text: str) -> None:
 
     with pytest.raises(ValidationError, match="lone UTF-16 surrogate"):
         TypeAdapter(Text).validate_python(text)
+
+
+@pytest.mark.parametrize("body", ["[null, null]", "[]", "0", '"values"', "null", "true"])
+@pytest.mark.parametrize("path", ["/api/kpi-values", "/api/partnerships"])
+def test_a_body_that_is_not_an_object_is_a_400(
+    client: Client, tokens: dict[str, str], path: str, body: str
+) -> None:
+    """Every body of the API is a JSON object; a list once passed as an object whose fields
+    all took their defaults."""
+    error = assert_error_shape(_post_raw(client, path, body, tokens["admin"]), 400)
+    assert error["code"] == "bad_request"
+    assert error["message"].startswith("The request body must be a JSON object {...}: got ")

@@ -64,13 +64,18 @@ class RequesterThrottle(SharedRateThrottle):
 
 
 class StrictJsonParser(Parser):
-    """JSON bodies without NaN or Infinity, which are not JSON."""
+    """JSON bodies without NaN or Infinity, which are not JSON, and only objects: every body
+    of the API is one. (A schema object reads its fields as attributes, so without this check
+    a list or a number would pass as an object whose fields all take their defaults.)"""
 
     def parse_body(self, request: HttpRequest) -> Any:
         def refuse(constant: str) -> Any:
             raise ValueError(f"{constant} is not a JSON value")
 
-        return json.loads(request.body, parse_constant=refuse)
+        body = json.loads(request.body, parse_constant=refuse)
+        if not isinstance(body, dict):
+            raise errors.BodyNotAnObjectError(f"got {type(body).__name__}")
+        return body
 
 
 def _shaped_405(view: Callable[..., Any]) -> Callable[..., Any]:

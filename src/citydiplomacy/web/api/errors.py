@@ -64,6 +64,10 @@ CODES: dict[int, str] = {
 }
 
 
+class BodyNotAnObjectError(ValueError):
+    """A JSON body that is valid JSON but not an object (every body of the API is one)."""
+
+
 class ProblemOut(Schema):
     """One problem found in a request, located like the engine's file problems."""
 
@@ -205,7 +209,9 @@ def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     message = str(exc) or HTTPStatus(status).phrase
     code = None
     headers: dict[str, str] = {}
-    if status == 400 and isinstance(exc.__cause__, (ValueError, json.JSONDecodeError)):
+    if status == 400 and isinstance(exc.__cause__, BodyNotAnObjectError):
+        message = f"The request body must be a JSON object {{...}}: {exc.__cause__}."
+    elif status == 400 and isinstance(exc.__cause__, (ValueError, json.JSONDecodeError)):
         code = "malformed_json"
         message = f"The request body is not valid JSON ({exc.__cause__})."
     if status == 401 or isinstance(exc, AuthenticationError):
