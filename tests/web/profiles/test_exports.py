@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 import openpyxl
+import pandas as pd
 import pytest
 from django.urls import reverse
 
@@ -87,3 +88,67 @@ def test_other_formats_are_404(cohort: Cohort) -> None:
 def test_the_ranking_page_links_its_exports(cohort: Cohort) -> None:
     html = client_for(cohort.users, "anonymous").get(reverse("indicators:ranking")).content.decode()
     assert "/ranking/export.csv?year=" in html and "/ranking/export.xlsx?year=" in html
+
+
+@pytest.mark.parametrize("shape", ["long", "wide"])
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_upload_template_validates_once_filled(cohort: Cohort, shape: str, fmt: str) -> None:
+    """Download the blank template, fill every value with a plausible number, run the real
+    upload validation (services.check_file): no problem."""
+    from citydiplomacy.synthetic import synthetic_long, synthetic_wide
+    from citydiplomacy.web.indicators import exports, services
+
+    geneva = cohort.geneva
+    url = reverse("indicators:upload-template", args=[geneva.pk, shape, fmt])
+    response = client_for(cohort.users, "anonymous").get(url, {"year": 2020})
+    assert response.status_code == 200
+    if fmt == "csv":
+        blank = pd.read_csv(io.BytesIO(response.content), dtype=str, keep_default_na=False)
+    else:
+        blank = pd.read_excel(io.BytesIO(response.content), dtype=str, keep_default_na=False)
+    expected = exports.template_frame(geneva, 2020, shape)
+    assert list(blank.columns) == list(expected.columns) and len(blank) == len(expected)
+    # Nothing filled in the blank one.
+    value_columns = ["value"] if shape == "long" else list(blank.columns[4:])
+    assert (blank[value_columns] == "").all().all()
+    # Fill it with values the framework accepts (the synthetic generator's, for this city).
+    cities = pd.DataFrame(
+        {
+            "city": [geneva.name],
+            "country": [geneva.country_id],
+            "geonames_id": pd.array([geneva.pk], dtype="Int64"),
+            "population": [geneva.population or 100_000],
+            "latitude": [geneva.latitude],
+            "longitude": [geneva.longitude],
+        }
+    )
+    fw = services.framework()
+    if shape == "long":
+        values = synthetic_long(fw, cities=cities, years=[2020], coverage=1.0, seed=5)
+        blank["value"] = values["value"].astype(str).to_numpy()
+    else:
+        values = synthetic_wide(fw, cities=cities, years=[2020], coverage=1.0, seed=5)
+        for column in value_columns:
+            blank[column] = values[column].astype(str).to_numpy()
+    buffer = io.BytesIO()
+    if fmt == "csv":
+        blank.to_csv(buffer, index=False)
+    else:
+        blank.to_excel(buffer, index=False)
+    checked = services.check_file(cohort.users["admin"], f"filled.{fmt}", buffer.getvalue())
+    assert checked.ok, [str(p) for p in checked.problems][:10]
+    assert checked.city_ids == [geneva.pk] and len(checked.rows) > 0
+
+
+def test_upload_template_refuses_bad_shapes_and_cities(cohort: Cohort) -> None:
+    client = client_for(cohort.users, "anonymous")
+    assert client.get(f"/cities/{cohort.geneva.pk}/data/template-tall.csv").status_code == 404
+    assert client.get(f"/cities/{cohort.geneva.pk}/data/template-long.pdf").status_code == 404
+    assert client.get("/cities/1/data/template-long.csv").status_code == 404
+
+
+def test_city_data_page_links_the_templates(cohort: Cohort) -> None:
+    html = client_for(cohort.users, "editor").get(f"/cities/{cohort.geneva.pk}/data/")
+    text = html.content.decode()
+    assert f"/cities/{cohort.geneva.pk}/data/template-long.csv" in text
+    assert f"/cities/{cohort.geneva.pk}/data/template-wide.xlsx" in text

@@ -17,10 +17,13 @@ from typing import Any
 import pandas as pd
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from citydiplomacy.io.writers import write_table
-from citydiplomacy.web.indicators import scoring, visibility
+from citydiplomacy.web.cities.models import City
+from citydiplomacy.web.indicators import scoring, services, visibility
 from citydiplomacy.web.indicators.models import CityYearScore, headline_field
 
 #: Formats and their media types.
@@ -125,3 +128,56 @@ def ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404("exports are CSV or XLSX")
     frame, year = ranking_frame(request)
     return table_response(frame, fmt, f"ranking-{year or 'none'}")
+
+
+#: Shapes of an upload template: one row per value, or one row per city and year.
+TEMPLATE_SHAPES = ("long", "wide")
+
+
+def template_frame(city: City, year: int, shape: str) -> pd.DataFrame:
+    """A blank upload template of the platform's framework for one city and year.
+
+    Long: one row per KPI (or KPI data point) with an empty ``value`` (and ``source``) to
+    fill; wide: one row with an empty column per KPI. The rows and columns are those the
+    upload validation expects (:func:`services.check_file`), the city given by name, ISO
+    country and GeoNames id; filled in, the file validates as it is.
+    """
+    from citydiplomacy.synthetic import synthetic_long, synthetic_wide
+
+    cities = pd.DataFrame(
+        {
+            "city": [city.name],
+            "country": [city.country_id],
+            "geonames_id": pd.array([city.pk], dtype="Int64"),
+            "population": [city.population or 100_000],
+            "latitude": [city.latitude],
+            "longitude": [city.longitude],
+        }
+    )
+    fw = services.framework()
+    # The structure of the synthetic generator's full-coverage output; its values are dropped.
+    if shape == "long":
+        frame = synthetic_long(fw, cities=cities, years=[year], coverage=1.0)
+        frame = frame[["city", "country", "geonames_id", "year", "kpi", "data_point", "unit"]]
+        frame = frame.assign(value="", source="")
+        ordered = ["city", "country", "geonames_id", "year", "kpi", "data_point", "value"]
+        return frame[[*ordered, "unit", "source"]].reset_index(drop=True)
+    frame = synthetic_wide(fw, cities=cities, years=[year], coverage=1.0)
+    ids = ["city", "country", "geonames_id", "year"]
+    blank = {column: "" for column in frame.columns if column not in ids}
+    return frame[ids].assign(**blank)[list(frame.columns)].reset_index(drop=True)
+
+
+@require_GET
+def upload_template(request: HttpRequest, pk: int, shape: str, fmt: str) -> HttpResponse:
+    """``/cities/<id>/data/template-long|wide.csv|xlsx?year=``: a blank upload template (no
+    data in it, so open to anyone; uploading stays for the city's editors)."""
+    if shape not in TEMPLATE_SHAPES or fmt not in FORMATS:
+        raise Http404("templates are long or wide, CSV or XLSX")
+    city = get_object_or_404(City.objects.select_related("country"), pk=pk)
+    raw = request.GET.get("year", "")
+    year = int(raw) if raw.isdigit() and len(raw) == 4 else timezone.now().year - 1
+    if not 1990 <= year <= 2100:
+        raise Http404("a year from 1990 to 2100")
+    frame = template_frame(city, year, shape)
+    return table_response(frame, fmt, f"template-{shape}-{city.pk}-{year}")

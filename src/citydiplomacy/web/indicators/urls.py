@@ -15,5 +15,10 @@ urlpatterns = [
     path("cities/<int:pk>/data/", views.city_data, name="city_data"),
     path("cities/<int:pk>/data/entry/", views.entry, name="entry"),
     path("cities/<int:pk>/data/export.<str:fmt>", views.export, name="export"),
+    path(
+        "cities/<int:pk>/data/template-<str:shape>.<str:fmt>",
+        exports.upload_template,
+        name="upload-template",
+    ),
     path("history/", views.history, name="history"),
 ]
