@@ -20,6 +20,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from citydiplomacy.reports.i18n import Formatter, translations
+from citydiplomacy.reports.localise import localise
 from citydiplomacy.reports.pdf import PdfPrinter, print_pdf
 from citydiplomacy.reports.wheel import band_fill, wheel_svg
 
@@ -245,6 +246,7 @@ def trend_chart(report: dict[str, Any], lang: str) -> Markup | None:
 
 def render_html(report: dict[str, Any], lang: str = "en", *, for_pdf: bool = False) -> str:
     """The report as a standalone HTML document in ``lang``."""
+    report = localise(report, lang)  # framework and city names in the report's language
     env = environment(lang)
     t = translations(lang)
     f = Formatter(lang)
