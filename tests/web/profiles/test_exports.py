@@ -152,3 +152,36 @@ def test_city_data_page_links_the_templates(cohort: Cohort) -> None:
     text = html.content.decode()
     assert f"/cities/{cohort.geneva.pk}/data/template-long.csv" in text
     assert f"/cities/{cohort.geneva.pk}/data/template-wide.xlsx" in text
+
+
+def _bundle(client: Any) -> dict[str, bytes]:
+    import zipfile
+
+    response = client.get(reverse("indicators:cohort-bundle"))
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as bundle:
+        return {name: bundle.read(name) for name in bundle.namelist()}
+
+
+@pytest.mark.parametrize("who", ["anonymous", "public", "editor", "analyst"])
+def test_cohort_bundle_holds_only_what_the_viewer_may_see(cohort: Cohort, who: str) -> None:
+    files = _bundle(client_for(cohort.users, who))
+    assert set(files) == {
+        "data.csv",
+        "scores.csv",
+        "framework.csv",
+        "data_dictionary.csv",
+        "LICENCE.txt",
+        "SOURCES.md",
+    }
+    data = pd.read_csv(io.BytesIO(files["data.csv"]))
+    scores = pd.read_csv(io.BytesIO(files["scores.csv"]))
+    unpublished_year_seen = UNPUBLISHED_YEAR in set(data["year"])
+    nantes_seen = "Nantes" in set(data["city"]) or "Nantes" in set(scores["city"])
+    if who in ("anonymous", "public"):
+        assert not unpublished_year_seen and not nantes_seen
+        assert set(scores["ranking"]) <= {"published profiles"}
+    if who == "analyst":
+        assert unpublished_year_seen and nantes_seen
+    assert "GeoNames" in files["LICENCE.txt"].decode()
+    assert len(pd.read_csv(io.BytesIO(files["framework.csv"]))) > 50

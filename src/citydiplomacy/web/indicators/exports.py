@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from citydiplomacy.io.writers import write_table
+from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.indicators import scoring, services, visibility
 from citydiplomacy.web.indicators.models import CityYearScore, headline_field
@@ -72,18 +73,21 @@ def ranking_frame(request: HttpRequest) -> tuple[pd.DataFrame, int | None]:
     The same selection as :func:`views_profiles.ranking`: the rows the viewer may see, the
     public ranking (published profiles alone) for whoever may not see every unpublished one.
     """
+    return _ranking_frame(request.user, request.GET.get("year", ""))
+
+
+def _ranking_frame(user: Any, raw_year: str) -> tuple[pd.DataFrame, int | None]:
     snapshot = scoring.current_snapshot()
     columns = list(RANKING_COLUMNS)
     if snapshot is None:
         return pd.DataFrame(columns=columns), None
-    visible_q = visibility.visible_rows(request.user)
+    visible_q = visibility.visible_rows(user)
     base = CityYearScore.objects.filter(snapshot=snapshot)
     if visible_q is not None:
         base = base.filter(visible_q)
     years = sorted(set(base.values_list("year", flat=True).distinct()))
     if not years:
         return pd.DataFrame(columns=columns), None
-    raw_year = request.GET.get("year", "")
     year = int(raw_year) if raw_year.isdigit() and len(raw_year) <= 4 else None
     if year not in years:
         if raw_year:
@@ -181,3 +185,83 @@ def upload_template(request: HttpRequest, pk: int, shape: str, fmt: str) -> Http
         raise Http404("a year from 1990 to 2100")
     frame = template_frame(city, year, shape)
     return table_response(frame, fmt, f"template-{shape}-{city.pk}-{year}")
+
+
+def visible_score_years(user: Any) -> list[int]:
+    """The years of the current ranking this viewer may see."""
+    snapshot = scoring.current_snapshot()
+    if snapshot is None:
+        return []
+    base = CityYearScore.objects.filter(snapshot=snapshot)
+    visible_q = visibility.visible_rows(user)
+    if visible_q is not None:
+        base = base.filter(visible_q)
+    return sorted(set(base.values_list("year", flat=True).distinct()))
+
+
+DATA_DICTIONARY = (
+    ("data.csv", "city", "City name (GeoNames)."),
+    ("data.csv", "country", "ISO 3166-1 alpha-2 country code."),
+    ("data.csv", "geonames_id", "GeoNames id of the city (https://www.geonames.org/<id>)."),
+    ("data.csv", "year", "Year the value describes."),
+    ("data.csv", "kpi", "KPI code of the framework (framework.csv)."),
+    ("data.csv", "data_point", "Part of a multi-part KPI, when there is one."),
+    ("data.csv", "value", "The value, in the unit of the framework."),
+    ("data.csv", "(other columns)", "Unit, source, note, status as the city data page shows."),
+    ("scores.csv", "rank", "Rank in the cohort of the year (1 best)."),
+    ("scores.csv", "score", "Composite index score of the city and year."),
+    ("scores.csv", "band", "U4SSC band of the index."),
+    ("scores.csv", "rank_low", "Rank interval, lower end (sensitivity analysis, 5th pct)."),
+    ("scores.csv", "rank_median", "Median rank over the sensitivity runs."),
+    ("scores.csv", "rank_high", "Rank interval, upper end (95th percentile)."),
+    ("scores.csv", "kpis_reported", "KPIs with a value for the city and year."),
+    ("scores.csv", "kpis_in_framework", "KPIs of the framework."),
+    ("scores.csv", "ranking", "'published profiles' (public ranking) or 'whole cohort'."),
+    ("framework.csv", "(all columns)", "The framework's tree as the engine reads it."),
+)
+LICENCE = """citydiplomacy cohort bundle
+
+KPI values: as submitted by the cities, or *synthetic demo data* where marked so (not real
+observations). Scores: computed by citydiplomacy from these values (method in scores.csv's
+ranking column and on the ranking page). City names, ids and coordinates: GeoNames
+(https://www.geonames.org), CC BY 4.0: credit "GeoNames". Framework: U4SSC key performance
+indicators (ITU, UNECE). Each source and its licence: SOURCES.md.
+
+Only data this account may see are included: published profiles for the public.
+"""
+
+
+@require_GET
+def cohort_bundle(request: HttpRequest) -> HttpResponse:
+    """``/ranking/bundle.zip``: the cohort's data, scores, framework, data dictionary, licence
+    and sources in one ZIP, holding only what this viewer may see."""
+    import io
+    import zipfile
+    from importlib import resources
+
+    from citydiplomacy.io.safe_text import safe_frame
+
+    user = request.user
+    data = services.export_frame(
+        services.visible_values(user), with_submitters=permissions.can_view_unpublished(user)
+    )
+    scores = [_ranking_frame(user, str(year))[0] for year in visible_score_years(user)]
+    score_frame = (
+        pd.concat(scores, ignore_index=True) if scores else pd.DataFrame(columns=RANKING_COLUMNS)
+    )
+    dictionary = pd.DataFrame(DATA_DICTIONARY, columns=["file", "column", "meaning"])
+    sources = (resources.files("citydiplomacy.data") / "SOURCES.md").read_text(encoding="utf-8")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, frame in (
+            ("data.csv", data),
+            ("scores.csv", score_frame),
+            ("framework.csv", services.framework().to_table()),
+            ("data_dictionary.csv", dictionary),
+        ):
+            bundle.writestr(name, safe_frame(frame).to_csv(index=False))
+        bundle.writestr("LICENCE.txt", LICENCE)
+        bundle.writestr("SOURCES.md", sources)
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="citydiplomacy-cohort.zip"'
+    return response

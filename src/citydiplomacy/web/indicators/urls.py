@@ -9,6 +9,7 @@ urlpatterns = [
     path("compare/", views_profiles.compare, name="compare"),
     path("ranking/", views_profiles.ranking, name="ranking"),
     path("ranking/export.<str:fmt>", exports.ranking_export, name="ranking-export"),
+    path("ranking/bundle.zip", exports.cohort_bundle, name="cohort-bundle"),
     # KPI data: submissions, manual entry, verification, history, export (views)
     path("submit/", views.upload, name="upload"),
     path("submit/<int:pk>/", views.submission, name="submission"),
