@@ -185,3 +185,31 @@ def test_cohort_bundle_holds_only_what_the_viewer_may_see(cohort: Cohort, who: s
         assert unpublished_year_seen and nantes_seen
     assert "GeoNames" in files["LICENCE.txt"].decode()
     assert len(pd.read_csv(io.BytesIO(files["framework.csv"]))) > 50
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("anonymous", 302), ("public", 403), ("editor", 403), ("analyst", 200), ("admin", 200)],
+)
+def test_history_export_permissions(cohort: Cohort, who: str, status: int) -> None:
+    url = reverse("indicators:history-export", args=["csv"])
+    assert client_for(cohort.users, who).get(url).status_code == status
+
+
+def test_history_export_equals_the_filtered_history(cohort: Cohort) -> None:
+    from citydiplomacy.web.indicators.models import KpiValueChange
+
+    client = client_for(cohort.users, "analyst")
+    url = reverse("indicators:history-export", args=["csv"])
+    everything = rows_of(client.get(url))
+    assert len(everything) == KpiValueChange.objects.count() > 0
+    geneva = rows_of(client.get(url, {"city": cohort.geneva.pk}))
+    page = client.get(reverse("indicators:history"), {"city": cohort.geneva.pk})
+    assert len(geneva) == page.context["page"].paginator.count
+    assert {r["city"] for r in geneva} == {"Geneva"}
+    kpi = everything[0]["kpi"]
+    some = rows_of(client.get(url, {"kpi": kpi}))
+    assert some and all(r["kpi"].startswith(kpi) for r in some)
+    assert [int(r["change_id"]) for r in everything] == sorted(
+        (int(r["change_id"]) for r in everything), reverse=True
+    )

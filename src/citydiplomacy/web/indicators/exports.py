@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -25,7 +27,7 @@ from citydiplomacy.io.writers import write_table
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.indicators import scoring, services, visibility
-from citydiplomacy.web.indicators.models import CityYearScore, headline_field
+from citydiplomacy.web.indicators.models import CityYearScore, KpiValueChange, headline_field
 
 #: Formats and their media types.
 FORMATS = {
@@ -265,3 +267,69 @@ def cohort_bundle(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="citydiplomacy-cohort.zip"'
     return response
+
+
+HISTORY_COLUMNS = (
+    "change_id",
+    "changed_at",
+    "changed_by",
+    "city",
+    "country",
+    "geonames_id",
+    "year",
+    "kpi",
+    "action",
+    "old_value",
+    "new_value",
+    "old_status",
+    "new_status",
+    "old_source",
+    "new_source",
+    "old_unit",
+    "new_unit",
+    "old_note",
+    "new_note",
+)
+
+
+@login_required
+@require_GET
+def history_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """``/history/export.csv|xlsx?city=&kpi=``: the change history with the page's filters, all
+    pages; for analysts and the secretariat only, as the page."""
+    if not permissions.can_view_history(request.user):
+        raise PermissionDenied("The change history is open to analysts and the secretariat.")
+    if fmt not in FORMATS:
+        raise Http404("exports are CSV or XLSX")
+    changes = KpiValueChange.objects.select_related("city", "changed_by").order_by("-id")
+    raw_city = request.GET.get("city", "").strip()
+    if raw_city.isdigit() and len(raw_city) <= 10 and int(raw_city) > 0:
+        changes = changes.filter(city_id=int(raw_city))
+    measure = request.GET.get("kpi", "").strip()
+    if measure:
+        changes = changes.filter(measure__startswith=measure)
+    rows = [
+        {
+            "change_id": c.pk,
+            "changed_at": c.changed_at.isoformat(),
+            "changed_by": c.changed_by.get_username() if c.changed_by else "",
+            "city": c.city.name,
+            "country": c.city.country_id,
+            "geonames_id": c.city_id,
+            "year": c.year,
+            "kpi": c.measure,
+            "action": c.action,
+            "old_value": c.old_value,
+            "new_value": c.new_value,
+            "old_status": c.old_status,
+            "new_status": c.new_status,
+            "old_source": c.old_source,
+            "new_source": c.new_source,
+            "old_unit": c.old_unit,
+            "new_unit": c.new_unit,
+            "old_note": c.old_note,
+            "new_note": c.new_note,
+        }
+        for c in changes.iterator(chunk_size=2000)
+    ]
+    return table_response(pd.DataFrame(rows, columns=list(HISTORY_COLUMNS)), fmt, "change-history")

@@ -22,4 +22,5 @@ urlpatterns = [
         name="upload-template",
     ),
     path("history/", views.history, name="history"),
+    path("history/export.<str:fmt>", exports.history_export, name="history-export"),
 ]
