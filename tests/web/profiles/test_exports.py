@@ -213,3 +213,12 @@ def test_history_export_equals_the_filtered_history(cohort: Cohort) -> None:
     assert [int(r["change_id"]) for r in everything] == sorted(
         (int(r["change_id"]) for r in everything), reverse=True
     )
+
+
+def test_history_filter_takes_a_city_by_name(cohort: Cohort) -> None:
+    client = client_for(cohort.users, "analyst")
+    by_id = client.get(reverse("indicators:history"), {"city": cohort.geneva.pk})
+    by_name = client.get(reverse("indicators:history"), {"city": "Genève"})
+    assert by_name.status_code == 200 and "GeoNames id" not in by_name.content.decode()
+    assert by_name.context["page"].paginator.count == by_id.context["page"].paginator.count > 0
+    assert client.get(reverse("indicators:history"), {"city": "Atlantis"}).status_code == 400

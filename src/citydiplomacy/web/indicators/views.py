@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from citydiplomacy.errors import CityDiplomacyError, ValidationError
 from citydiplomacy.web.accounts import permissions
+from citydiplomacy.web.cities.fields import city_form
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.indicators import entry as entry_rules
 from citydiplomacy.web.indicators import services
@@ -360,7 +361,9 @@ def history(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("The change history is open to analysts and the secretariat.")
     # By id: the order in which changes were committed (see KpiValueChange).
     changes = KpiValueChange.objects.select_related("city", "changed_by").order_by("-id")
-    city_id = _int(request.GET.get("city"), None)
+    # The city picker: a typed name or a chosen suggestion (a GeoNames id still works).
+    picker = city_form(request.GET if request.GET.get("city") else None, required=False)
+    city_id = picker.cleaned_data.get("city") if picker.is_valid() else None
     if city_id:
         changes = changes.filter(city_id=city_id)
     measure = request.GET.get("kpi", "").strip()
@@ -370,7 +373,8 @@ def history(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "indicators/history.html",
-        {"page": page, "city_id": city_id or "", "kpi": measure},
+        {"page": page, "city_id": city_id or "", "kpi": measure, "city_picker": picker},
+        status=400 if picker.errors else 200,
     )
 
 
