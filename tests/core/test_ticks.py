@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from citydiplomacy.core.ticks import MAX_TICKS, MIN_TICKS, nice_ticks
+from citydiplomacy.core.ticks import MAX_TICKS, MIN_TICKS, kpi_digits, nice_ticks, value_digits
 
 finite = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False)
 
@@ -53,3 +53,24 @@ def test_percent_axis_and_equal_bounds() -> None:
 def test_non_finite_or_huge_bounds_are_refused(bad: float) -> None:
     with pytest.raises(ValueError, match="axis range"):
         nice_ticks(0, bad)
+
+
+@given(st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), max_size=4))
+def test_kpi_digits_is_the_most_any_value_needs(values: list[float]) -> None:
+    digits = kpi_digits(*values)
+    assert 0 <= digits <= 3
+    assert digits == max((value_digits(v) for v in values), default=0)
+    for v in values:  # rounding to the shared decimals never loses what the value needed
+        assert round(v, digits) == round(v, value_digits(v)) or value_digits(v) <= digits
+
+
+def test_value_digits_examples() -> None:
+    assert [value_digits(x) for x in (81.0, 90.1, 88.14, 0.05, 404.25, 1234.5, None)] == [
+        0,
+        1,
+        2,
+        2,
+        1,
+        0,
+        0,
+    ]

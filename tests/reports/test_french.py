@@ -160,3 +160,17 @@ def test_localise_leaves_the_english_report_and_the_input_unchanged() -> None:
     assert localise(other, "fr")["city"]["name"] == "Lagos"
     unknown = {**report, "framework": {"name": "mine", "title": "Mine"}, "rows": []}
     assert localise(unknown, "fr")["framework"]["title"] == "Mine"
+
+
+def test_a_kpis_value_and_target_share_their_decimals_in_the_report() -> None:
+    from citydiplomacy.reports.i18n import Formatter, translations
+    from citydiplomacy.reports.render import _row_digits, _value_text
+
+    f, t = Formatter("fr"), translations("fr")
+    row = {"code": "X", "value": 91.6, "target": 88.14, "yesno": False}
+    digits = _row_digits(row)
+    value = _value_text(f, t, row, "value", digits)
+    target = _value_text(f, t, row, "target", digits)
+    assert (value, target) == ("91,60", "88,14")
+    yesno = {"value": 1.0, "target": 1.0, "yesno": True}
+    assert _value_text(f, t, yesno, "value", 0) == "oui"

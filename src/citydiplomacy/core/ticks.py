@@ -1,4 +1,5 @@
-"""Round axis ticks for charts ("nice numbers": 1, 2, 2.5 or 5 times a power of ten).
+"""Round axis ticks for charts ("nice numbers": 1, 2, 2.5 or 5 times a power of ten), and
+one number of decimals for all the numbers of a KPI (:func:`kpi_digits`).
 
 A chart's axis labelled 16.22, 17.64, 19.06 ... makes the reader do arithmetic; an axis
 labelled 16, 17, 18, 19, 20 does not. :func:`nice_ticks` picks the roundest step that gives
@@ -62,3 +63,22 @@ def nice_ticks(low: float, high: float) -> list[float]:
     # Enough decimals for the step (2.5e-3 needs 4), so 0.30000000000000004 prints as 0.3.
     digits = max(0, 1 - math.floor(math.log10(best_step)))
     return [round((best_first + i) * best_step, digits) + 0.0 for i in range(best_count)]
+
+
+def value_digits(x: float | None) -> int:
+    """The decimals a KPI value needs: up to four significant digits below 1000 (0 for whole
+    numbers and from 1000 on, 1 from 100, 2 from 1, 3 below), trailing zeros dropped."""
+    if x is None or not math.isfinite(x):
+        return 0
+    ax = abs(x)
+    if float(x).is_integer() or ax >= 1000:
+        return 0
+    cap = 1 if ax >= 100 else 2 if ax >= 1 else 3
+    text = f"{ax:.{cap}f}".rstrip("0")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def kpi_digits(*values: float | None) -> int:
+    """One number of decimals for every number of a KPI (its value, target, peers), so a
+    table never shows "90.1" beside "81": the most any of them needs."""
+    return max((value_digits(v) for v in values), default=0)

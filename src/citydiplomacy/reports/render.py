@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from citydiplomacy.core.ticks import kpi_digits
 from citydiplomacy.reports.i18n import Formatter, translations
 from citydiplomacy.reports.localise import localise
 from citydiplomacy.reports.pdf import PdfPrinter, print_pdf
@@ -146,13 +147,24 @@ def _stylesheet() -> str:
     )
 
 
-def _value_text(f: Formatter, t: gettext.NullTranslations, row: dict[str, Any], key: str) -> str:
+def _value_text(
+    f: Formatter,
+    t: gettext.NullTranslations,
+    row: dict[str, Any],
+    key: str,
+    digits: int | None = None,
+) -> str:
     x = row.get(key)
     if x is None:
         return "–"
     if row.get("yesno"):
         return t.gettext("yes") if x >= 0.5 else t.gettext("no")
-    return f.value(x)
+    return f.value(x) if digits is None else f.number(x, digits)
+
+
+def _row_digits(row: dict[str, Any]) -> int:
+    """One number of decimals for a KPI's value and target (not "91.6" beside "88.14")."""
+    return kpi_digits(row.get("value"), row.get("target"))
 
 
 def _short(text: str, n: int) -> str:
@@ -268,8 +280,8 @@ def render_html(report: dict[str, Any], lang: str = "en", *, for_pdf: bool = Fal
     )
     values = {
         (row["code"]): {
-            "value": _value_text(f, t, row, "value"),
-            "target": _value_text(f, t, row, "target"),
+            "value": _value_text(f, t, row, "value", _row_digits(row)),
+            "target": _value_text(f, t, row, "target", _row_digits(row)),
         }
         for dim in report["dimensions"]
         for sub in dim["subdimensions"]

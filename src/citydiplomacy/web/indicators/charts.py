@@ -21,6 +21,8 @@ from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from citydiplomacy.core.bands import BAND_COLOURS, BAND_LABELS
+from citydiplomacy.core.ticks import kpi_digits as kpi_digits  # re-exported for the views
+from citydiplomacy.core.ticks import value_digits
 
 #: Fill of a node that is reported but not scored (no target): neutral grey.
 NO_BAND_COLOUR = "#b5b5b5"
@@ -73,26 +75,6 @@ def fmt(x: float | None, digits: int = 1, lang: str | None = None) -> str:
         digits = 0
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
     return format_decimal(x, format=pattern, locale=_locale(lang or page_language()))
-
-
-def value_digits(x: float | None) -> int:
-    """The decimals a KPI value needs: up to four significant digits below 1000 (0 for whole
-    numbers and from 1000 on, 1 from 100, 2 from 1, 3 below), trailing zeros dropped."""
-    if _missing(x):
-        return 0
-    assert x is not None
-    ax = abs(x)
-    if float(x).is_integer() or ax >= 1000:
-        return 0
-    cap = 1 if ax >= 100 else 2 if ax >= 1 else 3
-    text = f"{ax:.{cap}f}".rstrip("0")
-    return len(text.split(".")[1]) if "." in text else 0
-
-
-def kpi_digits(*values: float | None) -> int:
-    """One number of decimals for every number of a KPI (its value, target, peers), so a
-    table never shows "90.1" beside "81": the most any of them needs."""
-    return max((value_digits(v) for v in values), default=0)
 
 
 def fmt_value(x: float | None, digits: int | None = None, lang: str | None = None) -> str:
