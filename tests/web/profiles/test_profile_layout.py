@@ -136,3 +136,23 @@ def test_kpi_digits_align_value_and_target() -> None:
     assert pair == ("90.1", "81.0")
     assert charts.kpi_digits(None, 3.0) == 0
     assert charts.kpi_digits(0.125, 12.5, 1250.0) == 3
+
+
+def test_commitment_chart_axis_has_round_ticks() -> None:
+    """The axis of the issue's example read 16.22 ... 19.88; now whole numbers that cover it."""
+    import xml.etree.ElementTree as ET
+
+    from citydiplomacy.core.commitments import Path
+    from citydiplomacy.web.engagement.charts import commitment_chart
+
+    path = Path(baseline_year=2020, baseline_value=16.22, target_year=2030, target_value=19.88)
+    svg = commitment_chart(path, {2022: 17.1, 2024: 18.0}, chart_id="c", title="t", unit="u")
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    axis = [
+        t.text or ""
+        for t in root.iter(f"{ns}text")
+        if t.get("text-anchor") == "end" and t.get("fill") == charts.MUTED
+    ]
+    with translation.override("en"):
+        assert axis == ["16", "17", "18", "19", "20"]
