@@ -203,7 +203,7 @@ def test_an_unknown_host_is_refused(server: Server) -> None:
 
 
 def test_static_files_are_served_with_hashed_names(server: Server) -> None:
-    hashed = re.compile(r"\.[0-9a-f]{12}\.(css|js)$")
+    hashed = re.compile(r"\.[0-9a-f]{12}\.(css|js|svg|png|ico)$")
     _, home = server.get("/")
     _, docs = server.get("/api/docs")
     assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', home.decode() + docs.decode())
