@@ -34,7 +34,11 @@ Writes into ``src/citydiplomacy/data/partners/``:
 
 Usage::
 
-    .venv/bin/python scripts/build_wikidata_crawl_ties.py ../shared/city_data
+    .venv/bin/python scripts/build_wikidata_crawl_ties.py CITY_DATA
+
+where CITY_DATA is the folder of the original downloads (its layout: ``sister_cities/``,
+``city_indicators/``; provenance in ``src/citydiplomacy/data/partners/SOURCES.md``). The
+product ships only the matched table; nothing reads CITY_DATA at run time or in tests.
 """
 
 from __future__ import annotations
