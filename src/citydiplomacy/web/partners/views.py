@@ -6,18 +6,13 @@ is a 404 (a proposal does not reveal itself); a change the viewer may not make i
 
 from __future__ import annotations
 
-import hashlib
-import uuid
-import zipfile
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -29,20 +24,25 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from citydiplomacy.core import peers as core_peers
 from citydiplomacy.core.context import FACTOR_LABELS, FACTORS
 from citydiplomacy.web.accounts import permissions
-from citydiplomacy.web.cities.fields import CityField, CityListField
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.cities.sections import CitySection
 from citydiplomacy.web.partners import services
+from citydiplomacy.web.partners.forms import (
+    ActivityForm,
+    DocumentForm,
+    EditForm,
+    FilterForm,
+    MembershipForm,
+    PartnershipForm,
+    SuggestForm,
+)
 from citydiplomacy.web.partners.graphics import ego_svg
 from citydiplomacy.web.partners.models import (
-    Activity,
     Document,
-    Kind,
     Membership,
     Network,
     Partnership,
     PartnershipCity,
-    Status,
 )
 
 PAGE_SIZE = 50
@@ -64,286 +64,6 @@ def _parties_prefetch() -> Prefetch[Any]:
     return Prefetch(
         "parties", queryset=PartnershipCity.objects.select_related("city", "city__country")
     )
-
-
-# ------------------------------------------------------------------ forms
-class PartnershipForm(forms.Form):
-    city = forms.TypedChoiceField(label=_("Your city"), coerce=int)
-    partner = CityField(label=_("Partner city"))
-    others = CityListField(
-        label=_("Further party cities (one a line, by name; optional)"), required=False
-    )
-    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
-    title = forms.CharField(label=_("Title (optional)"), required=False, max_length=200)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
-    themes = forms.MultipleChoiceField(
-        label=_("Themes (framework categories)"), required=False, widget=forms.SelectMultiple
-    )
-    sdgs = forms.MultipleChoiceField(
-        label=_("Sustainable Development Goals"),
-        required=False,
-        choices=[(str(i), f"SDG {i}") for i in range(1, 18)],
-        widget=forms.SelectMultiple,
-    )
-    start = forms.DateField(
-        label=_("Start"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=_("End"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        own = permissions.editable_city_ids(user)
-        cities = City.objects.filter(pk__in=own).order_by("name") if own else City.objects.none()
-        city_field = self.fields["city"]
-        assert isinstance(city_field, forms.TypedChoiceField)
-        if permissions.is_admin(user):
-            # The secretariat may record any partnership: the first city by id too.
-            self.fields["city"] = CityField(label=_("First city"))
-        else:
-            city_field.choices = [(c.pk, f"{c.name} ({c.country_id})") for c in cities]
-        themes = self.fields["themes"]
-        assert isinstance(themes, forms.MultipleChoiceField)
-        themes.choices = services.theme_choices()
-
-    def proposal(self) -> services.Proposal:
-        d = self.cleaned_data
-        return services.Proposal(
-            city_ids=[int(d["city"]), int(d["partner"]), *d["others"]],
-            kind=d["kind"],
-            title=d["title"],
-            description=d["description"],
-            themes=d["themes"],
-            sdgs=[int(s) for s in d["sdgs"]],
-            start=d["start"],
-            end=d["end"],
-        )
-
-
-class EditForm(forms.ModelForm):  # type: ignore[type-arg]
-    themes = forms.MultipleChoiceField(label=_("Themes"), required=False)
-    ended = forms.BooleanField(
-        label=_("This partnership has ended"),
-        required=False,
-        help_text=_("Give the end date above. Only confirmed or recorded partnerships end."),
-    )
-    sdgs = forms.MultipleChoiceField(
-        label=_("Sustainable Development Goals"),
-        required=False,
-        choices=[(str(i), f"SDG {i}") for i in range(1, 18)],
-    )
-
-    class Meta:
-        model = Partnership
-        fields = ["kind", "title", "description", "themes", "sdgs", "start", "end"]
-        widgets = {
-            "start": forms.DateInput(attrs={"type": "date"}),
-            "end": forms.DateInput(attrs={"type": "date"}),
-        }
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        themes = self.fields["themes"]
-        assert isinstance(themes, forms.MultipleChoiceField)
-        themes.choices = services.theme_choices()
-        self.initial["sdgs"] = [str(s) for s in self.instance.sdgs or []]
-        self.initial["ended"] = self.instance.status == Status.ENDED
-
-    def clean_sdgs(self) -> list[int]:
-        return sorted({int(s) for s in self.cleaned_data.get("sdgs") or []})
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", _("The end date is before the start date."))
-        if data.get("ended") and self.instance.status == Status.PROPOSED:
-            self.add_error("ended", _("A proposal that was never confirmed cannot end."))
-        if data.get("ended") and not data.get("end"):
-            self.add_error("end", _("Give the date the partnership ended."))
-        return data
-
-    def save(self, commit: bool = True) -> Partnership:
-        p: Partnership = super().save(commit=False)
-        if self.cleaned_data.get("ended"):
-            p.status = Status.ENDED
-        elif p.status == Status.ENDED:
-            # reopened: back to what it was before it ended
-            p.status = Status.RECORDED if p.source else Status.CONFIRMED
-        if commit:
-            p.save()
-        return p
-
-
-class ActivityForm(forms.ModelForm):  # type: ignore[type-arg]
-    class Meta:
-        model = Activity
-        fields = ["kind", "title", "start", "end", "outcome"]
-        widgets = {
-            "start": forms.DateInput(attrs={"type": "date"}),
-            "end": forms.DateInput(attrs={"type": "date"}),
-        }
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", _("The end date is before the start date."))
-        return data
-
-
-class DocumentForm(forms.ModelForm):  # type: ignore[type-arg]
-    """A document as a link or as a file (PDF, Word, OpenDocument text), not both."""
-
-    # http(s) only: Django's default also takes ftp(s), which browsers no longer open, and a
-    # document link must never be able to run anything in the viewer's browser.
-    url = forms.URLField(
-        label=_("Address (a link to the document)"),
-        max_length=200,
-        required=False,
-        assume_scheme="https",
-        validators=[URLValidator(schemes=["http", "https"])],
-    )
-    file = forms.FileField(
-        label=_("Or the file (PDF, Word or OpenDocument text, at most 20 MB)"), required=False
-    )
-
-    class Meta:
-        model = Document
-        fields = ["title", "url", "file", "date", "restricted"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
-        labels = {"restricted": _("Only the parties' editors and the secretariat see it")}
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        upload = data.get("file")
-        if bool(data.get("url")) == bool(upload):
-            raise forms.ValidationError(_("Give either the document's address or its file."))
-        if upload:
-            if upload.size > services.MAX_DOCUMENT_BYTES:
-                self.add_error(
-                    "file",
-                    _("The file has %(mb).1f MB; at most 20 MB are accepted.")
-                    % {"mb": upload.size / 2**20},
-                )
-                return data
-            upload.seek(0)
-            head = upload.read(8)
-            upload.seek(0)
-
-            def open_zip() -> zipfile.ZipFile:
-                upload.seek(0)
-                return zipfile.ZipFile(upload)
-
-            kind = services.document_type(head, open_zip)
-            upload.seek(0)
-            if kind is None:
-                self.add_error(
-                    "file",
-                    _("Expected a PDF, Word (.docx) or OpenDocument text (.odt) file."),
-                )
-            else:
-                self.document_kind = kind
-        return data
-
-    def save(self, commit: bool = True) -> Document:
-        doc: Document = super().save(commit=False)
-        upload = self.cleaned_data.get("file")
-        if upload:
-            content_type, extension, _label = services.DOCUMENT_TYPES[self.document_kind]
-            digest = hashlib.sha256()
-            for chunk in upload.chunks():
-                digest.update(chunk)
-            upload.seek(0)
-            doc.file_name = (upload.name or "document")[-200:]
-            doc.content_type = content_type
-            doc.size = upload.size
-            doc.sha256 = digest.hexdigest()
-            # A name of our own: the uploaded name is kept as data, never used as a path.
-            doc.file.save(f"{uuid.uuid4().hex}{extension}", upload, save=False)
-        if commit:
-            doc.save()
-        return doc
-
-
-class MembershipForm(forms.Form):
-    city = forms.TypedChoiceField(label=_("City"), coerce=int)
-    role = forms.CharField(label=_("Role"), max_length=60, initial="member")
-    since = forms.DateField(
-        label=_("Member since"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    commitments = forms.CharField(
-        label=_("Commitments (one a line)"), required=False, widget=forms.Textarea
-    )
-
-    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if permissions.is_admin(user):
-            self.fields["city"] = CityField(label=_("City"))
-        else:
-            own = permissions.editable_city_ids(user)
-            field = self.fields["city"]
-            assert isinstance(field, forms.TypedChoiceField)
-            field.choices = [
-                (c.pk, f"{c.name} ({c.country_id})")
-                for c in City.objects.filter(pk__in=own).order_by("name")
-            ]
-
-    def clean_city(self) -> int:
-        cid = int(self.cleaned_data["city"])
-        if not City.objects.filter(pk=cid).exists():
-            raise forms.ValidationError(_("No city with this GeoNames id in the registry."))
-        return cid
-
-    def clean_commitments(self) -> list[str]:
-        text = str(self.cleaned_data.get("commitments") or "")
-        return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-class FilterForm(forms.Form):
-    city = CityField(label=_("City"), required=False)
-    kind = forms.ChoiceField(label=_("Kind"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    source = forms.ChoiceField(
-        label=_("Origin"),
-        required=False,
-        choices=[
-            ("", _("All")),
-            ("entered", _("Entered on the platform")),
-            ("imported", _("Imported")),
-        ],
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        kind = self.fields["kind"]
-        status = self.fields["status"]
-        assert isinstance(kind, forms.ChoiceField) and isinstance(status, forms.ChoiceField)
-        kind.choices = [("", _("All kinds")), *Kind.choices]
-        status.choices = [("", _("All statuses")), *Status.choices]
-
-
-class SuggestForm(forms.Form):
-    city = CityField(label=_("City"))
-    theme = forms.ChoiceField(label=_("Theme"), required=False)
-    mode = forms.ChoiceField(
-        label=_("Looking for"),
-        choices=[
-            ("peer", _("Peers to learn from")),
-            ("reciprocal", _("Reciprocal partners (each strong where the other is weak)")),
-        ],
-        initial="peer",
-        required=False,
-    )
-    k = forms.IntegerField(
-        label=_("How many"), min_value=1, max_value=50, initial=10, required=False
-    )
-    include_partners = forms.BooleanField(label=_("Include existing partners"), required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        theme = self.fields["theme"]
-        assert isinstance(theme, forms.ChoiceField)
-        theme.choices = [("", _("Any theme (context and ties only)")), *services.theme_choices()]
 
 
 # ------------------------------------------------------------------ lists and details
