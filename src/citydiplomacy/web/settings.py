@@ -227,6 +227,13 @@ EMAIL_FILE_PATH = DATA_DIR / "mail"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français")]
 LOCALE_PATHS = [WEB_DIR / "locale"]
+# The language chosen with the switcher of every page (django.views.i18n.set_language) is
+# remembered for a year in a cookie that no script reads, SameSite=Lax like the session's,
+# and only sent over HTTPS in production.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = PRODUCTION
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -49,6 +49,8 @@ urlpatterns = [
     path("", include("citydiplomacy.web.recognition.urls")),
     path("capacity/", include("citydiplomacy.web.capacity.urls")),
     path("notifications/", include("citydiplomacy.web.notifications.urls")),
+    # The language switcher of every page posts here (Django's set_language: a cookie).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

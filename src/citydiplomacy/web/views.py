@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext, gettext_noop
 
 from citydiplomacy.web.accounts import permissions
 
@@ -32,11 +33,14 @@ def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpRe
         return JsonResponse(
             {"error": {"status": status, "code": code, "message": message}}, status=status
         )
-    return render(request, "error.html", {"status": status, "message": message}, status=status)
+    # The API answers in English; a page in the reader's language (the messages below are
+    # marked for the catalogue; any other message passes through unchanged).
+    context = {"status": status, "message": gettext(message)}
+    return render(request, "error.html", context, status=status)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 400, "bad_request", "The request could not be understood.")
+    return _error(request, 400, "bad_request", gettext_noop("The request could not be understood."))
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -44,20 +48,20 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
         str(exception)
         if exception and str(exception)
         else (
-            "You do not have permission to do this."
+            gettext_noop("You do not have permission to do this.")
             if request.user.is_authenticated
-            else "Log in to do this."
+            else gettext_noop("Log in to do this.")
         )
     )
     return _error(request, 403, "forbidden", message)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 404, "not_found", "There is nothing at this address.")
+    return _error(request, 404, "not_found", gettext_noop("There is nothing at this address."))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _error(request, 500, "server_error", "Something went wrong on our side.")
+    return _error(request, 500, "server_error", gettext_noop("Something went wrong on our side."))
 
 
 __all__ = ["LoginView", "home", "permissions"]
