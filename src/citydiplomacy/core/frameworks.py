@@ -19,7 +19,7 @@ to ``target`` the better; an extension of iMeta for KPIs such as the gender pay 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -118,7 +118,9 @@ class Framework:
     def from_table(cls, table: pd.DataFrame, name: str, title: str = "") -> Framework:
         """Check a framework table and build the tree.
 
-        Every problem is collected before raising, so a user fixes the table in one pass.
+        Every problem is collected before raising, so a user fixes the table in one pass. The
+        checks run in two rounds: the cells of each row (:data:`ROW_CHECKS`, in column order),
+        then, when every cell is sound, the tree the parent links make (:data:`TREE_CHECKS`).
 
         Parameters
         ----------
@@ -134,137 +136,29 @@ class Framework:
         FrameworkError
             Listing every problem, with the 1-based table row (header = row 1).
         """
-        problems: list[str] = []
-        table = table.copy()
-        table.columns = [str(c).strip().lower() for c in table.columns]
-        missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
-        if missing:
-            raise FrameworkError(
-                f"framework '{name}' lacks column(s) {', '.join(missing)}; a framework table "
-                f"needs {', '.join(REQUIRED_COLUMNS)}"
-            )
-        for col in TEXT_COLUMNS:
-            if col not in table.columns:
-                table[col] = ""
-        table[list(TEXT_COLUMNS)] = table[list(TEXT_COLUMNS)].fillna("").astype(str)
-        table["code"] = table["code"].fillna("").astype(str).str.strip()
-        table["parent"] = table["parent"].fillna("").astype(str).str.strip()
-        table["name"] = table["name"].fillna("").astype(str)
-
-        def number(col: str, row: int, raw: object) -> float:
-            if raw is None or (isinstance(raw, str) and raw.strip() == ""):
-                return float("nan")
-            try:
-                return float(raw)  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                problems.append(f"row {row}: {col} must be a number, got {raw!r}")
-                return float("nan")
-
-        levels: list[int] = []
-        directions: list[int] = []
-        weights: list[float] = []
-        numerics: dict[str, list[float]] = {c: [] for c in NUMERIC_COLUMNS}
-        seen: dict[str, int] = {}
+        table = _with_columns(table, name)
+        cells = _Cells()
         for i, rec in enumerate(table.to_dict("records")):
-            row = i + 2
-            code = str(rec["code"])
-            if not code:
-                problems.append(f"row {row}: code is empty")
-            elif code in seen:
-                problems.append(f"row {row}: code {code!r} repeats row {seen[code]}")
-            else:
-                seen[code] = row
-            lvl = number("level", row, rec["level"])
-            if not np.isfinite(lvl) or lvl != int(lvl) or lvl < 0:
-                problems.append(
-                    f"row {row}: level must be a whole number >= 0, got {rec['level']!r}"
-                )
-                lvl = -1
-            levels.append(int(lvl))
-            d = number("direction", row, rec["direction"])
-            if d not in (1.0, -1.0, 0.0):
-                problems.append(
-                    f"row {row}: direction must be 1, -1 or 0, got {rec['direction']!r}"
-                )
-                d = 1.0
-            directions.append(int(d))
-            w = number("weight", row, rec["weight"])
-            if np.isnan(w):
-                w = 1.0
-            if w < 0:
-                problems.append(f"row {row}: weight must be >= 0, got {w}")
-            weights.append(w)
-            for col in NUMERIC_COLUMNS:
-                numerics[col].append(number(col, row, rec.get(col, "")))
-            vt = str(rec["value_type"]).strip() or "number"
-            if vt not in VALUE_TYPES:
-                problems.append(
-                    f"row {row}: value_type {vt!r} is not one of {', '.join(VALUE_TYPES)}"
-                )
-        table["level"] = levels
-        table["direction"] = directions
-        table["weight"] = weights
-        for col in NUMERIC_COLUMNS:
-            table[col] = numerics[col]
-        table["value_type"] = table["value_type"].str.strip().replace("", "number")
-        if "verified" in table.columns:
-            table["verified"] = ~table["verified"].astype(str).str.strip().str.lower().isin(
-                ("false", "0", "no")
-            )
-        else:
-            table["verified"] = True
-        if problems:
-            raise FrameworkError(_format(name, problems))
+            for check in ROW_CHECKS:
+                check(cells, i + 2, rec)
+        cells.store(table)
+        if cells.problems:
+            raise FrameworkError(_format(name, cells.problems))
 
         nodes = table.set_index("code", drop=False)
-        level_of: dict[str, int] = {str(k): int(v) for k, v in nodes["level"].items()}
-        children: dict[str, list[str]] = {c: [] for c in nodes.index}
-        roots: list[str] = []
-        for i, (code, parent) in enumerate(
-            zip(map(str, nodes.index), nodes["parent"], strict=True)
-        ):
-            row = i + 2
-            if not parent:
-                roots.append(code)
-                continue
-            if parent not in level_of:
-                hint = _did_you_mean(parent, list(level_of))
-                problems.append(f"row {row}: parent {parent!r} of {code!r} is not a code{hint}")
-                continue
-            if level_of[parent] <= level_of[code]:
-                problems.append(
-                    f"row {row}: parent {parent!r} (level {level_of[parent]}) must sit above "
-                    f"{code!r} (level {level_of[code]})"
-                )
-            if level_of[code] == 0 and level_of[parent] != 1:
-                problems.append(f"row {row}: data point {code!r} must have a level-1 parent")
-            children[parent].append(code)
-        if len(roots) != 1:
-            problems.append(
-                f"the tree needs exactly one root (a node with no parent), found {len(roots)}: "
-                f"{', '.join(roots[:5])}"
-            )
-        for code, lvl in level_of.items():
-            if lvl >= 2 and not children[code]:
-                problems.append(f"aggregate {code!r} (level {lvl}) has no children")
-            two_sided = lvl == 1 and int(cast(int, nodes.at[code, "direction"])) == 0
-            if (
-                two_sided
-                and not children[code]
-                and not np.isfinite(float(cast(float, nodes.at[code, "target"])))
-            ):
-                problems.append(f"two-sided indicator {code!r} (direction 0) needs a target")
-        if roots and len(roots) == 1 and level_of[roots[0]] != max(level_of.values()):
-            problems.append(f"root {roots[0]!r} must have the highest level")
-        if problems:
-            raise FrameworkError(_format(name, problems))
+        links = _Links.of(nodes)
+        for tree_check in TREE_CHECKS:
+            tree_check(links, nodes)
+        if links.problems:
+            raise FrameworkError(_format(name, links.problems))
         # A data point's label defaults to the part of its code after the KPI code.
         dp = (nodes["level"] == 0) & (nodes["data_point"] == "")
         nodes.loc[dp, "data_point"] = [c.split(":", 1)[-1] for c in nodes.index[dp]]
+        level_of, children = links.level_of, links.children
         measures = tuple(
             c for c in nodes.index if level_of[c] == 0 or (level_of[c] == 1 and not children[c])
         )
-        root = roots[0]
+        root = links.roots[0]
         return cls(
             name=name,
             title=title or str(nodes.at[root, "name"]),
@@ -432,6 +326,218 @@ class Framework:
     def to_table(self) -> pd.DataFrame:
         """The framework as a table (the inverse of :meth:`from_table`)."""
         return self.nodes.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------- checks of a table
+def _with_columns(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    """A copy of ``table`` with lower-case headers, every text column, codes and parents
+    stripped; a table without a required column is refused at once."""
+    table = table.copy()
+    table.columns = [str(c).strip().lower() for c in table.columns]
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
+    if missing:
+        raise FrameworkError(
+            f"framework '{name}' lacks column(s) {', '.join(missing)}; a framework table "
+            f"needs {', '.join(REQUIRED_COLUMNS)}"
+        )
+    for col in TEXT_COLUMNS:
+        if col not in table.columns:
+            table[col] = ""
+    table[list(TEXT_COLUMNS)] = table[list(TEXT_COLUMNS)].fillna("").astype(str)
+    table["code"] = table["code"].fillna("").astype(str).str.strip()
+    table["parent"] = table["parent"].fillna("").astype(str).str.strip()
+    table["name"] = table["name"].fillna("").astype(str)
+    return table
+
+
+#: One row of the table, column name to cell.
+_Record = Mapping[Hashable, object]
+
+
+@dataclass
+class _Cells:
+    """What the row checks find: the parsed numeric columns, row by row, and the problems."""
+
+    problems: list[str] = field(default_factory=list)
+    levels: list[int] = field(default_factory=list)
+    directions: list[int] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    numerics: dict[str, list[float]] = field(
+        default_factory=lambda: {c: [] for c in NUMERIC_COLUMNS}
+    )
+    #: code -> the row it first appears on
+    seen: dict[str, int] = field(default_factory=dict)
+
+    def number(self, col: str, row: int, raw: object) -> float:
+        """``raw`` as a float (NaN when empty); a problem when it is not a number."""
+        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            return float("nan")
+        try:
+            return float(raw)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            self.problems.append(f"row {row}: {col} must be a number, got {raw!r}")
+            return float("nan")
+
+    def store(self, table: pd.DataFrame) -> None:
+        """Write the parsed columns back into ``table`` (defaults where a cell was wrong)."""
+        table["level"] = self.levels
+        table["direction"] = self.directions
+        table["weight"] = self.weights
+        for col in NUMERIC_COLUMNS:
+            table[col] = self.numerics[col]
+        table["value_type"] = table["value_type"].str.strip().replace("", "number")
+        if "verified" in table.columns:
+            table["verified"] = ~table["verified"].astype(str).str.strip().str.lower().isin(
+                ("false", "0", "no")
+            )
+        else:
+            table["verified"] = True
+
+
+def _check_code(cells: _Cells, row: int, rec: _Record) -> None:
+    """A code is given, and given once."""
+    code = str(rec["code"])
+    if not code:
+        cells.problems.append(f"row {row}: code is empty")
+    elif code in cells.seen:
+        cells.problems.append(f"row {row}: code {code!r} repeats row {cells.seen[code]}")
+    else:
+        cells.seen[code] = row
+
+
+def _check_level(cells: _Cells, row: int, rec: _Record) -> None:
+    """A level is a whole number, 0 or more (-1 stands in for a wrong one)."""
+    lvl = cells.number("level", row, rec["level"])
+    if not np.isfinite(lvl) or lvl != int(lvl) or lvl < 0:
+        cells.problems.append(f"row {row}: level must be a whole number >= 0, got {rec['level']!r}")
+        lvl = -1
+    cells.levels.append(int(lvl))
+
+
+def _check_direction(cells: _Cells, row: int, rec: _Record) -> None:
+    """A direction is 1, -1 or 0 (1 stands in for a wrong one)."""
+    d = cells.number("direction", row, rec["direction"])
+    if d not in (1.0, -1.0, 0.0):
+        cells.problems.append(f"row {row}: direction must be 1, -1 or 0, got {rec['direction']!r}")
+        d = 1.0
+    cells.directions.append(int(d))
+
+
+def _check_weight(cells: _Cells, row: int, rec: _Record) -> None:
+    """A weight is 0 or more; an empty one is 1."""
+    w = cells.number("weight", row, rec["weight"])
+    if np.isnan(w):
+        w = 1.0
+    if w < 0:
+        cells.problems.append(f"row {row}: weight must be >= 0, got {w}")
+    cells.weights.append(w)
+
+
+def _check_numerics(cells: _Cells, row: int, rec: _Record) -> None:
+    """Targets, bounds, thresholds and plausible ranges are numbers where given."""
+    for col in NUMERIC_COLUMNS:
+        cells.numerics[col].append(cells.number(col, row, rec.get(col, "")))
+
+
+def _check_value_type(cells: _Cells, row: int, rec: _Record) -> None:
+    """A value type is one of :data:`VALUE_TYPES` (empty: ``number``)."""
+    vt = str(rec["value_type"]).strip() or "number"
+    if vt not in VALUE_TYPES:
+        cells.problems.append(
+            f"row {row}: value_type {vt!r} is not one of {', '.join(VALUE_TYPES)}"
+        )
+
+
+#: The checks of one row's cells, in the order of the problems they report.
+ROW_CHECKS: tuple[Callable[[_Cells, int, _Record], None], ...] = (
+    _check_code,
+    _check_level,
+    _check_direction,
+    _check_weight,
+    _check_numerics,
+    _check_value_type,
+)
+
+
+@dataclass
+class _Links:
+    """The tree the parent links make, and the problems found in it."""
+
+    level_of: dict[str, int]
+    children: dict[str, list[str]]
+    roots: list[str]
+    problems: list[str]
+
+    @classmethod
+    def of(cls, nodes: pd.DataFrame) -> _Links:
+        """Follow every parent link, in table order; a link that breaks a rule is reported
+        (and a parent that is no code left out of the tree)."""
+        level_of: dict[str, int] = {str(k): int(v) for k, v in nodes["level"].items()}
+        links = cls(level_of, {c: [] for c in nodes.index}, [], [])
+        for i, (code, parent) in enumerate(
+            zip(map(str, nodes.index), nodes["parent"], strict=True)
+        ):
+            links.link(i + 2, code, parent)
+        return links
+
+    def link(self, row: int, code: str, parent: str) -> None:
+        """Hang ``code`` under ``parent`` (a root when there is none)."""
+        if not parent:
+            self.roots.append(code)
+            return
+        level_of = self.level_of
+        if parent not in level_of:
+            hint = _did_you_mean(parent, list(level_of))
+            self.problems.append(f"row {row}: parent {parent!r} of {code!r} is not a code{hint}")
+            return
+        if level_of[parent] <= level_of[code]:
+            self.problems.append(
+                f"row {row}: parent {parent!r} (level {level_of[parent]}) must sit above "
+                f"{code!r} (level {level_of[code]})"
+            )
+        if level_of[code] == 0 and level_of[parent] != 1:
+            self.problems.append(f"row {row}: data point {code!r} must have a level-1 parent")
+        self.children[parent].append(code)
+
+
+def _check_one_root(links: _Links, nodes: pd.DataFrame) -> None:
+    """The tree has exactly one root."""
+    roots = links.roots
+    if len(roots) != 1:
+        links.problems.append(
+            f"the tree needs exactly one root (a node with no parent), found {len(roots)}: "
+            f"{', '.join(roots[:5])}"
+        )
+
+
+def _check_nodes(links: _Links, nodes: pd.DataFrame) -> None:
+    """Node by node: an aggregate has children; a two-sided KPI without data points has a
+    target to be near."""
+    for code, lvl in links.level_of.items():
+        if lvl >= 2 and not links.children[code]:
+            links.problems.append(f"aggregate {code!r} (level {lvl}) has no children")
+        two_sided = lvl == 1 and int(cast(int, nodes.at[code, "direction"])) == 0
+        if (
+            two_sided
+            and not links.children[code]
+            and not np.isfinite(float(cast(float, nodes.at[code, "target"])))
+        ):
+            links.problems.append(f"two-sided indicator {code!r} (direction 0) needs a target")
+
+
+def _check_root_level(links: _Links, nodes: pd.DataFrame) -> None:
+    """The root sits at the highest level."""
+    roots, level_of = links.roots, links.level_of
+    if roots and len(roots) == 1 and level_of[roots[0]] != max(level_of.values()):
+        links.problems.append(f"root {roots[0]!r} must have the highest level")
+
+
+#: The checks of the tree, after the links are followed, in the order of their problems.
+TREE_CHECKS: tuple[Callable[[_Links, pd.DataFrame], None], ...] = (
+    _check_one_root,
+    _check_nodes,
+    _check_root_level,
+)
 
 
 def _did_you_mean(code: str, candidates: list[str]) -> str:
