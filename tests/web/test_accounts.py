@@ -132,3 +132,44 @@ def test_an_administrator_membership_made_in_the_admin_opens_the_admin(
     assert Membership.objects.get(user=users["public"]).role == "admin"
     users["public"].refresh_from_db()
     assert users["public"].is_staff and users["public"].is_superuser
+
+
+def test_lock_out_counts_the_client_behind_the_proxy_not_the_proxy(
+    users: dict[str, Any], settings: Any
+) -> None:
+    """Behind one reverse proxy, every request comes from the proxy's address: an attacker's
+    failures must lock out the attacker's address, not the user everywhere."""
+    settings.NINJA_NUM_PROXIES = 1
+    proxy = "10.0.0.2"
+    attacker = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.66")
+    for _ in range(6):
+        attacker.post(reverse("login"), {"username": "geneva-editor", "password": "wrong"})
+    locked = attacker.post(reverse("login"), {"username": "geneva-editor", "password": PASSWORD})
+    assert locked.status_code == 429
+    # A forged X-Forwarded-For entry on the left does not get the attacker out either.
+    forged = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="192.0.2.1, 198.51.100.66")
+    resp = forged.post(reverse("login"), {"username": "geneva-editor", "password": PASSWORD})
+    assert resp.status_code == 429
+    user = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.7")
+    resp = user.post(reverse("login"), {"username": "geneva-editor", "password": PASSWORD})
+    assert resp.status_code == 302
+
+
+def test_client_address_rule() -> None:
+    from django.test import RequestFactory, override_settings
+
+    from citydiplomacy.web.client_address import client_address
+
+    rf = RequestFactory()
+    req = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1.1.1.1, 2.2.2.2, 3.3.3.3")
+    with override_settings(NINJA_NUM_PROXIES=0):
+        assert client_address(req) == "10.0.0.2"
+    with override_settings(NINJA_NUM_PROXIES=1):
+        assert client_address(req) == "3.3.3.3"
+    with override_settings(NINJA_NUM_PROXIES=2):
+        assert client_address(req) == "2.2.2.2"
+    with override_settings(NINJA_NUM_PROXIES=9):
+        assert client_address(req) == "1.1.1.1"
+    bare = rf.get("/", REMOTE_ADDR="10.0.0.2")
+    with override_settings(NINJA_NUM_PROXIES=1):
+        assert client_address(bare) == "10.0.0.2"

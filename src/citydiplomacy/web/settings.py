@@ -170,6 +170,9 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# The address is the client's, not the reverse proxy's (one rule with the API's rate limit):
+# keyed on the proxy's address, an attacker's failures would lock the user out for everyone.
+AXES_CLIENT_IP_CALLABLE = "citydiplomacy.web.client_address.client_address"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

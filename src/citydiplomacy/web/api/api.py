@@ -26,6 +26,7 @@ from citydiplomacy.web.api.auth import requester
 from citydiplomacy.web.api.docs import OfflineSwagger
 from citydiplomacy.web.api.throttle import SharedRateThrottle
 from citydiplomacy.web.capacity import api as capacity_api
+from citydiplomacy.web.client_address import client_address
 from citydiplomacy.web.engagement import api as engagement_api
 from citydiplomacy.web.notifications import api as notifications_api
 from citydiplomacy.web.partners import api as partners_api
@@ -59,7 +60,7 @@ class RequesterThrottle(SharedRateThrottle):
 
     def get_cache_key(self, request: HttpRequest) -> str | None:
         user = requester(request)
-        ident = f"user-{user.pk}" if user.is_authenticated else f"ip-{self.get_ident(request)}"
+        ident = f"user-{user.pk}" if user.is_authenticated else f"ip-{client_address(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
