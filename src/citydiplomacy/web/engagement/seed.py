@@ -78,6 +78,23 @@ def _day(value: Any) -> dt.date:
     return day
 
 
+#: What an event's page says when its dates are sourced to a news report (the data's
+#: ``news_source`` flag): the reader is told the source is not the organiser's.
+NEWS_SOURCE_NOTE = (
+    "Dates as given by a news report (linked as the source): no official page stating "
+    "them was found."
+)
+
+
+def _description(e: dict[str, Any]) -> str:
+    """The event's description, with :data:`NEWS_SOURCE_NOTE` when its source is flagged
+    as a news report."""
+    text = " ".join(str(e.get("description") or "").split())
+    if e.get("news_source"):
+        text = f"{text} {NEWS_SOURCE_NOTE}".strip()
+    return text
+
+
 @dataclass
 class SeedReport:
     events: int = 0
@@ -119,7 +136,7 @@ def seed_events() -> int:
                 "organiser": e["organiser"],
                 "official_url": _url(e.get("official_url") or "", e["slug"]),
                 "source_url": _url(e["source_url"], e["slug"]),
-                "description": (e.get("description") or "").strip(),
+                "description": _description(e),
             },
         )
         event.tags.set([tags[t] for t in e.get("tags", [])])
