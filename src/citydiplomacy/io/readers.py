@@ -44,6 +44,7 @@ from citydiplomacy.io.limits import (
     check_time,
     check_unpacked,
 )
+from citydiplomacy.io.safe_text import unguard_columns
 from citydiplomacy.io.xlsx import read_xlsx
 
 ID_COLUMNS = ("city", "country", "geonames_id", "year")
@@ -768,6 +769,9 @@ def read_kpi_data(
     except ValidationError as exc:
         raise ValidationError(warnings + exc.problems) from None
     result.warnings[:0] = warnings
+    # A note or source exported by the platform was guarded against formulas ("'=..."): an
+    # upload of that export must read the text as it was, not as a change.
+    result.long = unguard_columns(result.long, ("source", "note"))
     # One category, not ten million copies of the same text.
     result.long["file"] = pd.Categorical.from_codes(
         np.zeros(len(result.long), dtype=np.int8), categories=pd.Index([label])

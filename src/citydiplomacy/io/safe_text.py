@@ -10,6 +10,11 @@ spreadsheet reads as that number and cannot run.
 Use :func:`safe_cell` for rows written with :mod:`csv`, :func:`safe_frame` for a data frame
 written with ``to_csv`` or ``to_excel``, and :func:`safe_arrow` for Arrow tables (the score
 command's CSV writer).
+
+Reading goes the other way (:func:`unguard_cell`, :func:`unguard_columns`): a spreadsheet
+does not count the leading apostrophe as part of the cell, so a file exported by the platform
+and uploaded again (as CSV, where the apostrophe is kept as a character) must read back as the
+text that was exported, or every guarded note would come back changed.
 """
 
 from __future__ import annotations
@@ -40,6 +45,42 @@ def safe_cell(value: T) -> T | str:
     if isinstance(value, str) and needs_guard(value):
         return "'" + value
     return value
+
+
+def unguard_cell(value: T) -> T | str:
+    """The inverse of :func:`safe_cell`: text written as ``'`` followed by a formula prefix
+    loses the apostrophe; anything else is returned as it is."""
+    if isinstance(value, str) and value.startswith("'") and needs_guard(value[1:]):
+        return value[1:]
+    return value
+
+
+def unguard_columns(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
+    """``frame`` with the text columns among ``names`` read back with :func:`unguard_cell`.
+
+    Categorical columns have only their categories looked at (a few distinct texts for many
+    rows); the frame is returned unchanged (the same object) when no cell was guarded.
+    """
+    changed: dict[str, Any] = {}
+    for name in names:
+        if name not in frame.columns:
+            continue
+        column = frame[name]
+        dtype = column.dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            categories = list(dtype.categories)
+            plain = [unguard_cell(c) for c in categories]
+            if plain == categories:
+                continue
+            if len(set(plain)) == len(plain):
+                changed[name] = column.cat.rename_categories(plain)
+            else:  # "'=x" and "=x" both present: they are one text
+                changed[name] = pd.Categorical(column.astype(object).map(unguard_cell))
+        elif pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+            plain_column = column.map(unguard_cell)
+            if not plain_column.equals(column):
+                changed[name] = plain_column
+    return frame.assign(**changed) if changed else frame
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
