@@ -437,3 +437,16 @@ def test_out_must_fit_and_not_overlap() -> None:
         normalise(x, "minmax", out=np.empty((4, 3), dtype=np.float32))
     with pytest.raises(ValueError, match="overlap"):
         normalise(x, "dist2target", targets=np.full(3, 5.0), out=x)
+
+
+def test_every_method_has_its_function_and_bad_arguments_fail_in_order() -> None:
+    """The table of method functions covers exactly the documented methods, and a call with a
+    bad direction and a bad range names the direction first (as before the table)."""
+    from citydiplomacy.core.normalise import _METHODS
+
+    assert tuple(_METHODS) == NORMALISE_METHODS
+    x = np.ones((3, 2))
+    with pytest.raises(SpecError, match="direction"):
+        normalise(x, "minmax", direction=np.array([2.0, 1.0]), range=(1.0, 0.0))
+    with pytest.raises(SpecError, match="unknown normalisation method 'nope'"):
+        normalise(x, "nope", direction=np.array([2.0, 1.0]))

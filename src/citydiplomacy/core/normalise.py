@@ -12,7 +12,9 @@ normalisation a higher score is always better.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from math import prod
 from typing import Any
 
@@ -155,56 +157,159 @@ def normalise(
         )
     if out is not None:
         _check_out(out, arr)
-    n_measures = arr.shape[-1]
-    d = _direction(direction, n_measures)
+    d = _direction(direction, arr.shape[-1])
     lo, hi = _range(range)
+    job = _Job(
+        arr=arr,
+        d=d,
+        lo=lo,
+        hi=hi,
+        out=out,
+        mean_sd=mean_sd,
+        targets=targets,
+        cap_max=cap_max,
+        lower=lower,
+        upper=upper,
+        trunc=trunc,
+    )
+    return _METHODS[method](job)
 
-    if method == "none":
-        return np.multiply(arr, d, out=out)
-    if method in ("rank", "borda"):
-        return _into(_rank_method(arr, d, method), out)
-    if method == "prank":  # COINr's [0, 1] percentile rank, rescaled to the output range
-        return _into(lo + _rank_method(arr, d, method) * (hi - lo), out)
 
-    # Statistics of x' = d * x come from those of x (min x' = -max x when d = -1), and every
-    # method is an affine map (x' - a) / b * c + e = (x - d * a) / (d * b) * c + e, evaluated
-    # without materialising x' and with a single allocation.
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        if method == "zscore":
-            m, s = _mean_sd(mean_sd)
-            mean, sd = _nan_mean_sd(arr)
-            raw_min, raw_max = _nan_min_max(arr)
-            # constant column (or sd underflowing to 0): NaN, not a division by rounding noise
-            sd = np.where((raw_max == raw_min) | ~(sd > 0), np.nan, sd)
-            return _affine(arr, d, d * mean, sd, s, m, None, out)
-        raw_min, raw_max = _nan_min_max(arr)
-        mn = np.where(d > 0, raw_min, -raw_max)
-        mx = np.where(d > 0, raw_max, -raw_min)
-        span = np.where(mx == mn, np.nan, mx - mn)
-        if method == "minmax":
-            return _affine(arr, d, mn, span, hi - lo, lo, (lo, hi), out)
-        if method == "dist2max":
-            # 1 - (max - x') / (max - min), rescaled: (x' - max) * (u - l) / (max - min) + u
-            return _affine(arr, d, mx, span, hi - lo, hi, (lo, hi), out)
-        if method == "dist2target":
-            t = _per_measure(targets, n_measures, "targets", "dist2target") * d
-            denom = np.where(t == mn, np.nan, t - mn)
-            res = _affine(arr, d, mn, denom, hi - lo, lo, None, out)
-            if cap_max:
-                # the target is reached: score 1 whatever the minimum is
-                np.copyto(res, hi, where=arr * d >= t)
-                np.clip(res, lo, hi, out=res)
-            return res
-        # goalposts
-        g_lo = _per_measure(lower, n_measures, "lower", "goalposts")
-        g_hi = _per_measure(upper, n_measures, "upper", "goalposts")
+@dataclass(slots=True)  # not frozen: a frozen init costs microseconds on every call
+class _Job:
+    """The checked arguments of one :func:`normalise` call, as every method reads them."""
+
+    arr: NDArray[np.float64]
+    #: direction per measure, +1 or -1
+    d: NDArray[np.float64]
+    #: the output range ``(l, u)``
+    lo: float
+    hi: float
+    out: NDArray[np.float64] | None
+    mean_sd: tuple[float, float]
+    targets: NDArray[Any] | None
+    cap_max: bool
+    lower: NDArray[Any] | None
+    upper: NDArray[Any] | None
+    trunc: bool
+
+    @property
+    def n_measures(self) -> int:
+        return int(self.arr.shape[-1])
+
+    def spread(
+        self,
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """``min``, ``max`` and ``max - min`` (NaN where it is 0) of ``x' = d * x``."""
+        # Statistics of x' come from those of x (min x' = -max x when d = -1), so x' is never
+        # materialised.
+        raw_min, raw_max = _nan_min_max(self.arr)
+        mn = np.where(self.d > 0, raw_min, -raw_max)
+        mx = np.where(self.d > 0, raw_max, -raw_min)
+        return mn, mx, np.where(mx == mn, np.nan, mx - mn)
+
+
+# Every method below but the ranks is an affine map (x' - a) / b * c + e =
+# (x - d * a) / (d * b) * c + e, evaluated by :func:`_affine` without materialising x' and
+# with a single allocation; their statistics divide by zero on constant columns (NaN, as
+# documented), so those warnings are silenced.
+def _quiet() -> np.errstate:
+    """Silence the floating-point warnings of constant columns."""
+    return np.errstate(invalid="ignore", divide="ignore", over="ignore")
+
+
+def _none(job: _Job) -> NDArray[np.float64]:
+    """``x'``: the direction-adjusted data."""
+    return np.multiply(job.arr, job.d, out=job.out)
+
+
+def _rank(job: _Job) -> NDArray[np.float64]:
+    """Min-ranks of ``x'``."""
+    return _into(_rank_method(job.arr, job.d, "rank"), job.out)
+
+
+def _borda(job: _Job) -> NDArray[np.float64]:
+    """Min-ranks of ``x'`` minus one."""
+    return _into(_rank_method(job.arr, job.d, "borda"), job.out)
+
+
+def _prank(job: _Job) -> NDArray[np.float64]:
+    """COINr's [0, 1] percentile rank, rescaled to the output range."""
+    lo, hi = job.lo, job.hi
+    return _into(lo + _rank_method(job.arr, job.d, "prank") * (hi - lo), job.out)
+
+
+def _zscore(job: _Job) -> NDArray[np.float64]:
+    """``m + s * (x' - mean) / sd``."""
+    with _quiet():
+        m, s = _mean_sd(job.mean_sd)
+        mean, sd = _nan_mean_sd(job.arr)
+        raw_min, raw_max = _nan_min_max(job.arr)
+        # constant column (or sd underflowing to 0): NaN, not a division by rounding noise
+        sd = np.where((raw_max == raw_min) | ~(sd > 0), np.nan, sd)
+        return _affine(job.arr, job.d, job.d * mean, sd, s, m, None, job.out)
+
+
+def _minmax(job: _Job) -> NDArray[np.float64]:
+    """``l + (x' - min) / (max - min) * (u - l)``."""
+    lo, hi = job.lo, job.hi
+    with _quiet():
+        mn, _, span = job.spread()
+        return _affine(job.arr, job.d, mn, span, hi - lo, lo, (lo, hi), job.out)
+
+
+def _dist2max(job: _Job) -> NDArray[np.float64]:
+    """``1 - (max - x') / (max - min)``, rescaled."""
+    lo, hi = job.lo, job.hi
+    with _quiet():
+        _, mx, span = job.spread()
+        # 1 - (max - x') / (max - min), rescaled: (x' - max) * (u - l) / (max - min) + u
+        return _affine(job.arr, job.d, mx, span, hi - lo, hi, (lo, hi), job.out)
+
+
+def _dist2target(job: _Job) -> NDArray[np.float64]:
+    """``(x' - min) / (t' - min)``, rescaled; 1 from the target on with ``cap_max``."""
+    arr, d, lo, hi = job.arr, job.d, job.lo, job.hi
+    with _quiet():
+        mn, _, _ = job.spread()
+        t = _per_measure(job.targets, job.n_measures, "targets", "dist2target") * d
+        denom = np.where(t == mn, np.nan, t - mn)
+        res = _affine(arr, d, mn, denom, hi - lo, lo, None, job.out)
+        if job.cap_max:
+            # the target is reached: score 1 whatever the minimum is
+            np.copyto(res, hi, where=arr * d >= t)
+            np.clip(res, lo, hi, out=res)
+        return res
+
+
+def _goalposts(job: _Job) -> NDArray[np.float64]:
+    """``(x' - g_lo) / (g_hi - g_lo)``, clipped with ``trunc``, rescaled."""
+    d, lo, hi = job.d, job.lo, job.hi
+    with _quiet():
+        g_lo = _per_measure(job.lower, job.n_measures, "lower", "goalposts")
+        g_hi = _per_measure(job.upper, job.n_measures, "upper", "goalposts")
         if np.any(g_lo >= g_hi):
             bad = np.flatnonzero(g_lo >= g_hi).tolist()
             raise SpecError(f"goalposts need lower < upper for every measure; not so at {bad}")
         # flipping the data flips the posts: (lower, upper) -> (-upper, -lower)
         p_lo = np.where(d > 0, g_lo, -g_hi)
         p_hi = np.where(d > 0, g_hi, -g_lo)
-        return _affine(arr, d, p_lo, p_hi - p_lo, hi - lo, lo, (lo, hi) if trunc else None, out)
+        clip = (lo, hi) if job.trunc else None
+        return _affine(job.arr, d, p_lo, p_hi - p_lo, hi - lo, lo, clip, job.out)
+
+
+#: One function per method of :data:`NORMALISE_METHODS` (a test checks they agree).
+_METHODS: dict[str, Callable[[_Job], NDArray[np.float64]]] = {
+    "none": _none,
+    "minmax": _minmax,
+    "zscore": _zscore,
+    "rank": _rank,
+    "prank": _prank,
+    "borda": _borda,
+    "dist2target": _dist2target,
+    "dist2max": _dist2max,
+    "goalposts": _goalposts,
+}
 
 
 def _check_out(out: NDArray[np.float64], arr: NDArray[np.float64]) -> None:
