@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 
 import numpy as np
@@ -133,3 +134,68 @@ def test_an_unchanged_geometric_run_keeps_the_specs_floor(cohort: Panel, u4ssc: 
     result = sa.sensitivity(cohort, u4ssc, spec, runs=16, factors=["weights"], weight_noise=0.0)
     assert (result.ranks["p05_rank"] == result.ranks["nominal_rank"]).all()
     assert (result.ranks["p95_rank"] == result.ranks["nominal_rank"]).all()
+
+
+def _digest(result: sa.SensitivityResult) -> str:
+    """SHA-256 of every column of the ranks and leave-one-out tables (floats by their bits)."""
+    h = hashlib.sha256()
+    for df in (result.ranks, result.leave_one_out):
+        for c in df.columns:
+            v = df[c].to_numpy()
+            h.update(str(c).encode())
+            if v.dtype.kind == "f":
+                h.update(v.astype(np.float64).tobytes())
+            else:
+                h.update("|".join(map(str, v)).encode())
+    return h.hexdigest()
+
+
+#: Results of the analysis before it was split into design, replications and summary (issue
+#: 15), bit for bit: the indices as float.hex, the tables as a digest.
+PINNED = {
+    "default": (
+        {"runs": 64},
+        112,
+        "48ee3795ab98661a7645e3616fedacfc9d4ca50140c068e732314b433e85a914",
+        {
+            "weights": ["0x1.14631ceb1c6a9p-4", "0x1.7f0fd9011376dp-2",
+                        "0x1.190776ff8f969p-3", "0x1.c62824c21a3f3p-4"],
+            "normalise": ["-0x1.63edaed3e6a78p-5", "0x1.582820e29eafep-2",
+                          "0x1.2d3a66c0544f1p-2", "0x1.65b6f2e9dbb34p-2"],
+            "aggregate": ["0x1.354ffafb4b96fp-1", "0x1.bc94b014c5ceep-2",
+                          "0x1.0d2c5993fabb2p-1", "0x1.1780697e965d2p-1"],
+            "impute": ["0x1.44f0a1977e064p-2", "0x1.45f13d7869088p-2",
+                       "0x1.6d56811907772p-3", "0x1.8c4adf7ad6e78p-4"],
+            "exclude": ["-0x1.2805852cda0c6p-4", "0x1.c8088a6bd43d7p-3",
+                        "0x1.00706962cc9fcp-4", "0x1.c7338a85ec3ddp-5"],
+        },
+    ),
+    "seeded-subset-chunked": (
+        {"runs": 40, "seed": 5, "factors": ["weights", "exclude", "impute"], "chunk": 7},
+        40,
+        "49b52dda54762bc1230e2ce8b6b4d4dc8e282dfc72207fc413e5125a6b0218b8",
+        {
+            "weights": ["-0x1.6f871a4b8f90bp-4", "0x1.555106b81e4f4p-2",
+                        "0x1.2bd3449bf51e7p-3", "0x1.9568cd6d4a671p-3"],
+            "exclude": ["0x1.29e4129e412a3p-4", "0x1.b55902a101ea1p-2",
+                        "0x1.65db20570bc99p-3", "0x1.15b9e40e17211p-2"],
+            "impute": ["0x1.52fef8ed71389p-1", "0x1.8f7d9c11c2bf4p-1",
+                       "0x1.3314401357f3fp-1", "0x1.6e56841d1c8efp-1"],
+        },
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(PINNED))
+def test_the_same_seed_gives_the_same_bits(cohort: Panel, u4ssc: Framework, case: str) -> None:
+    kwargs, runs, digest, indices = PINNED[case]
+    result = sa.sensitivity(cohort, u4ssc, **kwargs)  # type: ignore[arg-type]
+    assert result.runs == runs
+    got = {
+        str(row[0]): [float(v).hex() for v in row[1:]]
+        for row in result.indices[["factor", "S1", "S1_conf", "ST", "ST_conf"]].itertuples(
+            index=False
+        )
+    }
+    assert got == indices
+    assert _digest(result) == digest

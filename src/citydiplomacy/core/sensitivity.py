@@ -162,12 +162,58 @@ def sensitivity(
     progress
         Called with (runs done, runs in all).
     """
+    factors = _checked_factors(seed, factors)
+    nominal = _nominal(panel, framework, spec, factors, year, node)
+    design = _design(nominal, factors, runs, seed)
+    rng = np.random.default_rng(seed)
+    pool = (
+        [noisy_weights(w, weight_noise, design.choices["weights"], rng) for w in nominal.base_w]
+        if "weights" in factors
+        else None
+    )
+    ranks = _replicate(nominal, design, pool, chunk, progress)
+    return _summarise(panel, nominal, design, ranks, weight_noise, seed, chunk)
+
+
+def _checked_factors(seed: int, factors: Sequence[str]) -> list[str]:
+    """The factors to vary, each once; a negative seed or an unknown factor is refused."""
     if seed < 0:
         raise SpecError(f"the seed must be 0 or more, got {seed}")
     factors = list(dict.fromkeys(factors))
     unknown = [f for f in factors if f not in FACTORS]
     if unknown or not factors:
         raise SpecError(f"unknown factor(s) {unknown}; choose from {', '.join(FACTORS)}")
+    return factors
+
+
+@dataclass(frozen=True)
+class _Nominal:
+    """What every replication starts from: the nominal spec and its ranking, the alternatives
+    of the discrete factors, and the leaf scores of each (imputation, normalisation) pair."""
+
+    spec: Spec
+    tree: Tree
+    node: str
+    year: int
+    nominal_rank: NDArray[np.float64]
+    normalise: list[Step]
+    impute: list[Step]
+    aggregate: list[str]
+    #: (imputation, normalisation) alternative -> leaf scores of the year, (units, measures)
+    leaf: dict[tuple[int, int], NDArray[np.float64]]
+    #: per aggregate, the nominal weights of its children
+    base_w: list[NDArray[np.float64]]
+
+
+def _nominal(
+    panel: Panel,
+    framework: Framework,
+    spec: Spec | None,
+    factors: list[str],
+    year: int | None,
+    node: str | None,
+) -> _Nominal:
+    """Check the spec, node and year, score the nominal index and every leaf alternative."""
     spec = replace(spec or Spec(), method="composite")
     by_level = spec.aggregate.get("by_level", {}) or {}
     if spec.aggregate.method == "copeland" or "copeland" in by_level.values():
@@ -185,12 +231,9 @@ def sensitivity(
     t_index = panel.year_index(year)
     if len(panel.units) < 3:
         raise DataError("a sensitivity analysis needs at least three cities")
-    rng = np.random.default_rng(seed)
     targets = resolve_targets(framework, panel, spec.targets)
 
     nominal_result = score(panel, framework, spec)
-    nominal_rank = nominal_result.ranks[t_index, :, tree.codes.index(node)]
-
     norm_alts = (
         _dedupe([spec.normalise, *NORMALISE_ALTERNATIVES])
         if "normalise" in factors
@@ -213,13 +256,48 @@ def sensitivity(
         child_weights(tree, framework, spec, nominal_result.scores, j, kids)
         for j, kids in zip(tree.aggregate_positions, tree.children, strict=True)
     ]
+    return _Nominal(
+        spec=spec,
+        tree=tree,
+        node=node,
+        year=int(year),
+        nominal_rank=nominal_result.ranks[t_index, :, tree.codes.index(node)],
+        normalise=norm_alts,
+        impute=imp_alts,
+        aggregate=agg_alts,
+        leaf=leaf,
+        base_w=base_w,
+    )
 
+
+@dataclass(frozen=True)
+class _Design:
+    """The Saltelli design: per run, the alternative each factor takes."""
+
+    factors: list[str]
+    #: SALib's problem (one factor per variable on [0, 1])
+    problem: dict[str, Any]
+    #: number of alternatives of each factor (64 noisy weight sets)
+    choices: dict[str, int]
+    n_runs: int
+    impute: NDArray[np.int64]
+    normalise: NDArray[np.int64]
+    aggregate: NDArray[np.int64]
+    #: the measure left out (-1: none)
+    exclude: NDArray[np.int64]
+    #: which of the noisy weight sets
+    weights: NDArray[np.int64]
+
+
+def _design(nominal: _Nominal, factors: list[str], runs: int, seed: int) -> _Design:
+    """Draw ``N (D + 2)`` runs of a scrambled Sobol' sequence, ``N`` a power of two (at least
+    8) giving ``runs`` or more, and map each variable to one alternative of its factor."""
     choices = {
         "weights": 64,
-        "normalise": len(norm_alts),
-        "aggregate": len(agg_alts),
-        "impute": len(imp_alts),
-        "exclude": tree.n_measures + 1,
+        "normalise": len(nominal.normalise),
+        "aggregate": len(nominal.aggregate),
+        "impute": len(nominal.impute),
+        "exclude": nominal.tree.n_measures + 1,
     }
     D = len(factors)
     n_base = max(8, 2 ** math.ceil(math.log2(max(runs / (D + 2), 1))))
@@ -231,20 +309,31 @@ def sensitivity(
         for k, f in enumerate(factors)
     }
     zeros = np.zeros(n_runs, dtype=np.int64)
-    imp_i, norm_i, agg_i = (
-        idx.get("impute", zeros),
-        idx.get("normalise", zeros),
-        idx.get("aggregate", zeros),
+    return _Design(
+        factors=factors,
+        problem=problem,
+        choices=choices,
+        n_runs=n_runs,
+        impute=idx.get("impute", zeros),
+        normalise=idx.get("normalise", zeros),
+        aggregate=idx.get("aggregate", zeros),
+        exclude=idx.get("exclude", zeros) - 1,  # -1 = exclude nothing
+        weights=idx.get("weights", zeros),
     )
-    excl = idx.get("exclude", zeros) - 1  # -1 = exclude nothing
-    pool = (
-        [noisy_weights(w, weight_noise, choices["weights"], rng) for w in base_w]
-        if "weights" in factors
-        else None
-    )
-    w_i = idx.get("weights", zeros)
 
-    ranks = np.full((n_runs, len(panel.units)), np.nan)
+
+def _replicate(
+    nominal: _Nominal,
+    design: _Design,
+    pool: list[NDArray[np.float64]] | None,
+    chunk: int,
+    progress: ProgressCallback | None,
+) -> NDArray[np.float64]:
+    """The ranks of every run, (runs, units): runs sharing one combination of the discrete
+    choices are aggregated together, ``chunk`` at a time."""
+    n_units = next(iter(nominal.leaf.values())).shape[0]
+    ranks = np.full((design.n_runs, n_units), np.nan)
+    imp_i, norm_i, agg_i = design.impute, design.normalise, design.aggregate
     done = 0
     combos = np.unique(np.stack([imp_i, norm_i, agg_i], axis=1), axis=0)
     for ci, cn, ca in combos.tolist():
@@ -252,12 +341,29 @@ def sensitivity(
         for start in range(0, len(members), chunk):
             sel = members[start : start + chunk]
             root = _index_for_runs(
-                tree, leaf[(ci, cn)], node, base_w, pool, w_i[sel], excl[sel], agg_alts[ca], spec
-            )
+                nominal.tree, nominal.leaf[(ci, cn)], nominal.node, nominal.base_w, pool,
+                design.weights[sel], design.exclude[sel], nominal.aggregate[ca], nominal.spec,
+            )  # fmt: skip
             ranks[sel] = rank_desc(root[..., None])[..., 0]
             done += len(sel)
             if progress:
-                progress(done, n_runs)
+                progress(done, design.n_runs)
+    return ranks
+
+
+def _summarise(
+    panel: Panel,
+    nominal: _Nominal,
+    design: _Design,
+    ranks: NDArray[np.float64],
+    weight_noise: float,
+    seed: int,
+    chunk: int,
+) -> SensitivityResult:
+    """Sobol' indices of the mean absolute rank shift, each city's rank interval, and the
+    rank shifts of leaving each measure out."""
+    factors, choices, D = design.factors, design.choices, len(design.factors)
+    nominal_rank = nominal.nominal_rank
     shift = np.nanmean(np.abs(ranks - nominal_rank[None, :]), axis=1)
     y = np.nan_to_num(shift, nan=float(np.nanmean(shift)) if np.isfinite(shift).any() else 0.0)
     if np.allclose(y, y[0]):
@@ -265,7 +371,7 @@ def sensitivity(
     else:
         # SALib seeds its bootstrap only for a seed that is true (`if seed:`); seed 0 would
         # leave the confidence intervals to the global random state, different every run.
-        si = sobol_analyze.analyze(problem, y, calc_second_order=False, seed=seed + 1)
+        si = sobol_analyze.analyze(design.problem, y, calc_second_order=False, seed=seed + 1)
     indices = pd.DataFrame(
         {
             "factor": factors,
@@ -295,19 +401,22 @@ def sensitivity(
         )
     table["interval_width"] = table["p95_rank"] - table["p05_rank"]
     table = table.sort_values(["nominal_rank", "city"], na_position="last").reset_index(drop=True)
-    loo = _leave_one_out(tree, leaf[(0, 0)], node, base_w, spec, nominal_rank, chunk)
+    loo = _leave_one_out(
+        nominal.tree, nominal.leaf[(0, 0)], nominal.node, nominal.base_w, nominal.spec,
+        nominal_rank, chunk,
+    )  # fmt: skip
     return SensitivityResult(
         ranks=table,
         indices=indices,
         leave_one_out=loo,
-        runs=n_runs,
-        node=node,
-        year=int(year),
+        runs=design.n_runs,
+        node=nominal.node,
+        year=nominal.year,
         factors={
             "weights": {"noise": weight_noise} if "weights" in factors else None,
-            "normalise": [s.to_data() for s in norm_alts],
-            "impute": [s.to_data() for s in imp_alts],
-            "aggregate": agg_alts,
+            "normalise": [s.to_data() for s in nominal.normalise],
+            "impute": [s.to_data() for s in nominal.impute],
+            "aggregate": nominal.aggregate,
             "exclude": "exclude" in factors,
             "varied": factors,
         },
