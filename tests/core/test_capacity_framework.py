@@ -173,3 +173,26 @@ def test_csv_and_xlsx_read_alike(tmp_path: Path) -> None:
         read_table(t.to_csv(index=False).encode(), "f.csv"), "f"
     )
     assert from_xlsx == from_csv
+
+
+def test_one_rows_problems_come_in_the_order_of_its_columns() -> None:
+    """The column checks report a row's problems in table order (domain, code, name,
+    levels, targets, domain name), one problem per faulty cell."""
+    t = _table()
+    t.loc[4, "domain"] = "bad code!"
+    t.loc[4, "name"] = ""
+    t.loc[4, "level_2"] = t.loc[4, "level_1"]
+    t.loc[4, "target_officer"] = "6"
+    t.loc[4, "domain_sources"] = ""
+    with pytest.raises(ValidationError) as exc:
+        CompetencyFramework.from_table(t, "mine.csv")
+    cols = {c: i + 1 for i, c in enumerate(t.columns)}
+    got = [(p.row, p.column) for p in exc.value.errors if p.row == 6]
+    assert got == [
+        (6, cols["domain"]),
+        (6, cols["name"]),
+        (6, cols["level_2"]),
+        (6, cols["target_officer"]),
+        (6, cols["domain_sources"]),
+    ]
+    assert "repeats the text of a lower level" in exc.value.errors[2].message

@@ -20,7 +20,7 @@ the table, never a file.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -154,6 +154,10 @@ class CompetencyFramework:
     def from_table(cls, table: pd.DataFrame, source: str, name: str = "") -> CompetencyFramework:
         """Check a framework table and build the framework.
 
+        The header is checked first (:data:`HEADER_CHECKS`); then each row, column by column
+        (:data:`ROW_CHECKS`, in the order of the table's columns); then each domain's size
+        (a warning).
+
         Parameters
         ----------
         table
@@ -168,160 +172,253 @@ class CompetencyFramework:
         ValidationError
             With every problem found, each located as ``source:row:column``.
         """
-        problems: list[Problem] = []
         header = [str(c).strip() for c in table.columns]
-        col_of = {h: i + 1 for i, h in enumerate(header)}
+        check = _TableCheck(source, header)
+        for header_check in HEADER_CHECKS:
+            header_check(check)
+        if check.problems:
+            raise ValidationError(check.problems)
+        if len(table) == 0:
+            raise ValidationError([Problem(source, 2, 0, "the table has no competencies")])
+        values = table.astype(str).to_numpy()
+        pos = {h: i for i, h in enumerate(header)}
+        for i in range(values.shape[0]):
+            cells = {h: str(values[i, k]).strip() for h, k in pos.items()}
+            if not any(cells.values()):
+                continue  # a blank line (spreadsheets leave them)
+            row = _Row(i + 2, cells)
+            for row_check in ROW_CHECKS:
+                row_check(check, row)
+            check.competencies.append(
+                Competency(
+                    row.code,
+                    row.cell("name"),
+                    row.cell("description"),
+                    row.domain,
+                    row.levels,
+                    row.targets,
+                )
+            )
+        if any(p.severity == "error" for p in check.problems):
+            raise ValidationError(check.problems)
+        _check_domain_sizes(check)
+        return cls(
+            name=name or source,
+            domains=tuple(check.domains.values()),
+            competencies=tuple(check.competencies),
+            roles=tuple(check.roles),
+            warnings=tuple(check.problems),
+        )
 
-        def problem(row: int, column: str | int, message: str, severity: str = "error") -> None:
-            col = column if isinstance(column, int) else col_of.get(column, 0)
-            problems.append(Problem(source, row, col, message, severity))
 
-        missing = [c for c in REQUIRED_COLUMNS if c not in col_of]
-        for c in missing:
-            problem(
+# ------------------------------------------------------------------------- the table's checks
+@dataclass
+class _TableCheck:
+    """What the checks of one table share: where problems go, and what earlier rows held."""
+
+    source: str
+    header: list[str]
+    problems: list[Problem] = field(default_factory=list)
+    domains: dict[str, Domain] = field(default_factory=dict)
+    domain_rows: dict[str, int] = field(default_factory=dict)
+    codes_seen: dict[str, int] = field(default_factory=dict)
+    competencies: list[Competency] = field(default_factory=list)
+
+    @property
+    def roles(self) -> list[str]:
+        return [h[len(TARGET_PREFIX) :] for h in self.header if h.startswith(TARGET_PREFIX)]
+
+    def problem(self, row: int, column: str | int, message: str, severity: str = "error") -> None:
+        """Record a problem at ``row`` and ``column`` (a header name or a column number)."""
+        if isinstance(column, int):
+            col = column
+        else:
+            # The last column of that name, as a dict of the header gives (a repeated header
+            # is itself a problem).
+            col = {h: i + 1 for i, h in enumerate(self.header)}.get(column, 0)
+        self.problems.append(Problem(self.source, row, col, message, severity))
+
+
+@dataclass
+class _Row:
+    """One competency row's cells, and what its checks read from them."""
+
+    number: int
+    cells: dict[str, str]
+    levels: tuple[str, ...] = ()
+    targets: dict[str, int] = field(default_factory=dict)
+
+    def cell(self, column: str) -> str:
+        return self.cells[column]
+
+    @property
+    def domain(self) -> str:
+        return self.cells["domain"]
+
+    @property
+    def code(self) -> str:
+        return self.cells["code"]
+
+
+def _header_missing(check: _TableCheck) -> None:
+    for c in REQUIRED_COLUMNS:
+        if c not in check.header:
+            check.problem(
                 1,
                 0,
                 f"missing column {c!r}; a framework table has the columns "
                 f"{', '.join(REQUIRED_COLUMNS)} and one target_<role> column per role",
             )
-        roles = [h[len(TARGET_PREFIX) :] for h in header if h.startswith(TARGET_PREFIX)]
-        if not roles:
-            problem(
-                1,
-                0,
-                "no target_<role> column: give each role's target level "
-                "(e.g. target_mayor, target_officer)",
-            )
-        for r in roles:
-            if not ROLE_PATTERN.match(r):
-                problem(
-                    1,
-                    f"{TARGET_PREFIX}{r}",
-                    f"role {r!r} must be lower-case letters, "
-                    "digits and underscores, starting with a letter",
-                )
-        seen_headers: set[str] = set()
-        for h in header:
-            if h in seen_headers:
-                problem(1, 0, f"column {h!r} appears twice")
-            seen_headers.add(h)
-        if problems:
-            raise ValidationError(problems)
-        if len(table) == 0:
-            raise ValidationError([Problem(source, 2, 0, "the table has no competencies")])
 
-        values = table.astype(str).to_numpy()
-        pos = {h: i for i, h in enumerate(header)}
-        domains: dict[str, Domain] = {}
-        domain_rows: dict[str, int] = {}
-        codes_seen: dict[str, int] = {}
-        competencies: list[Competency] = []
-        for i in range(values.shape[0]):
-            row = i + 2
 
-            def cell(column: str, i: int = i) -> str:
-                return str(values[i, pos[column]]).strip()
-
-            if all(str(v).strip() == "" for v in values[i]):
-                continue  # a blank line (spreadsheets leave them)
-            d_code, code = cell("domain"), cell("code")
-            if not CODE_PATTERN.match(d_code):
-                problem(
-                    row,
-                    "domain",
-                    f"domain code must be 1-40 letters, digits, '.', '_' or '-', got {d_code!r}",
-                )
-            if not CODE_PATTERN.match(code):
-                problem(
-                    row,
-                    "code",
-                    f"competency code must be 1-40 letters, digits, '.', '_' or '-', got {code!r}",
-                )
-            elif code in codes_seen:
-                problem(row, "code", f"competency code {code!r} repeats row {codes_seen[code]}")
-            else:
-                codes_seen[code] = row
-            for column in ("name", "description"):
-                if not cell(column):
-                    problem(row, column, f"{column} is empty")
-            levels = tuple(cell(f"level_{k}") for k in range(1, LEVELS + 1))
-            for k, text in enumerate(levels, start=1):
-                if not text:
-                    problem(
-                        row,
-                        f"level_{k}",
-                        f"level {k} ({LEVEL_NAMES[k - 1]}) needs a "
-                        "description of what a person at that level does",
-                    )
-            for k in range(1, LEVELS):
-                if levels[k] and levels[k] in levels[:k]:
-                    problem(
-                        row,
-                        f"level_{k + 1}",
-                        f"level {k + 1} repeats the text of a "
-                        "lower level; each level must describe a different behaviour",
-                    )
-            targets: dict[str, int] = {}
-            for r in roles:
-                raw = cell(f"{TARGET_PREFIX}{r}")
-                if not re.fullmatch(r"[0-9]", raw) or int(raw) > LEVELS:
-                    problem(
-                        row,
-                        f"{TARGET_PREFIX}{r}",
-                        f"target level for {r} must be a whole "
-                        f"number from 0 to {LEVELS}, got {raw!r}",
-                    )
-                else:
-                    targets[r] = int(raw)
-            d_name, d_sources = cell("domain_name"), cell("domain_sources")
-            if d_code not in domains:
-                if not d_name:
-                    problem(row, "domain_name", f"domain {d_code!r} needs a name on its first row")
-                if not d_sources:
-                    problem(
-                        row,
-                        "domain_sources",
-                        f"domain {d_code!r} must name the sources it draws on (on its first row)",
-                    )
-                domains[d_code] = Domain(d_code, d_name, d_sources)
-                domain_rows[d_code] = row
-            else:
-                first = domains[d_code]
-                if d_name and d_name != first.name:
-                    problem(
-                        row,
-                        "domain_name",
-                        f"domain {d_code!r} is named {first.name!r} on "
-                        f"row {domain_rows[d_code]}, {d_name!r} here",
-                    )
-                if d_sources and d_sources != first.sources:
-                    problem(
-                        row,
-                        "domain_sources",
-                        f"domain {d_code!r} has other sources on row "
-                        f"{domain_rows[d_code]}; give them once, or the same on each row",
-                    )
-            competencies.append(
-                Competency(code, cell("name"), cell("description"), d_code, levels, targets)
-            )
-        errors = [p for p in problems if p.severity == "error"]
-        if errors:
-            raise ValidationError(problems)
-        low, high = COMPETENCIES_PER_DOMAIN
-        for d in domains.values():
-            n = sum(1 for c in competencies if c.domain == d.code)
-            if not low <= n <= high:
-                problem(
-                    domain_rows[d.code],
-                    "domain",
-                    f"domain {d.code!r} has {n} "
-                    f"competencies; {low} to {high} keep a self-assessment short",
-                    "warning",
-                )
-        return cls(
-            name=name or source,
-            domains=tuple(domains.values()),
-            competencies=tuple(competencies),
-            roles=tuple(roles),
-            warnings=tuple(problems),
+def _header_roles(check: _TableCheck) -> None:
+    if not check.roles:
+        check.problem(
+            1,
+            0,
+            "no target_<role> column: give each role's target level "
+            "(e.g. target_mayor, target_officer)",
         )
+    for r in check.roles:
+        if not ROLE_PATTERN.match(r):
+            check.problem(
+                1,
+                f"{TARGET_PREFIX}{r}",
+                f"role {r!r} must be lower-case letters, "
+                "digits and underscores, starting with a letter",
+            )
+
+
+def _header_repeats(check: _TableCheck) -> None:
+    seen: set[str] = set()
+    for h in check.header:
+        if h in seen:
+            check.problem(1, 0, f"column {h!r} appears twice")
+        seen.add(h)
+
+
+def _row_domain_code(check: _TableCheck, row: _Row) -> None:
+    if not CODE_PATTERN.match(row.domain):
+        check.problem(
+            row.number,
+            "domain",
+            f"domain code must be 1-40 letters, digits, '.', '_' or '-', got {row.domain!r}",
+        )
+
+
+def _row_code(check: _TableCheck, row: _Row) -> None:
+    code = row.code
+    if not CODE_PATTERN.match(code):
+        check.problem(
+            row.number,
+            "code",
+            f"competency code must be 1-40 letters, digits, '.', '_' or '-', got {code!r}",
+        )
+    elif code in check.codes_seen:
+        check.problem(
+            row.number, "code", f"competency code {code!r} repeats row {check.codes_seen[code]}"
+        )
+    else:
+        check.codes_seen[code] = row.number
+
+
+def _row_texts(check: _TableCheck, row: _Row) -> None:
+    for column in ("name", "description"):
+        if not row.cell(column):
+            check.problem(row.number, column, f"{column} is empty")
+
+
+def _row_levels(check: _TableCheck, row: _Row) -> None:
+    row.levels = levels = tuple(row.cell(f"level_{k}") for k in range(1, LEVELS + 1))
+    for k, text in enumerate(levels, start=1):
+        if not text:
+            check.problem(
+                row.number,
+                f"level_{k}",
+                f"level {k} ({LEVEL_NAMES[k - 1]}) needs a "
+                "description of what a person at that level does",
+            )
+    for k in range(1, LEVELS):
+        if levels[k] and levels[k] in levels[:k]:
+            check.problem(
+                row.number,
+                f"level_{k + 1}",
+                f"level {k + 1} repeats the text of a "
+                "lower level; each level must describe a different behaviour",
+            )
+
+
+def _row_targets(check: _TableCheck, row: _Row) -> None:
+    for r in check.roles:
+        raw = row.cell(f"{TARGET_PREFIX}{r}")
+        if not re.fullmatch(r"[0-9]", raw) or int(raw) > LEVELS:
+            check.problem(
+                row.number,
+                f"{TARGET_PREFIX}{r}",
+                f"target level for {r} must be a whole number from 0 to {LEVELS}, got {raw!r}",
+            )
+        else:
+            row.targets[r] = int(raw)
+
+
+def _row_domain(check: _TableCheck, row: _Row) -> None:
+    d_code, d_name, d_sources = row.domain, row.cell("domain_name"), row.cell("domain_sources")
+    if d_code not in check.domains:
+        if not d_name:
+            check.problem(
+                row.number, "domain_name", f"domain {d_code!r} needs a name on its first row"
+            )
+        if not d_sources:
+            check.problem(
+                row.number,
+                "domain_sources",
+                f"domain {d_code!r} must name the sources it draws on (on its first row)",
+            )
+        check.domains[d_code] = Domain(d_code, d_name, d_sources)
+        check.domain_rows[d_code] = row.number
+        return
+    first, first_row = check.domains[d_code], check.domain_rows[d_code]
+    if d_name and d_name != first.name:
+        check.problem(
+            row.number,
+            "domain_name",
+            f"domain {d_code!r} is named {first.name!r} on row {first_row}, {d_name!r} here",
+        )
+    if d_sources and d_sources != first.sources:
+        check.problem(
+            row.number,
+            "domain_sources",
+            f"domain {d_code!r} has other sources on row "
+            f"{first_row}; give them once, or the same on each row",
+        )
+
+
+def _check_domain_sizes(check: _TableCheck) -> None:
+    low, high = COMPETENCIES_PER_DOMAIN
+    for d in check.domains.values():
+        n = sum(1 for c in check.competencies if c.domain == d.code)
+        if not low <= n <= high:
+            check.problem(
+                check.domain_rows[d.code],
+                "domain",
+                f"domain {d.code!r} has {n} "
+                f"competencies; {low} to {high} keep a self-assessment short",
+                "warning",
+            )
+
+
+#: The header's checks, in order; any problem stops before the rows are read.
+HEADER_CHECKS: tuple[Callable[[_TableCheck], None], ...] = (
+    _header_missing,
+    _header_roles,
+    _header_repeats,
+)
+#: Each row's checks, in the order their problems are reported.
+ROW_CHECKS: tuple[Callable[[_TableCheck, _Row], None], ...] = (
+    _row_domain_code,
+    _row_code,
+    _row_texts,
+    _row_levels,
+    _row_targets,
+    _row_domain,
+)
