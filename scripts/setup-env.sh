@@ -16,4 +16,7 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 bash scripts/vendor-static.sh
+# The web pages' message catalogues: each .po compiled to the .mo Django reads, with Babel (no
+# GNU gettext needed); a .mo is rewritten only when it differs from its .po (docs/translation.md).
+"$VENV/bin/python" -m citydiplomacy.web.translations
 export PATH="$PWD/$VENV/bin:$PATH"

@@ -94,16 +94,17 @@ def test_numbers_follow_the_page_language(cohort: Cohort, monkeypatch: pytest.Mo
     assert root.score is not None and not float(root.score).is_integer()
     english, french = charts.fmt(root.score, lang="en"), charts.fmt(root.score, lang="fr")
     assert english != french and "," in french
-    # The pages have no French catalogue yet: a French browser reads an English page, with
-    # English numbers (not "69,0" in an English sentence).
+    # The pages have a French catalogue (web/locale/fr): a French browser reads a French page,
+    # and its numbers follow.
     html_fr, _ = _get(cohort, "fr")
-    assert '<html lang="en">' in html_fr and english in html_fr
-    # Once the pages are translated into French, their numbers follow.
-    monkeypatch.setattr(charts, "translated_languages", lambda: frozenset({"en", "fr"}))
-    html_fr, _ = _get(cohort, "fr")
-    assert f">{french}<" in html_fr
+    assert '<html lang="fr">' in html_fr and f">{french}<" in html_fr
     html_en, _ = _get(cohort, "en")
     assert f">{english}<" in html_en and f">{french}<" not in html_en
+    # A language the pages are not translated into keeps English numbers (not "69,0" in an
+    # English sentence).
+    monkeypatch.setattr(charts, "translated_languages", lambda: frozenset({"en"}))
+    with translation.override("fr"):
+        assert charts.page_language() == "en" and charts.fmt(root.score) == english
 
 
 @pytest.mark.parametrize(
@@ -123,9 +124,9 @@ def test_fmt_value_by_language(x: float, lang: str, text: str) -> None:
 
 def test_outside_a_translated_page_numbers_are_english(monkeypatch: pytest.MonkeyPatch) -> None:
     with translation.override("fr"):
+        assert charts.fmt(1234.56) == "1\u202f234,6"  # the pages have a French catalogue
+        monkeypatch.setattr(charts, "translated_languages", lambda: frozenset({"en"}))
         assert charts.fmt(1234.56) == "1,234.6"
-        monkeypatch.setattr(charts, "translated_languages", lambda: frozenset({"en", "fr"}))
-        assert charts.fmt(1234.56) == "1\u202f234,6"
     with translation.override("en"):
         assert charts.fmt(1234.56) == "1,234.6"
 
