@@ -61,7 +61,7 @@ def test_a_partner_city_without_an_editor_is_reported_to_the_secretariat(
         partners.propose(users["editor"], partners.Proposal(city_ids=[geneva.pk, bonn.pk]))
     (n,) = inbox(users["admin"])
     assert n.kind == Kind.PARTNER_WITHOUT_EDITOR and "Bonn has no editor" in n.subject
-    assert n.link == "/admin/auth/user/add/"  # where the secretariat invites one
+    assert n.link == f"/notifications/cities/{bonn.pk}/invite/"  # where the secretariat invites one
     assert "Invite one" in n.body
     for who in ("editor", "lyon_editor", "analyst", "public"):
         assert inbox(users[who]) == []

@@ -1,12 +1,18 @@
-"""The notification preferences form: one choice of frequency per kind."""
+"""The notifications app's forms: preferences (one frequency per kind), the secretariat's
+reporting deadlines and editor invitations, and the invitee's new account."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
 
-from citydiplomacy.web.notifications.models import Frequency, Kind
+from citydiplomacy.web.notifications.models import Frequency, Kind, ReportingDeadline
+
+#: Reporting years the secretariat may set a deadline for.
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 class PreferencesForm(forms.Form):
@@ -22,3 +28,48 @@ class PreferencesForm(forms.Form):
 
     def choices(self) -> dict[str, str]:
         return {k: self.cleaned_data[k] for k in Kind.values}
+
+
+class ReportingDeadlineForm(forms.ModelForm):
+    """A reporting year's KPI data deadline, as the secretariat sets it."""
+
+    class Meta:
+        model = ReportingDeadline
+        fields = ["year", "due_date", "notice_days", "note"]
+        widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}
+        labels = {
+            "year": "Reporting year (the year the values are for)",
+            "due_date": "Due date",
+            "notice_days": "Tell editors this many days before",
+            "note": "Note to editors (optional)",
+        }
+
+    def clean_year(self) -> int:
+        year = int(self.cleaned_data["year"])
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise forms.ValidationError(f"Give a year from {MIN_YEAR} to {MAX_YEAR}.")
+        return year
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        year, due = data.get("year"), data.get("due_date")
+        # Values for a year can only be complete once it has begun: a deadline before it
+        # is a typing slip (2025 for 2026, or the reverse).
+        if year and due and due.year < year:
+            self.add_error("due_date", f"The data of {year} cannot be due before {year}.")
+        return data
+
+
+class InvitationForm(forms.Form):
+    """Whom the secretariat invites to become a city's editor."""
+
+    email = forms.EmailField(label="E-mail address", max_length=254)
+    name = forms.CharField(label="Name (optional)", max_length=150, required=False)
+
+
+class AcceptInvitationForm(UserCreationForm):  # type: ignore[type-arg]
+    """The invitee's new account: a username and a password (the e-mail is the invitation's)."""
+
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]
+        model = get_user_model()
+        fields = ("username",)

@@ -1,13 +1,20 @@
-"""A notification in a user's inbox, and each user's choice of how often to hear of a kind.
+"""A notification in a user's inbox, and each user's choice of how often to hear of a kind;
+the secretariat's reporting-cycle deadlines and its invitations of city editors.
 
 A notification is written once per recipient and event (``key`` makes a second write of
 the same one a no-op); ``emailed_at`` is set when an e-mail carrying it is sent (at once or
 in a daily digest), so a digest run never sends it again.
+
+:class:`ReportingDeadline` lives here rather than in ``indicators`` (which holds the KPI
+values themselves): it is a date the secretariat sets so that editors are *told*, and reads
+nothing of the values. :class:`EditorInvitation` is how the secretariat gives a city without
+an editor (a partner city that cannot confirm a partnership) someone who can act for it.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -18,6 +25,7 @@ class Kind(models.TextChoices):
     PARTNER_WITHOUT_EDITOR = "partner_without_editor", "A partner city without an editor"
     DECLARATION_OPEN = "declaration_open", "A declaration open for signature"
     DEADLINE_COMING = "deadline_coming", "An event deadline coming"
+    REPORTING_DEADLINE = "reporting_deadline", "A reporting-cycle deadline coming (KPI data)"
     RECOMMENDATION_STATUS = "recommendation_status", "A recommendation's status changed"
     DATA_VERIFIED = "data_verified", "Data verified by the secretariat"
     DATA_QUERIED = "data_queried", "Data queried (verification withdrawn)"
@@ -89,3 +97,87 @@ class Preference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.kind} {self.frequency}"
+
+
+#: Bounds of a reporting deadline's notice (days before the due date editors are told).
+NOTICE_DAYS_MIN, NOTICE_DAYS_MAX = 1, 90
+
+
+class ReportingDeadline(models.Model):
+    """The date by which cities submit their KPI data for one reporting year, set by the
+    secretariat; every city editor is told ``notice_days`` days before it."""
+
+    year = models.PositiveSmallIntegerField(
+        unique=True, help_text="the year the KPI values are for"
+    )
+    due_date = models.DateField(help_text="last day to submit the year's values")
+    notice_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[MinValueValidator(NOTICE_DAYS_MIN), MaxValueValidator(NOTICE_DAYS_MAX)],
+        help_text="days before the due date that editors are told",
+    )
+    note = models.CharField(max_length=500, blank=True, help_text="what to submit, and how")
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(notice_days__gte=NOTICE_DAYS_MIN, notice_days__lte=NOTICE_DAYS_MAX),
+                name="reporting_notice_days_in_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"KPI data {self.year}: due {self.due_date}"
+
+
+class EditorInvitation(models.Model):
+    """An invitation to become the editor of a city, sent by e-mail with a one-time link.
+
+    Only the hash of the link's token is kept (like API tokens). An invitation is *open*
+    until it is accepted, revoked or past ``expires_at``; at most one open invitation per
+    city and address exists at a time (a new one revokes the old).
+    """
+
+    city = models.ForeignKey("cities.City", on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField()
+    name = models.CharField(max_length=150, blank=True, help_text="the invitee's name")
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_open_invitation_per_city_and_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} for {self.city_id} ({self.state})"
+
+    @property
+    def state(self) -> str:
+        """``accepted``, ``revoked``, ``expired`` or ``open``."""
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "open"

@@ -163,11 +163,11 @@ def partnership_party_added(party: Any) -> int:
         subject=f"{city.name} has no editor to confirm “{p.title}”",
         body=(
             f"The partnership “{p.title}” waits for {city.name}, which has no editor on the "
-            "platform. Invite one (create an account with the editor role for the city), or "
-            "confirm for the city on its written agreement. Partnership: "
+            "platform. Invite one (an e-mail with a link to create an editor account for "
+            "the city), or confirm for the city on its written agreement. Partnership: "
             f"{link}"
         ),
-        link=reverse("admin:auth_user_add"),
+        link=reverse("notifications:invite", args=[city.pk]),
         key=f"partnership:{p.pk}:no-editor:{city.pk}",
     )
 
@@ -376,20 +376,28 @@ class DigestReport:
     deadlines: int = 0
     users: int = 0
     notifications: int = 0
+    reporting: int = 0
 
     def lines(self) -> list[str]:
         return [
             f"{self.deadlines} deadline notification(s) written",
+            f"{self.reporting} reporting-cycle notification(s) written",
             f"{self.notifications} notification(s) e-mailed to {self.users} user(s)",
         ]
 
 
 def send_digests(now: dt.datetime | None = None) -> DigestReport:
-    """The scheduler's run: write the coming deadlines' notifications, then e-mail each
-    user one digest of their notifications not yet e-mailed (daily ones, and immediate
-    ones whose sending failed). Idempotent: a second run sends nothing new."""
+    """The scheduler's run: write the coming deadlines' notifications (events' and the
+    reporting cycle's), then e-mail each user one digest of their notifications not yet
+    e-mailed (daily ones, and immediate ones whose sending failed). Idempotent: a second
+    run sends nothing new."""
+    from citydiplomacy.web.notifications import reporting
+
     now = now or timezone.now()
-    report = DigestReport(deadlines=deadlines_coming(timezone.localdate(now)))
+    today = timezone.localdate(now)
+    report = DigestReport(
+        deadlines=deadlines_coming(today), reporting=reporting.notify_coming(today)
+    )
     send_immediate(
         Notification.objects.filter(frequency=Frequency.IMMEDIATELY, emailed_at__isnull=True)
         .values_list("user_id", flat=True)

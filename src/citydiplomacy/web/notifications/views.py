@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.notifications import services
 from citydiplomacy.web.notifications.forms import PreferencesForm
 from citydiplomacy.web.notifications.models import Notification
@@ -37,6 +38,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "page": page,
             "unread": services.unread_count(request.user),
             "show": request.GET.get("show", ""),
+            "is_secretariat": permissions.is_admin(request.user),
         },
     )
 

@@ -12,7 +12,8 @@ from citydiplomacy.web.notifications import services
 
 class Command(BaseCommand):
     help = (
-        "Write the notifications of coming event deadlines and e-mail each user the digest "
+        "Write the notifications of coming event and reporting-cycle deadlines and e-mail "
+        "each user the digest "
         "of their notifications not yet e-mailed. Safe to run again: nothing is sent twice."
     )
 
