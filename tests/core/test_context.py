@@ -111,3 +111,9 @@ def test_embedding_distance_is_the_context_distance(rows: list[tuple], w: Contex
     # symmetric
     back = context_similarity(contexts, len(rows) - 1, w)
     assert back[0] == pytest.approx(sim[len(rows) - 1])
+
+
+def test_one_similarity_of_a_distance_for_the_whole_and_each_factor() -> None:
+    from citydiplomacy.core.context import similarity
+
+    assert similarity([0.0, 0.25, 1.0, 3.0]).tolist() == [1.0, 0.75, 0.0, 0.0]

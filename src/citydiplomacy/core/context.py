@@ -190,6 +190,16 @@ def _factor_distances(
     return ids, distances
 
 
+def similarity(distance: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """The one similarity of a context distance: ``1 - min(d, 1)``, in [0, 1].
+
+    Used for the overall distance ``D`` and for each factor's ``d_f`` alike, by the context
+    functions here, the matchmaker (:mod:`citydiplomacy.core.peers`) and the forum pairing.
+    """
+    out: npt.NDArray[np.float64] = 1.0 - np.minimum(np.asarray(distance, dtype=np.float64), 1.0)
+    return out
+
+
 def context_factors(
     contexts: pd.DataFrame,
     city_id: object,
@@ -206,7 +216,7 @@ def context_factors(
     """
     ids, d = _factor_distances(contexts, city_id, candidates)
     columns: dict[str, npt.NDArray[np.float64]] = {
-        f: 1.0 - np.minimum(d[:, i], 1.0) for i, f in enumerate(FACTORS)
+        f: similarity(d[:, i]) for i, f in enumerate(FACTORS)
     }
     columns.update({f"{f}_distance": d[:, i] for i, f in enumerate(FACTORS)})
     return pd.DataFrame(columns, index=ids)
@@ -236,4 +246,4 @@ def context_similarity(
     ids, d = _factor_distances(contexts, city_id, candidates)
     weights_row = np.array([w[f] for f in FACTORS]) / total
     distance = np.sqrt((d**2 * weights_row).sum(axis=1))
-    return pd.Series(1.0 - np.minimum(distance, 1.0), index=ids, name="similarity")
+    return pd.Series(similarity(distance), index=ids, name="similarity")

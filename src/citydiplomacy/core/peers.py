@@ -46,6 +46,7 @@ from citydiplomacy.core.context import (
     ContextWeights,
     context_embedding,
     context_factors,
+    similarity,
 )
 from citydiplomacy.core.ties import TieIndex
 
@@ -264,7 +265,7 @@ class Matchmaker:
         dot = np.asarray(self._sparse @ self.embedding[row], dtype=np.float64)
         d2 = self._sq + self._sq[row] - 2.0 * dot
         d2[row] = 0.0  # its own dropped columns are not in the product
-        out: FloatArray = 1.0 - np.minimum(np.sqrt(np.maximum(d2, 0.0)), 1.0)
+        out: FloatArray = similarity(np.sqrt(np.maximum(d2, 0.0)))
         return out
 
     def tie_signals(self, row: int) -> dict[str, FloatArray]:

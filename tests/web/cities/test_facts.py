@@ -11,23 +11,24 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from citydiplomacy.web.cities import facts
+from citydiplomacy.web.cities.matching import spellings
 from citydiplomacy.web.cities.models import CityFact
 from tests.web import factories
 
 
-def test_name_variants() -> None:
-    assert facts.name_variants("ALGIERS (EL DJAZAIR)") == [
+def test_spellings_of_a_source_name() -> None:
+    assert spellings("ALGIERS (EL DJAZAIR)") == [
         "ALGIERS (EL DJAZAIR)",
         "ALGIERS",
         "EL DJAZAIR",
     ]
-    assert facts.name_variants("Austin, TX") == ["Austin, TX", "Austin"]
-    assert facts.name_variants("Lyon") == ["Lyon"]
+    assert spellings("Austin, TX") == ["Austin, TX", "Austin"]
+    assert spellings("Lyon") == ["Lyon"]
 
 
 @given(st.text(max_size=40))
-def test_name_variants_never_fail(name: str) -> None:
-    variants = facts.name_variants(name)
+def test_spellings_never_fail(name: str) -> None:
+    variants = spellings(name)
     assert all(v and v == v.strip() for v in variants)
     assert len(variants) == len(set(variants))
 

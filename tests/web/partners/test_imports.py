@@ -326,3 +326,18 @@ def test_packaged_crawl_file_is_valid_and_matched_to_registry_ids() -> None:
     pairs = importers.read_crawl_pairs(text, "packaged")
     assert len(pairs) > 10_000
     assert all(p["a"][1] != p["b"][1] for p in pairs)
+
+
+def test_an_import_that_fails_while_writing_leaves_nothing(
+    towns: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from citydiplomacy.web.partners.models import Network
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Membership.objects, "bulk_create", broken)
+    with pytest.raises(RuntimeError):
+        importers.import_gcom(gcom(*GCOM_ROWS))
+    # the networks created on the way are rolled back with the memberships
+    assert not Network.objects.exists() and not Membership.objects.exists()

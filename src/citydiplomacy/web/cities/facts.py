@@ -12,17 +12,16 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 import pycountry
 from django.db import transaction
 
+from citydiplomacy.io.import_report import ImportReport
+from citydiplomacy.web.cities.matching import CityMatcher
 from citydiplomacy.web.cities.models import City, CityFact, Country
-from citydiplomacy.web.cities.services import CityMatcher
 
 UNDATA = "undata_city_population"
 NET_ZERO_TRACKER = "net_zero_tracker_2022"
@@ -65,30 +64,6 @@ _KIND_BY_TYPE = {
 }
 
 
-@dataclass
-class ImportReport:
-    """What one source's import matched and did not match."""
-
-    source: str
-    rows: int = 0
-    matched: int = 0
-    facts: int = 0
-    unmatched: list[str] = field(default_factory=list)
-    ambiguous: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        """One line for the command's output."""
-        return (
-            f"{self.source}: {self.rows} rows, {self.matched} matched to the registry, "
-            f"{self.facts} facts stored, {len(self.unmatched)} not matched"
-            + (
-                f", {len(self.ambiguous)} matched the most populous of several"
-                if self.ambiguous
-                else ""
-            )
-        )
-
-
 def _packaged_rows(name: str) -> Iterator[dict[str, str]]:
     path = resources.files("citydiplomacy.data") / "city_facts" / name
     yield from csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))
@@ -104,29 +79,15 @@ def undata_country_code(name: str) -> str | None:
         return None
 
 
-def name_variants(name: str) -> list[str]:
-    """The spellings to try for a source's city name: as given, without a bracketed part or a
-    trailing ", XX" state/country code, and the bracketed part itself ("ALGIERS (EL DJAZAIR)"
-    gives "ALGIERS (EL DJAZAIR)", "ALGIERS", "EL DJAZAIR")."""
-    variants = [name.strip()]
-    bracket = re.match(r"^(.*?)\s*\((.*)\)\s*$", name)
-    if bracket:
-        variants += [bracket.group(1).strip(), bracket.group(2).strip()]
-    suffix = re.match(r"^(.*?),\s*[A-Z]{2,3}$", name.strip())
-    if suffix:
-        variants.append(suffix.group(1).strip())
-    return [v for v in dict.fromkeys(variants) if v]
-
-
 def _place(matcher: CityMatcher, name: str, country: str, report: ImportReport) -> int | None:
-    for variant in name_variants(name):
-        hits = matcher.candidates(variant, country)
-        if hits:
-            if len(hits) > 1:
-                report.ambiguous.append(f"{name} ({country}): {len(hits)} registry cities")
-            return hits[0]
-    report.unmatched.append(f"{name} ({country})")
-    return None
+    """The most populous registry city of ``country`` the source's ``name`` spells (reported
+    as ambiguous when several are), or ``None`` (reported as unmatched)."""
+    city_id, n = matcher.most_populous(name, country)
+    if n > 1:
+        report.ambiguous.append(f"{name} ({country}): {n} registry cities")
+    if city_id is None:
+        report.unmatched.append(f"{name} ({country})")
+    return city_id
 
 
 def _number(text: str | None) -> float | None:
@@ -146,7 +107,7 @@ def _replace(source: str, facts: list[CityFact]) -> None:
 def import_undata_population() -> ImportReport:
     """Store the latest UNdata population (city proper, urban agglomeration) of each matched
     city; a city matched twice for the same kind keeps the larger figure's row."""
-    report = ImportReport(UNDATA)
+    report = ImportReport(UNDATA, facts=0)
     matcher = CityMatcher()
     known = set(Country.objects.values_list("pk", flat=True))
     best: dict[tuple[int, str], CityFact] = {}
@@ -198,7 +159,7 @@ def _target_text(row: dict[str, str]) -> str:
 def import_net_zero_tracker() -> ImportReport:
     """Store each matched city's net-zero (or other) climate target, "No target" included:
     the tracker covers every city above 500,000 inhabitants, so absence is a fact too."""
-    report = ImportReport(NET_ZERO_TRACKER)
+    report = ImportReport(NET_ZERO_TRACKER, facts=0)
     matcher = CityMatcher()
     iso2_of = dict(Country.objects.values_list("iso3", "pk"))
     facts: dict[int, CityFact] = {}

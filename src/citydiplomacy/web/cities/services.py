@@ -35,6 +35,8 @@ from django.db.models import (
     When,
 )
 
+# The one city-name matcher lives in cities.matching; importers of it from here keep working.
+from citydiplomacy.web.cities.matching import CityMatcher as CityMatcher
 from citydiplomacy.web.cities.models import (
     MAX_NORMALISED,
     City,
@@ -498,54 +500,6 @@ def context_frame(city_ids: Iterable[int] | None = None) -> pd.DataFrame:
     }
     frame["languages"] = frame["languages"].map(languages)
     return frame
-
-
-class CityMatcher:
-    """Places cities given by name + ISO country, or by GeoNames id, in the registry."""
-
-    def __init__(self) -> None:
-        self._by_key: dict[tuple[str, str], list[int]] = {}
-
-    def candidates(self, name: str, country: str) -> list[int]:
-        """Registry ids of the cities of ``country`` named ``name`` (primary name first, then
-        alternate names; most populous first)."""
-        key = (normalise_name(name), country.upper())
-        if key not in self._by_key:
-            primary = list(
-                City.objects.filter(country_id=key[1], name__iexact=name)
-                .order_by("-population", "pk")
-                .values_list("pk", flat=True)
-            )
-            if not primary:
-                primary = list(
-                    City.objects.filter(
-                        country_id=key[1],
-                        pk__in=CityName.objects.filter(normalised=key[0]).values("city_id"),
-                    )
-                    .order_by("-population", "pk")
-                    .values_list("pk", flat=True)
-                )
-            self._by_key[key] = primary
-        return self._by_key[key]
-
-    def match(self, name: str, country: str, geonames_id: int | None) -> tuple[int | None, str]:
-        """Registry id, or ``None`` with the reason."""
-        if geonames_id is not None:
-            if City.objects.filter(pk=geonames_id).exists():
-                return geonames_id, ""
-            return None, f"GeoNames id {geonames_id} is not in the city registry"
-        hits = self.candidates(name, country)
-        if len(hits) == 1:
-            return hits[0], ""
-        if not hits:
-            return None, (
-                f"no city {name!r} in {country} in the registry (cities of 15,000 inhabitants "
-                "or more); check the spelling or give its geonames_id"
-            )
-        return None, (
-            f"{name!r} ({country}) matches {len(hits)} registry cities (GeoNames ids "
-            f"{', '.join(map(str, hits[:5]))}); add a geonames_id column to say which"
-        )
 
 
 # --- One ranking for city search: the search page, the autocomplete, the API and the picker ---

@@ -17,8 +17,6 @@ partners and pairs without a shared working language are not allowed.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,9 +25,10 @@ import numpy as np
 from scipy.spatial.distance import cdist
 
 from citydiplomacy.core import forum as core_forum
-from citydiplomacy.core.context import context_embedding
+from citydiplomacy.core.context import context_embedding, similarity
 from citydiplomacy.core.peers import SCORE_SCALE
 from citydiplomacy.errors import Problem, ValidationError
+from citydiplomacy.io.partners_files import ParticipantRow, read_participant_rows
 from citydiplomacy.web.partners import services
 
 
@@ -54,58 +53,29 @@ class ForumResult:
 def read_participants(
     content: bytes, source: str, chosen: Mapping[tuple[str, str], int] | None = None
 ) -> list[Participant]:
-    """Parse and match a participants file; every problem is reported at once.
+    """Parse (:func:`citydiplomacy.io.partners_files.read_participant_rows`) and match a
+    participants file; every problem is reported at once.
 
     ``chosen`` maps a (name, ISO country) pair to the GeoNames id meant by it, for names
     that several registry cities share and rows without a ``geonames_id``; an ambiguous
     name without a choice is reported with the cities to choose from.
     """
-    from citydiplomacy.web.cities.models import normalise_name
-
-    picks = {(normalise_name(n), c.upper()): int(i) for (n, c), i in (chosen or {}).items()}
-    from citydiplomacy.web.cities.models import City
+    from citydiplomacy.web.cities.models import City, normalise_name
     from citydiplomacy.web.cities.services import CityMatcher
 
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError([Problem(source, 0, 0, "expected UTF-8 text")]) from None
-    reader = csv.reader(io.StringIO(text))
-    header = [h.strip().lower() for h in next(reader, [])]
-    col = {h: i for i, h in enumerate(header)}
-    problems: list[Problem] = []
-    if "themes" not in col or not ({"city", "country"} <= col.keys() or "geonames_id" in col):
-        raise ValidationError(
-            [Problem(source, 1, 0, "expected the columns city, country and themes")]
-        )
+    picks = {(normalise_name(n), c.upper()): int(i) for (n, c), i in (chosen or {}).items()}
     themes_known = {c for c, _ in services.theme_choices()}
+    rows, problems = read_participant_rows(content, source, themes_known)
     matcher = CityMatcher()
-    out: list[Participant] = []
+    matched: list[tuple[ParticipantRow, int]] = []
     seen: dict[int, int] = {}
-    for rowno, row in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        row = row + [""] * (len(header) - len(row))
-
-        def cell(name: str, r: list[str] = row) -> str:
-            return r[col[name]].strip() if name in col else ""
-
-        gid_text = cell("geonames_id")
-        gid = None
-        if gid_text:
-            if not gid_text.isdigit():
-                problems.append(
-                    Problem(source, rowno, col["geonames_id"] + 1, "expected a GeoNames id")
-                )
-                continue
-            gid = int(gid_text)
-        name, country = cell("city"), cell("country").upper()
+    for r in rows:
+        gid = r.geonames_id
         if gid is None:
-            gid = picks.get((normalise_name(name), country))
-        city_id, why = matcher.match(name, country, gid)
+            gid = picks.get((normalise_name(r.name), r.country))
+        city_id, why = matcher.match(r.name, r.country, gid)
         if city_id is None:
-            at = col.get("city", col.get("geonames_id", 0)) + 1
-            hits = matcher.candidates(name, country) if gid is None else []
+            hits = matcher.candidates(r.name, r.country) if gid is None else []
             if len(hits) > 1:
                 found = City.objects.in_bulk(hits[:10])
                 listed = "; ".join(
@@ -114,33 +84,31 @@ def read_participants(
                     for i in hits[:10]
                 )
                 why = (
-                    f"{name!r} ({country}) matches {len(hits)} registry cities: {listed}; "
+                    f"{r.name!r} ({r.country}) matches {len(hits)} registry cities: {listed}; "
                     f"choose one with a geonames_id column or --geonames-id "
-                    f"'{name},{country}=ID'"
+                    f"'{r.name},{r.country}=ID'"
                 )
-            problems.append(Problem(source, rowno, at, f"expected a registry city: {why}"))
+            problems.append(
+                Problem(source, r.row, r.city_column, f"expected a registry city: {why}")
+            )
             continue
         if city_id in seen:
             problems.append(
-                Problem(source, rowno, 0, f"the city of row {seen[city_id]} appears again")
+                Problem(source, r.row, 0, f"the city of row {seen[city_id]} appears again")
             )
             continue
-        seen[city_id] = rowno
-        themes = tuple(t.strip() for t in cell("themes").split(";") if t.strip())
-        bad = [t for t in themes if t not in themes_known]
-        if bad or not themes:
-            message = (
-                f"expected framework category codes separated by ';', got unknown {bad}"
-                if bad
-                else "expected at least one theme (a framework category code)"
-            )
-            problems.append(Problem(source, rowno, col["themes"] + 1, message))
+        seen[city_id] = r.row
+        if r.theme_problem is not None:
+            problems.append(r.theme_problem)
             continue
-        langs = tuple(code.strip().lower() for code in cell("languages").split(";") if code.strip())
-        c = City.objects.get(pk=city_id)
-        out.append(Participant(rowno, city_id, c.name, c.country_id, themes, langs))
+        matched.append((r, city_id))
     if problems:
-        raise ValidationError(problems)
+        raise ValidationError(sorted(problems, key=lambda p: (p.row, p.column)))
+    found = City.objects.in_bulk([cid for _, cid in matched])
+    out = [
+        Participant(r.row, cid, found[cid].name, found[cid].country_id, r.themes, r.languages)
+        for r, cid in matched
+    ]
     if len(out) < 2:
         raise ValidationError([Problem(source, 0, 0, "expected at least two participants")])
     return out
@@ -166,8 +134,8 @@ def pair(
     scores = perf.scores.reindex(index=ids, columns=themes).to_numpy(np.float64)
     wants = np.array([[t in p.themes for t in themes] for p in participants], dtype=bool)
     embedding = context_embedding(contexts)
-    similarity = 1.0 - np.minimum(cdist(embedding, embedding), 1.0)
-    benefit = core_forum.learning_benefit(scores, wants, similarity, SCORE_SCALE)
+    alike = similarity(cdist(embedding, embedding))
+    benefit = core_forum.learning_benefit(scores, wants, alike, SCORE_SCALE)
     reasons: dict[tuple[int, int], list[str]] = {}
     allowed = np.ones((n, n), dtype=bool)
     if not allow_partners:

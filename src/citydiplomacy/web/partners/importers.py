@@ -2,39 +2,48 @@
 
 * :func:`import_sister_cities`: Wikidata "twinned administrative body" (P190) pairs of the
   cities of 25 EU countries (CC0), as *recorded* twinning partnerships;
+* :func:`import_wikidata_crawl`: the 2016 worldwide Wikidata crawl's pairs (CC0);
 * :func:`import_gcom`: Global Covenant of Mayors signatories (JRC GCoM-MyCovenant, CC BY 4.0)
   with their commitment flags;
 * :func:`import_eurocities`: Eurocities members (membership facts from eurocities.eu,
   attributes from Wikidata).
 
-Each reads the whole file first and collects every malformed cell as
-``file:row:column: expected ...`` (nothing is written when there is one), matches places to
-the GeoNames registry by coordinates and name (:class:`RegistryLocator`), then writes in one
-transaction only what differs from the database: a second run changes nothing. The report says
-what matched, what did not and why.
+Reading a file is :mod:`citydiplomacy.io.partners_files`: it checks the whole file and raises
+every malformed cell at once as ``file:row:column: expected ...``, so nothing is written when
+there is one. Here places are matched to the GeoNames registry by coordinates and name (the
+one matcher, :meth:`~citydiplomacy.web.cities.matching.CityMatcher.locate`), and what differs
+from the database is written in one transaction: a second run changes nothing, and a failure
+half-way leaves the database as it was. The :class:`~citydiplomacy.io.import_report.
+ImportReport` says what matched, what did not and why.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import math
-import re
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date
-from importlib import resources
 from typing import Any
 
-import numpy as np
 from django.db import transaction
 from django.db.models import Q
-from scipy.spatial import cKDTree
 
-from citydiplomacy.errors import Problem, ValidationError
-from citydiplomacy.web.cities.models import City, CityName, normalise_name
+from citydiplomacy.io.import_report import ImportReport
+from citydiplomacy.io.partners_files import (
+    CRAWL_COLUMNS,
+    CRAWL_FILE,
+    EUROCITIES_FILE,
+    GCOM_COMMITMENTS,
+    GCOM_FILE,
+    SISTER_COLUMNS,
+    SISTER_FILE,
+    GcomSignatory,
+    data_file,
+    read_crawl_pairs,
+    read_eurocities_members,
+    read_gcom_signatories,
+    read_sister_pairs,
+    read_text,
+)
+from citydiplomacy.web.cities.matching import CityMatcher, name_variants
+from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.partners.models import (
     Kind,
     Membership,
@@ -44,14 +53,28 @@ from citydiplomacy.web.partners.models import (
     Status,
 )
 
-EARTH_KM = 6371.0088
-#: A place and a registry city match when one of the city's names is the place's name and
-#: they are at most this far apart.
-MATCH_KM = 20.0
-SISTER_FILE = "wikidata_p190_eu25_2017.tsv"
-CRAWL_FILE = "wikidata_p190_crawl_2016.tsv"
-GCOM_FILE = "gcom_signatories_2024.csv"
-EUROCITIES_FILE = "eurocities_members_2025.json"
+# What the readers define, importable from here too (commands, scripts and benchmarks do).
+__all__ = [
+    "CRAWL_COLUMNS",
+    "CRAWL_FILE",
+    "EUROCITIES_FILE",
+    "GCOM_COMMITMENTS",
+    "GCOM_FILE",
+    "SISTER_COLUMNS",
+    "SISTER_FILE",
+    "ImportReport",
+    "data_file",
+    "ensure_networks",
+    "import_all",
+    "import_eurocities",
+    "import_gcom",
+    "import_sister_cities",
+    "import_wikidata_crawl",
+    "name_variants",
+    "read_crawl_pairs",
+    "read_sister_pairs",
+]
+
 SISTER_SOURCE = "wikidata-p190"
 CRAWL_SOURCE = "wikidata-p190-crawl-2016"
 #: Where each tie of the partnership table comes from, for people.
@@ -105,244 +128,7 @@ OTHER_NETWORKS: dict[str, dict[str, str]] = {
 }
 
 
-def data_file(name: str) -> Any:
-    """A packaged file of ``citydiplomacy/data/partners``."""
-    return resources.files("citydiplomacy.data") / "partners" / name
-
-
-@dataclass
-class ImportReport:
-    """What an import did."""
-
-    source: str
-    rows: int = 0
-    matched: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    #: records the source no longer holds, kept because the platform added to them
-    kept: int = 0
-    unmatched: list[str] = field(default_factory=list)
-    reasons: Counter[str] = field(default_factory=Counter)
-
-    def lines(self, show_unmatched: int = 10) -> list[str]:
-        out = [
-            f"{self.source}: {self.rows} rows, {self.matched} matched to the registry, "
-            f"{len(self.unmatched)} not matched",
-            f"  created {self.created}, updated {self.updated}, unchanged {self.unchanged}, "
-            f"removed {self.deleted}",
-        ]
-        if self.kept:
-            out.append(
-                f"  kept {self.kept} no longer in the source: they have activities, documents "
-                "or a recorded end"
-            )
-        for reason, n in self.reasons.most_common():
-            out.append(f"  not matched, {reason}: {n}")
-        for line in self.unmatched[:show_unmatched]:
-            out.append(f"  - {line}")
-        if len(self.unmatched) > show_unmatched:
-            out.append(f"  ... and {len(self.unmatched) - show_unmatched} more")
-        return out
-
-
-def _unit(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    la, lo = np.radians(lat), np.radians(lon)
-    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
-
-
-def name_variants(label: str) -> set[str]:
-    """Normalised forms of a place label: whole, before a comma or bracket ("Porcia,
-    Friuli-Venezia Giulia" -> "porcia"), without "City of"."""
-    base = normalise_name(label)
-    out = {base}
-    for sep in (",", " (", "/"):
-        if sep in base:
-            out.add(base.split(sep)[0].strip())
-    for prefix in ("city of ", "ville de ", "stadt ", "comune di ", "municipality of "):
-        for v in list(out):
-            if v.startswith(prefix):
-                out.add(v[len(prefix) :])
-    return {v for v in out if v}
-
-
-class RegistryLocator:
-    """Finds the registry city of a place by coordinates and name (else name and country)."""
-
-    def __init__(self) -> None:
-        rows = list(City.objects.values_list("pk", "latitude", "longitude", "country_id"))
-        self.ids = np.array([r[0] for r in rows], dtype=np.int64)
-        self.country = {int(r[0]): str(r[3]) for r in rows}
-        lat = np.array([r[1] for r in rows], dtype=float)
-        lon = np.array([r[2] for r in rows], dtype=float)
-        self.xyz = _unit(lat, lon) if rows else np.zeros((0, 3))
-        self.tree = cKDTree(self.xyz) if rows else None
-        self.names: dict[int, set[str]] = {}
-        self.by_name: dict[tuple[str, str], list[int]] = {}
-        for cid, norm in CityName.objects.values_list("city_id", "normalised").iterator(
-            chunk_size=20000
-        ):
-            self.names.setdefault(int(cid), set()).add(str(norm))
-            self.by_name.setdefault((str(norm), self.country.get(int(cid), "")), []).append(
-                int(cid)
-            )
-
-    def locate(
-        self, label: str, lat: float | None, lon: float | None, country: str = ""
-    ) -> tuple[int | None, str]:
-        """Registry id, or ``None`` and the reason."""
-        variants = name_variants(label)
-        if lat is not None and lon is not None and self.tree is not None:
-            chord = 2.0 * math.sin(MATCH_KM / EARTH_KM / 2.0)
-            near = self.tree.query_ball_point(_unit(np.array([lat]), np.array([lon]))[0], chord)
-            hits = [
-                int(self.ids[i]) for i in near if self.names.get(int(self.ids[i]), set()) & variants
-            ]
-            if hits:
-                here = _unit(np.array([lat]), np.array([lon]))[0]
-                pos = {int(self.ids[i]): i for i in near}
-                return min(hits, key=lambda c: float(((self.xyz[pos[c]] - here) ** 2).sum())), ""
-        if country:
-            found = sorted(
-                {c for v in variants for c in self.by_name.get((v, country.upper()), [])}
-            )
-            if len(found) == 1:
-                return found[0], ""
-            if len(found) > 1:
-                return None, "name shared by several registry cities"
-        if lat is None:
-            return None, "no registry city (15,000+ inhabitants) of that name in the country"
-        return None, f"no registry city (15,000+ inhabitants) of that name within {MATCH_KM:.0f} km"
-
-
-# ------------------------------------------------------------------ reading helpers
-def _float(
-    text: str, problems: list[Problem], src: str, row: int, col: int, what: str
-) -> float | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        x = float(text)
-    except ValueError:
-        problems.append(Problem(src, row, col, f"expected {what} (a number), got {text!r}"))
-        return None
-    if not math.isfinite(x):
-        problems.append(Problem(src, row, col, f"expected {what} (a finite number), got {text!r}"))
-        return None
-    return x
-
-
-def _coords(
-    lat: float | None,
-    lon: float | None,
-    problems: list[Problem],
-    src: str,
-    row: int,
-    cols: tuple[int, int],
-) -> tuple[float | None, float | None]:
-    if lat is not None and not -90 <= lat <= 90:
-        problems.append(Problem(src, row, cols[0], f"expected a latitude in [-90, 90], got {lat}"))
-        return None, None
-    if lon is not None and not -180 <= lon <= 180:
-        problems.append(
-            Problem(src, row, cols[1], f"expected a longitude in [-180, 180], got {lon}")
-        )
-        return None, None
-    if lat is None or lon is None:
-        return None, None
-    return lat, lon
-
-
-def _read_text(content: bytes | str | None, name: str) -> str:
-    if content is None:
-        return str(data_file(name).read_text(encoding="utf-8"))
-    return content.decode("utf-8-sig") if isinstance(content, bytes) else content
-
-
 # ------------------------------------------------------------------ sister cities
-SISTER_COLUMNS = (
-    "origincityLabel",
-    "origincountry",
-    "originlat",
-    "originlong",
-    "originpopulation",
-    "sistercityLabel",
-    "destinationlat",
-    "destinationlong",
-    "destinationpopulation",
-    "destination_countryLabel",
-    "dist",
-    "eu",
-)
-
-
-def read_sister_pairs(text: str, src: str) -> list[dict[str, Any]]:
-    """The pairs of the Wikidata P190 file, validated (``ValidationError`` with every
-    problem)."""
-    # Tab-separated without quoting: a quote character is part of a name.
-    reader = csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
-    header = next(reader, None)
-    problems: list[Problem] = []
-    if header is None:
-        raise ValidationError([Problem(src, 0, 0, "expected a header row, the file is empty")])
-    col = {name: i for i, name in enumerate(header)}
-    missing = [
-        c
-        for c in (
-            "origincityLabel",
-            "originlat",
-            "originlong",
-            "sistercityLabel",
-            "destinationlat",
-            "destinationlong",
-        )
-        if c not in col
-    ]
-    if missing:
-        raise ValidationError([Problem(src, 1, 0, f"expected the columns {missing}")])
-    out = []
-    for rowno, row in enumerate(reader, start=2):
-        if not any(row):
-            continue
-        if len(row) < len(header):
-            row = row + [""] * (len(header) - len(row))
-
-        def cell(name: str, r: list[str] = row) -> str:
-            return r[col[name]].strip() if name in col else ""
-
-        a, b = cell("origincityLabel"), cell("sistercityLabel")
-        for name, value in (("origincityLabel", a), ("sistercityLabel", b)):
-            if not value:
-                problems.append(Problem(src, rowno, col[name] + 1, "expected a city name"))
-        lat_a = _float(cell("originlat"), problems, src, rowno, col["originlat"] + 1, "a latitude")
-        lon_a = _float(
-            cell("originlong"), problems, src, rowno, col["originlong"] + 1, "a longitude"
-        )
-        lat_b = _float(
-            cell("destinationlat"), problems, src, rowno, col["destinationlat"] + 1, "a latitude"
-        )
-        lon_b = _float(
-            cell("destinationlong"), problems, src, rowno, col["destinationlong"] + 1, "a longitude"
-        )
-        lat_a, lon_a = _coords(
-            lat_a, lon_a, problems, src, rowno, (col["originlat"] + 1, col["originlong"] + 1)
-        )
-        lat_b, lon_b = _coords(
-            lat_b,
-            lon_b,
-            problems,
-            src,
-            rowno,
-            (col["destinationlat"] + 1, col["destinationlong"] + 1),
-        )
-        out.append({"row": rowno, "a": (a, lat_a, lon_a), "b": (b, lat_b, lon_b)})
-    if problems:
-        raise ValidationError(problems)
-    return out
-
-
 def import_sister_cities(
     content: bytes | str | None = None,
     *,
@@ -356,9 +142,9 @@ def import_sister_cities(
     that the file no longer holds are removed.
     """
     say = progress or (lambda m: None)
-    pairs = read_sister_pairs(_read_text(content, SISTER_FILE), source_name)
+    pairs = read_sister_pairs(read_text(content, SISTER_FILE, source_name), source_name)
     say(f"{source_name}: {len(pairs)} rows read; matching to the registry")
-    locator = RegistryLocator()
+    locator = CityMatcher()
     report = ImportReport(source=source_name, rows=len(pairs))
     cache: dict[tuple[str, float | None, float | None], tuple[int | None, str]] = {}
     wanted: dict[str, tuple[int, int]] = {}
@@ -392,64 +178,6 @@ def import_sister_cities(
     return report
 
 
-CRAWL_COLUMNS = (
-    "qid_a",
-    "label_a",
-    "geonames_a",
-    "method_a",
-    "qid_b",
-    "label_b",
-    "geonames_b",
-    "method_b",
-)
-
-
-def read_crawl_pairs(text: str, src: str) -> list[dict[str, Any]]:
-    """The matched pairs of the 2016 Wikidata crawl (written by
-    ``scripts/build_wikidata_crawl_ties.py``), validated: ``ValidationError`` with every
-    problem."""
-    reader = csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
-    header = next(reader, None)
-    if header is None:
-        raise ValidationError([Problem(src, 0, 0, "expected a header row, the file is empty")])
-    missing = [c for c in CRAWL_COLUMNS if c not in header]
-    if missing:
-        raise ValidationError([Problem(src, 1, 0, f"expected the columns {missing}")])
-    col = {name: i for i, name in enumerate(header)}
-    problems: list[Problem] = []
-    out = []
-    for rowno, row in enumerate(reader, start=2):
-        if not any(row):
-            continue
-        row = row + [""] * (len(header) - len(row))
-        ends = []
-        for side in ("a", "b"):
-            qid = row[col[f"qid_{side}"]].strip()
-            if not re.fullmatch(r"Q[1-9][0-9]*", qid):
-                problems.append(
-                    Problem(
-                        src, rowno, col[f"qid_{side}"] + 1, f"expected a Wikidata id, got {qid!r}"
-                    )
-                )
-            text_id = row[col[f"geonames_{side}"]].strip()
-            if not text_id.isdigit():
-                problems.append(
-                    Problem(
-                        src,
-                        rowno,
-                        col[f"geonames_{side}"] + 1,
-                        f"expected a GeoNames id (digits), got {text_id!r}",
-                    )
-                )
-                ends.append((qid, 0))
-            else:
-                ends.append((qid, int(text_id)))
-        out.append({"row": rowno, "a": ends[0], "b": ends[1]})
-    if problems:
-        raise ValidationError(problems)
-    return out
-
-
 def import_wikidata_crawl(
     content: bytes | str | None = None,
     *,
@@ -461,7 +189,7 @@ def import_wikidata_crawl(
     recorded twice (it is counted as unchanged); a GeoNames id not in the registry leaves
     its pair out, reported."""
     say = progress or (lambda m: None)
-    pairs = read_crawl_pairs(_read_text(content, CRAWL_FILE), source_name)
+    pairs = read_crawl_pairs(read_text(content, CRAWL_FILE, source_name), source_name)
     say(f"{source_name}: {len(pairs)} matched pairs read")
     report = ImportReport(source=source_name, rows=len(pairs))
     known = set(City.objects.values_list("pk", flat=True))
@@ -605,12 +333,26 @@ def _sync_memberships(
     report.deleted += len(stale)
 
 
-GCOM_COMMITMENTS = {
-    "commitment_CoM2020_flag": "CoM 2020 (-20% CO2 by 2020)",
-    "commitment_CoM2030_flag": "CoM 2030 (-40% CO2 by 2030, adaptation)",
-    "commitment_CoM2050_flag": "CoM 2050 (climate neutrality by 2050)",
-    "commitment_mayoradapt_flag": "Mayors Adapt (adaptation)",
-}
+def _gcom_fields(r: GcomSignatory, old: dict[str, Any] | None) -> dict[str, Any]:
+    """The membership of a city that signatory ``r`` stands for, merged with ``old`` (the
+    same city from an earlier row): the earliest adhesion, every commitment, an individual
+    signature over a group's, "published" over any other status."""
+    fields: dict[str, Any] = {
+        "role": "signatory (group)" if r.group else "signatory",
+        "since": r.since,
+        "commitments": sorted(set(r.commitments)),
+        "status": r.status,
+        "source_ref": r.id,
+    }
+    if old is not None:
+        fields["commitments"] = sorted(set(old["commitments"]) | set(r.commitments))
+        dates = [d for d in (old["since"], r.since) if d is not None]
+        fields["since"] = min(dates) if dates else None
+        if old["role"] == "signatory":
+            fields["role"], fields["source_ref"] = "signatory", old["source_ref"]
+        if old["status"] == "published":
+            fields["status"] = "published"
+    return fields
 
 
 def import_gcom(
@@ -626,146 +368,29 @@ def import_gcom(
     A city that appears more than once keeps its earliest adhesion and every commitment.
     """
     say = progress or (lambda m: None)
-    text = _read_text(content, GCOM_FILE)
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None) or []
-    col = {n: i for i, n in enumerate(header)}
-    needed = [
-        "organisation_id",
-        "organisation_name",
-        "country_code",
-        "organisation_latitude",
-        "organisation_longitude",
-        "signatory_status",
-        "date_of_adhesion",
-        "adhesion_type",
-        *GCOM_COMMITMENTS,
-    ]
-    missing = [c for c in needed if c not in col]
-    if missing:
-        raise ValidationError([Problem(source_name, 1, 0, f"expected the columns {missing}")])
-    problems: list[Problem] = []
-    rows: list[dict[str, Any]] = []
-    for rowno, row in enumerate(reader, start=2):
-        if not any(row):
-            continue
-        row = row + [""] * (len(header) - len(row))
-
-        def cell(name: str, r: list[str] = row) -> str:
-            value = r[col[name]].strip()
-            return "" if value == "-" else value
-
-        lat = _float(
-            cell("organisation_latitude"),
-            problems,
-            source_name,
-            rowno,
-            col["organisation_latitude"] + 1,
-            "a latitude",
-        )
-        lon = _float(
-            cell("organisation_longitude"),
-            problems,
-            source_name,
-            rowno,
-            col["organisation_longitude"] + 1,
-            "a longitude",
-        )
-        lat, lon = _coords(
-            lat,
-            lon,
-            problems,
-            source_name,
-            rowno,
-            (col["organisation_latitude"] + 1, col["organisation_longitude"] + 1),
-        )
-        since = None
-        if cell("date_of_adhesion"):
-            try:
-                since = date.fromisoformat(cell("date_of_adhesion")[:10])
-            except ValueError:
-                problems.append(
-                    Problem(
-                        source_name,
-                        rowno,
-                        col["date_of_adhesion"] + 1,
-                        f"expected a date YYYY-MM-DD, got {cell('date_of_adhesion')!r}",
-                    )
-                )
-        flags = []
-        for name, label in GCOM_COMMITMENTS.items():
-            v = cell(name)
-            if v not in ("True", "False", ""):
-                problems.append(
-                    Problem(source_name, rowno, col[name] + 1, f"expected True or False, got {v!r}")
-                )
-            elif v == "True":
-                flags.append(label)
-        if not cell("organisation_name"):
-            problems.append(
-                Problem(
-                    source_name, rowno, col["organisation_name"] + 1, "expected a signatory name"
-                )
-            )
-        rows.append(
-            {
-                "row": rowno,
-                "id": cell("organisation_id"),
-                "name": cell("organisation_name"),
-                "country": cell("country_code").upper(),
-                "lat": lat,
-                "lon": lon,
-                "since": since,
-                "commitments": flags,
-                "status": cell("signatory_status"),
-                "group": cell("adhesion_type").startswith("As a group"),
-            }
-        )
-    if problems:
-        raise ValidationError(problems)
+    rows = read_gcom_signatories(read_text(content, GCOM_FILE, source_name), source_name)
     say(f"{source_name}: {len(rows)} signatories read; matching to the registry")
-    locator = RegistryLocator()
+    locator = CityMatcher()
     report = ImportReport(source=source_name, rows=len(rows))
     wanted: dict[int, dict[str, Any]] = {}
     for r in rows:
-        names = [n.strip() for n in re.split(r",| and ", r["name"])] if r["group"] else [r["name"]]
         hits = []
-        for n in names:
-            if not n:
-                continue
-            if r["group"]:
-                cid, why = locator.locate(n, None, None, r["country"])
+        for n in r.names:
+            if r.group:
+                cid, why = locator.locate(n, None, None, r.country)
             else:
-                cid, why = locator.locate(n, r["lat"], r["lon"], r["country"])
+                cid, why = locator.locate(n, r.lat, r.lon, r.country)
             if cid is None:
-                report.reasons[why] += 1
-                report.unmatched.append(f"row {r['row']}: {n!r} ({r['country']}): {why}")
+                report.not_matched(f"row {r.row}: {n!r} ({r.country}): {why}", why)
             else:
                 hits.append(cid)
         if hits:
             report.matched += 1
         for cid in hits:
-            fields: dict[str, Any] = {
-                "role": "signatory (group)" if r["group"] else "signatory",
-                "since": r["since"],
-                "commitments": r["commitments"],
-                "status": r["status"],
-                "source_ref": r["id"],
-            }
-            old = wanted.get(cid)
-            if old is not None:
-                fields["commitments"] = sorted(set(old["commitments"]) | set(fields["commitments"]))
-                dates = [d for d in (old["since"], fields["since"]) if d is not None]
-                fields["since"] = min(dates) if dates else None
-                if old["role"] == "signatory":
-                    fields["role"], fields["source_ref"] = "signatory", old["source_ref"]
-                if old["status"] == "published":
-                    fields["status"] = "published"
-            else:
-                fields["commitments"] = sorted(fields["commitments"])
-            wanted[cid] = fields
-    network = ensure_networks()["gcom"]
-    _sync_memberships(network, GCOM_SOURCE, wanted, report)
+            wanted[cid] = _gcom_fields(r, wanted.get(cid))
+    with transaction.atomic():
+        network = ensure_networks()["gcom"]
+        _sync_memberships(network, GCOM_SOURCE, wanted, report)
     return report
 
 
@@ -776,49 +401,20 @@ def import_eurocities(
     progress: Callable[[str], None] | None = None,
 ) -> ImportReport:
     """Import the Eurocities members as memberships of ``eurocities``."""
-    text = _read_text(content, EUROCITIES_FILE)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(
-            [Problem(source_name, exc.lineno, exc.colno, f"expected JSON: {exc.msg}")]
-        ) from None
-    members = data.get("members") if isinstance(data, dict) else None
-    if not isinstance(members, list):
-        raise ValidationError([Problem(source_name, 0, 0, 'expected {"members": [...]}')])
-    problems: list[Problem] = []
-    rows = []
-    for i, m in enumerate(members, start=1):
-        if not isinstance(m, dict) or not str(m.get("name_on_website") or "").strip():
-            problems.append(Problem(source_name, i, 0, "expected a member with a name_on_website"))
-            continue
-        lat, lon = m.get("latitude"), m.get("longitude")
-        for key, value, lo, hi in (("latitude", lat, -90, 90), ("longitude", lon, -180, 180)):
-            if value is not None and (not isinstance(value, int | float) or not lo <= value <= hi):
-                problems.append(
-                    Problem(
-                        source_name, i, 0, f"expected {key} in [{lo}, {hi}] or null, got {value!r}"
-                    )
-                )
-        rows.append((i, m))
-    if problems:
-        raise ValidationError(problems)
+    rows = read_eurocities_members(read_text(content, EUROCITIES_FILE, source_name), source_name)
     if progress:
         progress(f"{source_name}: {len(rows)} members read; matching to the registry")
-    locator = RegistryLocator()
+    locator = CityMatcher()
     report = ImportReport(source=source_name, rows=len(rows))
     wanted: dict[int, dict[str, Any]] = {}
-    for i, m in rows:
-        lat, lon = m.get("latitude"), m.get("longitude")
-        labels = [str(m["name_on_website"]), str(m.get("wikidata_name") or "")]
+    for m in rows:
         cid, why = None, ""
-        for label in filter(None, labels):
-            cid, why = locator.locate(label, lat, lon)
+        for label in m.labels:
+            cid, why = locator.locate(label, m.lat, m.lon)
             if cid is not None:
                 break
         if cid is None:
-            report.reasons[why] += 1
-            report.unmatched.append(f"member {i}: {labels[0]!r}: {why}")
+            report.not_matched(f"member {m.index}: {m.labels[0]!r}: {why}", why)
             continue
         report.matched += 1
         wanted[cid] = {
@@ -826,10 +422,11 @@ def import_eurocities(
             "since": None,
             "commitments": [],
             "status": "",
-            "source_ref": str(m.get("wikidata_id") or ""),
+            "source_ref": m.wikidata_id,
         }
-    network = ensure_networks()["eurocities"]
-    _sync_memberships(network, EUROCITIES_SOURCE, wanted, report)
+    with transaction.atomic():
+        network = ensure_networks()["eurocities"]
+        _sync_memberships(network, EUROCITIES_SOURCE, wanted, report)
     return report
 
 
