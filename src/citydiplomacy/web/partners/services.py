@@ -312,8 +312,8 @@ def performance(public: bool, own_city_ids: Iterable[int] = ()) -> core_peers.Pe
     ``public``: published years only (for the viewer's own cities, ``own_city_ids``, every
     year). Change is the change of score since the previous (published) year.
     """
-    from citydiplomacy.web.indicators import scoring
-    from citydiplomacy.web.indicators.models import CityScore, Publication
+    from citydiplomacy.web.indicators import scoring, visibility
+    from citydiplomacy.web.indicators.models import CityScore
     from citydiplomacy.web.indicators.services import framework
 
     snapshot = scoring.current_snapshot()
@@ -326,13 +326,13 @@ def performance(public: bool, own_city_ids: Iterable[int] = ()) -> core_peers.Pe
         for code in nodes.index[level == 2]
     }
     codes = [c for t, kpis in themes.items() for c in (t, *kpis)]
-    published: dict[int, set[int]] = {}
-    for cid, year in Publication.objects.values_list("city_id", "year"):
-        published.setdefault(int(cid), set()).add(int(year))
+    stored = list(CityScore.objects.filter(snapshot=snapshot).values_list("city_id", "nodes"))
+    # The one visibility rule: published years for the public, every year of one's own cities.
+    published = visibility.published_years_of(int(cid) for cid, _ in stored) if public else {}
     own = set(own_city_ids)
     score_rows: dict[int, dict[str, float]] = {}
     change_rows: dict[int, dict[str, float]] = {}
-    for cid, by_year in CityScore.objects.filter(snapshot=snapshot).values_list("city_id", "nodes"):
+    for cid, by_year in stored:
         is_public = public and cid not in own
         years = sorted(int(y) for y in by_year)
         if is_public:
@@ -340,8 +340,8 @@ def performance(public: bool, own_city_ids: Iterable[int] = ()) -> core_peers.Pe
         if not years:
             continue
         records = scoring.visible_records(by_year[str(years[-1])], is_public)
-        score_rows[int(cid)] = {c: _f(records[c][1]) for c in codes if c in records}
-        change_rows[int(cid)] = {c: _f(records[c][3]) for c in codes if c in records}
+        score_rows[int(cid)] = {c: _f(records[c].score) for c in codes if c in records}
+        change_rows[int(cid)] = {c: _f(records[c].change) for c in codes if c in records}
     scores = pd.DataFrame.from_dict(score_rows, orient="index").reindex(columns=codes)
     change = pd.DataFrame.from_dict(change_rows, orient="index").reindex(columns=codes)
     names = {str(c): str(nodes.at[c, "name"]) for c in codes}
