@@ -7,6 +7,7 @@ from citydiplomacy.web.partners import views
 app_name = "partners"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("export.<str:fmt>", views.export, name="export"),
     path("propose/", views.propose, name="propose"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/confirm/", views.confirm, name="confirm"),

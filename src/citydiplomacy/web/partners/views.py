@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -26,6 +27,7 @@ from citydiplomacy.core.context import FACTOR_LABELS, FACTORS
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.cities.sections import CitySection
+from citydiplomacy.web.indicators.exports import FORMATS, table_response
 from citydiplomacy.web.partners import services
 from citydiplomacy.web.partners.forms import (
     ActivityForm,
@@ -67,7 +69,9 @@ def _parties_prefetch() -> Prefetch[Any]:
 
 
 # ------------------------------------------------------------------ lists and details
-def index(request: HttpRequest) -> HttpResponse:
+def _filtered(request: HttpRequest) -> tuple[FilterForm, QuerySet[Partnership]]:
+    """The list's filter form and the partnerships it selects for this viewer, in the list's
+    order: the one selection of the page and of its CSV and XLSX exports."""
     form = FilterForm(request.GET or None)
     qs = services.visible_partnerships(request.user)
     if form.is_bound and form.is_valid():
@@ -82,7 +86,11 @@ def index(request: HttpRequest) -> HttpResponse:
             qs = qs.filter(source="")
         elif d["source"] == "imported":
             qs = qs.exclude(source="")
-    qs = qs.order_by("-updated_at", "-pk").prefetch_related(_parties_prefetch())
+    return form, qs.order_by("-updated_at", "-pk").prefetch_related(_parties_prefetch())
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    form, qs = _filtered(request)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -97,6 +105,62 @@ def index(request: HttpRequest) -> HttpResponse:
             "networks": Network.objects.annotate(n=Count("memberships")).order_by("name"),
         },
     )
+
+
+#: Columns of the partnerships export: the page's table, with ids and the source's address.
+EXPORT_COLUMNS = (
+    "id",
+    "partnership",
+    "cities",
+    "geonames_ids",
+    "kind",
+    "status",
+    "source",
+    "source_url",
+    "start",
+    "end",
+    "demo_data",
+)
+
+
+def export_frame(qs: QuerySet[Partnership]) -> pd.DataFrame:
+    """One row per partnership of ``qs`` (every page), as the list shows it."""
+    rows = []
+    for p in qs:
+        parties = list(p.parties.all())
+        rows.append(
+            {
+                "id": p.pk,
+                "partnership": p.label,
+                "cities": ", ".join(f"{pc.city.name} ({pc.city.country_id})" for pc in parties),
+                "geonames_ids": " ".join(str(pc.city_id) for pc in parties),
+                "kind": str(p.get_kind_display()),
+                "status": str(p.get_status_display()),
+                "source": p.source,
+                "source_url": p.source_url,
+                "start": p.start.isoformat() if p.start else "",
+                "end": p.end.isoformat() if p.end else "",
+                "demo_data": "DEMO data" if p.is_demo else "",
+            }
+        )
+    return pd.DataFrame(rows, columns=list(EXPORT_COLUMNS))
+
+
+@require_GET
+def export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """``/partners/export.csv|xlsx?<the list's filters>``: every partnership the list shows
+    this viewer with these filters (all pages), text guarded against spreadsheet formulas."""
+    if fmt not in FORMATS:
+        raise Http404("exports are CSV or XLSX")
+    form, qs = _filtered(request)
+    if form.is_bound and not form.is_valid():
+        problems = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items())
+        return HttpResponse(
+            f"The filter is not valid ({problems}); nothing was exported.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    return table_response(export_frame(qs), fmt, "partnerships")
 
 
 def _visible_or_404(request: HttpRequest, pk: int) -> Partnership:
