@@ -37,7 +37,9 @@ def test_a_theme_without_profile_scores_suggests_nobody_instead_of_failing(
             f"/api/cities/{lyon.pk}/partner-suggestions?theme=EN-E-E&mode={mode}"
         )
         assert response.status_code == 200, response.content
-        assert response.json() == []
+        answer = response.json()
+        assert answer["results"] == [] and answer["possible"] is False
+        assert any("No city has published scores on the theme EN-E-E" in n for n in answer["notes"])
     page = Client().get(f"/partners/suggest/?city={lyon.pk}&theme=EN-E-E")
     assert page.status_code == 200
     assert b'role="alert"' not in page.content

@@ -67,11 +67,28 @@ def test_the_page_says_when_reciprocal_mode_cannot_apply(
     assert "km away" in plain
 
 
+def test_the_api_gives_the_notes_the_page_shows(
+    recorded: Partnership, lyon: Any, bonn: Any, geneva: Any
+) -> None:
+    import html as html_module
+
+    url = f"/api/cities/{lyon.pk}/partner-suggestions?mode=reciprocal&k=5"
+    answer = Client().get(url).json()
+    assert answer["possible"] is False and answer["results"] == []
+    assert answer["mode"] == "reciprocal" and answer["city_id"] == lyon.pk
+    (note,) = answer["notes"]
+    assert note.startswith("Lyon has no published profile scores: reciprocal partners")
+    page = Client().get(f"/partners/suggest/?city={lyon.pk}&mode=reciprocal&k=5")
+    assert note in html_module.unescape(page.content.decode())
+    plain = Client().get(f"/api/cities/{lyon.pk}/partner-suggestions?k=5").json()
+    assert plain["notes"] == [] and plain["possible"] is True and plain["results"]
+
+
 def test_any_registry_city_gets_its_own_explained_suggestions(
     lyon: Any, bonn: Any, geneva: Any
 ) -> None:
     far = factories.city("Osaka", "JP", population=2_700_000, latitude=34.7, longitude=135.5)
-    recs = Client().get(f"/api/cities/{far.pk}/partner-suggestions?k=3").json()
+    recs = Client().get(f"/api/cities/{far.pk}/partner-suggestions?k=3").json()["results"]
     assert [r["city_id"] for r in recs] and far.pk not in [r["city_id"] for r in recs]
     for r in recs:
         assert r["reasons"] and sum(r["components"].values()) == pytest.approx(r["score"])

@@ -93,14 +93,16 @@ def test_suggestions_explain_themselves(
     factories.city("Munich", "DE", latitude=48.1, longitude=11.6, population=1_400_000)
     response = Client().get(f"/api/cities/{lyon.pk}/partner-suggestions?k=5")
     assert response.status_code == 200
-    recs = response.json()
+    recs = response.json()["results"]
     ids = [r["city_id"] for r in recs]
     assert lyon.pk not in ids and bonn.pk not in ids  # itself, an existing partner
     for r in recs:
         assert sum(r["components"].values()) == pytest.approx(r["score"])
         assert set(r["factors"]) == {"population", "region", "income_group", "climate", "language"}
     with_partners = (
-        Client().get(f"/api/cities/{lyon.pk}/partner-suggestions?k=5&include_partners=true").json()
+        Client()
+        .get(f"/api/cities/{lyon.pk}/partner-suggestions?k=5&include_partners=true")
+        .json()["results"]
     )
     assert bonn.pk in [r["city_id"] for r in with_partners]
     page = Client().get(f"/partners/suggest/?city={lyon.pk}").content.decode()

@@ -182,6 +182,23 @@ class SuggestionOut(Schema):
     reasons: list[str] = _d("The explanation in sentences, strongest first.")
 
 
+class SuggestionsOut(Schema):
+    """Suggested partners for a city, and what limits them (the page shows the same notes)."""
+
+    city_id: int = _d("GeoNames id of the city asked about.")
+    theme: str | None = _d("The theme asked for, or null.")
+    mode: str = _d("peer or reciprocal.")
+    possible: bool = _d(
+        "False when the theme or the reciprocal mode cannot give any suggestion for this city "
+        "(for example, a city without published profile scores)."
+    )
+    notes: list[str] = _d(
+        "Why a theme or the reciprocal mode gives fewer or no suggestions, in sentences; "
+        "empty when nothing limits the request."
+    )
+    results: list[SuggestionOut] = _d("The suggestions, best first.")
+
+
 class SuggestQuery(Schema):
     theme: ThemeCode | SkipJsonSchema[None] = _d("A framework category code (e.g. EN-E-E).", None)
     mode: Literal["peer", "reciprocal"] = _d(
@@ -374,30 +391,43 @@ def network_members(
 # ------------------------------------------------------------------ matchmaking
 @router.get(
     "/cities/{int:city_id}/partner-suggestions",
-    response={200: list[SuggestionOut], **error_responses(401, 404, 422, 429)},
+    response={200: SuggestionsOut, **error_responses(401, 404, 422, 429)},
     auth=READ_AUTH,
     openapi_extra=OPTIONAL_AUTH,
     summary="Suggest partners for a city",
 )
 def partner_suggestions(
     request: HttpRequest, city_id: RegistryCityId, params: Query[SuggestQuery]
-) -> list[dict[str, Any]]:
+) -> dict[str, Any]:
     """Peers to learn from (``mode=peer``) or reciprocal partners, best first, each with the
     components of its score (which add up to it), its context factors and the KPI scores
-    behind it. Scores of unpublished years count only for those who may see them."""
+    behind it. Scores of unpublished years count only for those who may see them.
+
+    ``notes`` says, as the suggestions page does, when a theme or the reciprocal mode cannot
+    apply (a city without published profile scores, a theme nobody is scored on yet)."""
     city = City.objects.filter(pk=city_id).first() if 1 <= city_id <= MAX_ID else None
     if city is None:
         raise Http404(f"no city {city_id} in the registry")
+    user = requester(request)
+    theme = params.theme or None
     recs = services.suggest_for(
-        requester(request),
+        user,
         city,
-        theme=params.theme or None,
+        theme=theme,
         mode=params.mode,
         k=params.k,
         exclude_partners=not params.include_partners,
     )
+    limits = services.suggestion_limits(user, city, theme=theme, mode=params.mode)
     names = City.objects.in_bulk([r.city_id for r in recs])
-    return [_suggestion(r, names[r.city_id]) for r in recs]
+    return {
+        "city_id": city.pk,
+        "theme": theme,
+        "mode": params.mode,
+        "possible": limits.possible,
+        "notes": list(limits.notes),
+        "results": [_suggestion(r, names[r.city_id]) for r in recs],
+    }
 
 
 def _suggestion(r: core_peers.Recommendation, c: City) -> dict[str, Any]:
