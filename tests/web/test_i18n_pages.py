@@ -12,12 +12,14 @@ codes, numbers, or a proper noun of the field (U4SSC, GeoNames...). Elements mar
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client
+from django.db import transaction
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from citydiplomacy.web.cities.models import City, CityName, Country
@@ -34,9 +36,26 @@ from citydiplomacy.web.partners.models import Network, Partnership, PartnershipC
 from tests.web.profiles import conftest as profiles
 from tests.web.profiles.conftest import Cohort
 
-# The scored cohort of the profile tests (built once per session here).
-_cohort_data = profiles._cohort_data
-cohort = profiles.cohort
+
+@pytest.fixture(scope="module")
+def _cohort_data(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Cohort]:
+    """The scored cohort of the profile tests, built once for this module in a transaction
+    rolled back at its end (module scope: it is gone before another module builds its own)."""
+    with django_db_blocker.unblock(), override_settings(CITYDIPLOMACY_SENSITIVITY_RUNS=16):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield profiles._build()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def cohort(_cohort_data: Cohort, db: Any) -> Cohort:
+    """The cohort; each test runs in a savepoint inside the module's transaction."""
+    return _cohort_data
+
 
 #: Proper nouns and acronyms that French keeps as they are.
 PROPER = frozenset(
