@@ -233,3 +233,25 @@ def test_an_editor_of_many_cities_gets_a_count(users: dict[str, Any]) -> None:
     reporting.notify_coming(TODAY)
     (n,) = told(many)
     assert "Town 00" in n.body and "and 2 other(s)" in n.body and "Town 11" not in n.body
+
+
+def test_a_deadline_set_inside_its_notice_period_is_told_at_once(
+    users: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    soon = timezone.localdate() + dt.timedelta(days=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(users["admin"]).post(
+            "/notifications/reporting-deadlines/new/",
+            {"year": str(soon.year - 1), "due_date": soon.isoformat(), "notice_days": "14"},
+        )
+    assert response.status_code == 302
+    assert len(told(users["editor"])) == len(told(users["lyon_editor"])) == 1
+    assert "in 5 day(s)" in told(users["editor"])[0].subject
+    later = timezone.localdate() + dt.timedelta(days=60)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(users["admin"]).post(
+            "/notifications/reporting-deadlines/new/",
+            {"year": str(later.year - 3), "due_date": later.isoformat(), "notice_days": "14"},
+        )
+    assert response.status_code == 302 and ReportingDeadline.objects.count() == 2
+    assert len(told(users["editor"])) == 1  # not yet: its notice begins in 46 days

@@ -33,10 +33,14 @@ def deadlines() -> QuerySet[ReportingDeadline]:
 
 
 def save(deadline: ReportingDeadline, by: Any) -> ReportingDeadline:
-    """Record a deadline (new or edited) set by the secretariat user ``by``."""
+    """Record a deadline (new or edited) set by the secretariat user ``by``.
+
+    A deadline whose notice period has already begun is told at once (after the commit),
+    not at the next daily run: editors then have every day there is left."""
     deadline.set_by = by
     with transaction.atomic():
         deadline.save()
+        transaction.on_commit(lambda: notify_coming())
     return deadline
 
 
