@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from citydiplomacy.core.guidance import RuleSet
+    from citydiplomacy.reports import Report
     from citydiplomacy.reports.model import Cohort
     from citydiplomacy.reports.pdf import PdfPrinter
 
@@ -272,7 +273,7 @@ def profiles_cmd(
                 continue
             wanted_years[str(key)] = wanted
 
-        def jobs_list() -> Iterator[tuple[dict[str, Any], Path] | None]:
+        def jobs_list() -> Iterator[tuple[Report, Path] | None]:
             """Each city's report and file; ``None`` for a city whose report cannot be made
             (listed in ``skipped``)."""
             used: set[str] = set()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -13,7 +12,7 @@ from citydiplomacy.core.frameworks import Framework
 from citydiplomacy.core.spec import Spec
 from citydiplomacy.io.frameworks import load_framework
 from citydiplomacy.io.readers import read_kpi_data
-from citydiplomacy.reports import build_report, render
+from citydiplomacy.reports import Report, build_report, render
 from citydiplomacy.reports.engine import cohort_from_long
 from citydiplomacy.reports.model import Cohort
 from citydiplomacy.reports.reference import rules_for
@@ -47,18 +46,18 @@ def city_key(cohort: Cohort) -> str:
 
 
 @pytest.fixture(scope="session")
-def report_en(cohort: Cohort, fw: Framework, city_key: str) -> dict[str, Any]:
+def report_en(cohort: Cohort, fw: Framework, city_key: str) -> Report:
     return build_report(cohort, city_key, 2023, rules=rules_for(fw), lang="en")
 
 
 @pytest.fixture(scope="session")
-def report_fr(cohort: Cohort, fw: Framework, city_key: str) -> dict[str, Any]:
+def report_fr(cohort: Cohort, fw: Framework, city_key: str) -> Report:
     return build_report(cohort, city_key, 2023, rules=rules_for(fw), lang="fr")
 
 
 @pytest.fixture(scope="session")
 def pdfs(
-    tmp_path_factory: pytest.TempPathFactory, report_en: dict[str, Any], report_fr: dict[str, Any]
+    tmp_path_factory: pytest.TempPathFactory, report_en: Report, report_fr: Report
 ) -> dict[str, Path]:
     """The English and French PDFs of the first city, rendered once."""
     out = tmp_path_factory.mktemp("pdf")

@@ -23,7 +23,7 @@ from citydiplomacy.core.frameworks import Framework
 from citydiplomacy.core.spec import Spec
 from citydiplomacy.errors import CityDiplomacyError, ValidationError
 from citydiplomacy.io.readers import read_kpi_data
-from citydiplomacy.reports import build_report, render
+from citydiplomacy.reports import Report, build_report, render
 from citydiplomacy.reports.engine import cohort_from_long
 from citydiplomacy.reports.model import optional_int
 from citydiplomacy.reports.reference import rules_for
@@ -107,7 +107,7 @@ def _cohort_file(base: pd.DataFrame, ids: list[tuple[str, str, Any]], path: Path
     return path
 
 
-def _profiles(fw: Framework, path: Path) -> list[dict[str, Any]]:
+def _profiles(fw: Framework, path: Path) -> list[Report]:
     """Every city's profile in the latest year, rendered in HTML and JSON, en and fr."""
     long = read_kpi_data(path, fw).long
     cohort = cohort_from_long(fw, long, Spec(method="u4ssc"), runs=0)
@@ -167,11 +167,11 @@ def test_cities_outside_geonames_in_any_script_get_profiles(
         ("北京 'Beijing'", "CN", None),
     ]
     reports = _profiles(fw, _cohort_file(base, ids, tmp_path / "mine.csv"))
-    names = {r["city"]["name"] for r in reports}
+    names = {r.city.name for r in reports}
     assert names == {name for name, _, _ in ids}
-    assert all(r["city"]["geonames_id"] is None for r in reports)
+    assert all(r.city.geonames_id is None for r in reports)
     # Peers are found among the other cities, without GeoNames facts.
-    assert all(r["peers"]["size"] == 3 for r in reports)
+    assert all(r.peers.size == 3 for r in reports)
 
 
 def test_wrong_geonames_id_is_a_located_error(

@@ -21,6 +21,7 @@ from babel.messages.pofile import read_po
 from click.testing import CliRunner
 
 from citydiplomacy.cli import main
+from citydiplomacy.reports import Report
 from citydiplomacy.reports.localise import city_names, framework_names, localise
 
 FRAMEWORKS = resources.files("citydiplomacy.data.frameworks")
@@ -168,9 +169,22 @@ def test_a_kpis_value_and_target_share_their_decimals_in_the_report() -> None:
 
     f, t = Formatter("fr"), translations("fr")
     row = {"code": "X", "value": 91.6, "target": 88.14, "yesno": False}
-    digits = _row_digits(row)
-    value = _value_text(f, t, row, "value", digits)
-    target = _value_text(f, t, row, "target", digits)
+    digits = _row_digits(row["value"], row["target"])
+    value = _value_text(f, t, row["value"], row["yesno"], digits)
+    target = _value_text(f, t, row["target"], row["yesno"], digits)
     assert (value, target) == ("91,60", "88,14")
     yesno = {"value": 1.0, "target": 1.0, "yesno": True}
-    assert _value_text(f, t, yesno, "value", 0) == "oui"
+    assert _value_text(f, t, yesno["value"], yesno["yesno"], 0) == "oui"
+
+
+def test_localise_renames_a_typed_report_as_its_plain_data(report_en: Report) -> None:
+    """The typed report is localised exactly as its JSON data would be, into a new report."""
+    fr = localise(report_en, "fr")
+    assert fr is not report_en
+    assert fr.framework.title == "Indice U4SSC des villes intelligentes et durables"
+    assert (
+        report_en.framework.title == "U4SSC key performance indicators for smart sustainable cities"
+    )
+    names = framework_names("u4ssc", "fr")
+    assert [d.name for d in fr.dimensions] == [names[d.code] for d in report_en.dimensions]
+    assert fr.to_data() == localise(report_en.to_data(), "fr")

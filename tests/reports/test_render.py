@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import subprocess
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 from PIL import Image
 
 from citydiplomacy.errors import CityDiplomacyError
-from citydiplomacy.reports import render_html
+from citydiplomacy.reports import Report, render_html
 from citydiplomacy.reports.i18n import Formatter, available_languages, translations
 from tests.reports.conftest import normalise, pdftotext
 
@@ -61,7 +61,7 @@ class Requests(HTMLParser):
             self.fetches.append(f"<{tag}> {a}")
 
 
-def test_html_makes_no_external_request(report_en: dict[str, Any]) -> None:
+def test_html_makes_no_external_request(report_en: Report) -> None:
     html = render_html(report_en, "en")
     parser = Requests()
     parser.feed(html)
@@ -72,7 +72,7 @@ def test_html_makes_no_external_request(report_en: dict[str, Any]) -> None:
         assert href.startswith(("#", "https://", "http://")), href
 
 
-def test_html_is_accessible(report_en: dict[str, Any]) -> None:
+def test_html_is_accessible(report_en: Report) -> None:
     html = render_html(report_en, "en")
     assert '<html lang="en">' in html
     assert html.count("<svg") == html.count('role="img"') == 2  # wheel and trend chart
@@ -89,52 +89,44 @@ def test_html_is_accessible(report_en: dict[str, Any]) -> None:
         assert f">{section}</h2>" in html
 
 
-def test_wheel_labels_every_category(report_en: dict[str, Any]) -> None:
+def test_wheel_labels_every_category(report_en: Report) -> None:
     html = render_html(report_en, "en")
     wheel = re.search(r'<svg[^>]*class="wheel".*?</svg>', html, flags=re.S)
     assert wheel is not None
     root = ET.fromstring(wheel.group(0))
     ns = "{http://www.w3.org/2000/svg}"
     paths = root.findall(f"{ns}path")
-    categories = [
-        c for d in report_en["dimensions"] for s in d["subdimensions"] for c in s["categories"]
-    ]
+    categories = [c for d in report_en.dimensions for s in d.subdimensions for c in s.categories]
     # One segment per category, sub-dimension and dimension.
     assert len(paths) == len(categories) + 7 + 3
     texts = "".join(root.itertext())
     for c in categories:
-        assert c["name"] in texts
+        assert c.name in texts
     desc = root.find(f"{ns}desc")
     assert desc is not None and desc.text is not None
     for c in categories:
-        assert c["name"] in desc.text
+        assert c.name in desc.text
 
 
-def test_synthetic_and_unpublished_are_labelled(report_en: dict[str, Any]) -> None:
+def test_synthetic_and_unpublished_are_labelled(report_en: Report) -> None:
     html = render_html(report_en, "en")
     assert "Synthetic demo data." in html
     # Every synthetic value says so in its row (plain text in the Data cell).
-    rows = [
-        k
-        for d in report_en["dimensions"]
-        for s in d["subdimensions"]
-        for c in s["categories"]
-        for k in c["kpis"]
-    ]
-    synthetic = sum(bool(k["synthetic"]) for k in rows)
+    rows = report_en.kpi_rows()
+    synthetic = sum(bool(k.synthetic) for k in rows)
     assert synthetic and html.count(", synthetic") == synthetic
     assert "Not published." not in html
-    draft = render_html({**report_en, "unpublished": True, "synthetic": False}, "en")
+    draft = render_html(replace(report_en, unpublished=True, synthetic=False), "en")
     assert "Not published." in draft and "Synthetic demo data." not in draft
 
 
-def test_data_quality_warnings_give_their_counts(report_en: dict[str, Any]) -> None:
+def test_data_quality_warnings_give_their_counts(report_en: Report) -> None:
     """The self-reported warning counts the values (it once printed a Python method's repr)."""
-    warning = next(w for w in report_en["gaps"]["warnings"] if w["kind"] == "self_reported")
-    total = report_en["coverage"]["values"]
+    warning = next(w for w in report_en.gaps.warnings if w.kind == "self_reported")
+    total = report_en.coverage.values
     expected = {
-        "en": f"{warning['count']} of {total} values are self-reported",
-        "fr": f"{warning['count']} valeurs sur {total} sont autodéclarées",
+        "en": f"{warning.count} of {total} values are self-reported",
+        "fr": f"{warning.count} valeurs sur {total} sont autodéclarées",
     }
     for lang, text in expected.items():
         html = render_html(report_en, lang)
@@ -142,13 +134,13 @@ def test_data_quality_warnings_give_their_counts(report_en: dict[str, Any]) -> N
         assert text in html, lang
 
 
-def test_french_html_formats_numbers_for_the_locale(report_fr: dict[str, Any]) -> None:
+def test_french_html_formats_numbers_for_the_locale(report_fr: Report) -> None:
     html = render_html(report_fr, "fr")
     assert '<html lang="fr">' in html
-    score = Formatter("fr").number(report_fr["index"]["score"])
+    score = Formatter("fr").number(report_fr.index.score)
     assert "," in score and score in html
     assert "Profil de ville intelligente" in html
-    assert report_fr["guidance"][0]["recommendations"][0]["text"] in html.replace("&#39;", "'")
+    assert report_fr.guidance[0].recommendations[0].text in html.replace("&#39;", "'")
 
 
 def test_formatter() -> None:
@@ -201,22 +193,22 @@ def test_unknown_language_is_refused() -> None:
 
 # ------------------------------------------------------------------ PDF
 def test_pdf_text_holds_city_sections_and_recommendations(
-    pdfs: dict[str, Path], report_en: dict[str, Any], report_fr: dict[str, Any]
+    pdfs: dict[str, Path], report_en: Report, report_fr: Report
 ) -> None:
     for lang, report, sections in (
         ("en", report_en, SECTIONS_EN),
         ("fr", report_fr, SECTIONS_FR),
     ):
         text = normalise(pdftotext(pdfs[lang]))
-        assert report["city"]["name"] in text
+        assert report.city.name in text
         for section in sections:
             assert normalise(section) in text, (lang, section)
-        assert report["guidance"], "the synthetic city gets recommendations"
-        for g in report["guidance"]:
-            for rec in g["recommendations"]:
-                assert normalise(rec["text"]) in text, (lang, rec["key"])
-            for p in g["peers"]:
-                assert p["name"] in text
+        assert report.guidance, "the synthetic city gets recommendations"
+        for g in report.guidance:
+            for rec in g.recommendations:
+                assert normalise(rec.text) in text, (lang, rec.key)
+            for p in g.peers:
+                assert p.name in text
         label = "Synthetic demo data" if lang == "en" else "Données de démonstration synthétiques"
         assert label in text
 
@@ -287,7 +279,7 @@ def test_pdf_structure_tree_has_headings_tables_and_figures_with_alt_text(
 
 
 def test_pdf_pages_carry_a_running_header_and_numbers(
-    pdfs: dict[str, Path], report_en: dict[str, Any]
+    pdfs: dict[str, Path], report_en: Report
 ) -> None:
     """Every page but the cover is headed with the profile's name; every page is numbered."""
 

@@ -17,11 +17,13 @@ English report is returned as it is.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar, cast
 
+from citydiplomacy.reports.content import Report, Section
 from citydiplomacy.reports.i18n import SOURCE_LANGUAGE
 
 
@@ -55,32 +57,27 @@ def city_names(lang: str) -> dict[int, str]:
     return {int(r["geonames_id"]): r[f"name_{lang}"] for r in rows if r.get(f"name_{lang}")}
 
 
-def _city(entry: dict[str, Any], cities: dict[int, str]) -> None:
-    gid = entry.get("geonames_id")
-    if isinstance(gid, int) and gid in cities:
-        entry["name"] = cities[gid]
-
-
 def _walk(
     node: Any, names: dict[str, str], by_english: dict[str, str], cities: dict[int, str]
 ) -> Any:
-    """``node`` with names replaced: a dict's ``name``/``label`` by its ``code``, a
-    ``node_name`` by its ``node``, a city's ``name`` by its ``geonames_id``, and any other
-    string that is exactly an English node name (a KPI's category, names in a list)."""
+    """``node`` with names replaced: a section's (or dict's) ``name``/``label`` by its
+    ``code``, a ``node_name`` by its ``node``, a city's ``name`` by its ``geonames_id``, and
+    any other string that is exactly an English node name (a KPI's category, names in a list).
+
+    A section (a dataclass of :mod:`.content`) comes back as a new one of its type; the
+    input is left unchanged.
+    """
+    if isinstance(node, Section):
+        fields = {
+            f.name: getattr(node, f.name)
+            for f in dataclasses.fields(node)  # type: ignore[arg-type]
+        }
+        return dataclasses.replace(  # type: ignore[type-var]
+            node, **_renamed(fields, _walk(fields, names, by_english, cities), names, cities)
+        )
     if isinstance(node, dict):
         out = {k: _walk(v, names, by_english, cities) for k, v in node.items()}
-        code = node.get("code")
-        if isinstance(code, str) and code in names:
-            for key in ("name", "label"):
-                if isinstance(node.get(key), str):
-                    out[key] = names[code]
-        node_code = node.get("node")
-        if isinstance(node_code, str) and node_code in names and "node_name" in node:
-            out["node_name"] = names[node_code]
-        gid = node.get("geonames_id")
-        if isinstance(gid, int) and gid in cities and isinstance(node.get("name"), str):
-            out["name"] = cities[gid]
-        return out
+        return _renamed(node, out, names, cities)
     if isinstance(node, list):
         return [_walk(v, names, by_english, cities) for v in node]
     if isinstance(node, tuple):
@@ -90,19 +87,52 @@ def _walk(
     return node
 
 
-def localise(report: dict[str, Any], lang: str) -> dict[str, Any]:
-    """A copy of ``report`` with framework and city names in ``lang`` where we have them."""
+def _renamed(
+    node: dict[str, Any], out: dict[str, Any], names: dict[str, str], cities: dict[int, str]
+) -> dict[str, Any]:
+    """``out`` (``node`` with its values walked) with the names that ``node``'s own code,
+    node or GeoNames id give."""
+    code = node.get("code")
+    if isinstance(code, str) and code in names:
+        for key in ("name", "label"):
+            if isinstance(node.get(key), str):
+                out[key] = names[code]
+    node_code = node.get("node")
+    if isinstance(node_code, str) and node_code in names and "node_name" in node:
+        out["node_name"] = names[node_code]
+    gid = node.get("geonames_id")
+    if isinstance(gid, int) and gid in cities and isinstance(node.get("name"), str):
+        out["name"] = cities[gid]
+    return out
+
+
+ReportT = TypeVar("ReportT", Report, dict[str, Any])
+
+
+def localise(report: ReportT, lang: str) -> ReportT:
+    """A copy of ``report`` with framework and city names in ``lang`` where we have them.
+
+    ``report`` is a :class:`~.content.Report` or its plain data (``to_data()``).
+    """
     if lang == SOURCE_LANGUAGE:
         return report
-    framework = report.get("framework", {})
-    names = framework_names(str(framework.get("name", "")), lang)
+    if isinstance(report, Report):
+        framework_name = report.framework.name
+    else:
+        framework_name = str(report.get("framework", {}).get("name", ""))
+    names = framework_names(framework_name, lang)
     cities = city_names(lang)
     if not names and not cities:
         return report
-    by_english = framework_names_by_english(str(framework.get("name", "")), lang)
-    out: dict[str, Any] = _walk(report, names, by_english, cities)
-    fw = out.get("framework", {})
-    root = out.get("index", {}).get("code") if isinstance(out.get("index"), dict) else None
-    if isinstance(root, str) and root in names:
-        fw["title"] = names[root]
-    return out
+    by_english = framework_names_by_english(framework_name, lang)
+    out = _walk(report, names, by_english, cities)
+    # The title is the root's name: the index's code says which.
+    if isinstance(out, Report):
+        if out.index.code in names:
+            out.framework.title = names[out.index.code]
+    else:
+        fw = out.get("framework", {})
+        root = out.get("index", {}).get("code") if isinstance(out.get("index"), dict) else None
+        if isinstance(root, str) and root in names:
+            fw["title"] = names[root]
+    return cast(ReportT, out)

@@ -1,4 +1,5 @@
-"""Render a profile's content (:func:`citydiplomacy.reports.assemble.build_report`) as a
+"""Render a profile's content (a :class:`~citydiplomacy.reports.content.Report`, made by
+:func:`citydiplomacy.reports.assemble.build_report`) as a
 standalone HTML document, a PDF (A4, tagged, printed by headless Chromium) or JSON.
 
 The HTML embeds its stylesheet and every chart (inline SVG), so it makes no request when
@@ -14,12 +15,12 @@ import math
 from datetime import date
 from functools import lru_cache
 from importlib import resources
-from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
 
 from citydiplomacy.core.ticks import kpi_digits
+from citydiplomacy.reports.content import Report
 from citydiplomacy.reports.i18n import Formatter, translations
 from citydiplomacy.reports.localise import localise
 from citydiplomacy.reports.pdf import PdfPrinter, print_pdf
@@ -150,21 +151,21 @@ def _stylesheet() -> str:
 def _value_text(
     f: Formatter,
     t: gettext.NullTranslations,
-    row: dict[str, Any],
-    key: str,
+    x: float | None,
+    yesno: bool,
     digits: int | None = None,
 ) -> str:
-    x = row.get(key)
+    """A KPI's value (or target) as the report writes it: yes/no, a number, or a dash."""
     if x is None:
         return "–"
-    if row.get("yesno"):
+    if yesno:
         return t.gettext("yes") if x >= 0.5 else t.gettext("no")
     return f.value(x) if digits is None else f.number(x, digits)
 
 
-def _row_digits(row: dict[str, Any]) -> int:
+def _row_digits(value: float | None, target: float | None) -> int:
     """One number of decimals for a KPI's value and target (not "91.6" beside "88.14")."""
-    return kpi_digits(row.get("value"), row.get("target"))
+    return kpi_digits(value, target)
 
 
 def _short(text: str, n: int) -> str:
@@ -172,17 +173,17 @@ def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
-def trend_chart(report: dict[str, Any], lang: str) -> Markup | None:
+def trend_chart(report: Report, lang: str) -> Markup | None:
     """A line chart of the index and the dimensions over the years (``None`` for one year)."""
     t = translations(lang)
     f = Formatter(lang)
-    trends = report["trends"]
-    years: list[int] = trends["years"]
-    rows = [r for r in trends["rows"] if r["level"] >= 4][: len(SERIES_COLOURS)]
+    trends = report.trends
+    years = trends.years
+    rows = [r for r in trends.rows if r.level >= 4][: len(SERIES_COLOURS)]
     if len(years) < 2 or not rows:
         return None
     w, h, left, right, top, bottom = 640, 300, 44, 200, 16, 30
-    shown = [v for row in rows for v in row["scores"] if v is not None]
+    shown = [v for row in rows for v in row.scores if v is not None]
     # The axis starts at a round number below the lowest score, so changes stay visible.
     low = max(0.0, min(math.floor(min(shown, default=0.0) / 10) * 10 - 10, 80.0))
 
@@ -210,7 +211,7 @@ def trend_chart(report: dict[str, Any], lang: str) -> Markup | None:
     label_y: list[float] = []
     for k, row in enumerate(rows):
         colour = SERIES_COLOURS[k]
-        pts = [(sx(i), sy(v)) for i, v in enumerate(row["scores"]) if v is not None]
+        pts = [(sx(i), sy(v)) for i, v in enumerate(row.scores) if v is not None]
         dash = "" if k == 0 else f' stroke-dasharray="{2 + 2 * k},{2}"'
         if len(pts) > 1:
             d = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
@@ -227,12 +228,12 @@ def trend_chart(report: dict[str, Any], lang: str) -> Markup | None:
             label_y.append(ly)
             out.append(
                 f'<text x="{w - right + 8}" y="{ly:.1f}" font-size="9.5" fill="{colour}" '
-                f'dominant-baseline="central">{escape(_short(row["name"], 34))}'
+                f'dominant-baseline="central">{escape(_short(row.name, 34))}'
                 "</text>"
             )
         words.append(
-            f"{row['name']}: "
-            + ", ".join(f"{y} {f.number(v)}" for y, v in zip(years, row["scores"], strict=True))
+            f"{row.name}: "
+            + ", ".join(f"{y} {f.number(v)}" for y, v in zip(years, row.scores, strict=True))
         )
     title = t.gettext("Scores over the years")
     desc = (
@@ -256,20 +257,20 @@ def trend_chart(report: dict[str, Any], lang: str) -> Markup | None:
     )
 
 
-def render_html(report: dict[str, Any], lang: str = "en", *, for_pdf: bool = False) -> str:
+def render_html(report: Report, lang: str = "en", *, for_pdf: bool = False) -> str:
     """The report as a standalone HTML document in ``lang``."""
     report = localise(report, lang)  # framework and city names in the report's language
     env = environment(lang)
     t = translations(lang)
     f = Formatter(lang)
     bands = band_labels(t)
-    city = report["city"]
-    place = f"{city['name']} ({f.country(city['country'])})"
+    city = report.city
+    place = f"{city.name} ({f.country(city.country)})"
     wheel = wheel_svg(
-        report["dimensions"],
-        report["index"],
+        report.dimensions,
+        report.index,
         title=t.gettext("Benchmarking wheel of %(place)s, %(year)s")
-        % {"place": place, "year": report["year"]},
+        % {"place": place, "year": report.year},
         desc_intro=t.gettext(
             "Three rings from the centre: dimensions, sub-dimensions and categories, each "
             "coloured by its band and labelled B1 (lowest) to B4 (highest); the centre gives "
@@ -279,20 +280,15 @@ def render_html(report: dict[str, Any], lang: str = "en", *, for_pdf: bool = Fal
         score_text=lambda s: f.number(s),
     )
     values = {
-        (row["code"]): {
-            "value": _value_text(f, t, row, "value", _row_digits(row)),
-            "target": _value_text(f, t, row, "target", _row_digits(row)),
+        row.code: {
+            "value": _value_text(f, t, row.value, row.yesno, _row_digits(row.value, row.target)),
+            "target": _value_text(f, t, row.target, row.yesno, _row_digits(row.value, row.target)),
         }
-        for dim in report["dimensions"]
-        for sub in dim["subdimensions"]
-        for cat in sub["categories"]
-        for row in cat["kpis"]
+        for row in report.kpi_rows()
     }
     guidance_values = {
-        g["node"]: {
-            p["key"]: _value_text(f, t, {**p, "yesno": g["yesno"]}, "value") for p in g["peers"]
-        }
-        for g in report["guidance"]
+        g.node: {p.key: _value_text(f, t, p.value, g.yesno) for p in g.peers}
+        for g in report.guidance
     }
     return env.get_template("report.html.j2").render(
         r=report,
@@ -309,7 +305,7 @@ def render_html(report: dict[str, Any], lang: str = "en", *, for_pdf: bool = Fal
     )
 
 
-def pdf_html(report: dict[str, Any], lang: str = "en") -> str:
+def pdf_html(report: Report, lang: str = "en") -> str:
     """The HTML that is printed to PDF: the report's, with the print rules of the PDF."""
     # Babel's French numbers use U+202F (narrow no-break space), which Liberation Sans lacks:
     # the browser would set those spaces in a fallback font. U+00A0 keeps the number together
@@ -317,22 +313,20 @@ def pdf_html(report: dict[str, Any], lang: str = "en") -> str:
     return render_html(report, lang, for_pdf=True).replace("\u202f", "\u00a0")
 
 
-def render_pdf(
-    report: dict[str, Any], lang: str = "en", *, printer: PdfPrinter | None = None
-) -> bytes:
+def render_pdf(report: Report, lang: str = "en", *, printer: PdfPrinter | None = None) -> bytes:
     """The report as a tagged A4 PDF, printed by ``printer`` (else by a browser started for
     it; about 0.5 s more)."""
     html = pdf_html(report, lang)
     return printer.print(html) if printer is not None else print_pdf(html)
 
 
-def render_json(report: dict[str, Any]) -> str:
+def render_json(report: Report) -> str:
     """The report's content as JSON."""
-    return json.dumps(report, ensure_ascii=False, indent=1, default=str) + "\n"
+    return json.dumps(report.to_data(), ensure_ascii=False, indent=1, default=str) + "\n"
 
 
 def render(
-    report: dict[str, Any], fmt: str, lang: str = "en", *, printer: PdfPrinter | None = None
+    report: Report, fmt: str, lang: str = "en", *, printer: PdfPrinter | None = None
 ) -> bytes:
     """The report in ``fmt`` (``html``, ``pdf`` or ``json``) as bytes; a PDF is printed by
     ``printer`` when one is given."""

@@ -11,9 +11,10 @@ of colour blindness; text on each fill meets the WCAG 4.5:1 contrast. The ``<tit
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from html import escape
-from typing import Any
+
+from citydiplomacy.reports.content import Category, Dimension, NodeResult, SubDimension
 
 #: Band fill and the text colour that contrasts with it (ColorBrewer RdYlBu, colour-blind safe).
 BAND_FILLS = {
@@ -86,9 +87,14 @@ def _tangent_text(lines: list[str], r: float, angle: float, size: float, ink: st
     )
 
 
+def _slots_of(sub: SubDimension) -> list[Category | None]:
+    """The categories of a sub-dimension; one empty slot when it has none."""
+    return [*sub.categories] or [None]
+
+
 def wheel_svg(
-    dimensions: list[dict[str, Any]],
-    index: dict[str, Any],
+    dimensions: Sequence[Dimension],
+    index: NodeResult,
     *,
     title: str,
     desc_intro: str,
@@ -96,7 +102,7 @@ def wheel_svg(
     score_text: Callable[[float | None], str],
     chart_id: str = "wheel",
 ) -> str:
-    """The wheel of a report's ``dimensions`` tree (see :func:`assemble.build_report`).
+    """The wheel of a report's ``dimensions`` tree (see :class:`~.content.Report`).
 
     Parameters
     ----------
@@ -113,8 +119,8 @@ def wheel_svg(
     """
     slots = []  # (dimension, sub-dimension, category or None)
     for dim in dimensions:
-        for sub in dim["subdimensions"]:
-            cats = sub["categories"] or [None]
+        for sub in dim.subdimensions:
+            cats = _slots_of(sub)
             for cat in cats:
                 slots.append((dim, sub, cat))
     n = max(len(slots), 1)
@@ -122,16 +128,16 @@ def wheel_svg(
     parts: list[str] = []
     words: list[str] = []
 
-    def segment(node: dict[str, Any], ring: int, a0: float, a1: float) -> None:
-        fill, ink = band_fill(int(node["band"]))
+    def segment(node: NodeResult, ring: int, a0: float, a1: float) -> None:
+        fill, ink = band_fill(int(node.band))
         r0, r1 = RINGS[ring]
-        blabel = band_label(int(node["band"]))
-        tip = f"{node['name']}: {score_text(node['score'])} – {blabel}"
+        blabel = band_label(int(node.band))
+        tip = f"{node.name}: {score_text(node.score)} – {blabel}"
         parts.append(
             f'<path d="{_sector(r0, r1, a0, a1)}" fill="{fill}" stroke="{OUTLINE}" '
             f'stroke-width="1.5"><title>{escape(tip)}</title></path>'
         )
-        band = "B" + str(node["band"]) if node["band"] else "–"
+        band = "B" + str(node.band) if node.band else "–"
         mid = (a0 + a1) / 2
         if ring == 2:
             x, y = _point((r0 + r1) / 2, mid)
@@ -143,15 +149,15 @@ def wheel_svg(
             return
         size = 10.0 if ring == 0 else 8.0
         arc = math.radians(a1 - a0) * (r0 + r1) / 2
-        lines = [*_wrap(str(node["name"]), arc - 6, size, 2), band]
+        lines = [*_wrap(str(node.name), arc - 6, size, 2), band]
         parts.append(_tangent_text(lines, (r0 + r1) / 2, mid, size, ink))
 
     i = 0
     for dim in dimensions:
         d_start = i
-        for sub in dim["subdimensions"]:
+        for sub in dim.subdimensions:
             s_start = i
-            for cat in sub["categories"] or [None]:
+            for cat in _slots_of(sub):
                 a0, a1 = i * step, (i + 1) * step
                 if cat is not None:
                     segment(cat, 2, a0, a1)
@@ -163,11 +169,11 @@ def wheel_svg(
                         f'<text x="{x:.1f}" y="{y:.1f}" font-size="10" fill="#1a1a1a" '
                         f'text-anchor="{anchor}" dominant-baseline="central" '
                         f'transform="rotate({rot:.1f} {x:.1f} {y:.1f})" aria-hidden="true">'
-                        f"{escape(cat['name'])}</text>"
+                        f"{escape(cat.name)}</text>"
                     )
                     words.append(
-                        f"{dim['name']} › {sub['name']} › {cat['name']}: "
-                        f"{score_text(cat['score'])} ({band_label(int(cat['band']))})"
+                        f"{dim.name} › {sub.name} › {cat.name}: "
+                        f"{score_text(cat.score)} ({band_label(int(cat.band))})"
                     )
                 i += 1
             segment(sub, 1, s_start * step, i * step)
@@ -179,13 +185,13 @@ def wheel_svg(
     parts.append(
         f'<text x="{CENTRE[0]}" y="{CENTRE[1] - 6}" font-size="18" font-weight="bold" '
         f'text-anchor="middle" fill="#1a1a1a" aria-hidden="true">'
-        f"{escape(score_text(index['score']))}</text>"
+        f"{escape(score_text(index.score))}</text>"
         f'<text x="{CENTRE[0]}" y="{CENTRE[1] + 14}" font-size="10" text-anchor="middle" '
         f'fill="#1a1a1a" aria-hidden="true">'
-        f"{escape('B' + str(index['band']) if index['band'] else '–')}</text>"
+        f"{escape('B' + str(index.band) if index.band else '–')}</text>"
     )
     dims = "; ".join(
-        f"{d['name']}: {score_text(d['score'])} ({band_label(int(d['band']))})" for d in dimensions
+        f"{d.name}: {score_text(d.score)} ({band_label(int(d.band))})" for d in dimensions
     )
     desc = f"{desc_intro} {dims}. " + "; ".join(words) + "."
     w, h = SIZE

@@ -62,13 +62,14 @@ def test_dashboard_and_report_of_the_same_data_give_the_same_intervals(
     assert page.status_code == 200
     headline = page.context["headline"]
     report = build_report(report_cohort, by_id[geneva.pk], YEAR, rules=rules_for(fw), lang="en")
-    shown = report["robustness"]
-    assert (shown["low"], shown["median"], shown["high"]) == pytest.approx(
+    shown = report.robustness
+    assert shown is not None
+    assert (shown.low, shown.median, shown.high) == pytest.approx(
         (headline["rank_low"], headline["rank_median"], headline["rank_high"])
     )
-    assert report["robustness_method"]["runs"] == runs
-    assert report["robustness_method"]["factors"] == list(ROBUSTNESS_FACTORS)
-    assert report["robustness_method"]["method"] == ROBUSTNESS_METHOD
+    assert report.robustness_method["runs"] == runs
+    assert report.robustness_method["factors"] == list(ROBUSTNESS_FACTORS)
+    assert report.robustness_method["method"] == ROBUSTNESS_METHOD
 
 
 def test_a_year_is_analysed_among_the_cities_with_data_that_year(

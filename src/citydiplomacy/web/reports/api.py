@@ -102,12 +102,12 @@ def get_guidance(
         raise Http404(f"no profile of {city.name}" + (f" for {params.year}" if params.year else ""))
     return {
         "city_id": city.pk,
-        "year": report["year"],
+        "year": report.year,
         "lang": params.lang,
-        "unpublished": report["unpublished"],
-        "synthetic": report["synthetic"],
+        "unpublished": report.unpublished,
+        "synthetic": report.synthetic,
         "guidance": [
-            {**g, "peers": [{**p, "city_id": p["geonames_id"]} for p in g["peers"]]}
-            for g in report["guidance"]
+            {**g.to_data(), "peers": [{**p.to_data(), "city_id": p.geonames_id} for p in g.peers]}
+            for g in report.guidance
         ],
     }

@@ -47,8 +47,8 @@ def report_panel(request: HttpRequest, city: City, year: int) -> DashboardPanel 
             "year": year,
             "downloads": downloads,
             "json_url": f"{base}.json?year={year}&lang=en",
-            "guidance": report["guidance"][:TOP],
-            "n_guidance": len(report["guidance"]),
+            "guidance": report.guidance[:TOP],
+            "n_guidance": len(report.guidance),
         },
         order=20,
     )

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from citydiplomacy.errors import CityDiplomacyError
-from citydiplomacy.reports import build_report, render
+from citydiplomacy.reports import Report, build_report, render
 from citydiplomacy.reports.i18n import available_languages
 from citydiplomacy.reports.pdf import PdfUnavailableError
 from citydiplomacy.reports.reference import rules_for
@@ -53,7 +53,7 @@ def report_years(user: Any, city: City, snapshot: Any) -> list[int]:
 
 def report_for(
     user: Any, city: City, year: int | None, lang: str, *, checked: bool = False
-) -> dict[str, Any] | None:
+) -> Report | None:
     """The report content of ``city`` in ``year`` (default: latest visible) for ``user``;
     ``None`` when there is nothing the user may see.
 
@@ -88,7 +88,7 @@ def report_for(
     except CityDiplomacyError:
         return None
     if not checked:
-        report["unpublished"] = not visibility.is_published(city.pk, int(report["year"]))
+        report.unpublished = not visibility.is_published(city.pk, report.year)
     return report
 
 
@@ -132,11 +132,11 @@ def download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
-    name = f"smart-city-profile-{_slug(city.name)}-{report['year']}-{lang}.{fmt}"
+    name = f"smart-city-profile-{_slug(city.name)}-{report.year}-{lang}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     # Whoever may see unpublished data gets a report that may hold some (a draft year, or
     # unpublished peers of other cities): no shared cache may keep it.
-    if report.get("unpublished") or visibility.sees_unpublished(request.user, city):
+    if report.unpublished or visibility.sees_unpublished(request.user, city):
         response["Cache-Control"] = "private, no-store"
     response["Content-Language"] = lang
     return response
