@@ -154,7 +154,9 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404("exports are CSV or XLSX")
     form, qs = _filtered(request)
     if form.is_bound and not form.is_valid():
-        problems = "; ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items())
+        problems = "; ".join(
+            f"{name}: {' '.join(map(str, errors))}" for name, errors in form.errors.items()
+        )
         return HttpResponse(
             f"The filter is not valid ({problems}); nothing was exported.",
             status=400,
