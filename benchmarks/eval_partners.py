@@ -14,10 +14,14 @@ Three ways of hiding ties, none of them "a random fifth of the pairs the model l
     cities with no known partner, like a new user's city); learn from the rest.
 
 Every ranking excludes the city itself and its partners in the training ties. The learned
-ranker ranks only its candidates (a hidden partner outside them counts as not found); the
-baselines rank all 34,006 registry cities:
+ranker (as the platform runs it: model, gravity prior, exposure control; and, beside it, the
+same model without exposure control and without the prior) ranks only its candidates (a
+hidden partner outside them counts as not found); the baselines rank all 34,006 registry
+cities:
 
 * nearest: by great-circle distance;
+* gravity: ``log10(population) - 2 log10(km + 50)`` (large and near first; the ranker's
+  gravity prior and candidate generator use the same quantity);
 * same country: the same country's cities first, most populous first;
 * popularity: the cities with most partners in the training ties (then population);
 * country affinity: the countries the city's country twins with most (share of its ties),
@@ -48,7 +52,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -141,6 +145,7 @@ def main() -> int:
 
     django.setup()
     from citydiplomacy.core import ranking
+    from citydiplomacy.core.geo import km_between
     from citydiplomacy.web.cities.services import context_frame
     from citydiplomacy.web.partners import importers, services
     from citydiplomacy.web.partners.models import PartnershipCity
@@ -210,6 +215,7 @@ def main() -> int:
     countries = world0.country
     xyz = world0.xyz
     pop_key = np.log10(population) / 100.0
+    log_pop = np.log10(population)
     results: dict[str, dict[str, dict[str, tuple[float, float, float]]]] = {}
     info: dict[str, str] = {}
     for split_name, (train, test) in splits.items():
@@ -225,15 +231,27 @@ def main() -> int:
                     queries, args.max_queries, replace=False
                 )
             )
-        # learned ranker: ranks among its candidates
-        ranks_model = []
+        # learned ranker: ranks among its candidates; beside it, the same model without
+        # exposure control, and without the gravity prior too (no retraining: both act on
+        # the model's scores)
+        variants = {
+            "learned ranker": ranker,
+            "- without exposure control": replace(ranker, exposure=np.ones(0)),
+            "- model alone (no gravity prior, no exposure control)": replace(
+                ranker, exposure=np.ones(0), prior_weight=0.0
+            ),
+        }
+        ranked_metrics = {}
         t0 = time.perf_counter()
-        for row, cands, _ in ranker.ranked(queries):
-            pos = {int(c): n for n, c in enumerate(cands, start=1)}
-            ranks_model.append(
-                np.array([pos.get(int(t), np.inf) for t in hidden[row]], dtype=float)
-            )
-        t_rank = time.perf_counter() - t0
+        for label, variant in variants.items():
+            ranks_model = []
+            for row, cands, _ in variant.ranked(queries):
+                pos = {int(c): n for n, c in enumerate(cands, start=1)}
+                ranks_model.append(
+                    np.array([pos.get(int(t), np.inf) for t in hidden[row]], dtype=float)
+                )
+            ranked_metrics[label] = metrics_from_ranks(ranks_model)
+        t_rank = (time.perf_counter() - t0) / len(variants)
         degree = world.degree
         popularity = degree + pop_key
         rate = world.pair_rate
@@ -241,8 +259,14 @@ def main() -> int:
         rs = np.random.default_rng(args.seed)
         qs = (queries, known, hidden)
         table = {
-            "learned ranker": metrics_from_ranks(ranks_model),
+            **ranked_metrics,
             "nearest cities": baseline(lambda q: xyz @ xyz[q], *qs),
+            "gravity (population / (km + 50)^2)": baseline(
+                lambda q: (
+                    log_pop - ranking.GRAVITY_EXPONENT * np.log10(km_between(xyz, xyz[q]) + 50.0)
+                ),
+                *qs,
+            ),
             "same country, most populous": baseline(
                 lambda q: (countries == countries[q]) * 10.0 + np.log10(population), *qs
             ),

@@ -142,6 +142,19 @@ def test_a_database_not_set_up_is_explained(tmp_path: Path, args: list[str]) -> 
     assert "citydiplomacy demo" in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_a_migration_not_applied_is_counted_without_building_the_migration_graph() -> None:
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from citydiplomacy.cli_partners import _unapplied_migrations
+
+    assert _unapplied_migrations() == 0  # the test database is fully migrated
+    recorded = MigrationRecorder.Migration.objects.filter(app="partners").order_by("-id")
+    recorded.filter(pk=recorded[0].pk).delete()
+    assert _unapplied_migrations() == 1
+    result = run("partners", "suggest", "Geneva", "--country", "CH")
+    assert result.exit_code == 1 and "1 migration(s) to apply" in result.output
+
+
 def test_empty_registry_is_explained() -> None:
     result = run("partners", "suggest", "Geneva", "--country", "CH")
     assert result.exit_code == 1 and "city registry is empty" in result.output

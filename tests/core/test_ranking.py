@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from citydiplomacy.core import ranking
+from citydiplomacy.core.exposure import exposure_factors
 from citydiplomacy.core.geo import km_between, unit_vectors
 from citydiplomacy.core.peers import Matchmaker, Performance
 from citydiplomacy.core.suggest import limits, recommend
@@ -255,17 +256,82 @@ def test_the_plain_array_trees_score_exactly_as_scikit_learn(
     assert np.array_equal(light.top(7, 10)[0], trained.top(7, 10)[0])
 
 
-def test_spread_shows_the_most_twinned_cities_less_and_keeps_the_model(
+def test_exposure_factors_keep_every_candidate_within_the_cap_and_never_raise_one() -> None:
+    """City 0 tops all 100 lists and city 1 half of them: with a cap of 10 %, both are
+    discounted until they are in at most 10 lists; the others keep factor 1."""
+    rng = np.random.default_rng(0)
+    lists, depth, n = 100, 30, 3000
+    cands = np.stack([rng.permutation(np.arange(2, n))[:depth] for _ in range(lists)])
+    scores = np.sort(rng.uniform(0.1, 0.5, (lists, depth)), axis=1)[:, ::-1].copy()
+    cands[:, 0] = 0
+    scores[:, 0] = 0.9
+    cands[::2, 1] = 1
+    scores[::2, 1] = 0.8
+    factor = exposure_factors(cands, scores, n, cap=0.1, k=10)
+    assert factor.shape == (n,) and np.all(factor <= 1.0) and np.all(factor > 0)
+    assert factor[0] < 1.0 and factor[1] < 1.0
+    adjusted = scores * factor[cands]
+    top = np.take_along_axis(cands, np.argsort(-adjusted, axis=1)[:, :10], axis=1)
+    counts = np.bincount(top.ravel(), minlength=n)
+    assert counts.max() <= 10
+    # without control city 0 is in every list
+    assert np.bincount(cands[:, :10].ravel(), minlength=n)[0] == lists
+    # a city in no list, or under the cap, is left alone
+    assert factor[np.bincount(cands[:, :10].ravel(), minlength=n) == 0].min() == 1.0
+    with pytest.raises(ValueError):
+        exposure_factors(cands, scores, n, cap=0.0)
+    # a cap no set of lists can meet (below the mean share) is raised, not chased to zero
+    few = np.stack([rng.permutation(np.arange(20))[:15] for _ in range(lists)])
+    floor = exposure_factors(few, scores[:, :15], 20, cap=0.01, k=10)
+    assert floor.min() > 0.05
+
+
+def test_the_trained_ranker_spreads_its_suggestions_and_scores_with_the_factors(
     world: ranking.TieWorld, trained: ranking.Ranker
 ) -> None:
     import dataclasses
 
+    assert trained.exposure.shape == (world.ids.size,)
+    rows = np.arange(world.ids.size, dtype=np.int64)
+    plain = dataclasses.replace(trained, exposure=np.ones(0))
+    # 400 cities' top 10s are 4,000 places: each city is in 2.5 % of the lists on average,
+    # so a cap of 10 % (4 times that) can be met here (the platform's 1-2 % on 34,000 cities)
+    capped = plain.with_exposure(rows, 0.1)
+    top, _ = capped.top_many(rows, 10)
+    share = np.bincount(top[top >= 0].ravel()).max() / rows.size
+    top_plain, _ = plain.top_many(rows, 10)
+    share_plain = np.bincount(top_plain[top_plain >= 0].ravel()).max() / rows.size
+    assert share <= 0.1 < share_plain
+    assert np.all(capped.exposure <= 1.0)
     row = 2
     cands = world.candidates(row)
-    plain = trained.score(row, cands)
-    spread = dataclasses.replace(trained, spread=1.0)
-    assert np.allclose(spread.score(row, cands), plain / (1.0 + world.degree[cands]))
-    assert np.allclose(
-        spread.predict(world.features(np.full(3, row), cands[:3])),
-        trained.predict(world.features(np.full(3, row), cands[:3])),
-    )
+    assert np.allclose(capped.score(row, cands), plain.score(row, cands) * capped.exposure[cands])
+
+
+def test_the_gravity_prior_adds_its_weight_to_the_models_log_odds(
+    world: ranking.TieWorld, trained: ranking.Ranker
+) -> None:
+    import dataclasses
+
+    x = world.features(np.full(20, 3), np.arange(20, 40))
+    g = ranking.FEATURES.index("gravity")
+    km = km_between(world.xyz[np.full(20, 3)], world.xyz[np.arange(20, 40)])
+    assert np.allclose(x[:, g], world.log_population[20:40] - 2.0 * np.log10(km + 50.0))
+    without = dataclasses.replace(trained, prior_weight=0.0).predict(x)
+    with_prior = dataclasses.replace(trained, prior_weight=0.5).predict(x)
+    logit = np.log(with_prior / (1 - with_prior)) - np.log(without / (1 - without))
+    assert np.allclose(logit, 0.5 * np.log(10.0) * (x[:, g] - trained.neutral[g]), atol=1e-6)
+
+
+def test_a_pickled_ranker_of_another_layout_is_refused_not_used(
+    trained: ranking.Ranker,
+) -> None:
+    import pickle
+
+    back = pickle.loads(pickle.dumps(trained.light()))
+    assert np.array_equal(back.top(5, 10)[0], trained.top(5, 10)[0])
+    state = dict(trained.__dict__)
+    del state["layout"]  # a file written before the layout was recorded
+    old = ranking.Ranker.__new__(ranking.Ranker)
+    with pytest.raises(pickle.UnpicklingError):
+        old.__setstate__(state)
