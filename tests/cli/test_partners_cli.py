@@ -155,6 +155,24 @@ def test_a_migration_not_applied_is_counted_without_building_the_migration_graph
     assert result.exit_code == 1 and "1 migration(s) to apply" in result.output
 
 
+def test_the_commands_start_imports_neither_scipy_stats_nor_scikit_learn(tmp_path: Path) -> None:
+    """The start of ``partners suggest`` (Django's set-up with every app's ready()) stays
+    light: scipy.stats (SALib's Sobol' analysis, about a second) and scikit-learn (the
+    ranker is read back as plain arrays) are imported only where they are used."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    code = (
+        "import sys; from citydiplomacy.cli_web import setup_django; setup_django(); "
+        "import citydiplomacy.cli_partners, citydiplomacy.web.partners.services; "
+        "print(sorted(m for m in ('scipy.stats', 'sklearn') if m in sys.modules))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
 def test_empty_registry_is_explained() -> None:
     result = run("partners", "suggest", "Geneva", "--country", "CH")
     assert result.exit_code == 1 and "city registry is empty" in result.output

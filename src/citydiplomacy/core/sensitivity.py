@@ -35,8 +35,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from SALib.analyze import sobol as sobol_analyze
-from SALib.sample import sobol as sobol_sample
 
 from citydiplomacy.core.aggregate import aggregate
 from citydiplomacy.core.dataset import Panel
@@ -302,6 +300,8 @@ def _design(nominal: _Nominal, factors: list[str], runs: int, seed: int) -> _Des
     D = len(factors)
     n_base = max(8, 2 ** math.ceil(math.log2(max(runs / (D + 2), 1))))
     problem = {"num_vars": D, "names": factors, "bounds": [[0.0, 1.0]] * D}
+    from SALib.sample import sobol as sobol_sample  # lazy: see _summarise
+
     design = sobol_sample.sample(problem, n_base, calc_second_order=False, seed=seed)
     n_runs = design.shape[0]
     idx = {
@@ -371,6 +371,10 @@ def _summarise(
     else:
         # SALib seeds its bootstrap only for a seed that is true (`if seed:`); seed 0 would
         # leave the confidence intervals to the global random state, different every run.
+        # imported here, not at the top: SALib's analysis imports scipy.stats (about a second
+        # of every Django start, through the reports app's dashboard panel)
+        from SALib.analyze import sobol as sobol_analyze
+
         si = sobol_analyze.analyze(design.problem, y, calc_second_order=False, seed=seed + 1)
     indices = pd.DataFrame(
         {
