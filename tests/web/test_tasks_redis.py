@@ -228,6 +228,27 @@ def test_mail_is_sent_by_the_worker(worker: Worker, settings: Any) -> None:
     assert "To: b@example.org" in written()
 
 
+def test_an_upload_is_checked_by_the_worker(
+    worker: Worker, users: dict[str, Any], geneva: Any
+) -> None:
+    from citydiplomacy.web.indicators.models import Submission, SubmissionStatus
+    from tests.web.test_tasks_uploads import GOOD
+
+    sub = services.upload(users["editor"], "g.csv", GOOD.encode())
+    # The web process stored the file and queued its check; it read nothing.
+    assert sub.status == SubmissionStatus.CHECKING and sub.n_rows == 0
+
+    def checked() -> bool:
+        return Submission.objects.get(pk=sub.pk).status != SubmissionStatus.CHECKING
+
+    _wait_for(checked, 120, "the worker did not check the upload", worker)
+    sub.refresh_from_db()
+    assert sub.status == SubmissionStatus.READY, sub.problems
+    assert (sub.n_rows, sub.n_created) == (2, 2)
+    assert sub.checked_rows
+    assert "citydiplomacy.check_upload" in worker.output()
+
+
 # ------------------------------------------------------------------ the shared rate limit
 COUNT_SCRIPT = textwrap.dedent(
     """

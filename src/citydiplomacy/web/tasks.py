@@ -3,14 +3,19 @@
 * :func:`rescore` scores the cohort after a data change (peer targets, ranks and the
   uncertainty analysis behind the rank intervals: the costly work the web triggers), while
   pages serve the previous snapshot (:func:`schedule_rescore`).
+* :func:`check_upload` reads and checks an uploaded KPI file (under the upload limits of
+  :mod:`citydiplomacy.io.limits`), so that a hostile or large file never holds a web worker
+  (:func:`schedule_upload_check`).
 * :func:`send_email` delivers mail (password resets) through the configured delivery backend;
   :class:`QueuedEmailBackend` is Django's ``EMAIL_BACKEND`` and queues each message for it, so a
   page never waits on a mail server.
 
 With a broker the tasks run on ``citydiplomacy worker`` processes on any host. Without one (the
-embedded default) mail is sent inline and rescoring runs on a thread of the web process, as
-one machine has always done. One rescoring runs at a time for the whole deployment: a claim in
-the cache, which every process shares when ``REDIS_URL`` is set.
+embedded default) mail is sent and uploads are checked inline, and rescoring runs on a thread
+of the web process, as one machine has always done: a cohort takes a minute to score, and a
+page must not wait for it (the page that asked serves the previous scores meanwhile). One
+rescoring runs at a time for the whole deployment: a claim in the cache, which every process
+shares when ``REDIS_URL`` is set.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connection
+from django.db import connection, transaction
 
 from citydiplomacy.web.celery_app import app
 
@@ -103,6 +108,44 @@ def rescore(version: int) -> int | None:
             version = latest
     finally:
         cache.delete(RESCORE_CLAIM)
+
+
+# ------------------------------------------------------------------------------ uploads
+#: Seconds a worker may spend on one upload: reading is bounded by the upload limits
+#: (``UPLOAD_LIMITS.max_seconds``); this also bounds the checks after it.
+CHECK_SOFT_SECONDS = 300
+
+
+def schedule_upload_check(submission_id: int) -> None:
+    """Have a stored upload checked: inline without a broker; with one, on a worker once the
+    upload's transaction has committed (a worker cannot read it before)."""
+    if app.conf.task_always_eager:  # run here and now by Celery, as mail is
+        check_upload.delay(submission_id)
+        return
+    transaction.on_commit(lambda: _queue_check(submission_id))
+
+
+def _queue_check(submission_id: int) -> None:
+    try:
+        check_upload.delay(submission_id)
+    except Exception:  # the upload stays "being checked"; its page says what to do
+        log.exception("could not queue the check of upload %s", submission_id)
+
+
+@app.task(  # type: ignore[untyped-decorator]  # celery is untyped
+    name="citydiplomacy.check_upload",
+    # Acknowledged on receipt: a file that brought its worker down is not read again by
+    # the next one (its upload stays "being checked", and its page says so after a while).
+    acks_late=False,
+    reject_on_worker_lost=False,
+    soft_time_limit=CHECK_SOFT_SECONDS,
+    time_limit=CHECK_SOFT_SECONDS + 60,
+)
+def check_upload(submission_id: int) -> str | None:
+    """Check one stored upload (:func:`services.check_upload`); returns its new status."""
+    from citydiplomacy.web.indicators import services
+
+    return services.check_upload(submission_id)
 
 
 # ------------------------------------------------------------------------------ mail

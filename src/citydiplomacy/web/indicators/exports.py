@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -27,7 +27,13 @@ from citydiplomacy.io.writers import write_table
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.indicators import scoring, services, visibility
-from citydiplomacy.web.indicators.models import CityYearScore, KpiValueChange, headline_field
+from citydiplomacy.web.indicators.models import (
+    CityYearScore,
+    KpiValue,
+    KpiValueChange,
+    Status,
+    headline_field,
+)
 
 #: Formats and their media types.
 FORMATS = {
@@ -244,7 +250,7 @@ def cohort_bundle(request: HttpRequest) -> HttpResponse:
     from citydiplomacy.io.safe_text import safe_frame
 
     user = request.user
-    data = services.export_frame(
+    data = export_frame(
         services.visible_values(user), with_submitters=permissions.can_view_unpublished(user)
     )
     scores = [_ranking_frame(user, str(year))[0] for year in visible_score_years(user)]
@@ -333,3 +339,52 @@ def history_export(request: HttpRequest, fmt: str) -> HttpResponse:
         for c in changes.iterator(chunk_size=2000)
     ]
     return table_response(pd.DataFrame(rows, columns=list(HISTORY_COLUMNS)), fmt, "change-history")
+
+
+# ------------------------------------------------------------------ a city's values
+EXPORT_COLUMNS = [
+    "city",
+    "country",
+    "geonames_id",
+    "year",
+    "kpi",
+    "data_point",
+    "value",
+    "unit",
+    "source",
+    "note",
+    "status",
+    "verified",
+    "submitted_by",
+    "submitted_at",
+]
+
+
+def export_frame(values: QuerySet[KpiValue], *, with_submitters: bool = True) -> pd.DataFrame:
+    """Values as a long table that the upload accepts back (round trip).
+
+    ``with_submitters=False`` leaves out who submitted each value (a public export names no
+    accounts)."""
+    rows = values.select_related("city", "submitted_by").order_by("city_id", "year", "measure")
+    records = [
+        {
+            "city": kv.city.name,
+            "country": kv.city.country_id,
+            "geonames_id": kv.city_id,
+            "year": kv.year,
+            "kpi": kv.kpi,
+            "data_point": kv.data_point,
+            "value": kv.value,
+            "unit": kv.unit,
+            "source": kv.source,
+            "note": kv.note,
+            "status": kv.status,
+            "verified": kv.status == Status.VERIFIED,
+            "submitted_by": (
+                kv.submitted_by.get_username() if kv.submitted_by and with_submitters else ""
+            ),
+            "submitted_at": kv.submitted_at.isoformat(timespec="seconds"),
+        }
+        for kv in rows.iterator(chunk_size=5000)
+    ]
+    return pd.DataFrame(records, columns=EXPORT_COLUMNS)

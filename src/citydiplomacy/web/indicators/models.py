@@ -111,6 +111,7 @@ class KpiValueChange(models.Model):
 
 
 class SubmissionStatus(models.TextChoices):
+    CHECKING = "checking", "Being checked"
     INVALID = "invalid", "Has errors"
     READY = "ready", "Valid, waiting to be committed"
     COMMITTED = "committed", "Committed"
@@ -118,7 +119,8 @@ class SubmissionStatus(models.TextChoices):
 
 
 class Submission(models.Model):
-    """An uploaded KPI data file: validated on upload, committed all-or-nothing."""
+    """An uploaded KPI data file: checked by a task after upload (``checking`` until then),
+    committed all-or-nothing."""
 
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions"

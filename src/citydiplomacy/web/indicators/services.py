@@ -7,6 +7,7 @@ themselves (:mod:`citydiplomacy.web.accounts.permissions`), so no caller can for
 from __future__ import annotations
 
 import functools
+import logging
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -26,11 +28,12 @@ from citydiplomacy.core.validate import ValidatedData
 from citydiplomacy.errors import DataError, Problem, ValidationError
 from citydiplomacy.io.frameworks import load_framework
 from citydiplomacy.io.limits import UPLOAD_LIMITS
-from citydiplomacy.io.readers import read_frame, read_kpi_data
+from citydiplomacy.io.readers import read_kpi_data
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.cities.services import CityMatcher
 from citydiplomacy.web.indicators import visibility
+from citydiplomacy.web.indicators.cell_checks import FileHeader, celltext_problems
 
 # Rows, counts, the synthetic mark and the text rule are part of this module's interface.
 from citydiplomacy.web.indicators.changes import SYNTHETIC_MARK as SYNTHETIC_MARK
@@ -47,8 +50,6 @@ from citydiplomacy.web.indicators.changes import (
 from citydiplomacy.web.indicators.changes import WriteCounts as WriteCounts
 from citydiplomacy.web.indicators.changes import text_problem as text_problem
 from citydiplomacy.web.indicators.models import (
-    NOTE_MAX,
-    SOURCE_MAX,
     ChangeAction,
     DataVersion,
     KpiValue,
@@ -58,6 +59,8 @@ from citydiplomacy.web.indicators.models import (
     Submission,
     SubmissionStatus,
 )
+
+log = logging.getLogger(__name__)
 
 #: Suffixes an upload may have; the engine's readers decide the format from it.
 UPLOAD_SUFFIXES = (".csv", ".tsv", ".xlsx", ".parquet")
@@ -92,14 +95,29 @@ def editable_cities(user: Any) -> QuerySet[City]:
 
 
 def overview(user: Any) -> dict[str, Any]:
-    """Counts for the start page, within what ``user`` may see."""
-    values = visible_values(user)
-    return {
-        "n_values": values.count(),
-        "n_cities": values.values("city_id").distinct().count(),
-        "n_registry": City.objects.count(),
-        "synthetic": values.filter(synthetic=True).exists(),
-    }
+    """Counts for the start page, within what ``user`` may see: counted once per data
+    version and view (the home page's three counts over every value cost about 10 ms)."""
+    scope = (
+        "all"
+        if visibility.sees_unpublished(user)
+        else ",".join(map(str, sorted(permissions.editable_city_ids(user))))
+    )
+    key = f"citydiplomacy:overview:{data_version()}:{scope}"
+    found = cache.get(key)
+    if found is None:
+        values = visible_values(user)
+        found = {
+            "n_values": values.count(),
+            "n_cities": values.values("city_id").distinct().count(),
+            "n_registry": City.objects.count(),
+            "synthetic": values.filter(synthetic=True).exists(),
+        }
+        cache.set(key, found, OVERVIEW_SECONDS)
+    return dict(found)
+
+
+#: The registry changes without a new data version (when it is reloaded): counts age out.
+OVERVIEW_SECONDS = 300
 
 
 # ------------------------------------------------------------------------- changes
@@ -382,61 +400,6 @@ class Checked:
         return not any(p.severity == "error" for p in self.problems)
 
 
-class _Header:
-    """The file's header, read once and only when a problem must be located."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._names: list[str] | None = None
-
-    def column(self, names: Sequence[str]) -> int:
-        """1-based file column of the first of ``names`` present in the header, else 0."""
-        if self._names is None:
-            try:
-                self._names = [str(c).strip().lower() for c in read_frame(self.path).columns]
-            except Exception:  # the engine already reported an unreadable file
-                self._names = []
-        for n in names:
-            if n in self._names:
-                return self._names.index(n) + 1
-        return 0
-
-
-def _celltext_problems(
-    long: pd.DataFrame, label: str, header: _Header
-) -> tuple[list[Problem], dict[str, list[str | None]]]:
-    """Sources and notes as stored texts (``None`` for an empty cell), and a problem at the
-    cell of each that is too long or holds characters no database keeps. Checked once per
-    distinct text, so a file that repeats one source costs one check."""
-    problems: list[Problem] = []
-    texts: dict[str, list[str | None]] = {}
-    rows = long["row"].to_numpy()
-    for name, limit in (("source", SOURCE_MAX), ("note", NOTE_MAX)):
-        col = long[name]
-        if not isinstance(col.dtype, pd.CategoricalDtype):
-            col = col.astype("category")
-        cats = ["" if c is None or c != c else str(c) for c in col.cat.categories]
-        codes = col.cat.codes.to_numpy()
-        for code, text in enumerate(cats):
-            why = text_problem(text, limit, name)
-            if why:
-                hit = np.flatnonzero(codes == code)
-                for i in hit[:20]:
-                    problems.append(Problem(label, int(rows[i]), header.column([name]), why))
-                if len(hit) > 20:
-                    problems.append(
-                        Problem(
-                            label,
-                            int(rows[hit[20]]),
-                            header.column([name]),
-                            f"... and {len(hit) - 20} more row(s) with the same {name}",
-                        )
-                    )
-        lookup: list[str | None] = [t or None for t in cats] + [None]
-        texts[name] = [lookup[c] for c in codes]
-    return problems, texts
-
-
 def check_file(user: Any, file_name: str, content: bytes) -> Checked:
     """Validate an uploaded file: engine checks, registry matching, permissions per row.
 
@@ -471,9 +434,9 @@ def check_file(user: Any, file_name: str, content: bytes) -> Checked:
             return Checked(list(exc.problems), [], [])
         except DataError as exc:
             return Checked([Problem(label, 0, 0, str(exc))], [], [])
-        header = _Header(path)
+        header = FileHeader(path)
         long = validated.long
-        problems, texts = _celltext_problems(long, label, header)
+        problems, texts = celltext_problems(long, label, header)
         problems.extend(validated.warnings)
         matcher = CityMatcher()
         unit_city: dict[str, int] = {}
@@ -618,29 +581,84 @@ def preview_counts(rows: Sequence[Row], user: Any = None) -> WriteCounts:
 
 
 def upload(user: Any, file_name: str, content: bytes) -> Submission:
-    """Store an upload with its preview: every problem, what committing would change, and
-    the checked rows, so that the commit does not read the file again."""
+    """Store an upload and have it checked by a task (:func:`check_upload`): on a worker
+    when a broker is configured (the submission says ``checking`` until it is done), here
+    and now in the embedded default, so that the returned submission is already checked."""
     if not permissions.can_edit_any_city(user):
         raise PermissionDenied("only city editors and the secretariat submit data")
-    checked = check_file(user, file_name, content)
-    submission = Submission(
+    submission = Submission.objects.create(
         uploaded_by=user,
         file_name=Path(file_name).name[:255],
         content=content,
-        status=SubmissionStatus.READY if checked.ok else SubmissionStatus.INVALID,
-        problems=[_problem_dict(p) for p in checked.problems],
-        n_rows=len(checked.rows),
-        city_ids=checked.city_ids,
+        status=SubmissionStatus.CHECKING,
     )
-    if checked.ok:
-        counts, cells = preview(user, checked.rows)
-        submission.n_created = counts.created
-        submission.n_updated = counts.updated
-        submission.n_unchanged = counts.unchanged
-        submission.preview = cells
-        submission.checked_rows = rows_to_bytes(checked.rows, checked.city_column)
-    submission.save()
+    from citydiplomacy.web import tasks  # tasks import this module
+
+    tasks.schedule_upload_check(submission.pk)
+    submission.refresh_from_db(fields=[*CHECK_FIELDS, "status"])
     return submission
+
+
+#: What checking an upload fills in.
+CHECK_FIELDS = (
+    "problems",
+    "n_rows",
+    "city_ids",
+    "n_created",
+    "n_updated",
+    "n_unchanged",
+    "preview",
+    "checked_rows",
+)
+
+
+def check_upload(submission_id: int) -> str | None:
+    """Check a stored upload once (the task's work, under the upload limits of
+    :mod:`citydiplomacy.io.limits`): its problems, the preview of what committing would
+    change, and the checked rows, so that the commit does not read the file again.
+
+    Returns the new status, or ``None`` when the upload is not waiting for a check (checked
+    already, or discarded): a repeated task changes nothing.
+    """
+    sub = (
+        Submission.objects.filter(pk=submission_id, status=SubmissionStatus.CHECKING)
+        .select_related("uploaded_by")
+        .first()
+    )
+    if sub is None:
+        return None
+    user = sub.uploaded_by
+    try:
+        checked = check_file(user, sub.file_name, bytes(sub.content))
+        fields: dict[str, Any] = {
+            "status": SubmissionStatus.READY if checked.ok else SubmissionStatus.INVALID,
+            "problems": [_problem_dict(p) for p in checked.problems],
+            "n_rows": len(checked.rows),
+            "city_ids": checked.city_ids,
+        }
+        if checked.ok:
+            counts, cells = preview(user, checked.rows)
+            fields.update(
+                n_created=counts.created,
+                n_updated=counts.updated,
+                n_unchanged=counts.unchanged,
+                preview=cells,
+                checked_rows=rows_to_bytes(checked.rows, checked.city_column),
+            )
+    except Exception as exc:  # the worker's time limit, or a fault: said, never retried
+        log.exception("checking upload %s failed", submission_id)
+        why = (
+            "checking the file took too long"
+            if type(exc).__name__ == "SoftTimeLimitExceeded"
+            else "the file could not be checked (an error on our side)"
+        )
+        fields = {
+            "status": SubmissionStatus.INVALID,
+            "problems": [_problem_dict(Problem(sub.file_name, 0, 0, why))],
+        }
+    # Only an upload still waiting: a discard meanwhile wins.
+    Submission.objects.filter(pk=sub.pk, status=SubmissionStatus.CHECKING).update(**fields)
+    return str(fields["status"])
 
 
 def _recheck(
@@ -721,57 +739,12 @@ def commit(user: Any, submission: Submission) -> Submission:
 def discard(user: Any, submission: Submission) -> None:
     if submission.uploaded_by_id != user.pk and not permissions.is_admin(user):
         raise PermissionDenied("only the person who uploaded a file discards it")
-    if submission.status in (SubmissionStatus.READY, SubmissionStatus.INVALID):
+    if submission.status in (
+        SubmissionStatus.CHECKING,
+        SubmissionStatus.READY,
+        SubmissionStatus.INVALID,
+    ):
         submission.status = SubmissionStatus.DISCARDED
         submission.content = submission.checked_rows = b""
         submission.preview = []
         submission.save(update_fields=["status", "content", "checked_rows", "preview"])
-
-
-# ------------------------------------------------------------------------- export
-EXPORT_COLUMNS = [
-    "city",
-    "country",
-    "geonames_id",
-    "year",
-    "kpi",
-    "data_point",
-    "value",
-    "unit",
-    "source",
-    "note",
-    "status",
-    "verified",
-    "submitted_by",
-    "submitted_at",
-]
-
-
-def export_frame(values: QuerySet[KpiValue], *, with_submitters: bool = True) -> pd.DataFrame:
-    """Values as a long table that the upload accepts back (round trip).
-
-    ``with_submitters=False`` leaves out who submitted each value (a public export names no
-    accounts)."""
-    rows = values.select_related("city", "submitted_by").order_by("city_id", "year", "measure")
-    records = [
-        {
-            "city": kv.city.name,
-            "country": kv.city.country_id,
-            "geonames_id": kv.city_id,
-            "year": kv.year,
-            "kpi": kv.kpi,
-            "data_point": kv.data_point,
-            "value": kv.value,
-            "unit": kv.unit,
-            "source": kv.source,
-            "note": kv.note,
-            "status": kv.status,
-            "verified": kv.status == Status.VERIFIED,
-            "submitted_by": (
-                kv.submitted_by.get_username() if kv.submitted_by and with_submitters else ""
-            ),
-            "submitted_at": kv.submitted_at.isoformat(timespec="seconds"),
-        }
-        for kv in rows.iterator(chunk_size=5000)
-    ]
-    return pd.DataFrame(records, columns=EXPORT_COLUMNS)

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from citydiplomacy.errors import CityDiplomacyError, ValidationError
@@ -23,12 +24,14 @@ from citydiplomacy.web.cities.fields import city_form
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.indicators import entry as entry_rules
 from citydiplomacy.web.indicators import services
+from citydiplomacy.web.indicators.exports import export_frame
 from citydiplomacy.web.indicators.models import (
     KpiValue,
     KpiValueChange,
     Publication,
     Status,
     Submission,
+    SubmissionStatus,
 )
 
 
@@ -110,6 +113,8 @@ def submission(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("indicators:submission", pk=sub.pk)
     cities = City.objects.filter(pk__in=sub.city_ids).select_related("country")
     cells = Paginator(sub.preview, PREVIEW_PAGE).get_page(request.GET.get("page"))
+    checking = sub.status == SubmissionStatus.CHECKING
+    waited = (timezone.now() - sub.uploaded_at).total_seconds() if checking else 0.0
     return render(
         request,
         "indicators/submission.html",
@@ -121,8 +126,20 @@ def submission(request: HttpRequest, pk: int) -> HttpResponse:
             "cells": cells,
             "n_changes": sub.n_created + sub.n_updated,
             "n_listed": len(sub.preview),
+            # While a worker checks the file the page reloads itself (no script needed);
+            # after CHECK_STALLED_SECONDS it stops and says what to do.
+            "checking": checking,
+            "stalled": waited > CHECK_STALLED_SECONDS,
+            "refresh_seconds": CHECK_REFRESH_SECONDS,
         },
     )
+
+
+#: Seconds between reloads of an upload's page while it is checked.
+CHECK_REFRESH_SECONDS = 2
+#: An upload still unchecked after this long is reported as stuck (a check is bounded by
+#: the upload limits, a few minutes at most; its worker may have died or none is running).
+CHECK_STALLED_SECONDS = 15 * 60
 
 
 #: Changed cells per page of an upload's preview.
@@ -330,7 +347,7 @@ def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         raise Http404
     city = get_object_or_404(City, pk=pk)
     values = services.visible_values(request.user).filter(city=city)
-    frame = services.export_frame(
+    frame = export_frame(
         values, with_submitters=permissions.can_view_unpublished(request.user, city)
     )
     from citydiplomacy.io.safe_text import safe_frame  # no text cell may run as a formula
