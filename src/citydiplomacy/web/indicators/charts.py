@@ -152,7 +152,8 @@ def hbar_chart(
             continue
         body.append(_text(x0 - 8, y + 15, bar.label, text_anchor="end", fill=TEXT))
         if bar.value is None:
-            body.append(_text(x0 + 4, y + 15, "not scored", fill=MUTED, font_style="italic"))
+            no_score = translation.gettext("not scored")
+            body.append(_text(x0 + 4, y + 15, no_score, fill=MUTED, font_style="italic"))
             continue
         w = max(sx(bar.value) - x0, 1.0)
         body.append(
@@ -374,4 +375,5 @@ def interval_chart(
         )
     if rank is not None:
         body.append(f'<circle cx="{sx(rank):.1f}" cy="13" r="3.5" fill="#1a1a1a"/>')
-    return _svg(chart_id, width, height, f"Rank interval of {label}", desc, body, "chart-interval")
+    title = translation.gettext("Rank interval of %(label)s") % {"label": label}
+    return _svg(chart_id, width, height, title, desc, body, "chart-interval")
