@@ -110,6 +110,8 @@ SAME_IN_FRENCH = frozenset(
         "total",
         "type",
         "types",
+        "version",
+        "versions",
     }
 )
 #: Month abbreviations of Django's dates ("6 Oct 2020"): Django's own French catalogue
@@ -134,7 +136,7 @@ KNOWN_GAPS: dict[str, tuple[str, ...]] = {
     "compare": (r"(yes|no)",),
     # engagement/models.py choice labels and two engagement templates, not yet marked.
     "declarations": (r"Adopted, open for signature", r"Declaration", r"Joint statement"),
-    "declaration": (r"Adopted, open for signature", r"Declaration ·", r"\(version \d+\)"),
+    "declaration": (r"Adopted, open for signature", r"Declaration ·"),
     "calendar": (
         r"UN Climate Change Conference \(COP\)",
         r"World Urban Forum",
@@ -262,6 +264,7 @@ def scene(cohort: Cohort) -> dict[str, str]:
         "city": reverse("cities:detail", args=[geneva]),
         "profile": reverse("indicators:dashboard", args=[geneva]) + "?year=2023",
         "compare": reverse("indicators:compare") + f"?city={geneva}&city={lyon}&year=2023",
+        "ranking": reverse("indicators:ranking") + "?year=2023",
         "partnerships": reverse("partners:index"),
         "partnership": reverse("partners:detail", args=[partnership.pk]),
         "find-partners": reverse("partners:suggest"),
@@ -324,3 +327,12 @@ def test_an_unknown_language_falls_back_to_english(db: Any) -> None:
     client.cookies["django_language"] = "xx"
     html = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert '<html lang="en">' in html and "Find a city" in html
+
+
+def test_the_check_flags_an_english_label_but_not_data() -> None:
+    en = ["Find a city", "Geneva, Switzerland", "EC-ICT-1C", "6 Oct 2020", "Population", "U4SSC"]
+    fr = [*en, "Trouver une ville"]
+    assert english_left(en, fr, ["Switzerland", "Geneva"]) == ["Find a city"]
+    html = '<header><nav aria-label="Main"><a>Cities</a></nav></header><p>Footer</p>'
+    html += '<main><option lang="en">English</option><script>var x = "code";</script></main>'
+    assert texts(html, "fr") == ["Main", "Cities"]
