@@ -9,6 +9,12 @@ PostgreSQL refuses NUL in text, so each such view answered 500. Rather than guar
 * query parameter values and form field values: control characters except tab, line feed and
   carriage return (text areas send line breaks), and lone surrogates.
 
+A page whose view checks every form field it reads (marked with
+:func:`citydiplomacy.web.forms.checks_form_text`) gets its form posts through even when a field
+value holds such a character, so its form can show the error at the field; the field names, the
+path and the query string are checked for it as for every other view. Views that are not marked
+keep the refusal here, so a view never meets such a value unless it says it checks them.
+
 The answer is a 400: in the API's one JSON error shape under ``/api/``, a plain error page
 elsewhere. It names the parameter and the character, never echoes the value. Uploaded files are
 not inspected here: their content is checked where it is read (the importers report a NUL in a
@@ -25,8 +31,10 @@ from collections.abc import Callable, Iterable
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.urls import Resolver404, get_resolver
 
 from citydiplomacy.core.text import forbidden_character
+from citydiplomacy.web.forms import FORM_TEXT_CHECKED
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +59,16 @@ def _printable(name: str) -> str:
     return shown[:40] + ("..." if len(shown) > 40 else "")
 
 
-def _params_problem(params: QueryDict, what: str) -> str | None:
-    """The first forbidden character in ``params``' names or values, described, or ``None``."""
-    for name, values in params.lists():
+def _params_problem(params: QueryDict, what: str, values: bool = True) -> str | None:
+    """The first forbidden character in ``params``' names (and values, unless ``values`` is
+    false), described, or ``None``."""
+    for name, given in params.lists():
         problem = _name_problem(name)
         if problem is not None:
             return f"The name of a {what} contains {problem}."
-        for value in _strings(values):
+        if not values:
+            continue
+        for value in _strings(given):
             problem = forbidden_character(value)
             if problem is not None:
                 return f"The {what} {_printable(name)!r} contains {problem}."
@@ -87,8 +98,23 @@ def request_problem(request: HttpRequest) -> str | None:
         and not request.path.startswith("/api/")
         and request.content_type in _FORM_TYPES
     ):
-        return _params_problem(request.POST, "form field")
+        problem = _params_problem(request.POST, "form field")
+        if problem is not None and _view_checks_form_text(request):
+            # The view's form reports the value at its field; names are still refused here.
+            return _params_problem(request.POST, "form field", values=False)
+        return problem
     return None
+
+
+def _view_checks_form_text(request: HttpRequest) -> bool:
+    """Whether the view of ``request``'s path checks every form field's text itself
+    (:func:`citydiplomacy.web.forms.checks_form_text`). Resolved only when a form field holds
+    a forbidden character, so ordinary requests pay nothing."""
+    try:
+        match = get_resolver(getattr(request, "urlconf", None)).resolve(request.path_info)
+    except Resolver404:
+        return False
+    return bool(getattr(match.func, FORM_TEXT_CHECKED, False))
 
 
 #: What a page answers when the database refused a value (the last line of defence: forms

@@ -260,7 +260,7 @@ def test_bad_lists_report_every_problem_with_its_place() -> None:
         services.read_listed("bad.json", "[,")
     with pytest.raises(
         services.EngagementError,
-        match=r"v.json: item 1 \(\[0\]\), field vote: expected 'Sign', found \"Against\"",
+        match=r"v.json:1:2: item 1 \(\[0\]\), field vote: expected 'Sign', found \"Against\"",
     ):
         services.read_listed("v.json", '[{"vote": "Against", "author": {"name": "X"}}]')
 

@@ -601,9 +601,11 @@ def test_json_problems_name_the_item_and_the_field() -> None:
     with pytest.raises(services.EngagementError) as err:
         services.read_listed("v.json", text)
     assert str(err.value).splitlines() == [
-        'v.json: item 1 ("statement".votes[0]), field author.name: expected the signatory\'s name',
-        'v.json: item 2 ("statement".votes[1]), field vote: expected \'Sign\', found "Against"',
-        'v.json: item 3 ("statement".votes[2]): expected an object, found str',
+        # line:column of the item's first character, then the item's path in the JSON
+        'v.json:1:26: item 1 ("statement".votes[0]), field author.name: '
+        "expected the signatory's name",
+        'v.json:1:73: item 2 ("statement".votes[1]), field vote: expected \'Sign\', found "Against"',
+        'v.json:1:118: item 3 ("statement".votes[2]): expected an object, found str',
     ]
 
 

@@ -49,6 +49,11 @@ urlpatterns: list[URLPattern] = [
     path("declarations/new/", views.declaration_new, name="declaration-new"),
     path("declarations/<slug:slug>/", views.declaration_detail, name="declaration"),
     path("declarations/<slug:slug>/signatures.csv", views.signatures_csv, name="signatures-csv"),
+    path(
+        "declarations/<slug:slug>/signatories.<str:fmt>",
+        views.signatories_export,
+        name="signatories-export",
+    ),
     path("declarations/<slug:slug>/versions/", views.versions, name="versions"),
     path("declarations/<slug:slug>/versions/new/", views.version_new, name="version-new"),
     path(
@@ -77,5 +82,6 @@ urlpatterns: list[URLPattern] = [
     ),
     path("commitments/", views.commitment_list, name="commitments"),
     path("commitments/new/", views.commitment_new, name="commitment-new"),
+    path("commitments/export.<str:fmt>", views.commitments_export, name="commitments-export"),
     path("commitments/<engagement_id:pk>/", views.commitment_detail, name="commitment"),
 ]

@@ -1,0 +1,115 @@
+"""The page of representatives: who may sign for which city."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from citydiplomacy.web.accounts import permissions
+from citydiplomacy.web.cities.fields import city_form
+from citydiplomacy.web.cities.models import City
+from citydiplomacy.web.engagement import forms, services
+from citydiplomacy.web.engagement.models import (
+    Representative,
+)
+from citydiplomacy.web.forms import checks_form_text, field_errors
+
+
+@checks_form_text
+@login_required
+@require_http_methods(["GET", "POST"])
+def representatives(request: HttpRequest) -> HttpResponse:
+    """Who may sign for which city: the secretariat grants and revokes; a city's editors see
+    their cities' representatives; nobody else sees the list."""
+    user = request.user
+    if not services.can_see_representatives(user):
+        raise PermissionDenied("The list of representatives is for the secretariat and editors.")
+    secretariat = permissions.is_admin(user)
+    form = {"username": "", "city": "", "title": "", "capacity": "", "until": ""}
+    errors: list[str] = []
+    problems: dict[str, list[str]] = {}
+    city_picker = city_form(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not secretariat:
+            raise PermissionDenied("Only the secretariat authorises representatives of a city.")
+        form = {k: request.POST.get(k, "").strip() for k in form}
+        grant = forms.RepresentativeForm(request.POST)
+        grant.is_valid()
+        problems = field_errors(grant)
+        data = grant.cleaned_data
+        person = None
+        if "username" in data:
+            person = services.user_named(data["username"])
+            if person is None:
+                problems["username"] = [f"no active account named {data['username']!r}."]
+        city = None
+        # The city picker: a typed name or a chosen suggestion; text it could not store is
+        # refused before it looks the name up.
+        picker_problems = forms.picker_text_errors(request.POST, "city")
+        if not picker_problems and city_picker.is_valid():
+            city = City.objects.filter(pk=city_picker.cleaned_data["city"]).first()
+        elif not picker_problems:
+            picker_problems = list(city_picker.errors.get("city", []))
+        if picker_problems:
+            problems["city"] = picker_problems
+        labels = {"username": "User", "city": "City", "until": "End of mandate"}
+        problems = {
+            k: [f"{labels.get(k, k.capitalize())}: {m}" for m in v] for k, v in problems.items()
+        }
+        if not problems and person is not None and city is not None:
+            try:
+                rep = services.grant_representative(
+                    user,
+                    person,
+                    city,
+                    title=data["title"],
+                    capacity=data["capacity"],
+                    until=data["until"],
+                )
+                messages.success(
+                    request, f"{rep.user} may now sign on behalf of {city.name} as {rep.title}."
+                )
+                return redirect("engagement:representatives")
+            except services.EngagementError as exc:
+                errors.append(str(exc))
+    listed = Representative.objects.select_related(
+        "user", "city", "city__country", "authorised_by", "revoked_by"
+    ).order_by("city__name", "-since")
+    if not secretariat:
+        listed = listed.filter(city_id__in=permissions.editable_city_ids(user))
+    show_past = request.GET.get("past") == "1"
+    today = timezone.localdate()
+    current = Q(revoked_at__isnull=True) & (Q(until__isnull=True) | Q(until__gte=today))
+    listed = listed if show_past else listed.filter(current)
+    return render(
+        request,
+        "engagement/representatives.html",
+        {
+            "representatives": listed,
+            "secretariat": secretariat,
+            "show_past": show_past,
+            "form": form,
+            "city_picker": city_picker,
+            "errors": errors,
+            "field_errors": problems,
+        },
+        status=400 if errors or problems else 200,
+    )
+
+
+@login_required
+@require_POST
+def representative_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    rep = get_object_or_404(Representative.objects.select_related("user", "city"), pk=pk)
+    services.revoke_representative(request.user, rep)  # PermissionDenied unless secretariat
+    messages.success(
+        request,
+        f"{rep.user} no longer signs for {rep.city.name}; signatures already given remain.",
+    )
+    return redirect("engagement:representatives")

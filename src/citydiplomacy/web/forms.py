@@ -1,0 +1,87 @@
+"""What the page forms of every app share: the one text rule as a form-field validator.
+
+:class:`~citydiplomacy.web.middleware.HostileTextMiddleware` refuses, before any view, a form
+whose fields hold a control character or a lone surrogate (the generic 400 page). A view
+whose form checks every field it reads with :func:`validate_text` (and the length of each)
+can instead answer with an error at the field, the rest of the form kept as typed: it says so
+with :func:`checks_form_text`, and the middleware lets its form posts through (field *names*
+are still checked there, and query strings too).
+
+Use :class:`TextCheckedForm` (or :class:`TextCheckedMixin` with a ``ModelForm``): every text
+field of the form gets :func:`validate_text`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from citydiplomacy.core.text import forbidden_character
+
+#: The attribute that marks a view as checking the text of every form field it reads.
+FORM_TEXT_CHECKED = "form_text_checked"
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def validate_text(value: Any) -> None:
+    """Refuse text holding a character no stored text may hold (:mod:`citydiplomacy.core.text`:
+    NUL and the other control characters but tab and line breaks, lone surrogates).
+
+    Raises
+    ------
+    django.core.exceptions.ValidationError
+        Naming the character and its position, never echoing the value.
+    """
+    if not isinstance(value, str):
+        return
+    problem = forbidden_character(value)
+    if problem is not None:
+        raise ValidationError(
+            f"Remove {problem}: it cannot be stored (often left by copying from another program).",
+            code="forbidden_character",
+        )
+
+
+class TextCheckedMixin:
+    """Adds :func:`validate_text` to every ``CharField`` of a form (``ModelForm`` included),
+    before the field's other validators (so the character, not the length, is reported)."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and validate_text not in field.validators:
+                field.validators.insert(0, validate_text)
+
+
+class TextCheckedForm(TextCheckedMixin, forms.Form):
+    """A form whose text fields all refuse forbidden characters at the field."""
+
+
+def checks_form_text(view: View) -> View:
+    """Mark ``view`` as checking the text of every form field it reads (with
+    :func:`validate_text`): the middleware then lets its form posts with such characters
+    through, so that the form shows the error at its field. Apply it outermost."""
+    setattr(view, FORM_TEXT_CHECKED, True)
+    return view
+
+
+def field_errors(form: forms.Form) -> dict[str, list[str]]:
+    """The errors of each field of a bound form, by field name (``__all__`` for the form's
+    own), as plain strings for a template."""
+    return {name: [str(m) for m in errors] for name, errors in form.errors.items()}
+
+
+__all__ = [
+    "FORM_TEXT_CHECKED",
+    "TextCheckedForm",
+    "TextCheckedMixin",
+    "checks_form_text",
+    "field_errors",
+    "validate_text",
+]
