@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from citydiplomacy.web.accounts.models import ApiToken
@@ -21,7 +22,9 @@ def tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         name = request.POST.get("name", "").strip()[:100]
         if not name:
-            messages.error(request, "Give the token a name, for example the script that uses it.")
+            messages.error(
+                request, gettext("Give the token a name, for example the script that uses it.")
+            )
         else:
             _, new_key = ApiToken.objects.create_token(user, name)
     listed = ApiToken.objects.filter(user=user).order_by("-created_at")
@@ -35,5 +38,5 @@ def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        messages.success(request, f"Token {token} revoked.")
+        messages.success(request, gettext("Token %(token)s revoked.") % {"token": token})
     return redirect("accounts:tokens")
