@@ -23,10 +23,6 @@ MAX_FUNCTION_LINES = 150
 MODULES_OVER: dict[str, str] = {
     "citydiplomacy/web/engagement/services.py": "seven sub-domains; to be split by noun "
     "(roles, declarations, commitments, calendar, signatories), issue 15",
-    "citydiplomacy/web/partners/importers.py": "three importers with their own city-name "
-    "matcher and import report; to move file parsing to io, issue 15",
-    "citydiplomacy/web/partners/views.py": "seven forms inside the views; forms to "
-    "forms.py, issue 15",
     "citydiplomacy/web/capacity/services.py": "new capacity app, written this session; "
     "to be split by its nouns",
     "citydiplomacy/core/ranking.py": "partner ranking (features, model, contributions), "
@@ -47,8 +43,6 @@ FUNCTIONS_OVER: dict[str, str] = {
     "function; to be split into the design, the replications and the summary",
     "citydiplomacy/reports/assemble.py::build_report": "builds the report dict; to become a "
     "typed report built by sections (issue 15)",
-    "citydiplomacy/web/partners/importers.py::import_gcom": "parses and imports in one; "
-    "parsing to move to io (issue 15)",
 }
 
 
