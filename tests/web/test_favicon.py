@@ -31,3 +31,19 @@ def test_the_icon_is_a_static_file() -> None:
     path = finders.find("favicon.svg")
     assert isinstance(path, str)
     assert Path(path).read_text(encoding="utf-8").lstrip().startswith("<svg")
+
+
+def test_favicon_ico_leads_to_the_icon(client: Client, db: Any) -> None:
+    """Browsers ask for /favicon.ico whatever the page links (a 404 on every visit before)."""
+    from django.templatetags.static import static
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == static("favicon.svg")
+    assert "max-age" in response["Cache-Control"]
+    icon = client.get(response["Location"])
+    assert icon.status_code == 200
+    body = b"".join(icon.streaming_content) if icon.streaming else icon.content
+    assert body.lstrip().startswith(b"<svg")
+    assert client.head("/favicon.ico").status_code == 302
+    assert client.post("/favicon.ico").status_code == 405

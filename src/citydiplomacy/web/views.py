@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.translation import gettext, gettext_noop
+from django.views.decorators.http import require_safe
 
 from citydiplomacy.web.accounts import permissions
 
@@ -20,6 +22,16 @@ def home(request: HttpRequest) -> HttpResponse:
         "overview": services.overview(request.user),
     }
     return render(request, "home.html", context)
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers and crawlers ask for whatever a page links: a redirect
+    to the icon every page links (``favicon.svg``, hashed in production). Temporary, so that
+    a new icon's new name is followed; remembered for a day."""
+    response = HttpResponseRedirect(static("favicon.svg"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 class LoginView(auth_views.LoginView):
@@ -64,4 +76,4 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return _error(request, 500, "server_error", gettext_noop("Something went wrong on our side."))
 
 
-__all__ = ["LoginView", "home", "permissions"]
+__all__ = ["LoginView", "favicon", "home", "permissions"]

@@ -32,11 +32,12 @@ def test_compare_side_by_side(cohort: Cohort) -> None:
     legend = page.find("svg", id="chart-compare").text()
     for label in ("1 Geneva (CH)", "2 Lyon (FR)", "3 Bonn (DE)"):
         assert label in legend.replace("  ", " ")
-    # the picker: a labelled text input for the autocomplete and a hidden city input
-    add = page.find("input", id="compare-add")
+    # the picker every form uses: a labelled text input for the autocomplete, the choice beside
+    add = page.find("input", id="id_add")
     assert add.attrs["data-autocomplete-url"] == reverse("cities:autocomplete")
-    assert page.find("label", for_="compare-add")
-    assert page.find("input", id="compare-city-id").attrs["type"] == "hidden"
+    assert "data-city-picker" in add.attrs
+    assert page.find("label", for_="id_add")
+    assert page.find("input", id="id_add-picked").attrs["type"] == "hidden"
 
 
 def test_compare_six_cities_is_an_error_message(cohort: Cohort) -> None:
@@ -64,7 +65,7 @@ def test_compare_add_by_name_or_id_without_duplicates(cohort: Cohort) -> None:
     response = _compare(cohort, f"?add={cohort.lyon.pk}")
     assert [c.name for c in response.context["cities"]] == ["Lyon"]
     response = _compare(cohort, "?add=Atlantis")
-    assert "No city named “Atlantis”" in response.content.decode()
+    assert "No city “Atlantis” in the registry" in response.content.decode()
 
 
 def test_compare_without_cities_invites_to_pick(cohort: Cohort) -> None:

@@ -34,6 +34,7 @@ from citydiplomacy.web.indicators.models import (
     Status,
     headline_field,
 )
+from citydiplomacy.web.indicators.views_profiles import compare_context
 
 #: Formats and their media types.
 FORMATS = {
@@ -140,6 +141,57 @@ def ranking_export(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404("exports are CSV or XLSX")
     frame, year = ranking_frame(request)
     return table_response(frame, fmt, f"ranking-{year or 'none'}")
+
+
+def compare_frame(context: dict[str, Any]) -> pd.DataFrame:
+    """The comparison page's two tables as one table, cell for cell as the page shows them:
+    the rank row and the results (score and band per city), then the KPIs by category
+    (value and band per city; "not reported" where the page says so)."""
+    shown = context.get("shown") or []
+    labels = [f"{s['city'].name} ({s['city'].country_id})" for s in shown]
+    columns = ["table", "group", "code", "name", "unit", "year"]
+    for label in labels:
+        columns += [label, f"{label}: band"]
+    year = context.get("year")
+    rows: list[list[Any]] = []
+    if shown:
+        rank = ["results", "", "", "Rank in the cohort (composite index)", "", year]
+        for s in shown:
+            head = s["head"] or {}
+            text = "–"
+            if head.get("rank"):
+                text = f"{head['rank']:.0f}"
+                if head.get("rank_low") is not None:
+                    text += f" ({head['rank_low']:.0f}–{head['rank_high']:.0f})"
+            rank += [text, ""]
+        rows.append(rank)
+    for r in context.get("summary") or []:
+        row = ["results", "", r["code"], r["name"], "", year]
+        for c in r["cells"]:
+            shows_band = c["reported"] and c["band_code"]
+            row += [c["score_text"], c["band_label"] if shows_band else ""]
+        rows.append(row)
+    for g in context.get("kpi_groups") or []:
+        for r in g["rows"]:
+            row = ["KPIs", g["name"], r["code"], r["name"], r["unit"], year]
+            for c in r["cells"]:
+                if c["value_text"] != "–" or c["reported"]:
+                    row += [c["value_text"], c["band_label"] if c["band_code"] else ""]
+                else:
+                    row += ["not reported", ""]
+            rows.append(row)
+    return pd.DataFrame(rows, columns=columns)
+
+
+@require_GET
+def compare_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """``/compare/export.csv|xlsx?city=..&year=``: the comparison as the page shows it to this
+    viewer (its cities, its year, the years this viewer may see)."""
+    if fmt not in FORMATS:
+        raise Http404("exports are CSV or XLSX")
+    context = compare_context(request)
+    name = f"comparison-{context.get('year') or 'none'}"
+    return table_response(compare_frame(context), fmt, name)
 
 
 #: Shapes of an upload template: one row per value, or one row per city and year.

@@ -7,6 +7,7 @@ urlpatterns = [
     # Profiles in the browser (views_profiles)
     path("cities/<int:pk>/profile/", views_profiles.dashboard, name="dashboard"),
     path("compare/", views_profiles.compare, name="compare"),
+    path("compare/export.<str:fmt>", exports.compare_export, name="compare-export"),
     path("ranking/", views_profiles.ranking, name="ranking"),
     path("ranking/export.<str:fmt>", exports.ranking_export, name="ranking-export"),
     path("ranking/bundle.zip", exports.cohort_bundle, name="cohort-bundle"),

@@ -20,8 +20,10 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from citydiplomacy.core.frameworks import FrameworkTree
+from citydiplomacy.web.cities.fields import city_form
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.indicators import charts, scoring, visibility
 from citydiplomacy.web.indicators.charts import fmt, fmt_value
@@ -41,7 +43,6 @@ from citydiplomacy.web.indicators.services import framework
 MAX_COMPARE = 5
 #: Rows per page of the ranking.
 RANKING_PAGE_SIZE = 100
-AUTOCOMPLETE_JS = "js/autocomplete.js"
 AUTOCOMPLETE_CSS = "css/autocomplete.css"
 TRENDS = {
     "up": ("↑", "improving"),
@@ -353,8 +354,10 @@ def _dashboard_body(
 
 
 # ------------------------------------------------------------------ compare
-def _compare_ids(request: HttpRequest) -> tuple[list[int], list[str]]:
-    """City ids asked for (order kept, duplicates dropped) and the problems found."""
+def _compare_ids(request: HttpRequest) -> tuple[list[int], list[str], Any]:
+    """City ids asked for (order kept, duplicates dropped), the problems found, and the city
+    picker of the city to add (the one every form uses: a typed name that matches one city
+    is taken, several are offered to choose from)."""
     problems: list[str] = []
     ids: list[int] = []
     tokens = [t for t in request.GET.getlist("city") if t.strip()]
@@ -364,27 +367,34 @@ def _compare_ids(request: HttpRequest) -> tuple[list[int], list[str]]:
             problems.append(f"“{token[:60]}” is not a city id (a GeoNames id is a number).")
         elif pk not in ids:
             ids.append(pk)
-    added = request.GET.get("add", "").strip()
-    # ``n`` = cities already on the page: one more non-empty ``city`` means the autocomplete
-    # filled the picker's hidden input, and the typed text is only its label.
+    asked = bool(request.GET.get("add", "").strip() or request.GET.get("add_id", "").strip())
+    picker = city_form(
+        request.GET if asked else None, name="add", label=gettext_lazy("Add a city"), required=False
+    )
+    # ``n`` = cities already on the page: from a link made before the picker, one more
+    # non-empty ``city`` means it carries the choice and the typed text is only its label.
     before = _int(request.GET.get("n"))
-    if added and (before is None or len(tokens) <= before):
-        pk = _int(added)
-        if pk is None:
-            name = added.split("(")[0].split(",")[0].strip()
-            found = City.objects.all().search(name)
-            hit = found.values_list("pk", flat=True).first()
-            if hit is None:
-                problems.append(f"No city named “{added[:60]}” in the registry.")
-            pk = hit
-        if pk is not None and pk not in ids:
-            ids.append(pk)
-    return ids, problems
+    if asked and (before is None or len(tokens) <= before):
+        if picker.is_valid():
+            pk = picker.cleaned_data["add"]
+            if pk is not None and pk not in ids:
+                ids.append(pk)
+            # Added: the picker is empty again for the next city.
+            picker = city_form(None, name="add", label=gettext_lazy("Add a city"), required=False)
+        else:
+            problems.extend(str(e) for e in picker.errors.get("add", []))
+    return ids, problems, picker
 
 
 def compare(request: HttpRequest) -> HttpResponse:
     """Up to five cities side by side for one year."""
-    ids, problems = _compare_ids(request)
+    return render(request, "indicators/compare.html", compare_context(request))
+
+
+def compare_context(request: HttpRequest) -> dict[str, Any]:
+    """What the comparison page shows this viewer for the request's cities and year (the
+    page and its CSV and XLSX exports read the same)."""
+    ids, problems, picker = _compare_ids(request)
     ids = ids[: 10 * MAX_COMPARE]  # a bound on what one request looks up
     found = City.objects.select_related("country").in_bulk(ids)
     problems.extend(
@@ -402,12 +412,12 @@ def compare(request: HttpRequest) -> HttpResponse:
         "cities": cities,
         "problems": problems,
         "max_compare": MAX_COMPARE,
-        "autocomplete_js": finders.find(AUTOCOMPLETE_JS) is not None,
+        "picker": picker,
         "autocomplete_css": finders.find(AUTOCOMPLETE_CSS) is not None,
     }
     snapshot = scoring.current_snapshot() if cities else None
     if snapshot is None:
-        return _empty(request, "indicators/compare.html", {**context, "no_data": bool(cities)})
+        return {**context, "no_data": bool(cities), "empty": True}
     rows = dict(
         CityScore.objects.filter(snapshot=snapshot, city_id__in=found).values_list(
             "city_id", "nodes"
@@ -521,7 +531,7 @@ def compare(request: HttpRequest) -> HttpResponse:
         if shown
         else None,
     )
-    return render(request, "indicators/compare.html", context)
+    return context
 
 
 # ------------------------------------------------------------------ ranking
