@@ -17,7 +17,6 @@ English report is returned as it is.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 from functools import lru_cache
 from importlib import resources
@@ -68,13 +67,9 @@ def _walk(
     input is left unchanged.
     """
     if isinstance(node, Section):
-        fields = {
-            f.name: getattr(node, f.name)
-            for f in dataclasses.fields(node)  # type: ignore[arg-type]
-        }
-        return dataclasses.replace(  # type: ignore[type-var]
-            node, **_renamed(fields, _walk(fields, names, by_english, cities), names, cities)
-        )
+        # A section's instance dict holds exactly its fields (plain dataclasses, no slots):
+        # walked as a dict, it makes the new section.
+        return type(node)(**_walk(vars(node), names, by_english, cities))
     if isinstance(node, dict):
         out = {k: _walk(v, names, by_english, cities) for k, v in node.items()}
         return _renamed(node, out, names, cities)
