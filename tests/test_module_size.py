@@ -33,16 +33,8 @@ MODULES_OVER: dict[str, str] = {
 
 #: Functions over :data:`MAX_FUNCTION_LINES` lines, as ``path::qualified.name``.
 FUNCTIONS_OVER: dict[str, str] = {
-    "citydiplomacy/core/frameworks.py::Framework.from_table": "one check per column of the "
-    "framework table, in file order; to become a list of column checks",
     "citydiplomacy/core/capacity/framework.py::CompetencyFramework.from_table": "the same "
     "shape as Framework.from_table, for the competency table",
-    "citydiplomacy/core/normalise.py::normalise": "one branch per normalisation method; to "
-    "become one function per method",
-    "citydiplomacy/core/sensitivity.py::sensitivity": "design, runs and indices in one "
-    "function; to be split into the design, the replications and the summary",
-    "citydiplomacy/reports/assemble.py::build_report": "builds the report dict; to become a "
-    "typed report built by sections (issue 15)",
 }
 
 
