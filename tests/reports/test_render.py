@@ -289,7 +289,7 @@ def test_pdf_pages_carry_a_running_header_and_numbers(
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
 
-    header = f"Smart City Profile – {report_en['city']['name']}, {report_en['year']}"
+    header = f"Smart City Profile – {report_en.city.name}, {report_en.year}"
     info = subprocess.run(["pdfinfo", str(pdfs["en"])], capture_output=True, text=True).stdout
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
     assert header not in page_text(1).splitlines()[0]
