@@ -61,7 +61,7 @@ echo "== pytest on SQLite"
 echo "== background work on a real Redis and worker process (SQLite test database in a file)"
 rm -f "$CITYDIPLOMACY_DATA_DIR"/test-worker.sqlite3*
 CITYDIPLOMACY_SQLITE_TEST_DB="$CITYDIPLOMACY_DATA_DIR/test-worker.sqlite3" \
-  "$VENV/bin/pytest" -q tests/web/test_tasks_redis.py
+  "$VENV/bin/pytest" -q tests/web/test_tasks_redis.py tests/web/test_tasks_redis_more.py
 pg_url="${DATABASE_URL_TEST:-postgres://postgres@127.0.0.1:5432/test}"
 if "$VENV/bin/python" -c "import psycopg, sys; psycopg.connect(sys.argv[1].replace('postgres://', 'postgresql://'), connect_timeout=3).close()" "$pg_url" 2>/dev/null; then
   echo "== pytest on PostgreSQL ($pg_url)"

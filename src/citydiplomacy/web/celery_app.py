@@ -17,6 +17,12 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citydiplomacy.web.settings")
 
-app = Celery("citydiplomacy", include=["citydiplomacy.web.tasks"])
+app = Celery(
+    "citydiplomacy",
+    include=[
+        "citydiplomacy.web.tasks",
+        "citydiplomacy.web.partners.tasks",
+    ],
+)
 # Read lazily, at first use: the web imports this module before Django's settings are loaded.
 app.config_from_object("django.conf:settings", namespace="CELERY")

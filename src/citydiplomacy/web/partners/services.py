@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from citydiplomacy.core import suggest as core_suggest
 from citydiplomacy.core import ties as core_ties
 from citydiplomacy.errors import CityDiplomacyError
 from citydiplomacy.web.accounts import permissions
+from citydiplomacy.web.celery_app import app
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.partners.models import (
     PUBLIC_STATUSES,
@@ -623,8 +625,8 @@ class TieAnalysis:
     computed_at: Any
 
 
-_analysis: list[TieAnalysis] = []  # the latest finished analysis (at most one)
-_running: dict[tuple[Any, ...], threading.Thread] = {}
+_analysis: list[TieAnalysis] = []  # this process's copy of the latest finished analysis
+_running: dict[tuple[Any, ...], threading.Thread] = {}  # analyses on this process's threads
 _analysis_lock = threading.Lock()
 _log = logging.getLogger(__name__)
 
@@ -643,57 +645,72 @@ def analyse(version: tuple[Any, ...], data: TieData) -> TieAnalysis:
     return TieAnalysis(version, g, metrics, timezone.now())
 
 
-def _analyse_into_cache(version: tuple[Any, ...], data: TieData) -> None:
-    try:
-        result = analyse(version, data)
-    except Exception:  # a background thread has nobody to raise to: log it
-        _log.exception("tie analysis failed")
-        result = None
+def remember(result: TieAnalysis) -> None:
+    """Keep ``result`` as this process's copy of the latest analysis."""
     with _analysis_lock:
-        if result is not None:
-            _analysis[:] = [result]
-        _running.pop(version, None)
+        _analysis[:] = [result]
+
+
+def _latest() -> TieAnalysis | None:
+    """The latest finished analysis: this process's copy, or a newer one another process or a
+    worker stored (:mod:`.tasks`; fetched only when its version differs from the copy's)."""
+    from citydiplomacy.web.partners import tasks
+
+    with _analysis_lock:
+        local = _analysis[0] if _analysis else None
+    shared = tasks.stored_version()
+    if shared is None or (local is not None and local.version == shared):
+        return local
+    found = tasks.stored()
+    if found is None:
+        return local
+    remember(found)
+    return found
 
 
 def tie_analysis(wait: float | None = None) -> TieAnalysis | None:
     """The tie analysis of the current data, without making a page wait for it.
 
-    When the data changed since the last analysis, the database is read here (a fraction of
-    a second) and the graph metrics are computed in a background thread; this waits ``wait``
-    seconds for it (default: :data:`ANALYSIS_WAIT` for the request that starts it, none for
-    the others while it runs), then answers with the latest finished
-    analysis: the previous one, or ``None`` when there has never been one (check
-    :attr:`TieAnalysis.version` against :func:`ties_version` to tell a stale one).
+    When the data changed since the last analysis, the analysis is queued
+    (:func:`.tasks.schedule`: on a worker with a broker, else on a thread of this process, from
+    data read here in a fraction of a second); this waits ``wait`` seconds for it (default:
+    :data:`ANALYSIS_WAIT` for the request that starts it, none for the others while it runs),
+    then answers with the latest finished analysis: the previous one, or ``None`` when there
+    has never been one (check :attr:`TieAnalysis.version` against :func:`ties_version` to tell
+    a stale one).
     """
+    from citydiplomacy.web.partners import tasks
+
     version = ties_version()
+    latest = _latest()
+    if latest is not None and latest.version == version:
+        return latest
     with _analysis_lock:
-        latest = _analysis[0] if _analysis else None
-        if latest is not None and latest.version == version:
-            return latest
         thread = _running.get(version)
+        if thread is not None and not thread.is_alive():
+            del _running[version]
+            thread = None
     started = False
     if thread is None:
-        data = tie_data()  # in this thread: the worker never touches the database
-        with _analysis_lock:
-            thread = _running.get(version)
-            if thread is None:
-                started = True
-                thread = threading.Thread(
-                    target=_analyse_into_cache,
-                    args=(version, data),
-                    name="partners-tie-analysis",
-                    daemon=True,
-                )
+        # without a broker, read here: the thread never touches the database
+        data = tie_data() if app.conf.task_always_eager else None
+        thread, started = tasks.schedule(version, data)
+        if thread is not None:
+            with _analysis_lock:
                 _running[version] = thread
-                thread.start()
-    if wait is not None:
-        thread.join(wait)
-    elif started:
-        # the request that starts it waits a moment (enough for small graphs); the others
-        # answer at once while it runs
-        thread.join(ANALYSIS_WAIT)
-    with _analysis_lock:
-        return _analysis[0] if _analysis else None
+    # the request that starts it waits a moment (enough for small graphs); the others answer
+    # at once while it runs
+    seconds = wait if wait is not None else (ANALYSIS_WAIT if started else 0.0)
+    if thread is not None:
+        thread.join(seconds)
+    else:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            latest = _latest()
+            if latest is not None and latest.version == version:
+                return latest
+            time.sleep(min(0.05, seconds))
+    return _latest()
 
 
 def graph_metrics() -> pd.DataFrame:
@@ -709,3 +726,7 @@ def clear_caches() -> None:
         _ranker_cache.clear()
     with _analysis_lock:
         _analysis.clear()
+        _running.clear()
+    from citydiplomacy.web.partners import tasks
+
+    tasks.forget()

@@ -1,0 +1,49 @@
+"""More background work on a real Redis and a real worker process: the partner tie analysis,
+report PDFs and recognition text imports (the fixtures are ``test_tasks_redis.py``'s: a
+``citydiplomacy worker`` subprocess on the test database, this process playing a web server
+that queues the work and reads its result from the shared Redis cache).
+
+Skipped like ``test_tasks_redis.py`` when Redis does not answer (unless
+``CITYDIPLOMACY_REQUIRE_REDIS=1``) or the test database is in-memory SQLite (scripts/test.sh
+runs this file on a SQLite file too, ``CITYDIPLOMACY_SQLITE_TEST_DB``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.cache import cache
+
+from tests.web import factories, test_tasks_redis
+from tests.web.test_tasks_redis import Worker, _wait_for
+
+# The fixtures of the worker process and its Redis, shared with test_tasks_redis.py.
+redis_url = test_tasks_redis.redis_url
+worker = test_tasks_redis.worker
+
+
+def test_the_tie_analysis_runs_on_the_worker(worker: Worker, lyon: Any) -> None:
+    from citydiplomacy.web.partners import services, tasks
+    from citydiplomacy.web.partners.models import Kind, Partnership, PartnershipCity, Status
+
+    services.clear_caches()
+    bonn = factories.city("Bonn", "DE", geonames_id=2946447, population=330_000)
+    p = Partnership.objects.create(kind=Kind.TWINNING, status=Status.CONFIRMED)
+    PartnershipCity.objects.create(partnership=p, city=lyon)
+    PartnershipCity.objects.create(partnership=p, city=bonn)
+    version = services.ties_version()
+
+    assert services.tie_analysis(wait=0) is None  # queued; this process computes nothing
+    assert cache.get(tasks.claim_key(version)) == 1  # claimed in Redis, for every process
+    assert not [t for t in __import__("threading").enumerate() if t.name.startswith("partners-")]
+
+    def analysed() -> bool:
+        found = services.tie_analysis(wait=0)
+        return found is not None and found.version == version
+
+    _wait_for(analysed, 120, "the worker did not store the tie analysis", worker)
+    found = services.tie_analysis(wait=0)
+    assert found is not None and set(found.metrics.index) == {lyon.pk, bonn.pk}
+    assert "citydiplomacy.analyse_ties" in worker.output()
+    _wait_for(lambda: cache.get(tasks.claim_key(version)) is None, 30, "claim kept", worker)
+    services.clear_caches()
