@@ -29,6 +29,7 @@ from citydiplomacy.web.engagement.models import (
     DeclarationCommitment,
     DeclarationVersion,
     Event,
+    ForumSession,
     Tag,
 )
 from citydiplomacy.web.indicators import services
@@ -111,12 +112,22 @@ SAME_IN_FRENCH = frozenset(
         "type",
         "types",
         "version",
+        "date",
+        "session",
+        "sessions",
+        "notification",
+        "notifications",
+        "programmes",
+        "question",
+        "long",
         "versions",
     }
 )
 #: Month abbreviations of Django's dates ("6 Oct 2020"): Django's own French catalogue
 #: abbreviates them so.
 MONTHS = re.compile(r"\b\d{1,2} [A-Z][a-z]{2,3}\.? \d{4}\b")
+#: Pages for a signed-in user (an editor) only.
+SIGNED_IN_ONLY = {"inbox", "submit-data"}
 URL = re.compile(r"https?://\S+")
 #: Known English left, page by page, with where it comes from: each is a pattern on a whole
 #: text, so that any other English text still fails. To be emptied as the owners translate.
@@ -134,6 +145,7 @@ KNOWN_GAPS: dict[str, tuple[str, ...]] = {
         r"Smart City Profile report and recommendations",
     ),
     "compare": (r"(yes|no)",),
+    "commitments": (r"On track", r"Off track", r"Insufficient data"),
     # engagement/models.py choice labels and two engagement templates, not yet marked.
     "declarations": (r"Adopted, open for signature", r"Declaration", r"Joint statement"),
     "declaration": (r"Adopted, open for signature", r"Declaration ·"),
@@ -217,6 +229,7 @@ def data_names(cohort: Cohort) -> list[str]:
     for field in ("name", "place", "organiser", "description"):
         names.update(Event.objects.values_list(field, flat=True))
     names.update(Tag.objects.values_list("name", flat=True))
+    names.update(ForumSession.objects.values_list("title", flat=True))
     names.update(Network.objects.values_list("name", flat=True))
     names.update(Network.objects.values_list("short_name", flat=True))
     names.update(Partnership.objects.values_list("title", flat=True))
@@ -252,6 +265,7 @@ def scene(cohort: Cohort) -> dict[str, str]:
     the URLs of the pages a city officer sees first."""
     seed.seed_events()
     seed.seed_declarations()
+    seed.seed_sessions()
     partnership = Partnership.objects.create(kind="twinning", status="confirmed")
     for city in (cohort.geneva, cohort.lyon):
         PartnershipCity.objects.create(partnership=partnership, city=city)
@@ -272,6 +286,11 @@ def scene(cohort: Cohort) -> dict[str, str]:
         "declarations": reverse("engagement:declarations"),
         "declaration": reverse("engagement:declaration", args=[declaration.slug]),
         "calendar": reverse("engagement:events"),
+        "sessions": reverse("engagement:sessions"),
+        "commitments": reverse("engagement:commitments"),
+        "recognition": reverse("recognition:documents"),
+        "inbox": reverse("notifications:inbox"),
+        "submit-data": reverse("indicators:upload"),
         "login": reverse("login"),
     }
 
@@ -299,6 +318,8 @@ def test_main_pages_have_no_english_label_in_french(
     for page, url in scene.items():
         if who != "anonymous" and page == "login":
             continue  # a signed-in user is sent on
+        if who == "anonymous" and page in SIGNED_IN_ONLY:
+            continue
         en = texts(_get(client, url, "en"), "en")
         fr = texts(_get(client, url, "fr"), "fr")
         assert len(fr) > 10, page
