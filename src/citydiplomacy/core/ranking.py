@@ -100,14 +100,15 @@ COLD_COUNTRY_SHARE = 0.3
 #: that the target is set on (docs/partners.md).
 PRIOR_WEIGHT = 0.5
 #: Exposure control (:mod:`citydiplomacy.core.exposure`): the largest share of the top-10
-#: lists of a sample of cities (drawn evenly from the world regions, :func:`exposure_sample`)
-#: one city may be in, and the sample's size. Issue 16's target is 5 % of 200 cities' lists
-#: drawn from six continents; a continent holds fewer sampled cities than six regions do, so
-#: the cap must be lower (0.02 gave 7 %, 0.012 gave 5-6 % there; docs/partners.md).
-EXPOSURE_CAP = 0.008
+#: lists of one world region's cities (of a sample drawn evenly from the regions,
+#: :func:`exposure_sample`) one city may be in, and the sample's size. Capped region by
+#: region, no city can fill the lists of a continent that a global cap would let through
+#: (one global cap of 0.8 % left Buenos Aires in 35 % of 34 South American lists, 6 % of
+#: a six-continent draw of 200; docs/partners.md).
+EXPOSURE_CAP = 0.03
 EXPOSURE_SAMPLE = 4000
 #: Layout of a pickled :class:`Ranker` (raise it when its parts change).
-LAYOUT = 3
+LAYOUT = 4
 LN10 = math.log(10.0)
 #: Below this many ties the model is not trained: a fixed rule ranks (see :class:`PriorModel`).
 MIN_TRAINING_TIES = 200
@@ -250,13 +251,14 @@ class Ranker:
             raise pickle.UnpicklingError("a partner ranker of another layout: rebuild it")
         self.__dict__.update(state)
 
-    def discount(self, cands: IntArray) -> FloatArray:
-        """Each candidate's exposure factor (:mod:`citydiplomacy.core.exposure`; 1 without
-        exposure control): cities that would be suggested to almost everyone are shown
-        less often."""
+    def discount(self, rows: IntArray, cands: IntArray) -> FloatArray:
+        """The exposure factor of each candidate ``cands[k]`` for the city ``rows[k]``
+        (:mod:`citydiplomacy.core.exposure`; 1 without exposure control): per world region
+        of the city, so that a city suggested to most cities of a region is shown less
+        often there (``exposure`` is ``(regions, cities)``)."""
         if self.exposure.size == 0:
             return np.ones(cands.size)
-        out: FloatArray = self.exposure[cands]
+        out: FloatArray = self.exposure[self.world.region[rows], cands]
         return out
 
     def light(self) -> Ranker:
@@ -294,7 +296,7 @@ class Ranker:
         if cands.size == 0:
             return np.zeros(0)
         x = self.world.features(np.full(cands.size, row, dtype=np.int64), cands)
-        return self.predict(x) * self.discount(cands)
+        return self.predict(x) * self.discount(np.full(cands.size, row, dtype=np.int64), cands)
 
     def top(
         self,
@@ -344,7 +346,7 @@ class Ranker:
             i = np.repeat(chunk, sizes)
             j = np.concatenate(lists) if lists else np.zeros(0, dtype=np.int64)
             p = (
-                self.predict(self.world.features(i, j)) * self.discount(j)
+                self.predict(self.world.features(i, j)) * self.discount(i, j)
                 if j.size
                 else np.zeros(0)
             )
@@ -367,11 +369,17 @@ class Ranker:
 
     def with_exposure(self, rows: IntArray, cap: float, *, k: int = 10, depth: int = 60) -> Ranker:
         """The same ranker with exposure control calibrated on the top-``k`` lists of the
-        cities at ``rows`` (:func:`citydiplomacy.core.exposure.exposure_factors`): no
-        candidate in more than ``cap`` of them. The factors apply to every city's list."""
+        cities at ``rows`` (:func:`citydiplomacy.core.exposure.exposure_factors`), region
+        by region: no candidate in more than ``cap`` of the lists of one world region's
+        cities, hence of any mix of regions. The factors apply to every city's list."""
         plain = replace(self, exposure=np.ones(0))
         cands, scores = plain.top_many(rows, depth)
-        factors = exposure_factors(cands, scores, self.world.ids.size, cap=cap, k=k)
+        n_regions = int(self.world.region.max()) + 1 if self.world.region.size else 1
+        factors = np.ones((n_regions, self.world.ids.size))
+        region = self.world.region[rows]
+        for r in np.unique(region):
+            at = region == r
+            factors[r] = exposure_factors(cands[at], scores[at], self.world.ids.size, cap=cap, k=k)
         return replace(self, exposure=factors)
 
     def contributions(
