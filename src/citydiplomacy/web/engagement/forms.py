@@ -15,7 +15,6 @@ from django.db import models
 from citydiplomacy.web.engagement import services
 from citydiplomacy.web.engagement.models import (
     CommentKind,
-    Commitment,
     Declaration,
     DeclarationKind,
     DeclarationVersion,
@@ -161,7 +160,7 @@ class SignForm(TextCheckedForm):
 # ------------------------------------------------------------------ page forms, bounded
 def _length(model: type[models.Model], name: str) -> int:
     """The ``max_length`` of a model's text column: forms take it from there, never a copy."""
-    length = model._meta.get_field(name).max_length
+    length = getattr(model._meta.get_field(name), "max_length", None)
     assert length is not None, f"{model.__name__}.{name} has no max_length"
     return int(length)
 

@@ -129,7 +129,7 @@ def progress_of(user: Any, qs: QuerySet[Commitment]) -> list[tuple[Commitment, r
 
 #: Longest texts of a commitment (the columns' ``max_length``).
 _COMMITMENT_LENGTHS = {
-    key: int(Commitment._meta.get_field(key).max_length or 0)
+    key: int(getattr(Commitment._meta.get_field(key), "max_length", 0) or 0)
     for key in ("title", "network", "measure")
 }
 

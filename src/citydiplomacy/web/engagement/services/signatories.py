@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 
 from citydiplomacy.io import signatories as signatory_files
-from citydiplomacy.io.signatories import ListedSignatory
+from citydiplomacy.io.signatories import ListedSignatory as ListedSignatory
 from citydiplomacy.web.cities.models import City, CityName, Country, normalise_name
 from citydiplomacy.web.engagement.models import (
     Declaration,

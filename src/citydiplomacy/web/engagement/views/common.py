@@ -43,7 +43,7 @@ def form_messages(form: Any) -> list[str]:
     """A bound form's errors as sentences naming their field (``Reason: Ensure this value
     has at most 500 characters (it has 501).``), for forms shown inside another page, whose
     answer is a redirect back to that page with messages."""
-    out = []
+    out: list[str] = []
     for name, errors in form.errors.items():
         label = "" if name == "__all__" else f"{form.fields[name].label or name.capitalize()}: "
         out.extend(f"{label}{e}" for e in errors)

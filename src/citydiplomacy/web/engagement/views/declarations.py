@@ -179,7 +179,7 @@ def declaration_new(request: HttpRequest) -> HttpResponse:
             found = City.objects.in_bulk(ids)
             participants = [found[i] for i in ids if i in found]
         elif not picker_problems:
-            picker_problems = list(cities_picker.errors.get("cities_text", []))
+            picker_problems = [str(m) for m in cities_picker.errors.get("cities_text", [])]
         if picker_problems:
             problems["cities_text"] = picker_problems
         labels = {"text": "Text of version 1", "cities_text": "Participating cities"}
@@ -211,7 +211,7 @@ def declaration_new(request: HttpRequest) -> HttpResponse:
             "kinds": DeclarationKind.choices,
             "cities_picker": cities_picker,
             "limits": {
-                "title": forms.DeclarationForm.base_fields["title"].max_length,
+                "title": getattr(forms.DeclarationForm.base_fields["title"], "max_length", None),
                 "summary": forms.SUMMARY_MAX_LENGTH,
                 "text": forms.DECLARATION_TEXT_MAX_LENGTH,
             },

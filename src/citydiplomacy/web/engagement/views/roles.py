@@ -55,7 +55,7 @@ def representatives(request: HttpRequest) -> HttpResponse:
         if not picker_problems and city_picker.is_valid():
             city = City.objects.filter(pk=city_picker.cleaned_data["city"]).first()
         elif not picker_problems:
-            picker_problems = list(city_picker.errors.get("city", []))
+            picker_problems = [str(m) for m in city_picker.errors.get("city", [])]
         if picker_problems:
             problems["city"] = picker_problems
         labels = {"username": "User", "city": "City", "until": "End of mandate"}
