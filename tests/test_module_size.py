@@ -21,14 +21,10 @@ MAX_FUNCTION_LINES = 150
 
 #: Modules over :data:`MAX_MODULE_LINES` lines, by path under ``src/``: why each still is.
 MODULES_OVER: dict[str, str] = {
-    "citydiplomacy/web/engagement/services.py": "seven sub-domains; to be split by noun "
-    "(roles, declarations, commitments, calendar, signatories), issue 15",
     "citydiplomacy/web/capacity/services.py": "new capacity app, written this session; "
     "to be split by its nouns",
     "citydiplomacy/core/ranking.py": "partner ranking (features, model, contributions), "
     "written this session; to be split into features and model",
-    "citydiplomacy/web/engagement/views.py": "views of the five engagement nouns in one "
-    "module; to be split with engagement/services.py, issue 15",
 }
 
 #: Functions over :data:`MAX_FUNCTION_LINES` lines, as ``path::qualified.name``.

@@ -1,4 +1,8 @@
-"""Regressions found in review: each test failed before its fix."""
+"""Partner pages' guards, each test failing without its fix: a theme without scores suggests
+nobody instead of failing, document links are http(s) only, malformed requests are client
+errors, a changed proposal withdraws the other cities' confirmations, the ties page never waits
+for the graph analysis and says when it is stale, and list and detail pages take a constant
+number of queries."""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
-"""Regression tests for the defects found in review: each test fails without its fix.
-
-Links (stored XSS), drafts leaking through commitments, the synthetic label, CSV formula
-injection, out-of-range input (500s), unknown tags, huge ids, unsluggable titles, query
-counts, re-seeding, import error reports, event sources and escaping in the diff.
+"""Engagement guards, each test failing without its fix: links are web addresses (no stored
+XSS), drafts never leak through commitments, the synthetic label, no CSV formula injection,
+out-of-range input and huge ids are 4xx not 500s, unknown tags, unsluggable titles, constant
+query counts, re-seeding, import error reports, event sources and escaping in the diff.
 """
 
 from __future__ import annotations
