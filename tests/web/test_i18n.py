@@ -38,13 +38,13 @@ def test_a_stale_or_missing_mo_is_found_and_rewritten(tmp_path: Path) -> None:
     assert translations.stale(tmp_path) == []
     # A translator changes a message: the old .mo is stale until compiled again.
     po.write_text(
-        po.read_text(encoding="utf-8").replace('msgstr "Langue"', 'msgstr "Langue du site"'),
+        po.read_text(encoding="utf-8").replace('msgstr "Langue du site"', 'msgstr "Langue"'),
         encoding="utf-8",
     )
     assert translations.stale(tmp_path) == [po.with_suffix(".mo")]
     translations.compile_all(tmp_path)
     with po.with_suffix(".mo").open("rb") as fh:
-        assert gettext.GNUTranslations(fh).gettext("Language") == "Langue du site"
+        assert gettext.GNUTranslations(fh).gettext("Site language") == "Langue"
 
 
 def test_a_malformed_po_is_one_message_and_nothing_is_written(tmp_path: Path) -> None:
@@ -92,7 +92,7 @@ def test_the_switcher_is_a_labelled_form_that_sets_a_cookie_and_returns() -> Non
     html = client.get(reverse("cities:search") + "?q=Gen").content.decode()
     form = _switcher(html)
     assert f'action="{reverse("set_language")}"' in form and 'method="post"' in form
-    assert '<label for="language-select">Language</label>' in form
+    assert '<label for="language-select">Site language</label>' in form
     assert 'name="csrfmiddlewaretoken"' in form and 'value="/cities/?q=Gen"' in form
     assert re.search(r'<option value="en" lang="en" selected>English</option>', form)
     assert re.search(r'<option value="fr" lang="fr">Français</option>', form)
@@ -107,7 +107,7 @@ def test_the_switcher_is_a_labelled_form_that_sets_a_cookie_and_returns() -> Non
     html = client.get("/cities/?q=Gen").content.decode()
     form = _switcher(html)
     assert '<html lang="fr">' in html
-    assert '<label for="language-select">Langue</label>' in form
+    assert '<label for="language-select">Langue du site</label>' in form
     assert '<option value="fr" lang="fr" selected>' in form
     assert ">Villes</a>" in html and ">Trouver des partenaires</a>" in html
 

@@ -24,14 +24,14 @@ def test_switch_to_french_and_back(page: Any, live_server: Any) -> None:
     assert nav.get_by_role("link", name="Cities", exact=True).is_visible()
 
     # The switcher is a labelled control: found by its label, as a screen reader announces it.
-    page.get_by_label("Language").select_option("fr")
+    page.get_by_label("Site language").select_option("fr")
     with page.expect_navigation():
         page.get_by_role("button", name="Change language").click()
     assert page.url.endswith("/cities/?q=Gen")  # back on the same page
     assert _html_lang(page) == "fr"
     nav = page.get_by_role("navigation", name="Principale")
     assert nav.get_by_role("link", name="Villes", exact=True).is_visible()
-    assert page.get_by_label("Langue").input_value() == "fr"
+    assert page.get_by_label("Langue du site").input_value() == "fr"
 
     # Remembered: another page, and the log-in form, are French too.
     page.goto("/")
@@ -46,7 +46,7 @@ def test_switch_to_french_and_back(page: Any, live_server: Any) -> None:
     assert page.get_by_role("button", name="Se déconnecter").is_visible()
 
     # And back to English, with the keyboard only.
-    page.get_by_label("Langue").focus()
+    page.get_by_label("Langue du site").focus()
     page.keyboard.press("Home")  # English is the first option
     page.get_by_role("button", name="Changer de langue").focus()
     with page.expect_navigation():
