@@ -1,8 +1,8 @@
 """The one report of an import: what a file held, what matched the city registry, what was
 written, and every place that did not match with its reason.
 
-Every importer of the platform (open partnership and network files, open city facts, and,
-once switched, signatory lists) fills one :class:`ImportReport`; a command prints
+Every importer of the platform (open partnership and network files, open city facts,
+signatory lists) fills one :class:`ImportReport`; a command prints
 :meth:`ImportReport.lines` (or the one-line :meth:`ImportReport.summary`). No Django here, so
 web apps and io readers can all use it without a cycle.
 """
@@ -21,6 +21,9 @@ class ImportReport:
     ----------
     source
         The file or source name.
+    into
+        What the rows were imported into, when that is not the source itself (the
+        declaration a signatory list is imported into); ``""`` otherwise.
     rows
         Rows (entries) read.
     matched
@@ -51,6 +54,7 @@ class ImportReport:
     unmatched: list[str] = field(default_factory=list)
     ambiguous: list[str] = field(default_factory=list)
     reasons: Counter[str] = field(default_factory=Counter)
+    into: str = ""
 
     def not_matched(self, line: str, reason: str) -> None:
         """Record a row that did not match: its line and its reason."""
@@ -60,8 +64,9 @@ class ImportReport:
     def summary(self) -> str:
         """One line for a command's output."""
         stored = "" if self.facts is None else f"{self.facts} facts stored, "
+        name = f"{self.into}, from {self.source}" if self.into else self.source
         return (
-            f"{self.source}: {self.rows} rows, {self.matched} matched to the registry, "
+            f"{name}: {self.rows} rows, {self.matched} matched to the registry, "
             f"{stored}{len(self.unmatched)} not matched"
             + (
                 f", {len(self.ambiguous)} matched the most populous of several"

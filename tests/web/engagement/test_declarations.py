@@ -17,6 +17,7 @@ from citydiplomacy.web.engagement import seed, services
 from citydiplomacy.web.engagement.models import (
     Declaration,
     DeclarationCommitment,
+    SignatoryImport,
     Signature,
     SignatureSource,
 )
@@ -203,12 +204,16 @@ def test_import_matches_and_reports(geneva: Any, lyon: Any) -> None:
         file_name="list.csv",
         signed_at=None,
     )
-    assert (report.n_rows, report.n_matched) == (6, 2)
-    reasons = {u["name"]: u["reason"] for u in report.unmatched}
+    assert (report.rows, report.matched) == (6, 2)
+    # the import record keeps every unmatched entry with its reason in full
+    stored = SignatoryImport.objects.get(declaration=decl)
+    assert (stored.n_rows, stored.n_matched) == (6, 2)
+    reasons = {u["name"]: u["reason"] for u in stored.unmatched}
     assert "already has a signature" in reasons["Someone Else"]  # one signature per city
     assert "matches 2 registry cities" in reasons["Steve Patterson"]
     assert "country 'Atlantis' not recognised" in reasons["Nobody"]
     assert "no city named 'Smallville' in FR" in reasons["Clark Kent"]
+    assert len(report.unmatched) == 4
     signatures = Signature.objects.filter(declaration=decl)
     assert signatures.count() == 6  # every listed signatory is kept, matched or not
     assert signatures.get(signer_name="Sami Kanaan").city == geneva
@@ -269,14 +274,14 @@ def test_packaged_lists_import_once(geneva: Any, lyon: Any) -> None:
     seed.seed_events()
     assert seed.seed_declarations() == 3
     reports, skipped = seed.import_listed()
-    assert [r.declaration for r in reports] == [
+    assert [r.into for r in reports] == [
         "gpm-global-declaration-of-mayors-for-democracy",
         "eurocities-mayors-support-imamoglu",
     ]
     gpm, euro = reports
-    assert gpm.n_rows == 252 and euro.n_rows == 85
+    assert gpm.rows == 252 and euro.rows == 85
     # only Geneva and Lyon exist in this test registry; the rest is reported
-    assert len(gpm.unmatched) == gpm.n_rows - gpm.n_matched
+    assert len(gpm.unmatched) == gpm.rows - gpm.matched
     assert Signature.objects.count() == 252 + 85
     again, skipped = seed.import_listed()
     assert again == [] and len(skipped) == 2

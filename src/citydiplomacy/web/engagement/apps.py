@@ -30,5 +30,5 @@ class EngagementConfig(AppConfig):
         for line in demo.load_demo(progress).lines():
             # The unmatched entries, one per line, are on each declaration's page (and in
             # SignatoryImport); the demo's output keeps to the summaries.
-            if not line.startswith("  row "):
+            if not line.startswith(("  - ", "  ... and ")):
                 progress(line)

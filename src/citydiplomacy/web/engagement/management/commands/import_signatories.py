@@ -70,7 +70,8 @@ class Command(BaseCommand):
         except services.EngagementError as exc:
             raise CommandError(str(exc)) from exc
         for r in reports:
-            for line in r.lines():
+            # Every unmatched entry, one a line, as the declaration's page lists them.
+            for line in r.lines(show_unmatched=len(r.unmatched)):
                 self.stdout.write(line)
         for s in skipped:
             self.stdout.write(f"{s}: already imported, nothing done")
