@@ -47,3 +47,37 @@ def test_the_tie_analysis_runs_on_the_worker(worker: Worker, lyon: Any) -> None:
     assert "citydiplomacy.analyse_ties" in worker.output()
     _wait_for(lambda: cache.get(tasks.claim_key(version)) is None, 30, "claim kept", worker)
     services.clear_caches()
+
+
+def test_a_report_pdf_is_printed_by_the_worker(
+    worker: Worker, users: dict[str, Any], geneva: Any, lyon: Any, settings: Any
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from citydiplomacy.web.indicators import scoring
+    from citydiplomacy.web.reports import printing
+    from tests.web.test_tasks import make_cohort
+
+    settings.CITYDIPLOMACY_SENSITIVITY_RUNS = 8
+    make_cohort(users, geneva, lyon)
+    assert scoring.current_snapshot() is not None  # scored here (no background scoring)
+    url = reverse("reports:download", kwargs={"pk": geneva.pk, "fmt": "pdf"}) + "?year=2021"
+    client = Client()
+    waiting = client.get(url)
+    assert waiting.status_code == 202 and b"being printed" in waiting.content
+    assert printing._printer is None  # this process started no browser
+
+    answers: list[Any] = []
+
+    def printed() -> bool:
+        answers.append(client.get(url))
+        return answers[-1].status_code != 202
+
+    _wait_for(printed, 120, "the worker did not print the PDF", worker)
+    ready = answers[-1]
+    assert ready.status_code == 200, ready.content[:300]
+    assert ready.content.startswith(b"%PDF") and ready["Content-Type"] == "application/pdf"
+    assert "citydiplomacy.print_report" in worker.output()
+    assert printing._printer is None
+

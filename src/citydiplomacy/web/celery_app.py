@@ -22,6 +22,7 @@ app = Celery(
     include=[
         "citydiplomacy.web.tasks",
         "citydiplomacy.web.partners.tasks",
+        "citydiplomacy.web.reports.tasks",
     ],
 )
 # Read lazily, at first use: the web imports this module before Django's settings are loaded.

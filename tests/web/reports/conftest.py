@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
 
@@ -27,6 +28,15 @@ def _report_cohort(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Coh
             services.clear_cache()
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(autouse=True)
+def _no_printed_pdfs() -> Iterator[None]:
+    """Printed PDFs are cached (per document) in the process's cache: each test prints its
+    own, so that a test of printing does not get an earlier test's PDF."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

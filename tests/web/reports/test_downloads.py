@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from citydiplomacy.web.indicators import scoring
@@ -185,6 +186,7 @@ def test_pdf_downloads_share_one_browser_and_replace_a_dead_one(cohort: Cohort) 
     # The browser goes away behind the printer's back (a crash, an out-of-memory kill).
     assert printer._browser is not None and printer._loop is not None
     asyncio.run_coroutine_threadsafe(printer._browser.close(), printer._loop).result(30)
+    cache.clear()  # printed again, not served from the cache of printed PDFs
     third = client.get(url(cohort.geneva.pk, "pdf", year=2023))
     assert third.status_code == 200 and third.content.startswith(b"%PDF")
     assert printing._printer is not None and printing._printer is not printer
@@ -208,5 +210,6 @@ def test_a_worker_closes_its_browser_when_idle(
         time.sleep(0.1)
     assert printing._printer is None and printer._loop is None  # closed, not only forgotten
     # The next download starts a browser again.
+    cache.clear()  # printed again, not served from the cache of printed PDFs
     assert client.get(url(cohort.geneva.pk, "pdf", year=2023)).status_code == 200
     printing.close()

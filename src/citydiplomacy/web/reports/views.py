@@ -11,21 +11,23 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
+from django.shortcuts import render as render_page
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from citydiplomacy.errors import CityDiplomacyError
 from citydiplomacy.reports import Report, build_report, render
 from citydiplomacy.reports.i18n import available_languages
-from citydiplomacy.reports.pdf import PdfUnavailableError
 from citydiplomacy.reports.reference import rules_for
 from citydiplomacy.reports.render import pdf_html
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.indicators import scoring, visibility
 from citydiplomacy.web.indicators.models import CityScore, ScoreSnapshot
-from citydiplomacy.web.reports import printing
+from citydiplomacy.web.reports import tasks
 from citydiplomacy.web.reports.services import cohort_for
 
 CONTENT_TYPES = {
@@ -92,6 +94,32 @@ def report_for(
     return report
 
 
+#: Seconds after which the "being printed" page asks again.
+REFRESH_SECONDS = 2
+
+
+def _being_printed(request: HttpRequest, city: City, year: int, lang: str) -> HttpResponse:
+    """202: the PDF is being printed on a worker; the page reloads itself (a meta refresh, no
+    script) until the download comes, and links to it and to the HTML report meanwhile."""
+    here = request.get_full_path()
+    html_url = reverse("reports:download", kwargs={"pk": city.pk, "fmt": "html"})
+    response = render_page(
+        request,
+        "reports/printing.html",
+        {
+            "city": city,
+            "year": year,
+            "refresh": REFRESH_SECONDS,
+            "pdf_url": here,
+            "html_url": f"{html_url}?{urlencode({'year': year, 'lang': lang})}",
+        },
+        status=202,
+    )
+    response["Retry-After"] = str(REFRESH_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @require_GET
 def download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The report file; 400 for an unknown language or a malformed year, 404 when the city or
@@ -118,19 +146,29 @@ def download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     report = report_for(request.user, city, year, lang)
     if report is None:
         raise Http404("no profile of this city and year to report on")
-    try:
-        if fmt == "pdf":
-            body = printing.print_pdf(pdf_html(report, lang))
-        else:
-            body = render(report, fmt, lang)
-    except PdfUnavailableError as exc:
-        # No browser to print with on this server (or it failed): say so, and offer the HTML.
-        return HttpResponse(
-            f"The PDF cannot be made on this server: {exc}. The HTML report holds the same "
-            "content and prints to PDF from any browser.",
-            status=503,
-            content_type="text/plain; charset=utf-8",
-        )
+    if fmt == "pdf":
+        html = pdf_html(report, lang)
+        key = tasks.pdf_key(html)
+        body = tasks.cached_pdf(key)
+        if body is None:
+            error = tasks.take_error(key)
+            if error is None:
+                # Inline without a broker (the PDF is then ready); else queued for a worker.
+                tasks.schedule_print(key, html)
+                body = tasks.cached_pdf(key)
+                error = tasks.take_error(key) if body is None else None
+            if error is not None:
+                # No browser to print with (or it failed): say so, and offer the HTML.
+                return HttpResponse(
+                    f"The PDF cannot be made on this server: {error}. The HTML report holds "
+                    "the same content and prints to PDF from any browser.",
+                    status=503,
+                    content_type="text/plain; charset=utf-8",
+                )
+            if body is None:
+                return _being_printed(request, city, report.year, lang)
+    else:
+        body = render(report, fmt, lang)
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
     name = f"smart-city-profile-{_slug(city.name)}-{report.year}-{lang}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

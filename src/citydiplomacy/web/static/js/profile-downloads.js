@@ -28,6 +28,20 @@
     status.appendChild(document.createTextNode(text));
   }
 
+  /* With background workers the server answers 202 ("being printed") until the PDF is
+   * ready: ask again after its Retry-After, for up to about five minutes. */
+  function fetchPdf(href, tries) {
+    return fetch(href, { credentials: "same-origin" }).then(function (response) {
+      if (response.status === 202 && tries < 150) {
+        var wait = parseInt(response.headers.get("Retry-After") || "2", 10) || 2;
+        return new Promise(function (resolve) { setTimeout(resolve, wait * 1000); })
+          .then(function () { return fetchPdf(href, tries + 1); });
+      }
+      if (response.status !== 200) { throw new Error("HTTP " + response.status); }
+      return response;
+    });
+  }
+
   function start(event) {
     var link = event.currentTarget;
     var status = document.getElementById(link.getAttribute("data-pdf-progress"));
@@ -36,9 +50,8 @@
     if (link.getAttribute("aria-busy") === "true") { return; }
     link.setAttribute("aria-busy", "true");
     say(status, "Preparing PDF… this can take a few seconds.", true);
-    fetch(link.href, { credentials: "same-origin" })
+    fetchPdf(link.href, 0)
       .then(function (response) {
-        if (!response.ok) { throw new Error("HTTP " + response.status); }
         return response.blob().then(function (blob) { return [blob, fileName(response, link.href)]; });
       })
       .then(function (got) {
