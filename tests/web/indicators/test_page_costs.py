@@ -85,3 +85,15 @@ def test_a_profile_shows_a_change_at_once(cities: list[Any], users: dict[str, An
     services.publish(users["admin"], cities[0], 2022)
     after = _body(client.get(url).content.decode())
     assert "?year=2022" in after  # the index-per-year table has the new year at once
+
+
+def test_a_renamed_city_shows_its_new_name_on_a_cached_profile(cities: list[Any]) -> None:
+    """A reloaded registry renames cities without a new data version."""
+    from citydiplomacy.web.cities.models import City
+
+    client = Client()
+    url = reverse("indicators:dashboard", args=[cities[0].pk]) + "?year=2021"
+    assert "Geneva" in _body(client.get(url).content.decode())
+    City.objects.filter(pk=cities[0].pk).update(name="Genf")
+    body = _body(client.get(url).content.decode())
+    assert "Genf" in body and "Geneva" not in body

@@ -220,6 +220,8 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         snapshot.computed_at,
         getattr(snapshot, "seen_data_version", None),
         pk,
+        city.name,  # a reloaded registry may rename a city without a new data version
+        city.country.name,
         year,
         tuple(years),
         public,
