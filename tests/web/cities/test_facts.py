@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from hypothesis import given
 from hypothesis import strategies as st
 
+from citydiplomacy.errors import ValidationError
+from citydiplomacy.io import city_facts
 from citydiplomacy.web.cities import facts
 from citydiplomacy.web.cities.matching import spellings
 from citydiplomacy.web.cities.models import CityFact
@@ -97,3 +99,26 @@ def test_city_page_shows_the_facts_with_their_sources(geneva: Any, client: Clien
     assert "203,401" in page and "2021" in page
     assert "UNdata" in page and "Net Zero Tracker" in page and "CC BY 4.0" in page
     assert "Carbon neutral(ity) by 2050" in page
+
+
+def test_a_bad_file_writes_nothing_of_either_source(
+    geneva: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both files are checked before either source's facts are replaced."""
+    facts.import_open_facts()
+    before = sorted(CityFact.objects.values_list("city_id", "kind", "source", "year", "value"))
+    assert before
+    packaged = city_facts.packaged_text
+
+    def files(name: str) -> str:
+        if name == city_facts.UNDATA_FILE:  # a valid file that would drop Geneva's figures
+            return packaged(name).splitlines()[0] + "\n"
+        return packaged(name).replace(",CHE,", ",Switzerland,")
+
+    monkeypatch.setattr(city_facts, "packaged_text", files)
+    with pytest.raises(ValidationError, match=r"net_zero_tracker_cities.csv:\d+:3: expected an"):
+        facts.import_open_facts()
+    with pytest.raises(CommandError, match=r"net_zero_tracker_cities.csv:\d+:3: expected an"):
+        call_command("load_city_facts")
+    after = sorted(CityFact.objects.values_list("city_id", "kind", "source", "year", "value"))
+    assert after == before

@@ -1,24 +1,22 @@
 """Open facts about cities: UNdata city populations and Net Zero Tracker climate targets.
 
-Both files are packaged under ``citydiplomacy/data/city_facts/`` (see ``data/SOURCES.md``;
-``scripts/build_city_facts.py`` derives them from the original downloads). Each source is
-matched to the registry by city name and country and imported in one transaction that
-replaces that source's facts, so running it again changes nothing; the report says what
-matched and what did not.
+The packaged files are read and checked by :mod:`citydiplomacy.io.city_facts` (every problem
+as ``file:row:column``, no Django there); this module matches each row to the registry by city
+name and country and replaces that source's facts in one transaction, so running it again
+changes nothing; the report says what matched and what did not. :func:`import_open_facts`
+reads both files before writing either, and writes both in one transaction: a bad file
+leaves every fact as it was.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import math
-from collections.abc import Callable, Iterator
-from importlib import resources
-from typing import Any
+from collections.abc import Callable, Sequence
 
-import pycountry
 from django.db import transaction
 
+from citydiplomacy.io import city_facts as files
+from citydiplomacy.io.city_facts import PopulationRow, TargetRow
+from citydiplomacy.io.city_facts import undata_country_code as undata_country_code
 from citydiplomacy.io.import_report import ImportReport
 from citydiplomacy.web.cities.matching import CityMatcher
 from citydiplomacy.web.cities.models import City, CityFact, Country
@@ -32,51 +30,10 @@ NZT_NAME = "Net Zero Tracker (Energy and Climate Intelligence Unit, Data-Driven 
 NZT_NAME += "NewClimate Institute, Oxford Net Zero), snapshot 2022-12-20"
 NZT_URL = "https://zerotracker.net/"
 
-#: UNdata country names that ``pycountry`` does not resolve, and their ISO alpha-2 codes.
-UNDATA_COUNTRIES = {
-    "China, Hong Kong SAR": "HK",
-    "China, Macao SAR": "MO",
-    "Republic of South Sudan": "SS",
-    "Saint Helena ex. dep.": "SH",
-    "Wallis and Futuna Islands": "WF",
-    "Reunion": "RE",
-    "Republic of Korea": "KR",
-    "Democratic People's Republic of Korea": "KP",
-    "Republic of Moldova": "MD",
-    "United Republic of Tanzania": "TZ",
-    "State of Palestine": "PS",
-    "Holy See": "VA",
-    "United States Virgin Islands": "VI",
-    "British Virgin Islands": "VG",
-    "Falkland Islands (Malvinas)": "FK",
-    "Micronesia (Federated States of)": "FM",
-    "Bolivia (Plurinational State of)": "BO",
-    "Venezuela (Bolivarian Republic of)": "VE",
-    "Iran (Islamic Republic of)": "IR",
-    "Lao People's Democratic Republic": "LA",
-    "United Kingdom of Great Britain and Northern Ireland": "GB",
-    "Türkiye": "TR",
-}
-
 _KIND_BY_TYPE = {
     "City proper": CityFact.Kind.POPULATION_CITY_PROPER,
     "Urban agglomeration": CityFact.Kind.POPULATION_AGGLOMERATION,
 }
-
-
-def _packaged_rows(name: str) -> Iterator[dict[str, str]]:
-    path = resources.files("citydiplomacy.data") / "city_facts" / name
-    yield from csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))
-
-
-def undata_country_code(name: str) -> str | None:
-    """ISO alpha-2 code of a UNdata "Country or Area" name, or ``None``."""
-    if name in UNDATA_COUNTRIES:
-        return UNDATA_COUNTRIES[name]
-    try:
-        return str(pycountry.countries.lookup(name).alpha_2)
-    except LookupError:
-        return None
 
 
 def _place(matcher: CityMatcher, name: str, country: str, report: ImportReport) -> int | None:
@@ -90,49 +47,50 @@ def _place(matcher: CityMatcher, name: str, country: str, report: ImportReport) 
     return city_id
 
 
-def _number(text: str | None) -> float | None:
-    try:
-        value = float(text) if text not in (None, "") else None
-    except ValueError:
-        return None
-    return value if value is not None and math.isfinite(value) else None
-
-
 def _replace(source: str, facts: list[CityFact]) -> None:
     with transaction.atomic():
         CityFact.objects.filter(source=source).delete()
         CityFact.objects.bulk_create(facts, batch_size=2000)
 
 
-def import_undata_population() -> ImportReport:
+def import_undata_population(rows: Sequence[PopulationRow] | None = None) -> ImportReport:
     """Store the latest UNdata population (city proper, urban agglomeration) of each matched
-    city; a city matched twice for the same kind keeps the larger figure's row."""
+    city; a city matched twice for the same kind keeps the larger figure's row.
+
+    ``rows`` are the file's figures (read from the packaged file when ``None``).
+
+    Raises
+    ------
+    citydiplomacy.errors.ValidationError
+        When the file has problems (every one, ``file:row:column``); nothing is written.
+    """
+    if rows is None:
+        rows = files.read_undata_population()
     report = ImportReport(UNDATA, facts=0)
     matcher = CityMatcher()
     known = set(Country.objects.values_list("pk", flat=True))
     best: dict[tuple[int, str], CityFact] = {}
-    for row in _packaged_rows("undata_city_population.csv"):
+    for row in rows:
         report.rows += 1
-        code = undata_country_code(row["country_or_area"])
-        kind = _KIND_BY_TYPE.get(row["city_type"])
-        if code is None or code not in known or kind is None:
-            report.unmatched.append(f"{row['city']} ({row['country_or_area']})")
+        if row.iso2 is None or row.iso2 not in known:
+            report.unmatched.append(f"{row.city} ({row.country})")
             continue
-        city_id = _place(matcher, row["city"], code, report)
+        city_id = _place(matcher, row.city, row.iso2, report)
         if city_id is None:
             continue
         report.matched += 1
+        kind = _KIND_BY_TYPE[row.city_type]
         fact = CityFact(
             city_id=city_id,
             kind=kind,
             source=UNDATA,
-            year=int(row["year"]),
-            value=_number(row["population"]),
-            detail={"record_type": row["record_type"], "reliability": row["reliability"]},
+            year=row.year,
+            value=row.population,
+            detail={"record_type": row.record_type, "reliability": row.reliability},
             source_name=UNDATA_NAME,
             source_url=UNDATA_URL,
             licence="UNdata terms of use (free reuse with citation)",
-            matched_as=f"{row['city']}, {row['country_or_area']}",
+            matched_as=f"{row.city}, {row.country}",
         )
         key = (city_id, kind)
         if key not in best or (fact.value or 0) > (best[key].value or 0):
@@ -142,65 +100,44 @@ def import_undata_population() -> ImportReport:
     return report
 
 
-def _target_text(row: dict[str, str]) -> str:
-    end = row["end_target"] or "No target"
-    year = _number(row["end_target_year"])
-    text = end if end == "No target" or year is None else f"{end} by {int(year)}"
-    cut = _number(row["interim_target_percentage_reduction"])
-    base = _number(row["interim_target_baseline_year"])
-    by = _number(row["interim_target_year"])
-    if cut is not None and by is not None:
-        text += f"; interim: −{cut:g} % by {int(by)}"
-        if base is not None:
-            text += f" against {int(base)}"
-    return text
-
-
-def import_net_zero_tracker() -> ImportReport:
+def import_net_zero_tracker(rows: Sequence[TargetRow] | None = None) -> ImportReport:
     """Store each matched city's net-zero (or other) climate target, "No target" included:
-    the tracker covers every city above 500,000 inhabitants, so absence is a fact too."""
+    the tracker covers every city above 500,000 inhabitants, so absence is a fact too.
+
+    ``rows`` are the file's cities (read from the packaged file when ``None``).
+
+    Raises
+    ------
+    citydiplomacy.errors.ValidationError
+        When the file has problems (every one, ``file:row:column``); nothing is written.
+    """
+    if rows is None:
+        rows = files.read_net_zero_targets()
     report = ImportReport(NET_ZERO_TRACKER, facts=0)
     matcher = CityMatcher()
     iso2_of = dict(Country.objects.values_list("iso3", "pk"))
     facts: dict[int, CityFact] = {}
-    for row in _packaged_rows("net_zero_tracker_cities.csv"):
+    for row in rows:
         report.rows += 1
-        code = iso2_of.get(row["country"].upper())
+        code = iso2_of.get(row.country)
         if code is None:
-            report.unmatched.append(f"{row['name']} ({row['country']})")
+            report.unmatched.append(f"{row.name} ({row.country})")
             continue
-        city_id = _place(matcher, row["name"], code, report)
+        city_id = _place(matcher, row.name, code, report)
         if city_id is None:
             continue
         report.matched += 1
-        detail: dict[str, Any] = {
-            k: row[k]
-            for k in (
-                "id_code",
-                "end_target",
-                "end_target_year",
-                "end_target_status",
-                "interim_target",
-                "interim_target_percentage_reduction",
-                "interim_target_baseline_year",
-                "interim_target_year",
-                "last_updated",
-            )
-            if row.get(k)
-        }
-        detail["target_source_url"] = row["source_url"]
-        year = _number(row["end_target_year"])
         facts[city_id] = CityFact(
             city_id=city_id,
             kind=CityFact.Kind.NET_ZERO_TARGET,
             source=NET_ZERO_TRACKER,
-            year=int(year) if year is not None else None,
-            text=_target_text(row)[:300],
-            detail=detail,
+            year=row.year,
+            text=row.text[:300],
+            detail={**row.detail, "target_source_url": row.source_url},
             source_name=NZT_NAME,
             source_url=NZT_URL,
             licence="CC BY 4.0",
-            matched_as=f"{row['name']}, {row['country']}",
+            matched_as=f"{row.name}, {row.country}",
         )
     _replace(NET_ZERO_TRACKER, list(facts.values()))
     report.facts = len(facts)
@@ -208,13 +145,23 @@ def import_net_zero_tracker() -> ImportReport:
 
 
 def import_open_facts(progress: Callable[[str], None] | None = None) -> list[ImportReport]:
-    """Run every open-facts import; ``progress`` receives one summary line per source."""
-    reports = []
+    """Run every open-facts import, all or nothing; ``progress`` receives one summary line per
+    source.
+
+    Raises
+    ------
+    ValueError
+        When the registry is empty.
+    citydiplomacy.errors.ValidationError
+        When a packaged file has problems (all of them); no fact is written or removed.
+    """
     if not City.objects.exists():
         raise ValueError("the city registry is empty: load it first (citydiplomacy demo)")
-    for run in (import_undata_population, import_net_zero_tracker):
-        report = run()
-        if progress is not None:
+    # Both files are read and checked before anything is written.
+    population, targets = files.read_undata_population(), files.read_net_zero_targets()
+    with transaction.atomic():
+        reports = [import_undata_population(population), import_net_zero_tracker(targets)]
+    if progress is not None:
+        for report in reports:
             progress(report.summary())
-        reports.append(report)
     return reports

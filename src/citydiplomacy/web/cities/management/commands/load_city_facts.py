@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from citydiplomacy.errors import ValidationError
 from citydiplomacy.web.cities.facts import import_open_facts
 
 
@@ -24,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             reports = import_open_facts(progress=self.stdout.write)
-        except ValueError as error:
+        except (ValueError, ValidationError) as error:
             raise CommandError(str(error)) from error
         for report in reports:
             if options["show_unmatched"] and report.unmatched:
