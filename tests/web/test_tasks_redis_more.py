@@ -52,17 +52,23 @@ def test_the_tie_analysis_runs_on_the_worker(worker: Worker, lyon: Any) -> None:
 def test_a_report_pdf_is_printed_by_the_worker(
     worker: Worker, users: dict[str, Any], geneva: Any, lyon: Any, settings: Any
 ) -> None:
+    from django.contrib.auth.models import AnonymousUser
     from django.test import Client
     from django.urls import reverse
 
+    from citydiplomacy.reports.render import pdf_html
     from citydiplomacy.web.indicators import scoring
-    from citydiplomacy.web.reports import printing
+    from citydiplomacy.web.reports import printing, tasks
+    from citydiplomacy.web.reports.views import report_for
     from tests.web.test_tasks import make_cohort
 
     settings.CITYDIPLOMACY_SENSITIVITY_RUNS = 8
     make_cohort(users, geneva, lyon)
     assert scoring.current_snapshot() is not None  # scored here (no background scoring)
     url = reverse("reports:download", kwargs={"pk": geneva.pk, "fmt": "pdf"}) + "?year=2021"
+    report = report_for(AnonymousUser(), geneva, 2021, "en")
+    assert report is not None
+    tasks.forget(tasks.pdf_key(pdf_html(report, "en")))  # printed by an earlier run, same day
     client = Client()
     waiting = client.get(url)
     assert waiting.status_code == 202 and b"being printed" in waiting.content
@@ -81,3 +87,45 @@ def test_a_report_pdf_is_printed_by_the_worker(
     assert "citydiplomacy.print_report" in worker.output()
     assert printing._printer is None
 
+
+def test_a_recognition_text_is_read_by_the_worker(worker: Worker, users: dict[str, Any]) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    from citydiplomacy.web.recognition.models import Document, Text
+    from tests.web.recognition.test_recognition_web import GERMAN, REV1
+
+    client = Client()
+    client.force_login(users["analyst"])
+
+    def upload(symbol: str, content: bytes) -> str:
+        response = client.post(
+            reverse("recognition:upload"),
+            {
+                "symbol": symbol,
+                "title": "A synthetic resolution (test data)",
+                "version": "zero draft",
+                "stage": "draft",
+                "file": SimpleUploadedFile("t.txt", content, content_type="text/plain"),
+            },
+        )
+        assert response.status_code == 302, response.content[:300]
+        assert "/recognition/imports/" in response["Location"]  # read elsewhere
+        return str(response["Location"])
+
+    good, bad = upload("A/WORKER/1", REV1), upload("A/WORKER/2", GERMAN)
+    answers: dict[str, Any] = {}
+
+    def read(url: str) -> bool:
+        answers[url] = client.get(url)
+        return answers[url].status_code != 202
+
+    _wait_for(lambda: read(good), 120, "the worker did not import the text", worker)
+    text = Text.objects.get(version__document__symbol="A/WORKER/1")
+    assert answers[good].status_code == 302 and answers[good]["Location"] == text.get_absolute_url()
+    assert text.created_by == users["analyst"]
+    _wait_for(lambda: read(bad), 60, "the worker did not refuse the text", worker)
+    assert b"nothing was stored" in answers[bad].content
+    assert not Document.objects.filter(symbol="A/WORKER/2").exists()
+    assert "citydiplomacy.import_text" in worker.output()

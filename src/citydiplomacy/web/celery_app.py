@@ -23,6 +23,7 @@ app = Celery(
         "citydiplomacy.web.tasks",
         "citydiplomacy.web.partners.tasks",
         "citydiplomacy.web.reports.tasks",
+        "citydiplomacy.web.recognition.tasks",
     ],
 )
 # Read lazily, at first use: the web imports this module before Django's settings are loaded.

@@ -176,6 +176,68 @@ def import_text(
     return text
 
 
+def upload_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The upload form's cleaned values as JSON data (for :func:`import_upload` on a worker)."""
+    return {
+        "document": data["document"].pk if data.get("document") else None,
+        "symbol": data.get("symbol") or "",
+        "title": data.get("title") or "",
+        "version": data["version"],
+        "date": data["date"].isoformat() if data.get("date") else None,
+        "stage": data.get("stage") or "draft",
+        "lang": data.get("lang") or None,
+        "source_url": data.get("source_url") or "",
+        "event": data["event"].pk if data.get("event") else None,
+        "declaration": data["declaration"].pk if data.get("declaration") else None,
+    }
+
+
+@transaction.atomic
+def import_upload(fields: dict[str, Any], data: bytes) -> Text:
+    """Import an uploaded file for the document and version :func:`upload_fields` names (plus
+    ``filename`` and ``user``, the uploader's id): one transaction, so a refused file leaves no
+    new document or version behind.
+
+    Raises
+    ------
+    DataError
+        As :func:`import_text`, or when the document, event or declaration chosen was removed
+        (or the declaration is a draft) before the file was read.
+    """
+    from django.contrib.auth import get_user_model
+
+    from citydiplomacy.web.engagement.models import Declaration, DeclarationStatus, Event
+
+    def chosen(model: Any, pk: Any, what: str, query: Any = None) -> Any:
+        if pk is None:
+            return None
+        found = (query if query is not None else model.objects).filter(pk=pk).first()
+        if found is None:
+            raise DataError(f"the {what} chosen no longer exists")
+        return found
+
+    user = get_user_model().objects.filter(pk=int(fields.get("user") or 0)).first()
+    document = chosen(Document, fields.get("document"), "document") or document_for(
+        fields["symbol"], fields["title"]
+    )
+    drafts = Declaration.objects.exclude(status=DeclarationStatus.DRAFT)
+    link_document(
+        document,
+        chosen(Event, fields.get("event"), "event"),
+        chosen(Declaration, fields.get("declaration"), "declaration", drafts),
+    )
+    date = dt.date.fromisoformat(fields["date"]) if fields.get("date") else None
+    version = version_for(document, fields["version"], date, fields.get("stage") or "draft")
+    return import_text(
+        version,
+        data,
+        str(fields["filename"]),
+        lang=fields.get("lang") or None,
+        source_url=fields.get("source_url") or "",
+        user=user,
+    )
+
+
 def to_analysis(text: Text) -> Analysis:
     """The stored text as the engine's :class:`Analysis` (what was found at import time)."""
     paragraphs = list(text.paragraphs.order_by("index"))

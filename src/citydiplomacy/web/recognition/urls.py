@@ -11,6 +11,7 @@ app_name = "recognition"
 urlpatterns: list[URLPattern] = [
     path("recognition/", views.document_list, name="documents"),
     path("recognition/upload/", views.upload, name="upload"),
+    path("recognition/imports/<slug:token>/", views.import_state, name="import"),
     path("recognition/compare/", views.compare_view, name="compare"),
     path("recognition/references.csv", views.references_csv, name="references-csv"),
     path("recognition/documents/<recognition_id:pk>/", views.document_detail, name="document"),

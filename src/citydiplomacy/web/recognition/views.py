@@ -9,9 +9,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -20,7 +19,7 @@ from citydiplomacy.io.safe_text import safe_cell
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.cities.sections import CitySection
 from citydiplomacy.web.engagement.models import DeclarationStatus
-from citydiplomacy.web.recognition import services
+from citydiplomacy.web.recognition import services, tasks
 from citydiplomacy.web.recognition.forms import CompareForm, UploadForm
 from citydiplomacy.web.recognition.models import Document, Reference, Text, Version
 
@@ -248,35 +247,52 @@ def upload(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Only the secretariat and analysts add texts.")
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            # One transaction: a refused file leaves no new document or version behind.
-            with transaction.atomic():
-                document = data["document"] or services.document_for(data["symbol"], data["title"])
-                services.link_document(document, data["event"], data["declaration"])
-                version = services.version_for(
-                    document, data["version"], data["date"], data["stage"]
-                )
-                upload = data["file"]
-                text = services.import_text(
-                    version,
-                    upload.read(),
-                    upload.name,
-                    lang=data["lang"] or None,
-                    source_url=data["source_url"],
-                    user=request.user,
-                )
-        except CityDiplomacyError as exc:
-            form.add_error("file", str(exc))
+        upload = form.cleaned_data["file"]
+        # Read by a worker (inline, here, without a broker); nothing is stored if refused.
+        token = tasks.start_import(
+            request.user, services.upload_fields(form.cleaned_data), upload.read(), upload.name
+        )
+        found = tasks.state(token) or {}
+        if found.get("state") == tasks.FAILED:
+            form.add_error("file", found["error"])
+        elif found.get("state") == tasks.DONE:
+            messages.success(request, found["message"])
+            return redirect(found["url"])
         else:
-            messages.success(
-                request,
-                f"Imported {text.get_lang_display()} text of {version}: "
-                f"{text.references_count} reference(s).",
-            )
-            return redirect(text.get_absolute_url())
+            return redirect("recognition:import", token=token)
     status = 400 if request.method == "POST" else 200
     return render(request, "recognition/upload.html", {"form": form}, status=status)
+
+
+#: Seconds after which the "being read" page asks again.
+REFRESH_SECONDS = 2
+
+
+@login_required
+@require_GET
+def import_state(request: HttpRequest, token: str) -> HttpResponse:
+    """Where an upload read by a worker stands: being read (202, the page refreshes itself
+    without a script), imported (to the text, as an upload read inline goes), or refused (the
+    reason). Only the uploader sees it; anyone else, or an unknown token, gets 404."""
+    if not services.can_upload(request.user):
+        raise PermissionDenied("Only the secretariat and analysts add texts.")
+    found = tasks.state(token) if len(token) == 32 else None
+    if found is None or found.get("user") != request.user.pk:
+        raise Http404("no such import")
+    if found["state"] == tasks.DONE:
+        messages.success(request, found["message"])
+        return redirect(found["url"])
+    reading = found["state"] == tasks.READING
+    response = render(
+        request,
+        "recognition/import_state.html",
+        {"found": found, "reading": reading, "refresh": REFRESH_SECONDS},
+        status=202 if reading else 200,
+    )
+    response["Cache-Control"] = "no-store"
+    if reading:
+        response["Retry-After"] = str(REFRESH_SECONDS)
+    return response
 
 
 def city_section(request: HttpRequest, city: City) -> CitySection | None:
