@@ -98,6 +98,67 @@ def framework_validate(path: Path) -> None:
     )
 
 
+@framework_group.command("case")
+@click.option("--framework", "path", type=click.Path(path_type=Path), help=FRAMEWORK_HELP)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the package to this file (default: standard output).",
+)
+@click.option(
+    "--base-uri",
+    help="The framework page's address: item URIs become its anchors "
+    "(default: urn:uuid: of each identifier).",
+)
+@click.option(
+    "--changed",
+    help="When the framework last changed, ISO 8601 in UTC (default: the table file's "
+    "modification time; the packaged framework: now).",
+)
+@click.option("--version", "version", default="", help="The framework's version (CFDocument).")
+def framework_case(
+    path: Path | None, output: Path | None, base_uri: str | None, changed: str | None, version: str
+) -> None:
+    """The framework as a 1EdTech CASE 1.0 package (CFPackage JSON).
+
+    Identifiers are UUID 5 of the framework's name and the codes: a later export of the same
+    framework keeps them.
+    """
+    import datetime as dt
+    import json
+
+    from citydiplomacy.core.capacity.case import case_package
+
+    with user_errors():
+        fw = _framework(path)
+        if changed:
+            try:
+                when = dt.datetime.fromisoformat(changed.replace("Z", "+00:00"))
+            except ValueError:
+                raise click.BadParameter(
+                    f"expected an ISO 8601 date and time, got {changed!r}", param_hint="--changed"
+                ) from None
+            when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+        elif path is not None:
+            when = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        else:
+            when = dt.datetime.now(dt.UTC)
+        package = case_package(
+            fw, framework_id=fw.name, last_change=when, version=version, base_uri=base_uri
+        )
+        text = json.dumps(package, ensure_ascii=False, indent=1) + "\n"
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            output.write_text(text, encoding="utf-8")
+            click.echo(
+                f"wrote {output}: {len(package['CFItems'])} items, "
+                f"{len(package['CFAssociations'])} associations",
+                err=True,
+            )
+
+
 def _responses(path: Path, fw: CompetencyFramework) -> Responses:
     return capacity_io.load_responses(path, fw)
 

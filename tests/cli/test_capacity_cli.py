@@ -80,3 +80,24 @@ def test_bad_responses_list_every_problem(tmp_path: Path) -> None:
     assert out.exit_code == 1
     assert "bad.csv:2:4:" in out.output and "bad.csv:3:3:" in out.output
     assert "bad.csv:3:5:" in out.output and "Traceback" not in out.output
+
+
+def test_framework_case_export(tmp_path: Path) -> None:
+    """The CASE package from the command line: the packaged framework's identifiers are those
+    of the web export (UUID 5 of the framework's name and the codes), the date is given."""
+    from citydiplomacy.core.capacity.case import case_uuid
+    from tests.core.test_capacity_case import case_problems
+
+    out = tmp_path / "fw.case.json"
+    r = CliRunner().invoke(
+        main,
+        ["capacity", "framework", "case", "--changed", "2026-12-06T23:00:00Z", "-o", str(out)],
+    )
+    assert r.exit_code == 0, r.output
+    package = json.loads(out.read_text(encoding="utf-8"))
+    assert case_problems(package) == []
+    assert package["CFDocument"]["lastChangeDateTime"] == "2026-12-06T23:00:00Z"
+    mlt1 = next(i for i in package["CFItems"] if i["humanCodingScheme"] == "MLT.1")
+    assert mlt1["identifier"] == case_uuid("city-diplomacy-competencies", "competency", "MLT.1")
+    bad = CliRunner().invoke(main, ["capacity", "framework", "case", "--changed", "soon"])
+    assert bad.exit_code == 2 and "ISO 8601" in bad.output

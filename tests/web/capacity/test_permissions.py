@@ -69,6 +69,26 @@ PAGES: list[tuple[str, str, Any, dict[str, Any]]] = [
         row(LOGIN, 403, 403, 403, 403, 403, 403, 403, 403, 422),
     ),
     ("modules", "get", lambda c: reverse("capacity:modules"), ALL_200),
+    ("modules-csv", "get", lambda c: reverse("capacity:modules-export", args=["csv"]), ALL_200),
+    ("framework-case", "get", lambda c: reverse("capacity:framework-case"), ALL_200),
+    (
+        "module-new",
+        "get",
+        lambda c: reverse("capacity:module-new"),
+        row(LOGIN, 403, 403, 403, 403, 403, 200, 200, 403, 200),
+    ),
+    (
+        "module-new post",
+        "post",
+        lambda c: reverse("capacity:module-new"),
+        row(LOGIN, 403, 403, 403, 403, 403, 422, 422, 403, 422),
+    ),
+    (
+        "module-edit",
+        "get",
+        lambda c: reverse("capacity:module-edit", args=["M1"]),
+        row(LOGIN, 403, 403, 403, 403, 403, 200, 200, 403, 200),
+    ),
     (
         "me",
         "get",

@@ -62,6 +62,8 @@ def load_modules() -> int:
                 "url": rec["url"],
                 "description": rec["description"],
                 "competency_codes": str(rec["competencies"]).split(),
+                "level": int(rec["level"]) if str(rec.get("level", "")).strip() else None,
+                "languages": str(rec.get("languages", "")).split(),
             },
         )
         created += made

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 
-from citydiplomacy.web.capacity.models import Competency, OfficeSurvey, Phase
+from citydiplomacy.core.capacity.framework import LEVEL_NAMES
+from citydiplomacy.web.capacity.models import Competency, ModuleFormat, OfficeSurvey, Phase
+from citydiplomacy.web.capacity.services.module_catalogue import LANGUAGE
 
 #: Largest upload (framework or responses table).
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -136,3 +139,55 @@ class SessionForm(forms.Form):
 class StatementForm(forms.Form):
     title = forms.CharField(max_length=300)
     text = forms.CharField(widget=forms.Textarea, max_length=50_000)
+
+
+class ModuleForm(forms.Form):
+    """A training module of the catalogue; the competencies are the current framework's."""
+
+    code = forms.RegexField(
+        regex=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
+        max_length=40,
+        help_text="1-40 letters, digits, '.', '_' or '-', e.g. UCLG-LM4",
+        error_messages={"invalid": "Use 1-40 letters, digits, '.', '_' or '-'."},
+    )
+    title = forms.CharField(max_length=200)
+    provider = forms.CharField(max_length=200)
+    format = forms.ChoiceField(choices=ModuleFormat.choices)
+    hours = forms.DecimalField(
+        min_value=Decimal("0.5"), max_value=Decimal("9999"), decimal_places=1
+    )
+    level = forms.TypedChoiceField(
+        choices=[("", "not stated")]
+        + [(str(k), f"{k} {name}") for k, name in enumerate(LEVEL_NAMES, start=1)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="the proficiency level the module brings a participant to",
+    )
+    languages = forms.CharField(
+        max_length=100,
+        required=False,
+        help_text="language codes separated by spaces, e.g. 'en fr'",
+    )
+    url = forms.URLField(
+        label="Address (URL)", max_length=500, required=False, assume_scheme="https"
+    )
+    description = forms.CharField(widget=forms.Textarea, required=False, max_length=5000)
+    competency_codes = forms.MultipleChoiceField(
+        label="Competencies addressed", widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, competencies: list[Competency], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["competency_codes"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(c.code, f"{c.code} {c.name}") for c in competencies]
+
+    def clean_languages(self) -> list[str]:
+        codes = str(self.cleaned_data.get("languages", "")).split()
+        bad = [c for c in codes if not LANGUAGE.match(c)]
+        if bad:
+            raise forms.ValidationError(
+                f"Not a language code: {', '.join(bad)}; give codes such as en, fr, es, pt-BR."
+            )
+        return list(dict.fromkeys(codes))

@@ -256,6 +256,19 @@ class Module(models.Model):
     url = models.URLField(max_length=500, blank=True)
     description = models.TextField(blank=True)
     competency_codes = models.JSONField(default=list, help_text="codes of the competencies")
+    level = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="the proficiency level (1-5) the module brings a participant to; "
+        "blank: not stated",
+    )
+    languages = models.JSONField(
+        default=list, help_text="languages it is taught in, as BCP 47 codes (en, fr, es...)"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["code"]

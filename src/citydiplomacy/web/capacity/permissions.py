@@ -62,6 +62,12 @@ def is_organiser(user: Any) -> bool:
     return platform.is_admin(user) or _grants(user)[1]
 
 
+def can_edit_modules(user: Any) -> bool:
+    """Creates and edits the catalogue of training modules (programme organisers, who build
+    programmes from it, and the secretariat); everyone browses it."""
+    return user is not None and user.is_authenticated and is_organiser(user)
+
+
 def organises(user: Any, programme: Programme) -> bool:
     if platform.is_admin(user):
         return True

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path, register_converter
 
-from citydiplomacy.web.capacity import views
+from citydiplomacy.web.capacity import views, views_modules
 from citydiplomacy.web.engagement.urls import IdConverter
 
 
@@ -23,9 +23,13 @@ app_name = "capacity"
 urlpatterns: list[URLPattern] = [
     path("", views.index, name="index"),
     path("framework/", views.framework, name="framework"),
+    path("framework/case.json", views.framework_case, name="framework-case"),
     path("framework.<table_format:fmt>", views.framework_export, name="framework-export"),
     path("framework/import/", views.framework_import, name="framework-import"),
-    path("modules/", views.modules, name="modules"),
+    path("modules/", views_modules.modules, name="modules"),
+    path("modules.<table_format:fmt>", views_modules.modules_export, name="modules-export"),
+    path("modules/new/", views_modules.module_edit, name="module-new"),
+    path("modules/<str:code>/edit/", views_modules.module_edit, name="module-edit"),
     path("me/", views.me, name="me"),
     path("people/<capacity_id:pk>/", views.person, name="person"),
     path("people/<capacity_id:pk>/assess/", views.assess, {"rater": "self"}, name="assess"),

@@ -9,10 +9,11 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from citydiplomacy.core.capacity.framework import LEVEL_NAMES, role_label
@@ -30,7 +31,6 @@ from citydiplomacy.web.capacity.forms import (
     UploadForm,
 )
 from citydiplomacy.web.capacity.models import (
-    Module,
     OfficeSurvey,
     Participant,
     Person,
@@ -75,24 +75,32 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _framework_context(request: HttpRequest) -> dict[str, Any]:
+    """What the framework page shows, in the page's language where the framework has a
+    current translation (its review status said on the page)."""
+    fv = services.current_framework()
+    fw = services.framework_of(fv)
+    level_names: tuple[str, ...] = LEVEL_NAMES
+    translated = services.framework_in(fv, translation.get_language() or "en")
+    if translated is not None:
+        fw, level_names = translated.framework, translated.level_names
+    return {
+        "fv": fv,
+        "fw": fw,
+        "domains": [(d, fw.in_domain(d.code)) for d in fw.domains],
+        "level_names": level_names,
+        "roles": [(r, role_label(r)) for r in fw.roles],
+        "can_import": permissions.can_manage_framework(request.user),
+        "translated": translated,
+        "review_statuses": sorted(set(translated.status.values())) if translated else [],
+    }
+
+
 @require_GET
 def framework(request: HttpRequest) -> HttpResponse:
     """The framework: domains with their sources, competencies, levels and targets."""
-    fv = services.current_framework()
-    fw = services.framework_of(fv)
-    domains = [(d, fw.in_domain(d.code)) for d in fw.domains]
     return render(
-        request,
-        "capacity/framework.html",
-        {
-            "fv": fv,
-            "fw": fw,
-            "domains": domains,
-            "level_names": LEVEL_NAMES,
-            "roles": [(r, role_label(r)) for r in fw.roles],
-            "can_import": permissions.can_manage_framework(request.user),
-            "form": UploadForm(),
-        },
+        request, "capacity/framework.html", {**_framework_context(request), "form": UploadForm()}
     )
 
 
@@ -100,6 +108,20 @@ def framework(request: HttpRequest) -> HttpResponse:
 def framework_export(request: HttpRequest, fmt: str) -> HttpResponse:
     fv = services.current_framework()
     return _download(services.framework_export(fv, fmt), f"capacity-framework-v{fv.version}", fmt)
+
+
+@require_GET
+def framework_case(request: HttpRequest) -> HttpResponse:
+    """The framework as a 1EdTech CASE 1.0 package (JSON), for learning platforms."""
+    fv = services.current_framework()
+    page = request.build_absolute_uri(reverse("capacity:framework"))
+    response = JsonResponse(
+        services.framework_case(fv, page), json_dumps_params={"ensure_ascii": False, "indent": 1}
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="capacity-framework-v{fv.version}.case.json"'
+    )
+    return response
 
 
 @login_required
@@ -120,34 +142,12 @@ def framework_import(request: HttpRequest) -> HttpResponse:
             return redirect("capacity:framework")
     else:
         problems = [str(e) for errs in form.errors.values() for e in errs]
-    fv = services.current_framework()
-    fw = services.framework_of(fv)
     return render(
         request,
         "capacity/framework.html",
-        {
-            "fv": fv,
-            "fw": fw,
-            "domains": [(d, fw.in_domain(d.code)) for d in fw.domains],
-            "level_names": LEVEL_NAMES,
-            "roles": [(r, role_label(r)) for r in fw.roles],
-            "can_import": True,
-            "form": form,
-            "problems": problems,
-        },
+        {**_framework_context(request), "form": form, "problems": problems},
         status=422,
     )
-
-
-@require_GET
-def modules(request: HttpRequest) -> HttpResponse:
-    fw = services.framework_of(services.current_framework())
-    names = {c.code: c.name for c in fw.competencies}
-    rows = [
-        (m, [(c, names.get(c, "not in the current framework")) for c in m.competency_codes])
-        for m in Module.objects.all()
-    ]
-    return render(request, "capacity/modules.html", {"rows": rows})
 
 
 # ------------------------------------------------------------------------- people
