@@ -16,6 +16,7 @@ from django.urls import reverse
 from citydiplomacy.web.celery_app import app
 from citydiplomacy.web.recognition import tasks
 from citydiplomacy.web.recognition.models import Document, Text, Version
+from tests.web.engagement.test_accessibility import audit
 from tests.web.profiles.html import parse
 from tests.web.recognition.test_recognition_web import GERMAN, REV1
 from tests.web.test_tasks import celery_conf
@@ -67,6 +68,7 @@ def test_with_a_broker_the_uploader_waits_on_a_page_that_refreshes(
     meta = [m for m in parse(waiting.content).iter("meta") if m.attrs.get("http-equiv")]
     assert meta and meta[0].attrs["content"] == "2" and b"<script>" not in waiting.content
     assert b"is being read" in waiting.content
+    audit(waiting.content.decode())
     # Nobody else sees another's import (not even the secretariat), nor an unknown token.
     other = Client()
     other.force_login(users["admin"])
@@ -94,6 +96,7 @@ def test_with_a_broker_a_refused_file_says_why_and_stores_nothing(
     page = client.get(reverse("recognition:import", args=[queued[0][0]]))
     assert page.status_code == 200 and b"nothing was stored" in page.content
     assert b"http-equiv" not in page.content  # no more refreshing
+    audit(page.content.decode())
     assert not Document.objects.filter(symbol="A/TASK/3").exists()
     assert not Version.objects.filter(document__symbol="A/TASK/3").exists()
 

@@ -16,6 +16,7 @@ from citydiplomacy.reports.render import pdf_html
 from citydiplomacy.web.celery_app import app
 from citydiplomacy.web.reports import printing, tasks
 from citydiplomacy.web.reports.views import report_for
+from tests.web.engagement.test_accessibility import audit
 from tests.web.profiles.conftest import ROLES, SEES_GENEVA_UNPUBLISHED, UNPUBLISHED_YEAR, client_for
 from tests.web.profiles.html import parse
 from tests.web.reports.test_downloads import url
@@ -95,6 +96,7 @@ def test_with_a_broker_the_page_says_it_is_being_printed_until_the_pdf_is_ready(
         hrefs = [a.attrs.get("href", "") for a in page.iter("a")]
         assert pdf_url in hrefs and any("report.html?year=2023" in h for h in hrefs)
         assert "being printed" in waiting.content.decode()
+        audit(waiting.content.decode())
         assert b"<script>" not in waiting.content  # CSP: no inline script
         # The page refreshes: still printing, and queued only once.
         assert client.get(pdf_url).status_code == 202
