@@ -312,7 +312,12 @@ def pair(
         for text in choices:
             where, _, number = text.rpartition("=")
             city_name, _, cc = where.rpartition(",")
-            if not (city_name.strip() and len(cc.strip()) == 2 and number.strip().isdigit()):
+            if not (
+                city_name.strip()
+                and len(cc.strip()) == 2
+                and number.strip().isascii()
+                and number.strip().isdigit()
+            ):
                 raise click.UsageError(
                     f"--geonames-id expects 'NAME,CC=ID' (e.g. 'Suzhou,CN=1886760'), got {text!r}"
                 )

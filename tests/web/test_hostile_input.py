@@ -138,3 +138,43 @@ def test_a_nul_in_an_uploaded_note_is_an_error_at_its_cell(
     commit = client.post(reverse("indicators:submission", args=[sub.pk]), {"action": "commit"})
     assert commit.status_code < 500
     assert not KpiValue.objects.exists(), "nothing is written"
+
+
+#: Ids made of characters that ``str.isdigit`` accepts and ``int`` refuses (superscript two,
+#: Arabic-Indic and full-width digits): an ``isdigit()`` check then ``int()`` was a 500.
+NOT_ASCII_DIGITS = ["%C2%B2", "%D9%A3", "%EF%BC%93"]
+
+
+@pytest.mark.parametrize("digits", NOT_ASCII_DIGITS)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/compare/?add=x&add_id={}",
+        "/compare/export.csv?add=x&add_id={}",
+        "/compare/?add={}",
+        "/partners/export.csv?city=x&city_id={}",
+        "/partners/?city=x&city_id={}",
+        "/partners/suggest/?city=x&city_id={}",
+        "/history/export.csv?city={}",
+    ],
+)
+def test_digits_int_cannot_read_are_not_a_server_error(
+    users: dict[str, Any], url: str, digits: str
+) -> None:
+    client = Client(raise_request_exception=False)
+    client.force_login(users["admin"])
+    assert client.get(url.format(digits)).status_code < 500
+
+
+def test_confirming_with_a_superscript_digit_is_not_a_server_error(
+    users: dict[str, Any], geneva: Any, lyon: Any
+) -> None:
+    from citydiplomacy.web.partners import services as partners
+
+    proposal = partners.propose(
+        users["editor"], partners.Proposal(city_ids=[geneva.pk, lyon.pk], title="R")
+    )
+    client = Client(raise_request_exception=False)
+    client.force_login(users["lyon_editor"])
+    resp = client.post(f"/partners/{proposal.pk}/confirm/", {"city": "\u00b2"})
+    assert resp.status_code < 500

@@ -257,7 +257,9 @@ def _check_params(name: str, params: dict[str, Any], problems: list[str]) -> Non
             if (
                 not isinstance(value, Mapping)
                 or not all(str(v) in allowed for v in value.values())
-                or not all(str(k).lstrip("-").isdigit() for k in value)
+                or not all(
+                    str(k).lstrip("-").isascii() and str(k).lstrip("-").isdigit() for k in value
+                )
             ):
                 problems.append(
                     f"{name}: by_level must map levels to one of {', '.join(allowed)}, "

@@ -246,7 +246,7 @@ def read_crawl_pairs(text: str, src: str) -> list[dict[str, Any]]:
                     )
                 )
             text_id = row[col[f"geonames_{side}"]].strip()
-            if not text_id.isdigit():
+            if not (text_id.isascii() and text_id.isdigit()):
                 problems.append(
                     Problem(
                         src,
@@ -489,7 +489,7 @@ def read_participant_rows(
         gid_text = cell("geonames_id")
         gid = None
         if gid_text:
-            if not gid_text.isdigit() or len(gid_text) > 10:
+            if not (gid_text.isascii() and gid_text.isdigit()) or len(gid_text) > 10:
                 problems.append(
                     Problem(source, rowno, col["geonames_id"] + 1, "expected a GeoNames id")
                 )

@@ -94,7 +94,7 @@ def read_figures(table: pd.DataFrame, source: str) -> list[PublishedFigure]:
                     f"qualifier must be one of {', '.join(QUALIFIERS)}",
                 )
             )
-        if not v["cities_surveyed"].isdigit():
+        if not (v["cities_surveyed"].isascii() and v["cities_surveyed"].isdigit()):
             problems.append(
                 Problem(
                     source, row, col["cities_surveyed"], "cities_surveyed must be a whole number"

@@ -27,9 +27,15 @@ MAX_TEXT = 400
 MAX_CITIES = 20
 
 
+def _is_number(text: str) -> bool:
+    """Whether ``text`` is an id ``int()`` reads: ASCII digits only (``"²".isdigit()`` is true,
+    and ``int("²")`` fails)."""
+    return text.isascii() and text.isdigit()
+
+
 def _city(pk: Any) -> City | None:
     text = str(pk or "").strip()
-    if not text.isdigit() or len(text) > 10:
+    if not _is_number(text) or len(text) > 10:
         return None
     return City.objects.select_related("country").filter(pk=int(text)).first()
 
@@ -179,7 +185,7 @@ class CityListField(forms.CharField):
         if (
             len(parts) == 1
             and "," in parts[0]
-            and all(p.strip().isdigit() for p in parts[0].split(",") if p.strip())
+            and all(_is_number(p.strip()) for p in parts[0].split(",") if p.strip())
         ):
             parts = [p.strip() for p in parts[0].split(",") if p.strip()]  # "1, 2, 3": ids
         if len(parts) > MAX_CITIES:

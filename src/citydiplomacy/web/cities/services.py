@@ -705,7 +705,7 @@ def resolve_city(text: str, country: str = "") -> tuple[City | None, list[City]]
     country filter), or when the ranking finds only one city.
     """
     stripped = text.strip()
-    if stripped.isdigit() and len(stripped) <= 10:
+    if stripped.isascii() and stripped.isdigit() and len(stripped) <= 10:
         city = City.objects.select_related("country").filter(pk=int(stripped)).first()
         return (city, []) if city is not None else (None, [])
     label = _LABEL.fullmatch(stripped)

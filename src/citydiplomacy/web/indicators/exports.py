@@ -97,7 +97,9 @@ def _ranking_frame(user: Any, raw_year: str) -> tuple[pd.DataFrame, int | None]:
     years = sorted(set(base.values_list("year", flat=True).distinct()))
     if not years:
         return pd.DataFrame(columns=columns), None
-    year = int(raw_year) if raw_year.isdigit() and len(raw_year) <= 4 else None
+    year = (
+        int(raw_year) if raw_year.isascii() and raw_year.isdigit() and len(raw_year) <= 4 else None
+    )
     if year not in years:
         if raw_year:
             raise Http404("no ranking visible for this year")
@@ -240,7 +242,9 @@ def upload_template(request: HttpRequest, pk: int, shape: str, fmt: str) -> Http
         raise Http404("templates are long or wide, CSV or XLSX")
     city = get_object_or_404(City.objects.select_related("country"), pk=pk)
     raw = request.GET.get("year", "")
-    year = int(raw) if raw.isdigit() and len(raw) == 4 else timezone.now().year - 1
+    year = (
+        int(raw) if raw.isascii() and raw.isdigit() and len(raw) == 4 else timezone.now().year - 1
+    )
     if not 1990 <= year <= 2100:
         raise Http404("a year from 1990 to 2100")
     frame = template_frame(city, year, shape)
@@ -361,7 +365,7 @@ def history_export(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404("exports are CSV or XLSX")
     changes = KpiValueChange.objects.select_related("city", "changed_by").order_by("-id")
     raw_city = request.GET.get("city", "").strip()
-    if raw_city.isdigit() and len(raw_city) <= 10 and int(raw_city) > 0:
+    if raw_city.isascii() and raw_city.isdigit() and len(raw_city) <= 10 and int(raw_city) > 0:
         changes = changes.filter(city_id=int(raw_city))
     measure = request.GET.get("kpi", "").strip()
     if measure:

@@ -226,7 +226,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     p = _visible_or_404(request, pk)
     raw = request.POST.getlist("city")
     # Posted ids restrict the confirmation; ids that cannot be cities match no party.
-    ids = [int(x) for x in raw if x.isdigit() and len(x) < 11] if raw else None
+    ids = [int(x) for x in raw if x.isascii() and x.isdigit() and len(x) < 11] if raw else None
     done = services.confirm(request.user, p, ids)
     names = ", ".join(City.objects.filter(pk__in=done).values_list("name", flat=True))
     messages.success(request, _("Confirmed for %(cities)s.") % {"cities": names})
