@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from citydiplomacy.core.frameworks import Framework
@@ -14,6 +14,10 @@ from citydiplomacy.io.safe_text import safe_cell, safe_frame, unguard_cell, ungu
 
 
 @given(st.text(max_size=30))
+@example("'=x")
+@example("'- n/a")
+@example("''")
+@example("'")
 def test_unguard_inverts_the_guard(text: str) -> None:
     assert unguard_cell(safe_cell(text)) == text
 
@@ -48,7 +52,7 @@ def test_an_exported_note_starting_with_a_dash_reads_back_unchanged(
             "value": [93, 95],
             "unit": ["%", "%"],
             "source": ['=HYPERLINK("x")', "city office"],
-            "note": ["- provisional, see annex", "@mayor's office"],
+            "note": ["- provisional, see annex", "'-' marks a value not applicable"],
         }
     )
     path = tmp_path / "export.csv"
@@ -56,5 +60,8 @@ def test_an_exported_note_starting_with_a_dash_reads_back_unchanged(
     assert "'- provisional" in path.read_text()  # the export is guarded ...
     long = read_kpi_data(path, u4ssc).long.sort_values("year")
     # ... and reads back as the text that was exported
-    assert list(long["note"].astype(object)) == ["- provisional, see annex", "@mayor's office"]
+    assert list(long["note"].astype(object)) == [
+        "- provisional, see annex",
+        "'-' marks a value not applicable",
+    ]
     assert list(long["source"].astype(object)) == ['=HYPERLINK("x")', "city office"]

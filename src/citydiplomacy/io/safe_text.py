@@ -27,8 +27,8 @@ import pyarrow.compute as pc
 
 #: Characters that make a spreadsheet read a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-#: The same test for Arrow's regex kernel: starts like a formula.
-_FORMULA_START = r"^[=+\-@\t\r]"
+#: The same test for Arrow's regex kernel: starts like a formula, or with an apostrophe.
+_FORMULA_START = r"^[=+\-@\t\r']"
 
 T = TypeVar("T")
 
@@ -41,16 +41,28 @@ def needs_guard(text: str) -> bool:
 def safe_cell(value: T) -> T | str:
     """``value`` as a spreadsheet should receive it: text that starts like a formula gets a
     leading ``'``; anything else (numbers, dates, ``None``, other text) is returned as it is.
+
+    Text that already starts with ``'`` gets one more, so that reading it back
+    (:func:`unguard_cell`) gives the text exactly: ``'=x`` is written ``''=x``, not ``'=x``,
+    which would read back as ``=x``.
     """
-    if isinstance(value, str) and needs_guard(value):
+    if isinstance(value, str) and (needs_guard(value) or value.startswith("'")):
         return "'" + value
     return value
 
 
 def unguard_cell(value: T) -> T | str:
-    """The inverse of :func:`safe_cell`: text written as ``'`` followed by a formula prefix
-    loses the apostrophe; anything else is returned as it is."""
-    if isinstance(value, str) and value.startswith("'") and needs_guard(value[1:]):
+    """The inverse of :func:`safe_cell`: text written as ``'`` followed by a formula prefix or
+    by another ``'`` loses that first apostrophe; anything else is returned as it is.
+
+    A cell typed by hand as ``'=x`` is read as ``=x``, as a spreadsheet shows it (the leading
+    apostrophe marks text there, it is not part of the cell).
+    """
+    if (
+        isinstance(value, str)
+        and value.startswith("'")
+        and (needs_guard(value[1:]) or value[1:2] == "'")
+    ):
         return value[1:]
     return value
 
