@@ -45,8 +45,14 @@ def off_track_panel(request: HttpRequest, city: City, year: int) -> DashboardPan
 
 def city_section(request: HttpRequest, city: City) -> CitySection | None:
     """Declarations the city has signed and its commitments with their progress."""
+    # Only declarations the reader may see: a signature on a draft (e.g. imported from a
+    # list) must not show the draft's title to the public.
     signatures = list(
-        Signature.objects.filter(city=city, withdrawn_at__isnull=True)
+        Signature.objects.filter(
+            city=city,
+            withdrawn_at__isnull=True,
+            declaration__in=services.visible_declarations(request.user),
+        )
         .select_related("declaration")
         .order_by("declaration__title")
     )
