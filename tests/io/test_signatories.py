@@ -84,3 +84,29 @@ def test_unreadable_files_name_file_line_and_column(name: str, content: str, exp
 
 def test_a_byte_order_mark_is_ignored() -> None:
     assert read_listed("b.csv", "\ufeff" + HEADER + "G,CH,,A,M\n")[0].place == "G"
+
+
+def test_forbidden_characters_and_over_long_fields_are_problems_at_their_cells() -> None:
+    """Nothing is cut or stored as it is: each bad cell is a problem, every one reported."""
+    content = (
+        "city_name,country,wikidata_id,mayor_name,mayor_title\n"
+        "Geneva,Switzerland,,A\x00B,Mayor\n"
+        f"Lyon,France,,{'N' * 201},Maire\n"
+        f"Paris,France,,Anne,{'T' * 301}\n"
+        "Rome,Italy,,Roberto,Sindaco\n"
+    )
+    with pytest.raises(SignatoryListError) as caught:
+        read_listed("list.csv", content)
+    found = [(p.row, p.column, p.message) for p in caught.value.problems]
+    assert [(r, c) for r, c, _ in found] == [(2, 4), (3, 4), (4, 5)]
+    assert "U+0000" in found[0][2]
+    assert "at most 200 characters, found 201" in found[1][2]
+    assert "mayor_title" in found[2][2] and "at most 300" in found[2][2]
+
+
+def test_a_lone_surrogate_in_a_json_list_is_a_problem() -> None:
+    content = '[{"vote": "Sign", "author": {"name": "A\\ud800B", "title": "Mayor"}}]'
+    with pytest.raises(SignatoryListError) as caught:
+        read_listed("list.json", content)
+    (problem,) = caught.value.problems
+    assert "author.name" in problem.message and "surrogate" in problem.message

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from citydiplomacy.core.text import forbidden_character
 from citydiplomacy.errors import CityDiplomacyError, Problem
 
 #: Columns a signatory CSV must have (others, such as ``wikidata_id``, are allowed).
@@ -39,6 +40,38 @@ class ListedSignatory:
     title: str
     place: str
     country: str
+
+
+#: Longest text each field may hold (the signature's columns): longer is a problem at its
+#: cell, never cut.
+FIELD_LIMITS = {"name": 200, "title": 300, "place": 200, "country": 100}
+#: The CSV column and the JSON field each field comes from, for messages.
+_CSV_COLUMN = {
+    "name": "mayor_name",
+    "title": "mayor_title",
+    "place": "city_name",
+    "country": "country",
+}
+_JSON_FIELD = {
+    "name": "author.name",
+    "title": "author.title",
+    "place": "organisationNameFallback",
+    "country": "country",
+}
+
+
+def _text_problems(entry: ListedSignatory) -> list[tuple[str, str]]:
+    """``(field, message)`` for each field of ``entry`` that is too long or holds a character
+    no stored text may hold (NUL, other control characters, lone surrogates)."""
+    found = []
+    for field, limit in FIELD_LIMITS.items():
+        value = getattr(entry, field)
+        bad = forbidden_character(value)
+        if bad:
+            found.append((field, f"expected text without {bad}"))
+        elif len(value) > limit:
+            found.append((field, f"expected at most {limit} characters, found {len(value)}"))
+    return found
 
 
 class SignatoryListError(CityDiplomacyError):
@@ -104,15 +137,19 @@ def _read_csv(file_name: str, content: str) -> list[ListedSignatory]:
             column = col["mayor_name"] + 1
             problems.append(Problem(file_name, start, column, "expected the signatory's name"))
             continue
-        out.append(
-            ListedSignatory(
-                start,
-                name,
-                row[col["mayor_title"]].strip(),
-                row[col["city_name"]].strip(),
-                row[col["country"]].strip(),
-            )
+        entry = ListedSignatory(
+            start,
+            name,
+            row[col["mayor_title"]].strip(),
+            row[col["city_name"]].strip(),
+            row[col["country"]].strip(),
         )
+        bad = _text_problems(entry)
+        for field, message in bad:
+            column = col[_CSV_COLUMN[field]] + 1
+            problems.append(Problem(file_name, start, column, f"{_CSV_COLUMN[field]}: {message}"))
+        if not bad:
+            out.append(entry)
     if problems:
         raise SignatoryListError(problems)
     return out
@@ -227,15 +264,20 @@ def _read_json(file_name: str, content: str) -> list[ListedSignatory]:
             message = f"{item}, field vote: expected 'Sign', found {found}"
             problems.append(Problem(file_name, line, column, message))
             continue
-        out.append(
-            ListedSignatory(
-                i,
-                str(author["name"]).strip(),
-                str(author.get("title") or "").strip(),
-                str(vote.get("organisationNameFallback") or "").strip(),
-                "",
-            )
+        entry = ListedSignatory(
+            i,
+            str(author["name"]).strip(),
+            str(author.get("title") or "").strip(),
+            str(vote.get("organisationNameFallback") or "").strip(),
+            "",
         )
+        bad = _text_problems(entry)
+        for field, message in bad:
+            problems.append(
+                Problem(file_name, line, column, f"{item}, field {_JSON_FIELD[field]}: {message}")
+            )
+        if not bad:
+            out.append(entry)
     if problems:
         raise SignatoryListError(problems)
     return out
