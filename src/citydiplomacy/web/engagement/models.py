@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 # ------------------------------------------------------------------------- calendar
@@ -31,14 +32,14 @@ class Tag(models.Model):
 
 
 class EventKind(models.TextChoices):
-    COP = "cop", "UN Climate Change Conference (COP)"
-    WUF = "wuf", "World Urban Forum"
-    HLPF = "hlpf", "High-level Political Forum"
-    UN_SUMMIT = "un_summit", "UN summit"
-    U20 = "u20", "Urban 20 / Urban 7"
-    FORUM_OF_MAYORS = "forum_of_mayors", "UN Forum of Mayors (UNECE)"
-    NETWORK_SUMMIT = "network_summit", "City network summit"
-    OTHER = "other", "Other"
+    COP = "cop", _("UN Climate Change Conference (COP)")
+    WUF = "wuf", _("World Urban Forum")
+    HLPF = "hlpf", _("High-level Political Forum")
+    UN_SUMMIT = "un_summit", _("UN summit")
+    U20 = "u20", _("Urban 20 / Urban 7")
+    FORUM_OF_MAYORS = "forum_of_mayors", _("UN Forum of Mayors (UNECE)")
+    NETWORK_SUMMIT = "network_summit", _("City network summit")
+    OTHER = "other", _("Other")
 
 
 class Event(models.Model):
@@ -278,14 +279,14 @@ class Representative(models.Model):
 
 
 class DeclarationKind(models.TextChoices):
-    DECLARATION = "declaration", "Declaration"
-    JOINT_STATEMENT = "joint_statement", "Joint statement"
+    DECLARATION = "declaration", _("Declaration")
+    JOINT_STATEMENT = "joint_statement", _("Joint statement")
 
 
 class DeclarationStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    ADOPTED = "adopted", "Adopted, open for signature"
-    CLOSED = "closed", "Adopted, closed for signature"
+    DRAFT = "draft", _("Draft")
+    ADOPTED = "adopted", _("Adopted, open for signature")
+    CLOSED = "closed", _("Adopted, closed for signature")
 
 
 class Declaration(models.Model):
