@@ -85,6 +85,7 @@ PROPER = frozenset(
         "cc",
         "m49",
         "wikidata",
+        "urban",
         "cc0",
         "id",
     }
@@ -146,19 +147,6 @@ KNOWN_GAPS: dict[str, tuple[str, ...]] = {
     ),
     "compare": (r"(yes|no)",),
     "commitments": (r"On track", r"Off track", r"Insufficient data"),
-    # engagement/models.py choice labels and two engagement templates, not yet marked.
-    "declarations": (r"Adopted, open for signature", r"Declaration", r"Joint statement"),
-    "declaration": (r"Adopted, open for signature", r"Declaration ·"),
-    "calendar": (
-        r"UN Climate Change Conference \(COP\)",
-        r"World Urban Forum",
-        r"High-level Political Forum",
-        r"UN summit",
-        r"Urban 20 / Urban 7",
-        r"UN Forum of Mayors \(UNECE\)",
-        r"City network summit",
-        r"Other",
-    ),
 }
 #: Skipped whole: scripts, styles, code, and the charts (their text is checked by the chart tests).
 SKIP_TAGS = {"script", "style", "code", "svg", "pre", "textarea"}
