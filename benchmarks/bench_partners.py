@@ -187,7 +187,8 @@ def main() -> int:
         counts = pd.Series(top200[top200 >= 0]).value_counts()
         print(
             f"   one-size list: the most frequent suggestion among {chosen.size} cities of six "
-            f"continents is in {counts.iloc[0]} lists ({counts.iloc[0] / chosen.size:.1%}; "
+            f"continents ({world.names.iloc[int(counts.index[0])]}) is in {counts.iloc[0]} "
+            f"lists ({counts.iloc[0] / chosen.size:.1%}; "
             f"target at most 5 %), {counts.size} distinct suggestions; the most frequent "
             f"over the {rows.size} lists above is in "
             f"{pd.Series(top[top >= 0]).value_counts().iloc[0] / rows.size:.2%} of them"
