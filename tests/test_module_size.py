@@ -23,8 +23,6 @@ MAX_FUNCTION_LINES = 150
 MODULES_OVER: dict[str, str] = {
     "citydiplomacy/web/capacity/services.py": "new capacity app, written this session; "
     "to be split by its nouns",
-    "citydiplomacy/core/ranking.py": "partner ranking (features, model, contributions), "
-    "written this session; to be split into features and model",
 }
 
 #: Functions over :data:`MAX_FUNCTION_LINES` lines, as ``path::qualified.name``.
