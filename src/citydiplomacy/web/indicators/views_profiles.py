@@ -45,12 +45,15 @@ MAX_COMPARE = 5
 RANKING_PAGE_SIZE = 100
 AUTOCOMPLETE_CSS = "css/autocomplete.css"
 TRENDS = {
-    "up": ("↑", "improving"),
-    "down": ("↓", "worsening"),
-    "flat": ("→", "stable"),
-    "": ("", "no earlier year"),
+    "up": ("↑", gettext_lazy("improving")),
+    "down": ("↓", gettext_lazy("worsening")),
+    "flat": ("→", gettext_lazy("stable")),
+    "": ("", gettext_lazy("no earlier year")),
 }
-STATUS_TEXT = {Status.VERIFIED.value: "Verified", Status.SELF_REPORTED.value: "Self-reported"}
+STATUS_TEXT = {
+    Status.VERIFIED.value: gettext_lazy("Verified"),
+    Status.SELF_REPORTED.value: gettext_lazy("Self-reported"),
+}
 LEVEL_NAMES = {5: "index", 4: "dimension", 3: "sub-dimension", 2: "category", 1: "KPI"}
 
 
@@ -111,7 +114,7 @@ def _value_text(
     meta: FrameworkTree, code: str, value: float | None, digits: int | None = None
 ) -> str:
     if value is not None and code in meta.yesno:
-        return "yes" if value >= 0.5 else "no"
+        return translation.gettext("yes") if value >= 0.5 else translation.gettext("no")
     return fmt_value(value, digits)
 
 
@@ -145,7 +148,7 @@ def _kpi_status(meta: FrameworkTree, code: str, statuses: dict[str, str]) -> str
     parts = {statuses[dp] for dp in meta.children.get(code, []) if dp in statuses}
     if not parts:
         return ""
-    return parts.pop() if len(parts) == 1 else "Partly verified"
+    return parts.pop() if len(parts) == 1 else translation.gettext("Partly verified")
 
 
 def _empty(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
