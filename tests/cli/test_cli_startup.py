@@ -123,3 +123,29 @@ def test_an_unknown_command_is_still_a_usage_error() -> None:
     result = CliRunner().invoke(main, ["no-such-command"])
     assert result.exit_code == 2
     assert "No such command 'no-such-command'" in result.output
+
+
+def test_starting_django_imports_no_page_code() -> None:
+    """Apps register their city-page sections and dashboard panels by name
+    (:class:`~citydiplomacy.web.lazy.LazyCallable`): starting Django, as every command that
+    reads the database does, imports none of the code behind them, nor pandas, networkx or
+    SciPy's optimiser, which only pages and some commands need."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, sys\n"
+            "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'citydiplomacy.web.settings')\n"
+            "import django\n"
+            "django.setup()\n"
+            "heavy = ('pandas', 'networkx', 'scipy.optimize',"
+            " 'citydiplomacy.web.partners.views', 'citydiplomacy.web.capacity.views',"
+            " 'citydiplomacy.web.reports.panels', 'citydiplomacy.web.engagement.dashboard')\n"
+            "print(sorted(m for m in heavy if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    assert out.strip().splitlines()[-1] == "[]"

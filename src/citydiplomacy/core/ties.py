@@ -17,12 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy import sparse
+
+if TYPE_CHECKING:  # networkx is imported by the functions that draw or analyse the graph:
+    import networkx as nx  # the suggestions and the command line's start do not need it
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -168,6 +171,8 @@ def tie_graph(
     for each pair of co-members of a network of at most ``max_network_size`` members
     (``networks``: the shared ones). Edge ``weight`` = 1 per partnership + 1 per shared
     network. Each node carries ``networks`` (all its networks) and ``name`` if given."""
+    import networkx as nx
+
     g: nx.Graph[int] = nx.Graph()
     for a, b in pairs:
         if a == b:
@@ -210,6 +215,8 @@ def graph_metrics(
     pandas.DataFrame
         Indexed by city id, sorted by betweenness then degree, descending.
     """
+    import networkx as nx
+
     columns = ["partners", "degree", "betweenness", "pagerank", "community", "bridging"]
     if g.number_of_nodes() == 0:
         return pd.DataFrame(columns=columns)
@@ -240,6 +247,8 @@ def graph_metrics(
 
 def community_of(g: nx.Graph[int], *, seed: int = 0) -> dict[int, int]:
     """Louvain communities (``networkx``), numbered by size (0 = the largest)."""
+    import networkx as nx
+
     found = nx.community.louvain_communities(g, weight="weight", seed=seed)
     ordered = sorted(found, key=lambda c: (-len(c), min(c)))
     return {node: i for i, members in enumerate(ordered) for node in members}
@@ -259,6 +268,8 @@ def ego_layout(
 ) -> tuple[nx.Graph[int], dict[int, tuple[float, float]]]:
     """The neighbourhood of ``center`` (at most ``limit`` nodes, strongest ties first) and a
     force-directed layout of it in [-1, 1]^2, for a network drawing."""
+    import networkx as nx
+
     if center not in g:
         sub: nx.Graph[int] = nx.Graph()
         sub.add_node(center)

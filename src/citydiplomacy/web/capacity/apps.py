@@ -14,10 +14,11 @@ class CapacityConfig(AppConfig):
 
     def ready(self) -> None:
         """Add the capacity section (office survey, aggregate gaps) to the city page."""
-        from citydiplomacy.web.capacity.views import city_section
         from citydiplomacy.web.cities.sections import register_city_section
+        from citydiplomacy.web.lazy import LazyCallable
 
-        register_city_section(city_section)
+        # Imported at the first city page, not at every start (pandas, SciPy's optimiser).
+        register_city_section(LazyCallable("citydiplomacy.web.capacity.views.city_section"))
 
     def load_demo(self, progress: Callable[[str], None]) -> None:
         """Load the framework and module catalogue, then a labelled SYNTHETIC cohort of

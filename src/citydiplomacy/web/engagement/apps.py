@@ -15,12 +15,13 @@ class EngagementConfig(AppConfig):
     def ready(self) -> None:
         """Add the app's panels to the city dashboard and its section to the city page."""
         from citydiplomacy.web.cities.sections import register_city_section
-        from citydiplomacy.web.engagement import dashboard
         from citydiplomacy.web.indicators.panels import register_dashboard_panel
+        from citydiplomacy.web.lazy import LazyCallable
 
-        register_dashboard_panel(dashboard.deadlines_panel)
-        register_dashboard_panel(dashboard.off_track_panel)
-        register_city_section(dashboard.city_section)
+        dashboard = "citydiplomacy.web.engagement.dashboard"
+        register_dashboard_panel(LazyCallable(f"{dashboard}.deadlines_panel"))
+        register_dashboard_panel(LazyCallable(f"{dashboard}.off_track_panel"))
+        register_city_section(LazyCallable(f"{dashboard}.city_section"))
 
     def load_demo(self, progress: Callable[[str], None]) -> None:
         """Seed the sourced events, sessions and declarations, import the real signatory

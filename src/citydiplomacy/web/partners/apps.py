@@ -12,9 +12,10 @@ class PartnersConfig(AppConfig):
 
     def ready(self) -> None:
         from citydiplomacy.web.cities.sections import register_city_section
-        from citydiplomacy.web.partners.views import city_section
+        from citydiplomacy.web.lazy import LazyCallable
 
-        register_city_section(city_section)
+        # Imported at the first city page, not at every start (networkx, pandas).
+        register_city_section(LazyCallable("citydiplomacy.web.partners.views.city_section"))
 
     def load_demo(self, progress: Callable[[str], None]) -> None:
         """Import the real partnership and network data, then a few DEMO partnerships among

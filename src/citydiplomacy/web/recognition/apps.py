@@ -15,9 +15,9 @@ class RecognitionConfig(AppConfig):
     def ready(self) -> None:
         """Add the texts negotiated at events in a city to that city's page."""
         from citydiplomacy.web.cities.sections import register_city_section
-        from citydiplomacy.web.recognition import views
+        from citydiplomacy.web.lazy import LazyCallable
 
-        register_city_section(views.city_section)
+        register_city_section(LazyCallable("citydiplomacy.web.recognition.views.city_section"))
 
     def load_demo(self, progress: Callable[[str], None]) -> None:
         """Load the UN documents shipped in ``data/recognition/texts`` with their versions."""

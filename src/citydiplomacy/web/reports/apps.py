@@ -9,6 +9,7 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         # The dashboard shows the download buttons and the top recommendations.
         from citydiplomacy.web.indicators.panels import register_dashboard_panel
-        from citydiplomacy.web.reports.panels import report_panel
+        from citydiplomacy.web.lazy import LazyCallable
 
-        register_dashboard_panel(report_panel)
+        # Imported at the first dashboard, not at every start (pandas, the report builder).
+        register_dashboard_panel(LazyCallable("citydiplomacy.web.reports.panels.report_panel"))
