@@ -149,3 +149,18 @@ def test_the_command_lists_every_unmatched_entry(
     )
     listed = [line for line in out.getvalue().splitlines() if line.startswith("  - row ")]
     assert len(listed) == 12 and "Signer 11 (Nowhere 11)" in listed[-1]
+
+
+def test_a_draft_takes_no_imported_signatories(
+    tmp_path: Path, draft: Declaration, geneva: Any
+) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "city_name,country,wikidata_id,mayor_name,mayor_title\nGeneva,Switzerland,,A,Mayor\n",
+        encoding="utf-8",
+    )
+    args = ["--declaration", draft.slug, "--source-url", "https://example.org/l"]
+    with pytest.raises(CommandError, match="draft"):
+        call_command("import_signatories", str(path), *args)
+    assert not Signature.objects.filter(declaration=draft).exists()
+    assert not SignatoryImport.objects.exists()

@@ -24,6 +24,7 @@ from citydiplomacy.web.cities.models import City, Country, normalise_name
 from citydiplomacy.web.cities.services import country_named
 from citydiplomacy.web.engagement.models import (
     Declaration,
+    DeclarationStatus,
     SignatoryImport,
     Signature,
     SignatureSource,
@@ -147,6 +148,13 @@ def import_signatories(
         ``into`` the declaration's slug, from ``source_name``; one line per unmatched entry
         (``row 6: Nobody (Atlantis): country 'Atlantis' not recognised``).
     """
+    if declaration.status == DeclarationStatus.DRAFT:
+        # A published list signs an adopted text; signatures on a draft would also show its
+        # title wherever the city's signatures are listed.
+        raise EngagementError(
+            f"{declaration.slug} is a draft: signatories can be imported into an adopted "
+            "declaration only"
+        )
     check_url(source_url, "source_url")
     if not source_url:
         raise EngagementError("source_url: expected where the list is published")
