@@ -11,8 +11,8 @@ import pytest
 from django.core.cache import cache
 from django.test import RequestFactory
 
-from citydiplomacy.web.api import throttle as throttle_module
 from citydiplomacy.web.api.api import RequesterThrottle
+from citydiplomacy.web.apikit import throttle as throttle_module
 
 
 class Clock:

@@ -19,7 +19,7 @@ The answer is a 400: in the API's one JSON error shape under ``/api/``, a plain 
 elsewhere. It names the parameter and the character, never echoes the value. Uploaded files are
 not inspected here: their content is checked where it is read (the importers report a NUL in a
 cell at its row and column). JSON bodies of the API are checked by their schema's text type
-(:data:`citydiplomacy.web.api.fields.Text`), which locates the problem in the body.
+(:data:`citydiplomacy.web.apikit.fields.Text`), which locates the problem in the body.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ DATABASE_REFUSED = (
 
 def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
     if request.path.startswith("/api/"):
-        from citydiplomacy.web.api.errors import error_response
+        from citydiplomacy.web.apikit.errors import error_response
 
         return error_response(400, message)
     return render(request, "error.html", {"status": 400, "message": message}, status=400)

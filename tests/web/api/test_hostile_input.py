@@ -236,7 +236,7 @@ def test_the_schema_pattern_and_the_validator_agree(text: str) -> None:
 
     from pydantic import TypeAdapter, ValidationError
 
-    from citydiplomacy.web.api.fields import TEXT_PATTERN, Text
+    from citydiplomacy.web.apikit.fields import TEXT_PATTERN, Text
 
     allowed_by_schema = re.fullmatch(TEXT_PATTERN, text) is not None
     try:
@@ -251,7 +251,7 @@ def test_the_schema_pattern_and_the_validator_agree(text: str) -> None:
 def test_lone_surrogates_are_refused(text: str) -> None:
     from pydantic import TypeAdapter, ValidationError
 
-    from citydiplomacy.web.api.fields import Text
+    from citydiplomacy.web.apikit.fields import Text
 
     with pytest.raises(ValidationError, match="lone UTF-16 surrogate"):
         TypeAdapter(Text).validate_python(text)

@@ -1,8 +1,8 @@
 """The JSON API (django-ninja): OpenAPI schema at /api/openapi.json, docs at /api/docs.
 
 The API instance, its routers (one module per domain), authentication
-(:mod:`~citydiplomacy.web.api.auth`), throttling, and the one error shape
-(:mod:`~citydiplomacy.web.api.errors`) that every failure answers with.
+(:mod:`~citydiplomacy.web.apikit.auth`), throttling, and the one error shape
+(:mod:`~citydiplomacy.web.apikit.errors`) that every failure answers with.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 from ninja.parser import Parser
 
-from citydiplomacy.web.api import cities, errors, kpi_values, profiles
-from citydiplomacy.web.api.auth import requester
+from citydiplomacy.web.api import cities, kpi_values, profiles
 from citydiplomacy.web.api.docs import OfflineSwagger
-from citydiplomacy.web.api.throttle import SharedRateThrottle
+from citydiplomacy.web.apikit import errors
+from citydiplomacy.web.apikit.auth import requester
+from citydiplomacy.web.apikit.throttle import SharedRateThrottle
 from citydiplomacy.web.capacity import api as capacity_api
 from citydiplomacy.web.client_address import client_address
 from citydiplomacy.web.engagement import api as engagement_api
@@ -54,7 +55,7 @@ is the item's 1-based position in the request's `values` and `column` the field'
 
 class RequesterThrottle(SharedRateThrottle):
     """Requests per user (token or session), or per client address for the public, counted
-    in the cache every process shares (:mod:`~citydiplomacy.web.api.throttle`)."""
+    in the cache every process shares (:mod:`~citydiplomacy.web.apikit.throttle`)."""
 
     scope = "citydiplomacy"
 

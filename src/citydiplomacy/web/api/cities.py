@@ -12,9 +12,9 @@ from ninja import Path, Query, Router, Schema
 from pydantic import Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
-from citydiplomacy.web.api.auth import OPTIONAL_AUTH, READ_AUTH, requester
-from citydiplomacy.web.api.errors import error_responses
-from citydiplomacy.web.api.pagination import MAX_ID, PageMeta, PageParams, Text, paginate
+from citydiplomacy.web.apikit.auth import OPTIONAL_AUTH, READ_AUTH, requester
+from citydiplomacy.web.apikit.errors import error_responses
+from citydiplomacy.web.apikit.pagination import MAX_ID, PageMeta, PageParams, Text, paginate
 from citydiplomacy.web.cities.models import City, search_text
 from citydiplomacy.web.cities.services import rank_cities
 from citydiplomacy.web.indicators import services

@@ -23,16 +23,16 @@ from pydantic.json_schema import SkipJsonSchema
 
 from citydiplomacy.core.validate import LocatedTable, ValidatedData, validate_long
 from citydiplomacy.web.accounts import permissions
-from citydiplomacy.web.api.auth import OPTIONAL_AUTH, READ_AUTH, WRITE_AUTH, requester
 from citydiplomacy.web.api.cities import GENEVA
-from citydiplomacy.web.api.errors import (
+from citydiplomacy.web.apikit.auth import OPTIONAL_AUTH, READ_AUTH, WRITE_AUTH, requester
+from citydiplomacy.web.apikit.errors import (
     FIELD_COLUMNS,
     ProblemOut,
     error_responses,
     problem_dict,
 )
-from citydiplomacy.web.api.fields import length_of
-from citydiplomacy.web.api.pagination import (
+from citydiplomacy.web.apikit.fields import length_of
+from citydiplomacy.web.apikit.pagination import (
     MAX_ID,
     YEAR_MAX,
     YEAR_MIN,
@@ -220,7 +220,7 @@ def located_table(items: list[KpiValueIn]) -> LocatedTable:
     """The request's values as the engine's input, each field in its own column.
 
     Rows are the items' 1-based positions; columns are numbered as in
-    :data:`~citydiplomacy.web.api.errors.FIELD_COLUMNS`. Text values go aside
+    :data:`~citydiplomacy.web.apikit.errors.FIELD_COLUMNS`. Text values go aside
     (``value_text``), as the file readers do with text cells of a numeric column.
     """
     numbers = np.full(len(items), np.nan)

@@ -17,10 +17,10 @@ from ninja import Path, Query, Router, Schema
 from pydantic import Field
 from pydantic.json_schema import SkipJsonSchema
 
-from citydiplomacy.web.api.auth import OPTIONAL_AUTH, READ_AUTH, requester
 from citydiplomacy.web.api.cities import GENEVA, RegistryCityOut, city_dict
-from citydiplomacy.web.api.errors import error_responses
-from citydiplomacy.web.api.pagination import MAX_ID, YEAR_MAX, YEAR_MIN
+from citydiplomacy.web.apikit.auth import OPTIONAL_AUTH, READ_AUTH, requester
+from citydiplomacy.web.apikit.errors import error_responses
+from citydiplomacy.web.apikit.pagination import MAX_ID, YEAR_MAX, YEAR_MIN
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.indicators import scoring, services, visibility
 from citydiplomacy.web.indicators.models import CityYearScore, KpiValue

@@ -21,9 +21,9 @@ from pydantic import Field, StringConstraints
 from citydiplomacy.core.capacity.framework import role_label
 from citydiplomacy.core.capacity.gaps import MIN_GROUP
 from citydiplomacy.io import capacity as capacity_io
-from citydiplomacy.web.api.auth import OPTIONAL_AUTH, READ_AUTH, requester
-from citydiplomacy.web.api.errors import error_responses
-from citydiplomacy.web.api.pagination import MAX_ID
+from citydiplomacy.web.apikit.auth import OPTIONAL_AUTH, READ_AUTH, requester
+from citydiplomacy.web.apikit.errors import error_responses
+from citydiplomacy.web.apikit.pagination import MAX_ID
 from citydiplomacy.web.capacity import permissions, services
 from citydiplomacy.web.capacity.models import Person, Programme
 from citydiplomacy.web.cities.models import City

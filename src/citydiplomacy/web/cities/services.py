@@ -607,7 +607,7 @@ def parse_city_query(text: str, country: str = "") -> CitySearch:
 
 
 def _ranked(search: CitySearch) -> QuerySet[City]:
-    from citydiplomacy.web.indicators.models import Publication
+    from citydiplomacy.web.cities.profiles import has_profile
 
     cities = City.objects.select_related("country")
     if search.country:
@@ -647,7 +647,7 @@ def _ranked(search: CitySearch) -> QuerySet[City]:
         rank = Value(COUNTRY_ONLY, output_field=IntegerField())
     return cities.annotate(
         match_rank=rank,
-        has_profile=Exists(Publication.objects.filter(city=OuterRef("pk"))),
+        has_profile=has_profile(),
     ).order_by("match_rank", "-population", "name", "pk")
 
 

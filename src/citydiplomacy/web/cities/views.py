@@ -17,7 +17,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -32,10 +32,10 @@ from citydiplomacy.web.cities.models import (
     prefix_range,
     search_text,
 )
+from citydiplomacy.web.cities.profiles import profile_url as profile_url
+from citydiplomacy.web.cities.profiles import profile_years
 from citydiplomacy.web.cities.sections import city_sections
 from citydiplomacy.web.cities.services import rank_cities
-from citydiplomacy.web.indicators import visibility
-from citydiplomacy.web.indicators.models import KpiValue
 
 PAGE_SIZE = 25
 AUTOCOMPLETE_LIMIT = 10
@@ -178,32 +178,6 @@ def alternate_names(city: City, limit: int = NAMES_SHOWN) -> tuple[list[str], in
     order = {script: i for i, script in enumerate(by_script)}
     chosen.sort(key=lambda n: (order[_script(n)], normalise_name(n)))
     return chosen, len(names)
-
-
-def profile_url(city_id: int, year: int) -> str:
-    """The address of a city's KPI profile for a year (the indicators dashboard)."""
-    try:
-        base = reverse("indicators:dashboard", args=[city_id])
-    except NoReverseMatch:
-        base = f"/cities/{city_id}/profile/"
-    return f"{base}?year={year}"
-
-
-def profile_years(user: Any, city: City) -> list[dict[str, Any]]:
-    """The years of KPI data this viewer may see for the city, latest first: published years
-    for everyone, every year with data for those who may see unpublished data."""
-    with_data = set(
-        KpiValue.objects.filter(city=city)
-        .order_by("year")
-        .values_list("year", flat=True)
-        .distinct()
-    )
-    published = visibility.published_years(city.pk)
-    years = visibility.visible_years(user, city.pk, with_data, published=published)
-    return [
-        {"year": year, "published": year in published, "url": profile_url(city.pk, year)}
-        for year in sorted(years, reverse=True)
-    ]
 
 
 @lru_cache(maxsize=1)

@@ -17,10 +17,10 @@ from ninja import Path, Query, Router, Schema
 from pydantic import Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
-from citydiplomacy.web.api.auth import OPTIONAL_AUTH, READ_AUTH, requester
-from citydiplomacy.web.api.errors import error_responses
-from citydiplomacy.web.api.fields import IsoDate
-from citydiplomacy.web.api.pagination import MAX_ID, PageMeta, PageParams, paginate
+from citydiplomacy.web.apikit.auth import OPTIONAL_AUTH, READ_AUTH, requester
+from citydiplomacy.web.apikit.errors import error_responses
+from citydiplomacy.web.apikit.fields import IsoDate
+from citydiplomacy.web.apikit.pagination import MAX_ID, PageMeta, PageParams, paginate
 from citydiplomacy.web.engagement import services
 from citydiplomacy.web.engagement.models import Commitment, Event, EventKind, Signature
 

@@ -3,7 +3,7 @@ prefix: ``events/``, ``forums/``, ``declarations/``, ``commitments/``)."""
 
 from django.urls import URLPattern, path, register_converter
 
-from citydiplomacy.web.api.pagination import MAX_ID
+from citydiplomacy.web.apikit.pagination import MAX_ID
 from citydiplomacy.web.engagement import views
 
 

@@ -288,7 +288,7 @@ def _dashboard_body(
             "measure", "kpi", "status", "synthetic"
         )
     )
-    statuses = {m: STATUS_TEXT.get(st, st) for m, _, st, _ in values}
+    statuses = {m: str(STATUS_TEXT.get(st, st)) for m, _, st, _ in values}
     reported = {k for _, k, _, _ in values if k in meta.level}
     synthetic = any(syn for *_, syn in values) or (
         KpiValue.objects.filter(city_id=pk, year__in=years, synthetic=True).exists()

@@ -10,9 +10,9 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from citydiplomacy.web.api.auth import WRITE_AUTH, BearerToken, SessionUser, requester
-from citydiplomacy.web.api.errors import error_responses
-from citydiplomacy.web.api.pagination import MAX_ID, PageMeta, PageParams, paginate
+from citydiplomacy.web.apikit.auth import WRITE_AUTH, BearerToken, SessionUser, requester
+from citydiplomacy.web.apikit.errors import error_responses
+from citydiplomacy.web.apikit.pagination import MAX_ID, PageMeta, PageParams, paginate
 from citydiplomacy.web.notifications import services
 from citydiplomacy.web.notifications.models import Kind, Notification
 

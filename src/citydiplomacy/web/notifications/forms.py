@@ -30,7 +30,7 @@ class PreferencesForm(forms.Form):
         return {k: self.cleaned_data[k] for k in Kind.values}
 
 
-class ReportingDeadlineForm(forms.ModelForm):
+class ReportingDeadlineForm(forms.ModelForm):  # type: ignore[type-arg]
     """A reporting year's KPI data deadline, as the secretariat sets it."""
 
     class Meta:
@@ -70,6 +70,6 @@ class InvitationForm(forms.Form):
 class AcceptInvitationForm(UserCreationForm):  # type: ignore[type-arg]
     """The invitee's new account: a username and a password (the e-mail is the invitation's)."""
 
-    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]
+    class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username",)

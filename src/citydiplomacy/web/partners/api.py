@@ -19,10 +19,10 @@ from pydantic import AfterValidator, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from citydiplomacy.core import peers as core_peers
-from citydiplomacy.web.api.auth import OPTIONAL_AUTH, READ_AUTH, WRITE_AUTH, requester
-from citydiplomacy.web.api.errors import error_responses
-from citydiplomacy.web.api.fields import IsoDate, OneOf, length_of
-from citydiplomacy.web.api.pagination import MAX_ID, PageMeta, PageParams, Text, paginate
+from citydiplomacy.web.apikit.auth import OPTIONAL_AUTH, READ_AUTH, WRITE_AUTH, requester
+from citydiplomacy.web.apikit.errors import error_responses
+from citydiplomacy.web.apikit.fields import IsoDate, OneOf, length_of
+from citydiplomacy.web.apikit.pagination import MAX_ID, PageMeta, PageParams, Text, paginate
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.partners import services
 from citydiplomacy.web.partners.models import (

@@ -19,9 +19,9 @@ from ninja import Path, Query, Router, Schema
 from pydantic import Field
 
 from citydiplomacy.core.textdiff import marked_text
-from citydiplomacy.web.api.auth import OPTIONAL_AUTH, READ_AUTH
-from citydiplomacy.web.api.errors import error_responses
-from citydiplomacy.web.api.pagination import MAX_ID, PageMeta, PageParams, paginate
+from citydiplomacy.web.apikit.auth import OPTIONAL_AUTH, READ_AUTH
+from citydiplomacy.web.apikit.errors import error_responses
+from citydiplomacy.web.apikit.pagination import MAX_ID, PageMeta, PageParams, paginate
 from citydiplomacy.web.recognition import services
 from citydiplomacy.web.recognition.models import Document, Text
 

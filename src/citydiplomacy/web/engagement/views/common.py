@@ -7,7 +7,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
-from citydiplomacy.web.api.pagination import MAX_ID
+from citydiplomacy.web.apikit.pagination import MAX_ID
 from citydiplomacy.web.engagement import services
 from citydiplomacy.web.engagement.models import (
     Declaration,

@@ -18,7 +18,7 @@ from ninja import Schema
 from pydantic import Field
 
 # Re-exported: the API's text type lives with the other field types.
-from citydiplomacy.web.api.fields import Text
+from citydiplomacy.web.apikit.fields import Text
 
 #: Largest ``page_size`` a client may ask for.
 MAX_PAGE_SIZE = 100
