@@ -60,3 +60,20 @@ def test_the_event_page_lists_the_texts_negotiated_there(
 def test_an_event_without_texts_has_no_texts_section(events: dict[str, Any]) -> None:
     html = client_for(None).get(events["cop"].get_absolute_url()).content.decode()
     assert 'id="texts"' not in html
+
+
+def test_the_declaration_page_lists_its_texts_in_the_recognition_tracker(
+    adopted: Declaration, events: dict[str, Any]
+) -> None:
+    Document.objects.create(symbol="A/TEST/7", title="The declaration's text", declaration=adopted)
+    Document.objects.create(symbol="A/TEST/8", title="Another text", event=events["cop"])
+    html = client_for(None).get(adopted.get_absolute_url()).content.decode()
+    section = html.split('id="texts-h"', 1)[1].split("</ul>", 1)[0]
+    doc = Document.objects.get(symbol="A/TEST/7")
+    assert f'href="{doc.get_absolute_url()}"' in section
+    assert "A/TEST/8" not in html
+
+
+def test_a_declaration_without_texts_has_no_texts_section(adopted: Declaration) -> None:
+    html = client_for(None).get(adopted.get_absolute_url()).content.decode()
+    assert 'id="texts-h"' not in html

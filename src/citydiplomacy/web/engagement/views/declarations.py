@@ -91,6 +91,9 @@ def declaration_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "comment_statuses": CommentStatus.choices,
             "imports": d.imports.all(),
             "n_versions": d.versions.count(),
+            # The recognition tracker's texts of this declaration (read through the reverse
+            # link of recognition.Document, so engagement does not import that app).
+            "texts": list(d.recognition_documents.order_by("symbol")),
         },
     )
 
