@@ -11,17 +11,16 @@ from functools import lru_cache
 from typing import Any
 
 import pycountry
-from django import forms
 from django.contrib.staticfiles import finders
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from citydiplomacy.web.cities.forms import CitySearchForm
+from citydiplomacy.web.cities.forms import country_choices as country_choices
 from citydiplomacy.web.cities.models import (
     MAX_NORMALISED,
     City,
@@ -54,24 +53,6 @@ MAP_ASSETS = (
 def registry() -> CityQuerySet:
     """Every city, as the registry's queryset (with ``search``, ``suggest``, ``in_country``)."""
     return CityQuerySet(model=City)
-
-
-def country_choices() -> list[tuple[str, str]]:
-    """(ISO alpha-2, "Name (XX)") of every country that has a city, by name."""
-    has_city = Exists(City.objects.filter(country=OuterRef("pk")))
-    rows = Country.objects.filter(has_city).order_by("name").values_list("iso2", "name")
-    return [(iso2, f"{name} ({iso2})") for iso2, name in rows]
-
-
-class CitySearchForm(forms.Form):
-    q = forms.CharField(label=_("City or country"), required=False, max_length=MAX_NORMALISED)
-    country = forms.ChoiceField(label=_("Country"), required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["country"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", _("All countries")), *country_choices()]
 
 
 def _matched_names(cities: list[City], query: str) -> dict[int, str]:
