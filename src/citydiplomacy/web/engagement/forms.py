@@ -68,18 +68,7 @@ class EventForm(TextCheckedMixin, forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Event
-        fields = [
-            "name",
-            "kind",
-            "start_date",
-            "end_date",
-            "place",
-            "organiser",
-            "official_url",
-            "source_url",
-            "description",
-            "tags",
-        ]
+        fields = [*services.EVENT_FIELDS, "tags"]
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}),
             "end_date": forms.DateInput(attrs={"type": "date"}),
