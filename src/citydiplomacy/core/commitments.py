@@ -43,7 +43,8 @@ class Status(StrEnum):
 
     @property
     def label(self) -> str:
-        """The status in words, for people (never colour alone)."""
+        """The status in words, in English (the CLI, the API, logs). The web pages translate
+        it in their own layer (``web/engagement/progress.py``): this module has no Django."""
         return _LABELS[self]
 
 
@@ -123,7 +124,10 @@ class Progress:
         Shares of the way expected and covered (``covered_fraction`` is ``None`` for a hold
         commitment or with insufficient data).
     reason
-        One sentence explaining the status.
+        One sentence explaining the status, in English (the web layer writes it again in the
+        page's language from the other fields and ``path``).
+    path
+        The path assessed (its baseline year, target and direction explain the status).
     """
 
     status: Status
@@ -133,6 +137,7 @@ class Progress:
     expected_fraction: float | None
     covered_fraction: float | None
     reason: str
+    path: Path | None = None
 
 
 def _finite_after(observations: Iterable[tuple[int, float]], year: int) -> list[tuple[int, float]]:
@@ -168,6 +173,7 @@ def assess(path: Path, observations: Mapping[int, float] | Iterable[tuple[int, f
             None,
             None,
             f"no value reported for a year after the baseline year {path.baseline_year}",
+            path,
         )
     year, value = after[-1]
     expected = path.expected_value(year)
@@ -194,6 +200,7 @@ def assess(path: Path, observations: Mapping[int, float] | Iterable[tuple[int, f
         expected_fraction,
         covered,
         reason,
+        path,
     )
 
 

@@ -33,6 +33,7 @@ urlpatterns: list[URLPattern] = [
     path(
         "events/cities/<engagement_id:pk>/calendar.ics", views.calendar_city, name="calendar-city"
     ),
+    path("events/export.<str:fmt>", views.events_export, name="events-export"),
     path("events/archive/", views.event_archive, name="events-archive"),
     path("events/new/", views.event_new, name="event-new"),
     path("events/<slug:slug>/", views.event_detail, name="event"),
@@ -47,6 +48,7 @@ urlpatterns: list[URLPattern] = [
     ),
     path("declarations/", views.declaration_list, name="declarations"),
     path("declarations/new/", views.declaration_new, name="declaration-new"),
+    path("declarations/export.<str:fmt>", views.declarations_export, name="declarations-export"),
     path("declarations/<slug:slug>/", views.declaration_detail, name="declaration"),
     path("declarations/<slug:slug>/signatures.csv", views.signatures_csv, name="signatures-csv"),
     path(

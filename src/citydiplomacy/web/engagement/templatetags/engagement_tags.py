@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from citydiplomacy.core.commitments import Progress
+from citydiplomacy.web.engagement import progress as progress_text
 from citydiplomacy.web.indicators.charts import fmt_value
 
 register = template.Library()
@@ -13,6 +15,18 @@ register = template.Library()
 def num(value: float | None) -> str:
     """A value with as many decimals as it needs ("264.6", not "264.600")."""
     return fmt_value(value)
+
+
+@register.filter
+def status_label(status: str) -> str:
+    """A commitment's progress status in the page's language ("En bonne voie")."""
+    return progress_text.status_label(status)
+
+
+@register.filter
+def progress_reason(progress: Progress) -> str:
+    """Why a commitment has its status, in the page's language."""
+    return progress_text.progress_reason(progress)
 
 
 @register.filter

@@ -37,6 +37,8 @@ from citydiplomacy.web.engagement.views.declarations import (
 )
 from citydiplomacy.web.engagement.views.exports import (
     commitments_export,
+    declarations_export,
+    events_export,
     signatories_export,
 )
 from citydiplomacy.web.engagement.views.recommendations import (
@@ -71,6 +73,7 @@ __all__ = [
     "commitment_new",
     "commitments_export",
     "declaration_detail",
+    "declarations_export",
     "declaration_list",
     "declaration_new",
     "event_archive",
@@ -79,6 +82,7 @@ __all__ = [
     "event_edit",
     "event_list",
     "event_new",
+    "events_export",
     "recommendation_status",
     "representative_revoke",
     "representatives",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,10 +27,18 @@ from citydiplomacy.web.engagement.views.common import _int, form_messages
 from citydiplomacy.web.forms import checks_form_text
 
 
-@require_GET
-def event_list(request: HttpRequest) -> HttpResponse:
-    """Events with filters (kind, tag, city, when) and links to the calendar feeds."""
-    qs = Event.objects.prefetch_related("tags").select_related("host_city")
+def filtered_events(request: HttpRequest) -> dict[str, Any]:
+    """The calendar's rows for its filters (``?kind=``, ``?tag=``, ``?city=``, ``?when=``) and
+    the filters as taken: the page and its exports both read the list from here, so a
+    download equals what the page shows.
+
+    Returns
+    -------
+    dict
+        ``events`` (in the page's order), ``kind``, ``tag`` (a known tag or ``None``),
+        ``city`` (a known city or ``None``), ``when`` and ``today``.
+    """
+    qs = Event.objects.prefetch_related("tags").select_related("host_city", "country")
     kind = request.GET.get("kind", "")
     tag = request.GET.get("tag", "")
     when = request.GET.get("when", "upcoming")
@@ -39,6 +48,8 @@ def event_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     if kind in EventKind.values:
         qs = qs.filter(kind=kind)
+    else:
+        kind = ""
     # Only a tag that exists filters (and gets a feed link): any other text in ?tag= is
     # ignored, so the page never builds a URL from it.
     tag_obj = Tag.objects.filter(slug=tag).first() if tag else None
@@ -51,7 +62,40 @@ def event_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(end_date__gte=today)
     elif when == "past":
         qs = qs.filter(end_date__lt=today)
-    events = list(qs.order_by("start_date", "name"))
+    return {
+        "events": list(qs.order_by("start_date", "name")),
+        "kind": kind,
+        "tag": tag_obj,
+        "city": city,
+        "when": when,
+        "today": today,
+    }
+
+
+@require_GET
+def event_list(request: HttpRequest) -> HttpResponse:
+    """Events with filters (kind, tag, city, when) and links to the calendar feeds."""
+    found = filtered_events(request)
+    events, tag_obj, city, when, today = (
+        found["events"],
+        found["tag"],
+        found["city"],
+        found["when"],
+        found["today"],
+    )
+    # the filters as taken (a known kind, tag and city): the downloads' query
+    export_query = urlencode(
+        [
+            (k, v)
+            for k, v in (
+                ("kind", found["kind"]),
+                ("tag", tag_obj.slug if tag_obj is not None else ""),
+                ("city", city.pk if city is not None else ""),
+                ("when", when),
+            )
+            if v
+        ]
+    )
     return render(
         request,
         "engagement/event_list.html",
@@ -59,11 +103,12 @@ def event_list(request: HttpRequest) -> HttpResponse:
             "events": events,
             "kinds": EventKind.choices,
             "tags": Tag.objects.all(),
-            "kind": kind,
+            "kind": found["kind"],
             "tag": tag_obj.slug if tag_obj is not None else "",
             "when": when,
             "city": city,
             "today": today,
+            "export_query": export_query,
             "can_edit": permissions.is_admin(request.user),
             "next_upcoming": services.upcoming_events(today).order_by("start_date").first()
             if when == "upcoming" and not events

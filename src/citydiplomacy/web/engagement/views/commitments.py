@@ -22,6 +22,7 @@ from citydiplomacy.web.engagement.models import (
     Commitment,
     CommitmentOrigin,
 )
+from citydiplomacy.web.engagement.progress import status_choices
 from citydiplomacy.web.engagement.views.common import _id, _int
 from citydiplomacy.web.forms import checks_form_text, field_errors
 from citydiplomacy.web.indicators.charts import fmt_value
@@ -66,7 +67,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
             "rows": page.object_list,
             "page": page,
             "n_rows": len(rows),
-            "statuses": [(s.value, s.label) for s in Status],
+            "statuses": status_choices(),
             "status": status,
             "city": City.objects.filter(pk=city_id).first() if city_id else None,
             "can_create": permissions.can_edit_any_city(request.user),

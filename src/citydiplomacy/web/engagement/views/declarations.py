@@ -35,13 +35,21 @@ from citydiplomacy.web.forms import checks_form_text, field_errors
 PAGE_SIZE = 50
 
 
+def listed_declarations(request: HttpRequest) -> QuerySet[Declaration]:
+    """The declaration list's rows for this viewer (drafts only to their readers), in the
+    page's order: the page and its exports both read the list from here."""
+    return services.visible_declarations(request.user).select_related("event")
+
+
 @require_GET
 def declaration_list(request: HttpRequest) -> HttpResponse:
-    rows = services.visible_declarations(request.user).select_related("event")
     return render(
         request,
         "engagement/declaration_list.html",
-        {"declarations": rows, "can_create": services.can_draft(request.user)},
+        {
+            "declarations": listed_declarations(request),
+            "can_create": services.can_draft(request.user),
+        },
     )
 
 

@@ -3,7 +3,10 @@
 * ``/commitments/export.csv|xlsx?city=&status=``: every row of the commitment list with the
   same filters (all pages), with its progress on the KPI values this viewer may read;
 * ``/declarations/<slug>/signatories.csv|xlsx``: the signatories table of a declaration's
-  page (its live signatures, in the page's order, all pages).
+  page (its live signatures, in the page's order, all pages);
+* ``/events/export.csv|xlsx?kind=&tag=&city=&when=``: the calendar's table with the same
+  filters (upcoming by default, as the page);
+* ``/declarations/export.csv|xlsx``: the declaration list (drafts only to their readers).
 
 Each goes through the project's one export path
 (:func:`citydiplomacy.web.indicators.exports.table_response`: the spreadsheet guard against
@@ -13,15 +16,22 @@ declaration is a 404 for whoever may not read it, and progress uses only visible
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from citydiplomacy.core.commitments import Progress
-from citydiplomacy.web.engagement.models import Commitment, Signature
+from citydiplomacy.web.engagement.models import Commitment, Declaration, Event, Signature
+from citydiplomacy.web.engagement.progress import status_label
+from citydiplomacy.web.engagement.views.calendar import filtered_events
 from citydiplomacy.web.engagement.views.commitments import filtered_commitments
 from citydiplomacy.web.engagement.views.common import _declaration
-from citydiplomacy.web.engagement.views.declarations import live_signatures
+from citydiplomacy.web.engagement.views.declarations import (
+    listed_declarations,
+    live_signatures,
+)
 from citydiplomacy.web.indicators.exports import FORMATS, table_response
 
 #: Columns of the commitments export: the page's columns, each value in its own cell.
@@ -60,6 +70,35 @@ SIGNATORY_COLUMNS = (
     "verification",
     "source_url",
 )
+#: Columns of the events export: the calendar's table, each fact in its own cell.
+EVENT_COLUMNS = (
+    "start_date",
+    "end_date",
+    "event",
+    "kind",
+    "place",
+    "host_city",
+    "host_geonames_id",
+    "country",
+    "organiser",
+    "tags",
+    "cancelled",
+    "past",
+    "official_url",
+    "source_url",
+    "page_url",
+)
+#: Columns of the declarations export: the declaration list's table.
+DECLARATION_COLUMNS = (
+    "title",
+    "kind",
+    "status",
+    "adopted_on",
+    "organiser",
+    "event",
+    "source_url",
+    "page_url",
+)
 
 
 def commitments_frame(rows: list[tuple[Commitment, Progress]]) -> pd.DataFrame:
@@ -78,7 +117,7 @@ def commitments_frame(rows: list[tuple[Commitment, Progress]]) -> pd.DataFrame:
             c.baseline_value,
             c.target_year,
             c.target_value,
-            str(p.status.label),
+            str(status_label(p.status)),
             p.year,
             p.value,
             p.expected,
@@ -112,6 +151,49 @@ def signatories_frame(signatures: list[Signature]) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=list(SIGNATORY_COLUMNS))
 
 
+def events_frame(events: list[Event], today: dt.date, base: str) -> pd.DataFrame:
+    """The calendar's rows as a table; ``base`` makes the event pages' links absolute."""
+    records = [
+        (
+            e.start_date.isoformat(),
+            e.end_date.isoformat(),
+            e.name,
+            str(e.get_kind_display()),
+            e.place,
+            e.host_city.name if e.host_city else "",
+            e.host_city_id,
+            e.country.name if e.country else "",
+            e.organiser,
+            "; ".join(t.name for t in e.tags.all()),
+            e.is_cancelled,
+            e.end_date < today,
+            e.official_url,
+            e.source_url,
+            base + e.get_absolute_url(),
+        )
+        for e in events
+    ]
+    return pd.DataFrame.from_records(records, columns=list(EVENT_COLUMNS))
+
+
+def declarations_frame(declarations: list[Declaration], base: str) -> pd.DataFrame:
+    """The declaration list's rows as a table."""
+    records = [
+        (
+            d.title,
+            str(d.get_kind_display()),
+            str(d.get_status_display()),
+            d.adopted_on.isoformat() if d.adopted_on else "",
+            d.organiser,
+            d.event.name if d.event else "",
+            d.source_url,
+            base + d.get_absolute_url(),
+        )
+        for d in declarations
+    ]
+    return pd.DataFrame.from_records(records, columns=list(DECLARATION_COLUMNS))
+
+
 def _check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise Http404("exports are CSV or XLSX")
@@ -131,3 +213,21 @@ def signatories_export(request: HttpRequest, slug: str, fmt: str) -> HttpRespons
     _check_format(fmt)
     d = _declaration(request, slug)  # a draft the viewer may not read: 404
     return table_response(signatories_frame(list(live_signatures(d))), fmt, f"{d.slug}-signatories")
+
+
+@require_GET
+def events_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The calendar's table with its filters (every row), as CSV or XLSX."""
+    _check_format(fmt)
+    found = filtered_events(request)
+    base = request.build_absolute_uri("/").rstrip("/")
+    return table_response(events_frame(found["events"], found["today"], base), fmt, "events")
+
+
+@require_GET
+def declarations_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The declaration list this viewer sees (drafts only to their readers), as CSV or XLSX."""
+    _check_format(fmt)
+    base = request.build_absolute_uri("/").rstrip("/")
+    rows = list(listed_declarations(request))
+    return table_response(declarations_frame(rows, base), fmt, "declarations")
