@@ -77,10 +77,15 @@ def test_the_replaced_news_sources_are_gone() -> None:
 def test_a_flagged_event_says_so_on_its_page(db: Any) -> None:
     seed.seed_events()
     flagged = {e["slug"] for e in events() if e.get("news_source")}
-    assert flagged  # COP29, WUF13 and COP31 had no official page found
     for event in Event.objects.all():
         assert (seed.NEWS_SOURCE_NOTE in event.description) == (event.slug in flagged)
-    page = Client().get(f"/events/{sorted(flagged)[0]}/").content.decode()
+    # Since 2026-12-07 no seeded event is flagged (official pages were found for COP29,
+    # WUF13 and COP31), so the note's way to the page is checked on a synthetic flag.
+    event = Event.objects.order_by("slug").first()
+    assert event is not None
+    synthetic = {"description": "Synthetic.", "news_source": "synthetic: no official page"}
+    Event.objects.filter(pk=event.pk).update(description=seed._description(synthetic))
+    page = Client().get(f"/events/{event.slug}/").content.decode()
     assert "no official page stating them was found" in page
 
 
