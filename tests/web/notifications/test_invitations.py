@@ -214,3 +214,114 @@ def test_a_new_invitation_replaces_the_open_one(users: dict[str, Any], bonn: Any
     first.refresh_from_db()
     assert first.state == "revoked" and second.state == "open" and t1 != t2
     assert Client().get(f"/notifications/invitation/{t1}/").status_code == 410
+
+
+# ------------------------------------------------------------------ an address with an account
+def _invite(users: dict[str, Any], city: Any, email: str) -> tuple[Any, str]:
+    inv, token = invitations.invite(users["admin"], city, email, "", lambda t: t)
+    return inv, f"/notifications/invitation/{token}/"
+
+
+def test_an_address_with_an_account_signs_in_and_gets_no_second_account(
+    users: dict[str, Any], waiting: Any, bonn: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The invitee's address has an account (no role): the link asks them to sign in, a
+    POST of a new account is refused, and once signed in the same account becomes Bonn's
+    editor and is told of the waiting partnership."""
+    person = users["public"]  # someone@example.org
+    User = get_user_model()
+    before = User.objects.count()
+    inv, url = _invite(users, bonn, "SOMEONE@example.org")  # case does not matter
+    page = Client().get(url)
+    html = page.content.decode()
+    assert page.status_code == 200 and "already exists" in html and "Sign in to accept" in html
+    assert f'href="/accounts/login/?next={url}"' in html
+    assert 'name="password1"' not in html  # no account form
+    forged = Client().post(
+        url, {"username": "someone-again", "password1": PASSWORD, "password2": PASSWORD}
+    )
+    assert forged.status_code == 409
+    with pytest.raises(invitations.InvitationError, match="exists: sign in"):
+        invitations.accept(inv, "someone-again", PASSWORD)
+    assert User.objects.count() == before
+    inv.refresh_from_db()
+    assert inv.state == "open"  # still usable by the right account
+
+    person.set_password(PASSWORD)
+    person.save()
+    c = Client()
+    signed_in = c.post(
+        f"/accounts/login/?next={url}", {"username": "someone", "password": PASSWORD}
+    )
+    assert signed_in.status_code == 302 and signed_in["Location"] == url  # back to the link
+    confirm = c.get(url)
+    assert confirm.status_code == 200 and "Accept: edit Bonn" in confirm.content.decode()
+    assert permissions.editable_city_ids(person) == set()  # a GET changes nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        done = c.post(url)
+    assert done.status_code == 302 and done["Location"] == "/notifications/"
+    person = User.objects.get(pk=person.pk)
+    assert permissions.role_of(person) == "editor"
+    assert permissions.editable_city_ids(person) == {bonn.pk}
+    assert User.objects.count() == before  # one account for one address
+    inv.refresh_from_db()
+    assert inv.state == "accepted" and inv.accepted_by_id == person.pk
+    (n,) = Notification.objects.filter(user=person, kind=Kind.PARTNERSHIP_TO_CONFIRM)
+    assert n.link == f"/partners/{waiting.pk}/"
+    assert c.post(url).status_code == 410  # used up
+
+
+def test_an_editor_of_another_city_keeps_it_and_gains_the_new_one(
+    users: dict[str, Any], bonn: Any, lyon: Any
+) -> None:
+    editor = users["lyon_editor"]
+    _, url = _invite(users, bonn, editor.email)
+    c = client_for(editor)
+    assert c.post(url).status_code == 302
+    assert permissions.editable_city_ids(get_user_model().objects.get(pk=editor.pk)) == {
+        lyon.pk,
+        bonn.pk,
+    }
+
+
+@pytest.mark.parametrize("who", ["analyst", "admin"])
+def test_an_account_with_another_role_is_not_changed_by_an_invitation(
+    who: str, users: dict[str, Any], bonn: Any
+) -> None:
+    account = users[who]
+    inv, url = _invite(users, bonn, account.email)
+    c = client_for(account)
+    for response in (c.get(url), c.post(url)):
+        assert response.status_code == 409
+        assert "an invitation does not change it" in response.content.decode()
+    assert permissions.role_of(get_user_model().objects.get(pk=account.pk)) == who
+    inv.refresh_from_db()
+    assert inv.state == "open"
+
+
+def test_another_signed_in_account_is_told_and_changes_nothing(
+    users: dict[str, Any], bonn: Any
+) -> None:
+    inv, url = _invite(users, bonn, users["public"].email)
+    response = client_for(users["lyon_editor"]).post(url)
+    assert response.status_code == 409 and "signed in with another account" in (
+        response.content.decode()
+    )
+    assert bonn.pk not in permissions.editable_city_ids(users["lyon_editor"])
+    inv.refresh_from_db()
+    assert inv.state == "open"
+    with pytest.raises(invitations.InvitationError, match="another account"):
+        invitations.accept_existing(inv, users["lyon_editor"])
+
+
+def test_a_deactivated_account_with_the_address_gets_no_new_account(
+    users: dict[str, Any], bonn: Any
+) -> None:
+    person = users["public"]
+    person.is_active = False
+    person.save()
+    _, url = _invite(users, bonn, person.email)
+    page = Client().get(url)
+    assert page.status_code == 409 and "deactivated" in page.content.decode()
+    Client().post(url, {"username": "fresh", "password1": PASSWORD, "password2": PASSWORD})
+    assert not get_user_model().objects.filter(username="fresh").exists()

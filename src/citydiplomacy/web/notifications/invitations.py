@@ -9,6 +9,13 @@ waiting for the city are then put in the new editor's inbox.
 The link's token is random (256 bits), kept only as a hash, valid for
 :data:`INVITATION_DAYS` days and used at most once (the acceptance claims the row with a
 conditional update, so two submissions of the same link create one account).
+
+An address that already has an account never gets a second one (one person, one account,
+one history of changes): the link asks the invitee to sign in, and the signed-in account whose
+address is the invitation's accepts it (:func:`accept_existing`): it becomes an editor of the
+city, keeping its other cities. An account with another role (an analyst, the secretariat)
+is not changed by an invitation, since an account has one role: the page says so and the
+secretariat decides. A deactivated account with the address is refused likewise.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from citydiplomacy.web.notifications.models import EditorInvitation
 
@@ -135,11 +143,15 @@ def invite(
 def _send_invitation(inv: EditorInvitation, link: str) -> bool:
     """E-mail the invitation; a failure is logged (the secretariat also sees the link)."""
     greeting = f"Dear {inv.name}," if inv.name else "Hello,"
+    how = (
+        "You already have an account with this address: sign in with it, then accept with this link"
+        if accounts_with_address(inv.email).exists()
+        else "Create your account with this link"
+    )
     body = (
         f"{greeting}\n\nThe secretariat of the city diplomacy platform invites you to act "
         f"for {inv.city.name} as its editor: to confirm its partnerships and to submit its "
-        f"data. Create your account with this link (valid until "
-        f"{inv.expires_at:%d %B %Y}, usable once):\n\n{link}\n\n"
+        f"data. {how} (valid until {inv.expires_at:%d %B %Y}, usable once):\n\n{link}\n\n"
         "If you did not expect this invitation, ignore this message."
     )
     try:
@@ -173,6 +185,74 @@ def find(token: str) -> EditorInvitation | None:
     )
 
 
+def accounts_with_address(email: str) -> Any:
+    """The accounts (active or not) whose e-mail address is ``email``, ignoring case."""
+    return get_user_model().objects.filter(email__iexact=email.strip())
+
+
+def _claim(inv: EditorInvitation, now: dt.datetime) -> None:
+    """Mark the invitation used, if it is still open (in the caller's transaction)."""
+    claimed = EditorInvitation.objects.filter(
+        Q(pk=inv.pk, accepted_at__isnull=True, revoked_at__isnull=True),
+        expires_at__gt=now,
+    ).update(accepted_at=now)
+    if not claimed:
+        raise InvitationError("This invitation is no longer valid (used, revoked or expired).")
+
+
+def existing_account_problem(inv: EditorInvitation, user: Any) -> str:
+    """Why the signed-in ``user`` may not accept ``inv`` with their account ('' if they may),
+    in the page's language."""
+    from citydiplomacy.web.accounts import permissions
+    from citydiplomacy.web.accounts.models import Role
+
+    if not user.is_authenticated or not user.is_active:
+        return gettext("Sign in first.")
+    if (user.email or "").strip().lower() != inv.email.strip().lower():
+        return gettext(
+            "This invitation was sent to %(email)s, and you are signed in with another "
+            "account: sign out, then sign in with the account of that address (or open the "
+            "link signed out to create one, if that address has no account)."
+        ) % {"email": inv.email}
+    role = permissions.role_of(user)
+    if role not in (None, "editor"):
+        return gettext(
+            "Your account has the role %(role)s; an account has one role, and an invitation "
+            "does not change it. Ask the secretariat to assign the city to you."
+        ) % {"role": Role(role).label if role in Role.values else role}
+    return ""
+
+
+def accept_existing(inv: EditorInvitation, user: Any) -> Any:
+    """Make the signed-in ``user``, whose address is the invitation's, an editor of its city,
+    once; an editor keeps their other cities. The city's waiting partnerships then go to
+    the city's editors' inboxes.
+
+    Raises
+    ------
+    InvitationError
+        When the invitation is no longer open, or ``user`` may not accept it
+        (:func:`existing_account_problem`).
+    """
+    from citydiplomacy.web.accounts.models import CityAssignment, Membership, Role
+
+    problem = existing_account_problem(inv, user)
+    if problem:
+        raise InvitationError(problem)
+    with transaction.atomic():
+        _claim(inv, timezone.now())
+        membership, _ = Membership.objects.get_or_create(user=user, defaults={"role": Role.EDITOR})
+        if membership.role != Role.EDITOR:  # changed since the check: refuse, roll back
+            raise InvitationError(gettext("Your account's role changed; ask the secretariat."))
+        CityAssignment.objects.get_or_create(membership=membership, city=inv.city)
+        EditorInvitation.objects.filter(pk=inv.pk).update(accepted_by=user)
+        city_id = inv.city_id
+        transaction.on_commit(lambda: _tell_waiting_partnerships(city_id))
+    if hasattr(user, "_cd_role"):
+        del user._cd_role  # the role cached for this request is stale
+    return user
+
+
 def accept(inv: EditorInvitation, username: str, password: str) -> Any:
     """Create the invitee's account as an editor of the invitation's city, once.
 
@@ -181,21 +261,23 @@ def accept(inv: EditorInvitation, username: str, password: str) -> Any:
     Raises
     ------
     InvitationError
-        When the invitation is no longer open (accepted, revoked, expired) or the username
-        is taken.
+        When the invitation is no longer open (accepted, revoked, expired), the username
+        is taken, or an account with the invitation's address exists (it accepts with
+        :func:`accept_existing` after signing in: never a second account).
     """
     from citydiplomacy.web.accounts.models import CityAssignment, Membership, Role
 
     now = timezone.now()
     try:
         with transaction.atomic():
-            claimed = EditorInvitation.objects.filter(
-                Q(pk=inv.pk, accepted_at__isnull=True, revoked_at__isnull=True),
-                expires_at__gt=now,
-            ).update(accepted_at=now)
-            if not claimed:
+            _claim(inv, now)
+            if accounts_with_address(inv.email).exists():
                 raise InvitationError(
-                    "This invitation is no longer valid (used, revoked or expired)."
+                    gettext(
+                        "An account with the address %(email)s exists: sign in with it to "
+                        "accept the invitation."
+                    )
+                    % {"email": inv.email}
                 )
             user = get_user_model().objects.create_user(
                 username=username, email=inv.email, password=password

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from citydiplomacy.web.accounts import permissions
@@ -156,7 +157,9 @@ def revoke_invitation(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
-    """The invitee's page: create the account (an editor of the invited city), signed in."""
+    """The invitee's page: create the account (an editor of the invited city), signed in; or,
+    when the invitation's address already has an account, sign in with it and accept with
+    that account (never a second account for one address)."""
     inv = invitations.find(token)
     if inv is None:
         return render(
@@ -167,9 +170,16 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             request, "notifications/invitation_invalid.html", {"state": inv.state}, status=410
         )
     if request.user.is_authenticated:
-        # Accepting would create a second account for someone already signed in.
+        return _accept_signed_in(request, inv)
+    existing = invitations.accounts_with_address(inv.email)
+    if existing.exists():
+        # Creating an account here would give the address a second one: sign in instead.
+        active = existing.filter(is_active=True).exists()
         return render(
-            request, "notifications/invitation_invalid.html", {"state": "signed-in"}, status=409
+            request,
+            "notifications/invitation_sign_in.html",
+            {"invitation": inv, "active": active, "next": request.path},
+            status=200 if active and request.method == "GET" else 409,
         )
     form = AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -181,7 +191,10 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             login(request, user, backend=LOGIN_BACKEND)
-            messages.success(request, f"Welcome: you are now an editor of {inv.city.name}.")
+            messages.success(
+                request,
+                _("Welcome: you are now an editor of %(city)s.") % {"city": inv.city.name},
+            )
             return redirect("notifications:inbox")
     return render(
         request,
@@ -189,3 +202,29 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         {"form": form, "invitation": inv},
         status=400 if form.errors else 200,
     )
+
+
+def _accept_signed_in(request: HttpRequest, inv: EditorInvitation) -> HttpResponse:
+    """A signed-in invitee: the account of the invitation's address accepts with one click
+    (a POST); any other account is told why it may not (409), and nothing changes."""
+    problem = invitations.existing_account_problem(inv, request.user)
+    if problem:
+        return render(
+            request,
+            "notifications/invitation_invalid.html",
+            {"state": "signed-in", "problem": problem},
+            status=409,
+        )
+    if request.method == "POST":
+        try:
+            invitations.accept_existing(inv, request.user)
+        except invitations.InvitationError as exc:
+            return render(
+                request,
+                "notifications/invitation_invalid.html",
+                {"state": "signed-in", "problem": str(exc)},
+                status=409,
+            )
+        messages.success(request, _("You are now an editor of %(city)s.") % {"city": inv.city.name})
+        return redirect("notifications:inbox")
+    return render(request, "notifications/accept_invitation_existing.html", {"invitation": inv})
