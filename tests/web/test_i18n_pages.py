@@ -18,21 +18,33 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import models, transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from citydiplomacy.io.capacity import published_figures
+from citydiplomacy.web.capacity.demo import load_modules
+from citydiplomacy.web.capacity.models import Competency, Domain, Module
+from citydiplomacy.web.capacity.services import current_framework
 from citydiplomacy.web.cities.models import City, CityName, Country
 from citydiplomacy.web.engagement import seed
+from citydiplomacy.web.engagement import services as engagement_services
 from citydiplomacy.web.engagement.models import (
+    AgendaItem,
+    Commitment,
     Declaration,
     DeclarationCommitment,
     DeclarationVersion,
     Event,
     ForumSession,
+    Recommendation,
+    RecommendationStatusChange,
+    Speaker,
     Tag,
 )
 from citydiplomacy.web.indicators import services
+from citydiplomacy.web.indicators.models import KpiValue
+from citydiplomacy.web.notifications import invitations
 from citydiplomacy.web.partners.models import Network, Partnership, PartnershipCity
 from tests.web.profiles import conftest as profiles
 from tests.web.profiles.conftest import Cohort
@@ -88,6 +100,7 @@ PROPER = frozenset(
         "urban",
         "cc0",
         "id",
+        "edtech",
     }
 )
 #: Words written the same in French (a text made of them and data is not left in English).
@@ -123,29 +136,59 @@ SAME_IN_FRENCH = frozenset(
         "question",
         "long",
         "versions",
+        "action",
+        "note",
+        "invitation",
+        "invitations",
+        "format",
+        "module",
     }
 )
-#: Month abbreviations of Django's dates ("6 Oct 2020"): Django's own French catalogue
-#: abbreviates them so.
+#: English dates with an abbreviated month ("6 Oct 2020"): taken out of the texts compared (the
+#: French page writes "6 oct. 2020"; :func:`test_french_dates_use_french_month_abbreviations`).
 MONTHS = re.compile(r"\b\d{1,2} [A-Z][a-z]{2,3}\.? \d{4}\b")
 #: Pages for a signed-in user (an editor) only.
-SIGNED_IN_ONLY = {"inbox", "submit-data"}
+SIGNED_IN_ONLY = {
+    "inbox",
+    "submit-data",
+    "representatives",
+    "preferences",
+    "reporting-deadlines",
+}
+#: Pages for anonymous visitors only (a signed-in user is told to sign out first).
+ANONYMOUS_ONLY = {"login", "invitation"}
 URL = re.compile(r"https?://\S+")
 #: Known English left, page by page, with where it comes from: each is a pattern on a whole
 #: text, so that any other English text still fails. To be emptied as the owners translate.
 KNOWN_GAPS: dict[str, tuple[str, ...]] = {
-    # indicators/scoring (peer-target sources and the notes of informational and yes/no KPIs).
-    "profile": (
-        r"informational data point, not scored",
-        r"yes/no KPI: .*",
-        r"mean of the top \d+ of \d+ .*",
-        r"no benchmark: .*",
-        # web/reports/panels.py: the report panel's title.
-        r"Smart City Profile report and recommendations",
+    # capacity (Python, not its templates): the role names (core.capacity.framework.ROLES and
+    # capacity.models.Role) are not marked for translation.
+    "capacity-framework": (
+        r"\), (Director of international affairs|International officer|Sector staff) \(",
     ),
-    # core/commitments.py status names (core has no Django: the web layer should map them).
-    "commitments": (r"On track", r"Off track", r"Insufficient data"),
+    # capacity/views_modules.py reads the framework in English (services.framework_of, not
+    # framework_in with the page's language); the level names and ModuleFormat's labels are
+    # not marked for translation.
+    "capacity-modules": (
+        r"[1-5] (aware|assisted|independent|advanced|expert)",
+        r"Blended|In person|Online, scheduled|Online, self-paced|Peer exchange",
+    ),
 }
+
+
+def known_gaps(page: str) -> tuple[str, ...]:
+    """:data:`KNOWN_GAPS` of ``page``; on the module catalogue, also the framework's English
+    competency and domain names, with or without their code (and only those)."""
+    gaps = KNOWN_GAPS.get(page, ())
+    if page == "capacity-modules":
+        named = [
+            *Domain.objects.values_list("code", "name"),
+            *Competency.objects.values_list("code", "name"),
+        ]
+        gaps += tuple(rf"({re.escape(code)} )?{re.escape(name)}" for code, name in named)
+    return gaps
+
+
 #: Skipped whole: scripts, styles, code, and the charts (their text is checked by the chart tests).
 SKIP_TAGS = {"script", "style", "code", "svg", "pre", "textarea"}
 
@@ -219,6 +262,28 @@ def data_names(cohort: Cohort) -> list[str]:
     names.update(Network.objects.values_list("name", flat=True))
     names.update(Network.objects.values_list("short_name", flat=True))
     names.update(Partnership.objects.values_list("title", flat=True))
+    # Every text of the forum sessions, commitments and capacity catalogues (data: written by
+    # the organisers and the sources, in English; not UI labels).
+    for model in (
+        ForumSession,
+        AgendaItem,
+        Speaker,
+        Recommendation,
+        RecommendationStatusChange,
+        DeclarationVersion,
+        Commitment,
+        Module,
+    ):
+        for f in model._meta.get_fields():
+            if isinstance(f, models.CharField | models.TextField) and not f.choices:
+                names.update(str(v) for v in model.objects.values_list(f.name, flat=True))
+    # The competency framework's sources are bibliographic data; its names and descriptions
+    # have a French catalogue, so they are not taken out.
+    names.update(Domain.objects.values_list("sources", flat=True))
+    for figure in published_figures():
+        names.update((figure.indicator, figure.text, figure.scope, figure.survey))
+    # A note that ends with its link ("as published: <URL>") is compared without the link.
+    names.update(URL.sub(" ", n).strip() for n in list(names) if URL.search(n))
     return sorted((n for n in names if n), key=len, reverse=True)
 
 
@@ -258,6 +323,29 @@ def scene(cohort: Cohort) -> dict[str, str]:
     declaration = Declaration.objects.order_by("pk").first()
     assert declaration is not None
     geneva, lyon = cohort.geneva.pk, cohort.lyon.pk
+    measure = KpiValue.objects.filter(city=cohort.geneva, year=2021).order_by("measure").first()
+    assert measure is not None
+    commitment = engagement_services.record_commitment(
+        cohort.users["admin"],
+        cohort.geneva,
+        {
+            "title": "Geneva pledge (synthetic)",
+            "origin": "own",
+            "measure": measure.measure,
+            "baseline_year": "2020",
+            "baseline_value": str(measure.value),
+            "target_year": "2030",
+            "target_value": str(measure.value * 2 + 1),
+        },
+    )
+    _, token = invitations.invite(
+        cohort.users["admin"], cohort.lyon, "new-editor@example.org", "", lambda t: t
+    )
+    load_modules()
+    current_framework()
+    event = Event.objects.order_by("start_date").first()
+    session = ForumSession.objects.order_by("pk").first()
+    assert event is not None and session is not None
     return {
         "home": reverse("home"),
         "search": reverse("cities:search") + "?q=Gen",
@@ -274,6 +362,20 @@ def scene(cohort: Cohort) -> dict[str, str]:
         "calendar": reverse("engagement:events"),
         "sessions": reverse("engagement:sessions"),
         "commitments": reverse("engagement:commitments"),
+        "commitment": reverse("engagement:commitment", args=[commitment.pk]),
+        "event": reverse("engagement:event", args=[event.slug]),
+        "events-all": reverse("engagement:events") + "?when=all",
+        "events-archive": reverse("engagement:events-archive"),
+        "versions": reverse("engagement:versions", args=[declaration.slug]),
+        "session": reverse("engagement:session", args=[session.pk]),
+        "representatives": reverse("engagement:representatives"),
+        "partner-city": reverse("partners:city", args=[geneva]),
+        "capacity": reverse("capacity:index"),
+        "capacity-framework": reverse("capacity:framework"),
+        "capacity-modules": reverse("capacity:modules"),
+        "preferences": reverse("notifications:preferences"),
+        "reporting-deadlines": reverse("notifications:reporting-deadlines"),
+        "invitation": reverse("notifications:accept-invitation", args=[token]),
         "recognition": reverse("recognition:documents"),
         "inbox": reverse("notifications:inbox"),
         "submit-data": reverse("indicators:upload"),
@@ -302,14 +404,14 @@ def test_main_pages_have_no_english_label_in_french(
     names = data_names(cohort)
     problems = {}
     for page, url in scene.items():
-        if who != "anonymous" and page == "login":
-            continue  # a signed-in user is sent on
+        if who != "anonymous" and page in ANONYMOUS_ONLY:
+            continue  # a signed-in user is sent on, or told to sign out
         if who == "anonymous" and page in SIGNED_IN_ONLY:
             continue
         en = texts(_get(client, url, "en"), "en")
         fr = texts(_get(client, url, "fr"), "fr")
         assert len(fr) > 10, page
-        gaps = KNOWN_GAPS.get(page, ())
+        gaps = known_gaps(page)
         left = [t for t in english_left(en, fr, names) if not any(re.fullmatch(g, t) for g in gaps)]
         if left:
             problems[page] = left
@@ -343,3 +445,26 @@ def test_the_check_flags_an_english_label_but_not_data() -> None:
     html = '<header><nav aria-label="Main"><a>Cities</a></nav></header><p>Footer</p>'
     html += '<main><option lang="en">English</option><script>var x = "code";</script></main>'
     assert texts(html, "fr") == ["Main", "Cities"]
+
+
+#: Django's ``|date:"M"`` in French: the first three letters with a capital ("Aoû", and "Jui"
+#: for both June and July), which French does not write.
+DJANGO_FRENCH_MONTHS = re.compile(
+    r"\b\d{1,2} (Jan|Fév|Mar|Avr|Mai|Jui|Aoû|Sep|Oct|Nov|Déc) \d{4}\b"
+)
+
+
+def test_french_dates_use_french_month_abbreviations(scene: dict[str, str]) -> None:
+    """The calendar, a declaration and the archive write "6 oct. 2020" and "août" in
+    French, "6 Oct 2020" in English: no "Aoû" or "Jui"."""
+    client = Client()
+    for page in ("calendar", "events-all", "events-archive", "declarations", "declaration"):
+        fr = _get(client, scene[page], "fr")
+        assert not DJANGO_FRENCH_MONTHS.search(fr), (page, DJANGO_FRENCH_MONTHS.search(fr))
+    fr = _get(client, scene["events-all"], "fr")
+    en = _get(client, scene["events-all"], "en")
+    assert re.search(
+        r"\b\d{1,2} (janv\.|févr\.|mars|avr\.|mai|juin|juil\.|août|sept\.|oct\.|nov\.|déc\.) \d{4}\b",
+        fr,
+    )
+    assert re.search(r"\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}\b", en)

@@ -4,6 +4,7 @@ off-track commitments) and a city-page section (declarations signed, commitments
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from citydiplomacy.core.commitments import Status
 from citydiplomacy.web.cities.models import City
@@ -20,7 +21,7 @@ def deadlines_panel(request: HttpRequest, city: City, year: int) -> DashboardPan
         return None
     return DashboardPanel(
         "engagement-deadlines",
-        "Upcoming deadlines",
+        gettext("Upcoming deadlines"),
         "engagement/_panel_deadlines.html",
         {"rows": rows, "city": city},
         order=60,
@@ -36,7 +37,7 @@ def off_track_panel(request: HttpRequest, city: City, year: int) -> DashboardPan
         return None
     return DashboardPanel(
         "engagement-off-track",
-        "Commitments off track",
+        gettext("Commitments off track"),
         "engagement/_panel_off_track.html",
         {"rows": rows, "city": city},
         order=61,
@@ -63,7 +64,7 @@ def city_section(request: HttpRequest, city: City) -> CitySection | None:
         return None
     return CitySection(
         "engagement",
-        "Declarations and commitments",
+        gettext("Declarations and commitments"),
         "engagement/_city_section.html",
         {
             "signatures": signatures,

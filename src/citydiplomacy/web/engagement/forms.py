@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from citydiplomacy.web.engagement import services
 from citydiplomacy.web.engagement.models import (
@@ -48,13 +49,13 @@ class EventForm(TextCheckedMixin, forms.ModelForm):  # type: ignore[type-arg]
     official_url = forms.CharField(
         required=False,
         max_length=500,
-        label="Official page of the event",
+        label=_("Official page of the event"),
         widget=forms.TextInput(attrs={"inputmode": "url"}),
     )
     source_url = forms.CharField(
         max_length=500,
-        label="Official source of the dates",
-        help_text="The organiser's page (http:// or https://) that states the dates.",
+        label=_("Official source of the dates"),
+        help_text=_("The organiser's page (http:// or https://) that states the dates."),
         widget=forms.TextInput(attrs={"inputmode": "url"}),
     )
     description = forms.CharField(
@@ -103,8 +104,8 @@ class EventForm(TextCheckedMixin, forms.ModelForm):  # type: ignore[type-arg]
 class CancelEventForm(TextCheckedForm):
     reason = forms.CharField(
         max_length=500,
-        label="Reason for the cancellation",
-        help_text="As the organiser announced it, with where (a link).",
+        label=_("Reason for the cancellation"),
+        help_text=_("As the organiser announced it, with where (a link)."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -117,11 +118,11 @@ class SignForm(TextCheckedForm):
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     confirm = forms.BooleanField(
         required=True,
-        label="I have read this version and sign it on behalf of the city",
+        label=_("I have read this version and sign it on behalf of the city"),
         error_messages={"required": "Tick the confirmation to sign."},
     )
-    first_name = forms.CharField(max_length=150, required=False, label="First name")
-    last_name = forms.CharField(max_length=150, required=False, label="Last name")
+    first_name = forms.CharField(max_length=150, required=False, label=_("First name"))
+    last_name = forms.CharField(max_length=150, required=False, label=_("Last name"))
 
     def __init__(self, *args: Any, needs_name: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -49,8 +49,8 @@ class Event(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     start_date = models.DateField(db_index=True)
-    end_date = models.DateField(help_text="last day (inclusive)")
-    place = models.CharField(max_length=200, help_text="venue and city, as the source gives")
+    end_date = models.DateField(help_text=_("last day (inclusive)"))
+    place = models.CharField(max_length=200, help_text=_("venue and city, as the source gives"))
     host_city = models.ForeignKey(
         "cities.City", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -59,14 +59,14 @@ class Event(models.Model):
     )
     organiser = models.CharField(max_length=200)
     official_url = models.URLField(max_length=500, blank=True)
-    source_url = models.URLField(max_length=500, help_text="where the dates are stated")
+    source_url = models.URLField(max_length=500, help_text=_("where the dates are stated"))
     description = models.TextField(blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="events")
     cities = models.ManyToManyField(
         "cities.City",
         blank=True,
         related_name="engagement_events",
-        help_text="cities taking part (their calendars include the event)",
+        help_text=_("cities taking part (their calendars include the event)"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -100,9 +100,9 @@ class Event(models.Model):
 
 
 class DeadlineKind(models.TextChoices):
-    REGISTRATION = "registration", "Registration"
-    SUBMISSION = "submission", "Submission"
-    OTHER = "other", "Other"
+    REGISTRATION = "registration", _("Registration")
+    SUBMISSION = "submission", _("Submission")
+    OTHER = "other", _("Other")
 
 
 class Deadline(models.Model):
@@ -135,7 +135,10 @@ class ForumSession(models.Model):
     summary = models.TextField(blank=True)
     source_url = models.URLField(max_length=500)
     cities = models.ManyToManyField(
-        "cities.City", blank=True, related_name="forum_sessions", help_text="participating cities"
+        "cities.City",
+        blank=True,
+        related_name="forum_sessions",
+        help_text=_("participating cities"),
     )
 
     class Meta:
@@ -172,7 +175,7 @@ class Speaker(models.Model):
         AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="speakers"
     )
     name = models.CharField(max_length=200)
-    title = models.CharField(max_length=200, help_text="e.g. Mayor of Geneva")
+    title = models.CharField(max_length=200, help_text=_("e.g. Mayor of Geneva"))
     city = models.ForeignKey(
         "cities.City", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -185,10 +188,10 @@ class Speaker(models.Model):
 
 
 class RecommendationStatus(models.TextChoices):
-    DRAFTED = "drafted", "Drafted"
-    SUBMITTED = "submitted", "Submitted"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    ACTED_UPON = "acted_upon", "Acted upon"
+    DRAFTED = "drafted", _("Drafted")
+    SUBMITTED = "submitted", _("Submitted")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    ACTED_UPON = "acted_upon", _("Acted upon")
 
 
 #: The order in which a recommendation's status normally moves.
@@ -202,7 +205,7 @@ class Recommendation(models.Model):
         ForumSession, on_delete=models.CASCADE, related_name="recommendations"
     )
     text = models.TextField()
-    addressed_to = models.CharField(max_length=200, help_text="body or meeting addressed")
+    addressed_to = models.CharField(max_length=200, help_text=_("body or meeting addressed"))
     status = models.CharField(
         max_length=20, choices=RecommendationStatus.choices, default=RecommendationStatus.DRAFTED
     )
@@ -244,15 +247,15 @@ class Representative(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="representations"
     )
     city = models.ForeignKey("cities.City", on_delete=models.PROTECT, related_name="+")
-    title = models.CharField(max_length=200, help_text="e.g. Mayor of Geneva")
+    title = models.CharField(max_length=200, help_text=_("e.g. Mayor of Geneva"))
     capacity = models.CharField(
-        max_length=200, help_text="in what capacity they sign, e.g. 'on behalf of the city'"
+        max_length=200, help_text=_("in what capacity they sign, e.g. 'on behalf of the city'")
     )
     authorised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     since = models.DateTimeField(default=timezone.now)
-    until = models.DateField(null=True, blank=True, help_text="end of the mandate, if known")
+    until = models.DateField(null=True, blank=True, help_text=_("end of the mandate, if known"))
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -306,14 +309,16 @@ class Declaration(models.Model):
     )
     organiser = models.CharField(max_length=200, blank=True)
     source_url = models.URLField(
-        max_length=500, blank=True, help_text="the published text or list, for imported ones"
+        max_length=500, blank=True, help_text=_("the published text or list, for imported ones")
     )
     participants = models.ManyToManyField(
         "cities.City",
         blank=True,
         related_name="engagement_declarations",
-        help_text="cities taking part in the drafting (their editors and representatives "
-        "comment and propose amendments)",
+        help_text=_(
+            "cities taking part in the drafting (their editors and representatives "
+            "comment and propose amendments)"
+        ),
     )
     adopted_on = models.DateField(null=True, blank=True)
     adopted_by = models.ForeignKey(
@@ -348,7 +353,7 @@ class DeclarationVersion(models.Model):
     declaration = models.ForeignKey(Declaration, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     text = models.TextField()
-    note = models.CharField(max_length=300, blank=True, help_text="what changed")
+    note = models.CharField(max_length=300, blank=True, help_text=_("what changed"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -387,14 +392,14 @@ class DeclarationCommitment(models.Model):
 
 
 class CommentKind(models.TextChoices):
-    COMMENT = "comment", "Comment"
-    AMENDMENT = "amendment", "Proposed amendment"
+    COMMENT = "comment", _("Comment")
+    AMENDMENT = "amendment", _("Proposed amendment")
 
 
 class CommentStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    ACCEPTED = "accepted", "Accepted"
-    REJECTED = "rejected", "Not taken up"
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Not taken up")
 
 
 class DeclarationComment(models.Model):
@@ -409,9 +414,9 @@ class DeclarationComment(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     kind = models.CharField(max_length=10, choices=CommentKind.choices)
-    text = models.TextField(help_text="the comment, or the reason for the amendment")
-    original = models.TextField(blank=True, help_text="amendment: the passage to replace")
-    proposed = models.TextField(blank=True, help_text="amendment: the proposed wording")
+    text = models.TextField(help_text=_("the comment, or the reason for the amendment"))
+    original = models.TextField(blank=True, help_text=_("amendment: the passage to replace"))
+    proposed = models.TextField(blank=True, help_text=_("amendment: the proposed wording"))
     status = models.CharField(
         max_length=10, choices=CommentStatus.choices, default=CommentStatus.OPEN
     )
@@ -422,8 +427,8 @@ class DeclarationComment(models.Model):
 
 
 class SignatureSource(models.TextChoices):
-    PLATFORM = "platform", "Signed on the platform"
-    IMPORTED = "imported", "Imported from a published list"
+    PLATFORM = "platform", _("Signed on the platform")
+    IMPORTED = "imported", _("Imported from a published list")
 
 
 class Signature(models.Model):
@@ -450,7 +455,7 @@ class Signature(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="the platform user who signed (empty for imported signatures)",
+        help_text=_("the platform user who signed (empty for imported signatures)"),
     )
     representative = models.ForeignKey(
         Representative, null=True, blank=True, on_delete=models.PROTECT, related_name="signatures"
@@ -461,7 +466,7 @@ class Signature(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="signatures",
-        help_text="the text version the signer confirmed (empty for imported signatures)",
+        help_text=_("the text version the signer confirmed (empty for imported signatures)"),
     )
     signer_name = models.CharField(max_length=200)
     signer_title = models.CharField(max_length=300)
@@ -470,13 +475,13 @@ class Signature(models.Model):
         null=True,
         blank=True,
         default=timezone.now,
-        help_text="empty for an imported signature whose list gives no date",
+        help_text=_("empty for an imported signature whose list gives no date"),
     )
     source = models.CharField(max_length=10, choices=SignatureSource.choices)
     source_name = models.CharField(max_length=200, blank=True)
     source_url = models.URLField(max_length=500, blank=True)
     listed_place = models.CharField(
-        max_length=200, blank=True, help_text="imported: the place as the published list gives"
+        max_length=200, blank=True, help_text=_("imported: the place as the published list gives")
     )
     listed_country = models.CharField(max_length=100, blank=True)
     match_note = models.CharField(max_length=300, blank=True)
@@ -541,7 +546,7 @@ class SignatoryImport(models.Model):
     imported_at = models.DateTimeField(default=timezone.now)
     n_rows = models.PositiveIntegerField()
     n_matched = models.PositiveIntegerField()
-    unmatched = models.JSONField(default=list, help_text="rows not matched, with the reason")
+    unmatched = models.JSONField(default=list, help_text=_("rows not matched, with the reason"))
 
     class Meta:
         ordering = ["-imported_at"]
@@ -549,9 +554,9 @@ class SignatoryImport(models.Model):
 
 # ------------------------------------------------------------------------- commitments
 class CommitmentOrigin(models.TextChoices):
-    DECLARATION = "declaration", "From a declaration"
-    NETWORK = "network", "From a city network"
-    OWN = "own", "The city's own pledge"
+    DECLARATION = "declaration", _("From a declaration")
+    NETWORK = "network", _("From a city network")
+    OWN = "own", _("The city's own pledge")
 
 
 class Commitment(models.Model):
@@ -571,16 +576,16 @@ class Commitment(models.Model):
         related_name="city_commitments",
     )
     network = models.CharField(
-        max_length=200, blank=True, help_text="e.g. Global Covenant of Mayors (2030 targets)"
+        max_length=200, blank=True, help_text=_("e.g. Global Covenant of Mayors (2030 targets)")
     )
-    measure = models.CharField(max_length=64, help_text="framework measure code of the KPI")
+    measure = models.CharField(max_length=64, help_text=_("framework measure code of the KPI"))
     baseline_year = models.PositiveSmallIntegerField()
     baseline_value = models.FloatField()
     target_year = models.PositiveSmallIntegerField()
     target_value = models.FloatField()
     source_url = models.URLField(max_length=500, blank=True)
     synthetic = models.BooleanField(
-        default=False, help_text="a demo commitment on synthetic data, not a real pledge"
+        default=False, help_text=_("a demo commitment on synthetic data, not a real pledge")
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

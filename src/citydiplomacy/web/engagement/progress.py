@@ -34,7 +34,8 @@ def status_choices() -> list[tuple[str, str]]:
 
 
 def _pct(x: float) -> str:
-    return format_percent(x, format="#,##0%", locale=_locale(page_language()))
+    """A share as a whole percentage, the language's way ("60%", "60 %")."""
+    return format_percent(x, locale=_locale(page_language()))
 
 
 def progress_reason(progress: Progress) -> str:

@@ -23,6 +23,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from citydiplomacy.core.frameworks import FrameworkTree
+from citydiplomacy.web import target_sources
 from citydiplomacy.web.cities.fields import city_form
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.indicators import charts, scoring, visibility
@@ -134,7 +135,7 @@ def _kpi_row(
         "value_text": _value_text(meta, code, value, digits),
         "target_text": _value_text(meta, code, target, digits),
         "peer": source.startswith("peer"),
-        "source": source.removeprefix("peer: ").removeprefix("peer:") if source else "",
+        "source": target_sources.source_text(source.removeprefix("peer: ").removeprefix("peer:")),
         "trend_arrow": arrow,
         "trend_text": trend,
         "status": status,

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.utils.translation import gettext_lazy as _
 
 from citydiplomacy.web.notifications.models import Frequency, Kind, ReportingDeadline
 
@@ -38,10 +39,10 @@ class ReportingDeadlineForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ["year", "due_date", "notice_days", "note"]
         widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}
         labels = {
-            "year": "Reporting year (the year the values are for)",
-            "due_date": "Due date",
-            "notice_days": "Tell editors this many days before",
-            "note": "Note to editors (optional)",
+            "year": _("Reporting year (the year the values are for)"),
+            "due_date": _("Due date"),
+            "notice_days": _("Tell editors this many days before"),
+            "note": _("Note to editors (optional)"),
         }
 
     def clean_year(self) -> int:
@@ -63,8 +64,8 @@ class ReportingDeadlineForm(forms.ModelForm):  # type: ignore[type-arg]
 class InvitationForm(forms.Form):
     """Whom the secretariat invites to become a city's editor."""
 
-    email = forms.EmailField(label="E-mail address", max_length=254)
-    name = forms.CharField(label="Name (optional)", max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    name = forms.CharField(label=_("Name (optional)"), max_length=150, required=False)
 
 
 class AcceptInvitationForm(UserCreationForm):  # type: ignore[type-arg]

@@ -18,23 +18,24 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Kind(models.TextChoices):
-    PARTNERSHIP_TO_CONFIRM = "partnership_to_confirm", "A partnership to confirm"
-    PARTNER_WITHOUT_EDITOR = "partner_without_editor", "A partner city without an editor"
-    DECLARATION_OPEN = "declaration_open", "A declaration open for signature"
-    DEADLINE_COMING = "deadline_coming", "An event deadline coming"
-    REPORTING_DEADLINE = "reporting_deadline", "A reporting-cycle deadline coming (KPI data)"
-    RECOMMENDATION_STATUS = "recommendation_status", "A recommendation's status changed"
-    DATA_VERIFIED = "data_verified", "Data verified by the secretariat"
-    DATA_QUERIED = "data_queried", "Data queried (verification withdrawn)"
+    PARTNERSHIP_TO_CONFIRM = "partnership_to_confirm", _("A partnership to confirm")
+    PARTNER_WITHOUT_EDITOR = "partner_without_editor", _("A partner city without an editor")
+    DECLARATION_OPEN = "declaration_open", _("A declaration open for signature")
+    DEADLINE_COMING = "deadline_coming", _("An event deadline coming")
+    REPORTING_DEADLINE = "reporting_deadline", _("A reporting-cycle deadline coming (KPI data)")
+    RECOMMENDATION_STATUS = "recommendation_status", _("A recommendation's status changed")
+    DATA_VERIFIED = "data_verified", _("Data verified by the secretariat")
+    DATA_QUERIED = "data_queried", _("Data queried (verification withdrawn)")
 
 
 class Frequency(models.TextChoices):
-    OFF = "off", "Off"
-    IMMEDIATELY = "immediately", "Immediately (inbox and e-mail)"
-    DAILY = "daily", "Daily digest (inbox now, e-mail once a day)"
+    OFF = "off", _("Off")
+    IMMEDIATELY = "immediately", _("Immediately (inbox and e-mail)")
+    DAILY = "daily", _("Daily digest (inbox now, e-mail once a day)")
 
 
 #: What a user hears of a kind they have not chosen for.

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from citydiplomacy.reports.i18n import available_languages
 from citydiplomacy.web.cities.models import City
@@ -28,7 +30,7 @@ _GUIDANCE: Memo[tuple[list[Any], int] | None] = Memo(512)
 
 def _guidance(request: HttpRequest, city: City, year: int) -> tuple[list[Any], int] | None:
     """The first recommendations and their number, ``None`` without a report; built once per
-    score snapshot, city, year and view (the whole cohort, or the published one with or
+    score snapshot, language, city, year and view (the whole cohort, or the published one with or
     without the city's own unpublished years: what :func:`report_for` depends on)."""
     snapshot = (
         ScoreSnapshot.objects.order_by("-data_version")
@@ -36,8 +38,10 @@ def _guidance(request: HttpRequest, city: City, year: int) -> tuple[list[Any], i
         .first()
     )
     user = request.user
+    lang = _report_language()
     key = (
         snapshot,
+        lang,
         city.pk,
         year,
         visibility.sees_unpublished(user),
@@ -45,10 +49,17 @@ def _guidance(request: HttpRequest, city: City, year: int) -> tuple[list[Any], i
     )
 
     def build() -> tuple[list[Any], int] | None:
-        report = report_for(user, city, year, "en", checked=True)
+        report = report_for(user, city, year, lang, checked=True)
         return None if report is None else (report.guidance[:TOP], len(report.guidance))
 
     return _GUIDANCE.get_or_build(key, build)
+
+
+def _report_language() -> str:
+    """The page's language when the reports are written in it, else English: the
+    recommendations the panel shows are the report's own, in the page's language."""
+    active = (translation.get_language() or "en").split("-")[0]
+    return active if active in available_languages() else "en"
 
 
 def report_panel(request: HttpRequest, city: City, year: int) -> DashboardPanel | None:
@@ -74,7 +85,7 @@ def report_panel(request: HttpRequest, city: City, year: int) -> DashboardPanel 
     ]
     return DashboardPanel(
         key="report",
-        title="Smart City Profile report and recommendations",
+        title=gettext("Smart City Profile report and recommendations"),
         template_name="reports/_panel.html",
         context={
             "year": year,

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from citydiplomacy.core.commitments import Progress
+from citydiplomacy.web.dates import short_date, short_datetime
 from citydiplomacy.web.engagement import progress as progress_text
 from citydiplomacy.web.indicators.charts import fmt_value
 
 register = template.Library()
+
+
+@register.filter
+def day(value: Any) -> str:
+    """A date as "6 Aug 2026" / "6 août 2026" (the page's language, Babel)."""
+    return short_date(value)
+
+
+@register.filter
+def day_time(value: Any) -> str:
+    """A date-time as "6 Aug 2026 14:05" / "6 août 2026 14:05"."""
+    return short_datetime(value)
 
 
 @register.filter
