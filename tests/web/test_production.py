@@ -185,6 +185,60 @@ def test_pages_answer_with_the_security_headers(server: Server, path: str) -> No
     assert "<style" not in html and " style=" not in html
 
 
+def _kept(server: Server, path: str) -> tuple[http.client.HTTPResponse, bytes]:
+    """``path`` as served from the page cache (each of the two workers keeps its own)."""
+    for _ in range(20):
+        response, body = server.get(path)
+        if response.getheader("X-Page-Cache") == "hit":
+            return response, body
+    pytest.fail(f"{path} was never served from the page cache")
+
+
+def test_a_kept_page_has_the_security_headers_and_its_own_csrf_cookie(server: Server) -> None:
+    first, _ = server.get("/events/")
+    kept, body = _kept(server, "/events/")
+    for name in (
+        "Content-Security-Policy",
+        "Strict-Transport-Security",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Cross-Origin-Opener-Policy",
+        "Permissions-Policy",
+    ):
+        assert kept.getheader(name) == first.getheader(name), name
+    cookies = _cookies(kept)
+    assert set(cookies) == {"__Host-csrftoken"}
+    _assert_hardened(cookies["__Host-csrftoken"])
+    tokens = set(re.findall(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body))
+    assert tokens and not any(b"Placeholder" in t for t in tokens)
+
+
+def test_a_change_made_by_another_process_shows_on_the_next_anonymous_request(
+    server: Server,
+) -> None:
+    _kept(server, "/events/")
+    made = subprocess.run(
+        [
+            CITYDIPLOMACY,
+            "manage",
+            "shell",
+            "-c",
+            "import datetime as d; from citydiplomacy.web.engagement.models import Event; "
+            "t = d.date.today() + d.timedelta(days=20); "
+            "Event.objects.create(slug='kept-page-test', name='Kept page test summit', "
+            "kind='other', start_date=t, end_date=t, place='Geneva', organiser='UNECE', "
+            "source_url='https://unece.org/')",
+        ],
+        env=production_env(server.data_dir),
+        capture_output=True,
+        text=True,
+    )
+    assert made.returncode == 0, made.stderr
+    for _ in range(4):  # whichever worker answers, its kept page is obsolete
+        _, body = server.get("/events/")
+        assert b"Kept page test summit" in body
+
+
 def test_the_openapi_schema_answers(server: Server) -> None:
     response, body = server.get("/api/openapi.json")
     assert response.status == 200

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "citydiplomacy.web.recognition",
     "citydiplomacy.web.capacity",
     "citydiplomacy.web.notifications",
+    "citydiplomacy.web.pagecache",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +105,8 @@ MIDDLEWARE = [
     # 400 for NUL, other control characters or lone surrogates in the path, query or form
     # fields, before any view (PostgreSQL cannot store NUL; no view need guard against it).
     "citydiplomacy.web.middleware.HostileTextMiddleware",
+    # Anonymous visitors' public pages, kept until the content changes (web/pagecache).
+    "citydiplomacy.web.pagecache.middleware.PublicPageCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it watches failed logins and locks out repeated guessing.
@@ -124,6 +127,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "citydiplomacy.web.accounts.context.roles",
+                # A page the page cache keeps is rendered with a CSRF placeholder.
+                "citydiplomacy.web.pagecache.middleware.csrf_placeholder",
             ],
         },
     }
@@ -300,6 +305,10 @@ CACHES = {
         "LOCATION": "citydiplomacy",
     }
 }
+# How long an anonymous visitor's public page is kept (web/pagecache: any change to the
+# content makes every kept page obsolete at once; this bounds only writes made outside the
+# site's code). 0 turns the page cache off.
+CITYDIPLOMACY_PAGE_CACHE_SECONDS = int(os.environ.get("CITYDIPLOMACY_PAGE_CACHE_SECONDS", "300"))
 if os.environ.get("REDIS_URL"):
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
