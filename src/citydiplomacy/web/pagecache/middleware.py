@@ -53,7 +53,9 @@ from citydiplomacy.web.pagecache import versioning
 
 #: The pages kept (URL names): public pages whose anonymous answer depends only on the
 #: database, the date, the language and the request's path and query. Pages that compute
-#: on request (partner suggestions, analyses) or answer files are not listed.
+#: on request (partner suggestions), show work in progress kept outside the database (a
+#: city's ties show the tie analysis a worker leaves in the cache) or answer files are not
+#: listed.
 PUBLIC_PAGES = frozenset(
     {
         "home",
@@ -71,7 +73,6 @@ PUBLIC_PAGES = frozenset(
         "engagement:versions",
         "partners:networks",
         "partners:network",
-        "partners:city",
         "recognition:documents",
         "recognition:document",
         "recognition:text",
