@@ -14,7 +14,14 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from citydiplomacy.web.engagement.models import Declaration, DeclarationStatus, Event
+from citydiplomacy.web.engagement import services
+from citydiplomacy.web.engagement.models import (
+    Declaration,
+    DeclarationStatus,
+    Event,
+    ForumSession,
+    Recommendation,
+)
 from tests.web.engagement.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +165,59 @@ def test_declaration_rows_and_formula_guard(adopted: Declaration) -> None:
     )
     evil = rows["http://testserver/declarations/evil-declaration/"]
     assert evil["title"] == "'-2+3" and evil["organiser"] == '\'=WEBSERVICE("http://evil")'
+
+
+# ------------------------------------------------------------------ archive, sessions
+def test_the_archive_export_equals_the_archive_table(events: dict[str, Any]) -> None:
+    Event.objects.create(
+        slug="older",
+        name="Older forum",
+        kind="other",
+        start_date=dt.date(2019, 5, 1),
+        end_date=dt.date(2019, 5, 2),
+        place="Bonn",
+        organiser="Organiser",
+        source_url="https://example.org/older",
+    )
+    client = client_for(None)
+    page = client.get(reverse("engagement:events-archive")).content.decode()
+    shown = _page_names(page)
+    assert shown == ["Forum of Mayors test", "Older forum"]  # latest first, past only
+    for fmt, read in (("csv", _csv), ("xlsx", _xlsx)):
+        rows = read(client.get(reverse("engagement:events-archive-export", args=[fmt])))
+        assert [r["event"] for r in rows] == shown
+    assert 'href="/events/archive/export.csv"' in page
+
+
+def test_the_sessions_and_recommendations_exports(users: dict[str, Any]) -> None:
+    session = ForumSession.objects.create(
+        title="Forum session (synthetic)",
+        date=dt.date(2025, 10, 6),
+        place="Geneva",
+        source_url="https://example.org/session",
+    )
+    ForumSession.objects.create(
+        title="Earlier session (synthetic)",
+        date=dt.date(2024, 10, 6),
+        place="Geneva",
+        source_url="https://example.org/earlier",
+    )
+    rec = Recommendation.objects.create(
+        session=session, text="=cmd|' /C calc'!A0", addressed_to="HLPF"
+    )
+    services.set_recommendation_status(users["admin"], rec, "submitted", "sent to the HLPF")
+    client = client_for(None)
+    page = client.get(reverse("engagement:sessions")).content.decode()
+    rows = _csv(client.get(reverse("engagement:sessions-export", args=["csv"])))
+    assert [r["session"] for r in rows] == [
+        "Forum session (synthetic)",
+        "Earlier session (synthetic)",
+    ]  # the page's order, latest first
+    assert page.index("Forum session (synthetic)") < page.index("Earlier session (synthetic)")
+    assert rows[0]["recommendations"] == "1" and 'href="/forums/export.xlsx"' in page
+    url = reverse("engagement:recommendations-export", args=[session.pk, "xlsx"])
+    (row,) = _xlsx(client.get(url))
+    assert row["recommendation"] == "'=cmd|' /C calc'!A0"  # neutralised
+    assert row["status"] == "Submitted" and row["history"].endswith("Submitted: sent to the HLPF")
+    assert f'href="{url}"' in client.get(session.get_absolute_url()).content.decode()
+    assert client.get("/forums/999999/recommendations.csv").status_code == 404

@@ -35,11 +35,22 @@ urlpatterns: list[URLPattern] = [
     ),
     path("events/export.<str:fmt>", views.events_export, name="events-export"),
     path("events/archive/", views.event_archive, name="events-archive"),
+    path(
+        "events/archive/export.<str:fmt>",
+        views.events_archive_export,
+        name="events-archive-export",
+    ),
     path("events/new/", views.event_new, name="event-new"),
     path("events/<slug:slug>/", views.event_detail, name="event"),
     path("events/<slug:slug>/edit/", views.event_edit, name="event-edit"),
     path("events/<slug:slug>/cancel/", views.event_cancel, name="event-cancel"),
     path("forums/", views.session_list, name="sessions"),
+    path("forums/export.<str:fmt>", views.sessions_export, name="sessions-export"),
+    path(
+        "forums/<engagement_id:pk>/recommendations.<str:fmt>",
+        views.recommendations_export,
+        name="recommendations-export",
+    ),
     path("forums/<engagement_id:pk>/", views.session_detail, name="session"),
     path(
         "forums/recommendations/<engagement_id:pk>/status/",

@@ -38,7 +38,10 @@ from citydiplomacy.web.engagement.views.declarations import (
 from citydiplomacy.web.engagement.views.exports import (
     commitments_export,
     declarations_export,
+    events_archive_export,
     events_export,
+    recommendations_export,
+    sessions_export,
     signatories_export,
 )
 from citydiplomacy.web.engagement.views.recommendations import (
@@ -82,12 +85,15 @@ __all__ = [
     "event_edit",
     "event_list",
     "event_new",
+    "events_archive_export",
     "events_export",
     "recommendation_status",
+    "recommendations_export",
     "representative_revoke",
     "representatives",
     "session_detail",
     "session_list",
+    "sessions_export",
     "sign",
     "signatories_export",
     "signatures_csv",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -117,17 +118,26 @@ def event_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def archived_events(today: dt.date) -> list[Event]:
+    """The archive's rows: events ended before ``today``, the most recent first (the page
+    and its exports read them from here)."""
+    return list(
+        Event.objects.filter(end_date__lt=today)
+        .prefetch_related("tags")
+        .select_related("host_city", "country")
+        .order_by("-start_date", "name")
+    )
+
+
 @require_GET
 def event_archive(request: HttpRequest) -> HttpResponse:
     """Past events, the most recent first: the calendar's archive (nothing is deleted)."""
     today = timezone.localdate()
-    events = list(
-        Event.objects.filter(end_date__lt=today)
-        .prefetch_related("tags")
-        .select_related("host_city")
-        .order_by("-start_date", "name")
+    return render(
+        request,
+        "engagement/event_archive.html",
+        {"events": archived_events(today), "today": today},
     )
-    return render(request, "engagement/event_archive.html", {"events": events, "today": today})
 
 
 @checks_form_text

@@ -6,7 +6,10 @@
   page (its live signatures, in the page's order, all pages);
 * ``/events/export.csv|xlsx?kind=&tag=&city=&when=``: the calendar's table with the same
   filters (upcoming by default, as the page);
-* ``/declarations/export.csv|xlsx``: the declaration list (drafts only to their readers).
+* ``/declarations/export.csv|xlsx``: the declaration list (drafts only to their readers);
+* ``/events/archive/export.csv|xlsx``: the archive's table (past events, latest first);
+* ``/forums/export.csv|xlsx``: the session list; ``/forums/<id>/recommendations.csv|xlsx``: a
+  session's recommendations with their current status and its history.
 
 Each goes through the project's one export path
 (:func:`citydiplomacy.web.indicators.exports.table_response`: the spreadsheet guard against
@@ -20,18 +23,28 @@ import datetime as dt
 
 import pandas as pd
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from citydiplomacy.core.commitments import Progress
-from citydiplomacy.web.engagement.models import Commitment, Declaration, Event, Signature
+from citydiplomacy.web.engagement.models import (
+    Commitment,
+    Declaration,
+    Event,
+    ForumSession,
+    Recommendation,
+    Signature,
+)
 from citydiplomacy.web.engagement.progress import status_label
-from citydiplomacy.web.engagement.views.calendar import filtered_events
+from citydiplomacy.web.engagement.views.calendar import archived_events, filtered_events
 from citydiplomacy.web.engagement.views.commitments import filtered_commitments
 from citydiplomacy.web.engagement.views.common import _declaration
 from citydiplomacy.web.engagement.views.declarations import (
     listed_declarations,
     live_signatures,
 )
+from citydiplomacy.web.engagement.views.recommendations import listed_sessions
 from citydiplomacy.web.indicators.exports import FORMATS, table_response
 
 #: Columns of the commitments export: the page's columns, each value in its own cell.
@@ -98,6 +111,18 @@ DECLARATION_COLUMNS = (
     "event",
     "source_url",
     "page_url",
+)
+
+#: Columns of the forum sessions export: the session list's table.
+SESSION_COLUMNS = ("date", "session", "place", "event", "recommendations", "page_url")
+#: Columns of a session's recommendations export: each recommendation and its history.
+RECOMMENDATION_COLUMNS = (
+    "session",
+    "recommendation",
+    "addressed_to",
+    "status",
+    "history",
+    "source_url",
 )
 
 
@@ -194,6 +219,43 @@ def declarations_frame(declarations: list[Declaration], base: str) -> pd.DataFra
     return pd.DataFrame.from_records(records, columns=list(DECLARATION_COLUMNS))
 
 
+def sessions_frame(sessions: list[ForumSession], base: str) -> pd.DataFrame:
+    """The session list's rows as a table."""
+    records = [
+        (
+            s.date.isoformat(),
+            s.title,
+            s.place,
+            s.event.name if s.event else "",
+            len(s.recommendations.all()),
+            base + s.get_absolute_url(),
+        )
+        for s in sessions
+    ]
+    return pd.DataFrame.from_records(records, columns=list(SESSION_COLUMNS))
+
+
+def recommendations_frame(session: ForumSession, recs: list[Recommendation]) -> pd.DataFrame:
+    """A session's recommendations as its page lists them, each with its status history
+    ("date status: note" entries, oldest first, separated by " | ")."""
+    records = [
+        (
+            session.title,
+            r.text,
+            r.addressed_to,
+            str(r.get_status_display()),
+            " | ".join(
+                f"{timezone.localtime(h.changed_at).date().isoformat()} {h.get_status_display()}"
+                + (f": {h.note}" if h.note else "")
+                for h in r.history.all()
+            ),
+            r.source_url,
+        )
+        for r in recs
+    ]
+    return pd.DataFrame.from_records(records, columns=list(RECOMMENDATION_COLUMNS))
+
+
 def _check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise Http404("exports are CSV or XLSX")
@@ -231,3 +293,31 @@ def declarations_export(request: HttpRequest, fmt: str) -> HttpResponse:
     base = request.build_absolute_uri("/").rstrip("/")
     rows = list(listed_declarations(request))
     return table_response(declarations_frame(rows, base), fmt, "declarations")
+
+
+@require_GET
+def events_archive_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The archive's table (past events, the most recent first), as CSV or XLSX."""
+    _check_format(fmt)
+    today = timezone.localdate()
+    base = request.build_absolute_uri("/").rstrip("/")
+    return table_response(events_frame(archived_events(today), today, base), fmt, "events-archive")
+
+
+@require_GET
+def sessions_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The Forum of Mayors session list, as CSV or XLSX."""
+    _check_format(fmt)
+    base = request.build_absolute_uri("/").rstrip("/")
+    return table_response(sessions_frame(list(listed_sessions()), base), fmt, "forum-sessions")
+
+
+@require_GET
+def recommendations_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """A session's recommendations with their status and history, as CSV or XLSX."""
+    _check_format(fmt)
+    session = get_object_or_404(ForumSession, pk=pk)
+    recs = list(session.recommendations.prefetch_related("history"))
+    return table_response(
+        recommendations_frame(session, recs), fmt, f"session-{session.pk}-recommendations"
+    )

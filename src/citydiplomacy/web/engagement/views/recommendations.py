@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,10 +21,14 @@ from citydiplomacy.web.engagement.views.common import form_messages
 from citydiplomacy.web.forms import checks_form_text
 
 
+def listed_sessions() -> QuerySet[ForumSession]:
+    """The session list's rows, in its order (the page and its export read them here)."""
+    return ForumSession.objects.select_related("event").prefetch_related("recommendations")
+
+
 @require_GET
 def session_list(request: HttpRequest) -> HttpResponse:
-    sessions = ForumSession.objects.select_related("event").prefetch_related("recommendations")
-    return render(request, "engagement/session_list.html", {"sessions": sessions})
+    return render(request, "engagement/session_list.html", {"sessions": listed_sessions()})
 
 
 @require_GET
