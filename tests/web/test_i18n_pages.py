@@ -21,8 +21,10 @@ from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils.html import escape
 
 from citydiplomacy.io.capacity import published_figures
+from citydiplomacy.reports.localise import framework_names
 from citydiplomacy.web.capacity.demo import load_modules
 from citydiplomacy.web.capacity.models import Competency, Domain, Module
 from citydiplomacy.web.capacity.services import current_framework
@@ -468,3 +470,19 @@ def test_french_dates_use_french_month_abbreviations(scene: dict[str, str]) -> N
         fr,
     )
     assert re.search(r"\b\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}\b", en)
+
+
+def test_french_pages_name_the_framework_in_french(cohort: Cohort) -> None:
+    """The profile and the comparison use the framework's French names (the same data as the
+    French report): "Économie", not "Economy"; the English pages keep the English names."""
+    tree = services.framework().tree()
+    french = framework_names(services.framework().name, "fr")
+    dimension = next(c for c in tree.name if c in french and french[c] != tree.name[c])
+    client = Client()
+    for url in (
+        reverse("indicators:dashboard", args=[cohort.geneva.pk]) + "?year=2023",
+        reverse("indicators:compare") + f"?city={cohort.geneva.pk}&city={cohort.lyon.pk}&year=2023",
+    ):
+        fr, en = _get(client, url, "fr"), _get(client, url, "en")
+        assert escape(french[dimension]) in fr and escape(tree.name[dimension]) not in fr, url
+        assert escape(tree.name[dimension]) in en, url

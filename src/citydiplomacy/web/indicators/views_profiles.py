@@ -10,6 +10,7 @@ secretariat see everything.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.contrib.staticfiles import finders
@@ -23,6 +24,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from citydiplomacy.core.frameworks import FrameworkTree
+from citydiplomacy.reports.localise import framework_names
 from citydiplomacy.web import target_sources
 from citydiplomacy.web.cities.fields import city_form
 from citydiplomacy.web.cities.models import City
@@ -60,8 +62,37 @@ LEVEL_NAMES = {5: "index", 4: "dimension", 3: "sub-dimension", 2: "category", 1:
 
 # ------------------------------------------------------------------ framework metadata
 def framework_meta() -> FrameworkTree:
-    """The current framework's tree as plain dicts (built once per framework)."""
-    return framework().tree()
+    """The current framework's tree as plain dicts (built once per framework), its names in
+    the page's language where the framework ships them (``data/frameworks/<name>_<lang>.csv``,
+    as the reports read them): "Économie", not "Economy", on a French page (issue 19 item 7)."""
+    fw = framework()
+    tree = fw.tree()
+    lang = (translation.get_language() or "en").split("-")[0]
+    if lang == "en":
+        return tree
+    key = (id(tree), lang)
+    found = _LOCALISED_TREES.get(key)
+    if found is None:
+        names = framework_names(fw.name, lang)
+        found = tree
+        if names:
+            found = dataclasses.replace(
+                tree,
+                name={c: names.get(c, n) for c, n in tree.name.items()},
+                # a data point's own label ("3G") stays; a label that is the name follows it
+                label={
+                    c: names.get(c, lb) if lb == tree.name.get(c) else lb
+                    for c, lb in tree.label.items()
+                },
+            )
+        if len(_LOCALISED_TREES) > 16:
+            _LOCALISED_TREES.clear()
+        _LOCALISED_TREES[key] = found
+    return found
+
+
+#: Localised framework trees by (tree, language).
+_LOCALISED_TREES: dict[tuple[int, str], FrameworkTree] = {}
 
 
 def _results(
