@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from citydiplomacy.web.accounts import permissions
+from citydiplomacy.web.accounts.models import Membership
 from citydiplomacy.web.notifications import invitations
 from citydiplomacy.web.notifications.models import EditorInvitation, Kind, Notification
 from citydiplomacy.web.partners import services as partners
@@ -288,15 +289,42 @@ def test_an_editor_of_another_city_keeps_it_and_gains_the_new_one(
 def test_an_account_with_another_role_is_not_changed_by_an_invitation(
     who: str, users: dict[str, Any], bonn: Any
 ) -> None:
+    """The secretariat cannot invite the address of an analyst or an administrator (the
+    link could not be accepted); an account given such a role after the invitation is told
+    so on the link, and nothing changes."""
     account = users[who]
-    inv, url = _invite(users, bonn, account.email)
-    c = client_for(account)
+    with pytest.raises(invitations.InvitationError, match="cannot change"):
+        _invite(users, bonn, account.email)
+    refused = client_for(users["admin"]).post(
+        f"/notifications/cities/{bonn.pk}/invite/", {"email": account.email}
+    )
+    assert refused.status_code == 400 and "cannot change" in refused.content.decode()
+    assert not EditorInvitation.objects.filter(email=account.email).exists()
+
+    person = users["public"]
+    inv, url = _invite(users, bonn, person.email)
+    Membership.objects.create(user=person, role=who)
+    c = client_for(person)
     for response in (c.get(url), c.post(url)):
         assert response.status_code == 409
         assert "an invitation does not change it" in response.content.decode()
-    assert permissions.role_of(get_user_model().objects.get(pk=account.pk)) == who
+    assert permissions.role_of(get_user_model().objects.get(pk=person.pk)) == who
     inv.refresh_from_db()
     assert inv.state == "open"
+
+
+def test_the_secretariat_is_told_the_address_has_an_account(
+    users: dict[str, Any], bonn: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    admin = client_for(users["admin"])
+    with django_capture_on_commit_callbacks(execute=True):
+        done = admin.post(
+            f"/notifications/cities/{bonn.pk}/invite/",
+            {"email": users["public"].email},
+            follow=True,
+        )
+    assert "already has an account" in done.content.decode()
+    assert "sign in with it" in mail.outbox[-1].body
 
 
 def test_another_signed_in_account_is_told_and_changes_nothing(

@@ -120,6 +120,19 @@ def invite(
     )
     if already.exists():
         raise InvitationError(f"{email} is already an editor of {city.name}.")
+    from citydiplomacy.web.accounts import permissions
+
+    for account in accounts_with_address(email).filter(is_active=True):
+        role = permissions.role_of(account)
+        if role not in (None, "editor"):
+            # The link could not be accepted: an invitation never changes an account's role.
+            raise InvitationError(
+                gettext(
+                    "%(email)s belongs to the account %(user)s, whose role (%(role)s) an "
+                    "invitation cannot change: assign the city to an editor's account instead."
+                )
+                % {"email": email, "user": account.get_username(), "role": role}
+            )
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():

@@ -128,10 +128,20 @@ def invite(request: HttpRequest, city_id: int) -> HttpResponse:
             form.add_error("email", str(exc))
         else:
             # The link is shown once, for the secretariat to pass on should the e-mail fail.
+            has_account = invitations.accounts_with_address(inv.email).exists()
             messages.success(
                 request,
                 f"Invitation e-mailed to {inv.email} (valid {invitations.INVITATION_DAYS} "
-                f"days). Link: {link}",
+                f"days). Link: {link}"
+                + (
+                    " "
+                    + _(
+                        "This address already has an account: the link asks its owner to "
+                        "sign in and accept with it."
+                    )
+                    if has_account
+                    else ""
+                ),
             )
             return redirect("notifications:cities-without-editor")
     sent = EditorInvitation.objects.filter(city=city).select_related("invited_by")[:20]
