@@ -12,19 +12,27 @@ wrk does).
   page, a city's page, a city's public profile (as the city page links it, the latest
   published year; one request in four another published year), events (the list or one
   event), declarations (the list or one), and the API's lists (cities, events, KPI values).
+  A share of the city pages and searches (``--cold-share``, a quarter by default) asks for a
+  random city of the registry or the start of a random city's name: pages no one asked for
+  before, which the page cache cannot have kept, as a site's long tail of visits does.
 * Logged-in clients first log in through the log-in form (the demo accounts of the editors
   of Geneva and Lyon), then open their city's dashboard (``/cities/<id>/profile/``): the
   latest year as the link gives it, one request in two another year of their city.
 
 Every answer but a 200 is an error. It prints one line per page class and a Markdown table
-(requests, errors, median, p95, p99) with the targets of issue 14 (public pages p95 < 500 ms,
-the dashboard p95 < 800 ms, no error), and the load average before and after.
+(requests, errors, the share served from the page cache, median, p95, p99) with the targets
+of issue 14 (public pages p95 < 500 ms, the dashboard p95 < 800 ms, no error), and the load
+average before and after.
 
 Usage::
 
     .venv/bin/python benchmarks/bench_load.py [--data-dir benchmarks/_data/load]
         [--clients 50] [--logged-in 10] [--duration 60] [--warmup 10] [--warm-rounds 2]
-        [--workers 2] [--threads 4] [--url http://127.0.0.1:8000 --server-pgid PGID]
+        [--workers 2] [--threads 4] [--cold-share 0.25] [--page-cache-seconds 0]
+        [--url http://127.0.0.1:8000 --server-pgid PGID]
+
+``--page-cache-seconds 0`` starts the server with the public page cache off, to measure what
+the cache contributes.
 
 The first run builds the demo database in ``--data-dir`` (``citydiplomacy demo``: the
 registry and the demo data, a few minutes); later runs reuse it. With ``--url`` no server is
@@ -85,6 +93,9 @@ class Targets:
     events: list[str]
     declarations: list[str]
     dashboards: dict[str, list[tuple[int, int]]]  # account -> (city, year) it opens
+    registry: list[int]  # a sample of the whole registry: city pages nobody asked for yet
+    prefixes: list[str]  # searches nobody made yet (the start of registry cities' names)
+    cold_share: float = 0.0  # share of city pages and searches drawn from those two
 
 
 def discover(data_dir: Path) -> Targets:
@@ -114,6 +125,9 @@ def discover(data_dir: Path) -> Targets:
         pk = City.objects.filter(name=name, pk__in=list(scored)).values_list("pk", flat=True)[0]
         return [(pk, y) for y in scored[pk]]
 
+    sample = random.Random(2026).sample(list(City.objects.values_list("pk", flat=True)), 20_000)
+    registry = sample[:10_000]
+    names = list(City.objects.filter(pk__in=sample[10_000:]).values_list("name", flat=True))
     return Targets(
         profiles=profiles,
         cities=sorted({c for c, _ in profiles}),
@@ -124,6 +138,8 @@ def discover(data_dir: Path) -> Targets:
             )
         ),
         dashboards={"geneva": own("Geneva"), "lyon": own("Lyon")},
+        registry=registry,
+        prefixes=sorted({name[:3].lower() for name in names if len(name) >= 3}),
     )
 
 
@@ -132,10 +148,12 @@ def public_request(rng: random.Random, t: Targets) -> tuple[str, str]:
     kind = rng.choice(["home", "search", "city", "profile", "events", "declarations", "api-list"])
     if kind == "home":
         return kind, "/"
+    cold = rng.random() < t.cold_share
     if kind == "search":
-        return kind, "/cities/?q=" + urllib.parse.quote(rng.choice(SEARCHES))
+        query = rng.choice(t.prefixes if cold else SEARCHES)
+        return kind, "/cities/?q=" + urllib.parse.quote(query)
     if kind == "city":
-        return kind, f"/cities/{rng.choice(t.cities)}/"
+        return kind, f"/cities/{rng.choice(t.registry if cold else t.cities)}/"
     if kind == "profile":
         if rng.random() < 0.75:
             return kind, f"/cities/{rng.choice(t.cities)}/profile/"
@@ -228,12 +246,15 @@ class Results:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     examples: list[str] = field(default_factory=list)
+    #: answers served from the page cache (``X-Page-Cache: hit``), per page class
+    kept: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     recording: bool = False
 
-    def add(self, kind: str, seconds: float, error: str | None) -> None:
+    def add(self, kind: str, seconds: float, error: str | None, hit: bool = False) -> None:
         if not self.recording:
             return
         self.latencies[kind].append(seconds)
+        self.kept[kind] += hit
         if error is not None:
             self.errors[kind] += 1
             if len(self.examples) < 10:
@@ -279,14 +300,16 @@ async def client(
             kind, path = "dashboard", f"/cities/{city}/profile/{query}"
         started = time.perf_counter()
         error = None
+        hit = False
         try:
-            status, _, _ = await asyncio.wait_for(conn.request("GET", path), timeout=30)
+            status, headers, _ = await asyncio.wait_for(conn.request("GET", path), timeout=30)
+            hit = headers.get("x-page-cache") == "hit"
             if status != 200:
                 error = f"{status} {path}"
         except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
             error = f"{type(exc).__name__} {path}"
             await conn.close()
-        results.add(kind, time.perf_counter() - started, error)
+        results.add(kind, time.perf_counter() - started, error, hit)
     await conn.close()
 
 
@@ -321,7 +344,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(data_dir: Path, workers: int, threads: int) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(
+    data_dir: Path, workers: int, threads: int, page_cache_seconds: int | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
     """``citydiplomacy serve`` with the production settings of docs/deployment.md."""
     port = free_port()
     env = {
@@ -335,6 +360,8 @@ def start_server(data_dir: Path, workers: int, threads: int) -> tuple[subprocess
         CITYDIPLOMACY_ALLOWED_HOSTS=HOST,
         CITYDIPLOMACY_DATA_DIR=str(data_dir),
     )
+    if page_cache_seconds is not None:
+        env["CITYDIPLOMACY_PAGE_CACHE_SECONDS"] = str(page_cache_seconds)
     log_file = (data_dir / "bench-serve.log").open("wb")
     server = subprocess.Popen(
         [CITYDIPLOMACY, "serve", "--port", str(port), "--workers", str(workers),
@@ -429,26 +456,30 @@ def percentile(values: list[float], q: int) -> float:
 
 def table(results: Results, seconds: float) -> str:
     """Markdown: one row per page class, then the public pages together and the dashboard."""
-    rows = ["| pages | requests | errors | median ms | p95 ms | p99 ms | target |",
-            "|---|---:|---:|---:|---:|---:|---|"]  # fmt: skip
+    rows = [
+        "| pages | requests | errors | page cache hits | median ms | p95 ms | p99 ms | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
 
-    def row(name: str, values: list[float], errors: int, target: str = "") -> str:
+    def row(name: str, values: list[float], errors: int, kept: int, target: str = "") -> str:
         ms = [v * 1000 for v in values]
         return (
-            f"| {name} | {len(ms):,} | {errors} | {statistics.median(ms):.0f} | "
-            f"{percentile(ms, 95):.0f} | {percentile(ms, 99):.0f} | {target} |"
+            f"| {name} | {len(ms):,} | {errors} | {100 * kept / max(len(ms), 1):.0f} % | "
+            f"{statistics.median(ms):.0f} | {percentile(ms, 95):.0f} | {percentile(ms, 99):.0f} "
+            f"| {target} |"
         )
 
     public = [k for k in sorted(results.latencies) if k != "dashboard"]
     for kind in public:
-        rows.append(row(kind, results.latencies[kind], results.errors[kind]))
+        rows.append(row(kind, results.latencies[kind], results.errors[kind], results.kept[kind]))
     everything: list[float] = []
     for kind in public:
         everything.extend(results.latencies[kind])
-    for name, values, errors in (
-        ("**public pages**", everything, sum(results.errors[k] for k in public)),
+    for name, values, errors, kept in (
+        ("**public pages**", everything, sum(results.errors[k] for k in public),
+         sum(results.kept[k] for k in public)),
         ("**city dashboard (logged in)**", results.latencies.get("dashboard", []),
-         results.errors.get("dashboard", 0)),
+         results.errors.get("dashboard", 0), results.kept.get("dashboard", 0)),
     ):  # fmt: skip
         if not values:
             continue
@@ -459,6 +490,7 @@ def table(results: Results, seconds: float) -> str:
                 name,
                 values,
                 errors,
+                kept,
                 f"p95 < {goal:.0f} ms, no error: {'met' if met else 'NOT met'}",
             )
         )
@@ -480,6 +512,19 @@ def main() -> None:
     parser.add_argument(
         "--warm-rounds", type=int, default=2, help="visits of every page before the clients"
     )
+    parser.add_argument(
+        "--cold-share",
+        type=float,
+        default=0.25,
+        help="share of city pages and searches asked for a random registry city or name start "
+        "(pages no one asked for before: never warmed, rarely kept)",
+    )
+    parser.add_argument(
+        "--page-cache-seconds",
+        type=int,
+        help="the server's CITYDIPLOMACY_PAGE_CACHE_SECONDS (0: the page cache off; default: "
+        "the shipped setting)",
+    )
     parser.add_argument("--url", help="measure a server already running (no build, no start)")
     parser.add_argument(
         "--server-pgid", type=int, help="with --url: its process group, to count its CPU time"
@@ -492,6 +537,7 @@ def main() -> None:
     log(f"machine: {machine()}")
     build(data_dir)
     targets = discover(data_dir)
+    targets.cold_share = args.cold_share
     log(
         f"demo data: {len(targets.profiles)} published profiles of {len(targets.cities)} cities, "
         f"{len(targets.events)} events, {len(targets.declarations)} declarations"
@@ -501,7 +547,7 @@ def main() -> None:
     if args.url:
         port = int(urllib.parse.urlsplit(args.url).port or 80)
     else:
-        server, port = start_server(data_dir, args.workers, args.threads)
+        server, port = start_server(data_dir, args.workers, args.threads, args.page_cache_seconds)
         pgid = server.pid
     if pgid is not None:
         waited = wait_idle(pgid)
@@ -540,7 +586,9 @@ def main() -> None:
     log(
         f"\n{args.clients} clients ({args.logged_in} logged in), {args.warmup:.0f} s warm-up, "
         f"{args.duration:.0f} s measured; serve --workers {args.workers} --threads "
-        f"{args.threads} (production settings)"
+        f"{args.threads} (production settings); {args.cold_share:.0%} of city pages and "
+        f"searches cold; page cache "
+        + ("off" if args.page_cache_seconds == 0 else "on (as shipped)")
     )
     log(
         f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} "
