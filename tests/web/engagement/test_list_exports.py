@@ -12,6 +12,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from citydiplomacy.web.engagement import services
@@ -221,3 +222,14 @@ def test_the_sessions_and_recommendations_exports(users: dict[str, Any]) -> None
     assert row["status"] == "Submitted" and row["history"].endswith("Submitted: sent to the HLPF")
     assert f'href="{url}"' in client.get(session.get_absolute_url()).content.decode()
     assert client.get("/forums/999999/recommendations.csv").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["city=%C2%B2", "city=%EF%BC%93", "city=99999999999", "kind=%00", "tag=%3Cscript%3E", "when=x"],
+)
+def test_hostile_filters_are_ignored_not_a_server_error(events: dict[str, Any], query: str) -> None:
+    client = Client(raise_request_exception=False)
+    for name in ("engagement:events", "engagement:events-export"):
+        args = ["csv"] if name.endswith("export") else []
+        assert client.get(reverse(name, args=args) + "?" + query).status_code < 500
