@@ -15,8 +15,13 @@ was in no list stays as it was; a candidate below the cap keeps factor 1.
 A cap can be impossible: ``L`` lists of ``k`` over ``D`` distinct candidates put each in
 ``k / D`` of the lists on average, so no cap below that can hold, and one near it would
 discount every candidate until the scores meant nothing. The cap applied is therefore at
-least :data:`FLOOR` times that mean share (on the platform's 34,000 cities, about 0.2 %,
-far below the cap asked; on a registry of 400 cities, 10 %).
+least :data:`FLOOR` times that mean share.
+
+The lists must go deep: a candidate below the calibration's depth is never discounted, and
+once the first candidates of a region are, it rises into the lists unchecked. Calibrated on
+lists 60 deep, Seattle (beyond the 60th place of most Australian and New Zealand cities'
+lists, and so never discounted) ended in half of that region's top 10s; at 200 deep
+(:data:`citydiplomacy.core.ranking.EXPOSURE_DEPTH`) the cap holds.
 
 The factors are a property of one data version (they are computed when the ranker is
 trained and cached with it); applying them costs one multiplication per candidate.
@@ -65,28 +70,87 @@ def exposure_factors(
     FloatArray
         ``(n,)`` factors in ``(0, 1]``.
     """
-    if not 0.0 < cap <= 1.0:
-        raise ValueError(f"cap must be in (0, 1], got {cap}")
+    group = np.zeros(candidates.shape[0], dtype=np.int64)
+    out: FloatArray = grouped_exposure_factors(
+        candidates, scores, group, n, cap=cap, overall_cap=1.0, k=k, rounds=rounds
+    )[0]
+    return out
+
+
+def grouped_exposure_factors(
+    candidates: IntArray,
+    scores: FloatArray,
+    group: IntArray,
+    n: int,
+    *,
+    cap: float,
+    overall_cap: float,
+    k: int = 10,
+    rounds: int = 50,
+) -> FloatArray:
+    """Per group of cities (a world region) and registry row, the factor that keeps the row
+    within ``cap`` of the group's top-``k`` lists and within ``overall_cap`` of all the
+    lists, each group weighing the same.
+
+    A cap per group alone lets a city that is just under it in every group through: in
+    every group's lists at once, it is in ``cap`` of any mix of them (and, drawing a few
+    dozen cities per continent, in more by chance). The overall cap discounts such a city
+    in every group.
+
+    Parameters
+    ----------
+    candidates, scores
+        As in :func:`exposure_factors`.
+    group
+        ``(cities,)`` group of each list's city, integers from 0.
+    n
+        Number of registry rows.
+    cap, overall_cap
+        Largest share of one group's lists, and of all lists (groups weighed equally), a
+        candidate may be in; each raised to :data:`FLOOR` times the mean share when below.
+    k, rounds
+        List length; discounting rounds.
+
+    Returns
+    -------
+    FloatArray
+        ``(groups, n)`` factors in ``(0, 1]`` (``groups = group.max() + 1``).
+    """
+    if not (0.0 < cap <= 1.0 and 0.0 < overall_cap <= 1.0):
+        raise ValueError(f"caps must be in (0, 1], got {cap} and {overall_cap}")
     if candidates.shape != scores.shape:
         raise ValueError("candidates and scores must have the same shape")
-    factor = np.ones(n)
-    lists = candidates.shape[0]
-    if lists == 0 or candidates.shape[1] == 0:
+    n_groups = int(group.max()) + 1 if group.size else 1
+    factor = np.ones((n_groups, n))
+    if candidates.shape[0] == 0 or candidates.shape[1] == 0:
         return factor
     valid = candidates >= 0
     safe = np.where(valid, candidates, 0)
     base = np.where(valid, np.nan_to_num(scores, nan=0.0), -np.inf)
     take = min(k, candidates.shape[1])
-    distinct = np.unique(candidates[valid]).size
-    limit = max(cap, FLOOR * take / max(distinct, 1)) * lists
+    lists = np.bincount(group, minlength=n_groups).astype(np.float64)
+    limit = np.zeros(n_groups)
+    for g in np.flatnonzero(lists):
+        distinct = np.unique(candidates[group == g][valid[group == g]]).size
+        limit[g] = max(cap, FLOOR * take / max(distinct, 1)) * lists[g]
+    # every group weighs the same in the overall share
+    weight = 1.0 / (lists[group] * np.count_nonzero(lists))
+    overall = max(overall_cap, FLOOR * take / max(np.unique(candidates[valid]).size, 1))
+    rows = group[:, None]
     for _ in range(rounds):
-        adjusted = np.where(valid, base * factor[safe], -np.inf)
+        adjusted = np.where(valid, base * factor[rows, safe], -np.inf)
         top = np.argpartition(-adjusted, take - 1, axis=1)[:, :take]
-        chosen = np.take_along_axis(safe, top, axis=1)
-        chosen = chosen[np.take_along_axis(valid, top, axis=1)]
-        counts = np.bincount(chosen, minlength=n).astype(np.float64)
-        over = counts > limit
-        if not over.any():
+        inside = np.take_along_axis(valid, top, axis=1)
+        chosen = np.take_along_axis(safe, top, axis=1)[inside]
+        owner = np.broadcast_to(rows, top.shape)[inside]
+        counts = np.bincount(owner * n + chosen, minlength=n_groups * n).reshape(n_groups, n)
+        share = np.bincount(
+            chosen, weights=np.broadcast_to(weight[:, None], top.shape)[inside], minlength=n
+        )
+        over = counts > limit[:, None]
+        wide = share > overall
+        if not over.any() and not wide.any():
             break
-        factor[over] *= limit / counts[over]
+        factor[over] *= (limit[:, None] / np.maximum(counts, 1))[over]
+        factor[:, wide] *= overall / share[wide]
     return factor

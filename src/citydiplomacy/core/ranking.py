@@ -30,13 +30,15 @@ import math
 import pickle
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from citydiplomacy.core.exposure import exposure_factors
+from citydiplomacy.core.exposure import grouped_exposure_factors
+from citydiplomacy.core.priorfit import fit_prior_weight
 from citydiplomacy.core.tieworld import (
     COMPATRIOT_PARTNERS,
     FEATURES,
@@ -93,23 +95,28 @@ MODEL_FEATURES: tuple[str, ...] = FEATURES
 COLD_COUNTRY_SHARE = 0.3
 #: Weight of the gravity prior (``log10(population) - 2 log10(km + 50)`` of the candidate,
 #: :data:`~citydiplomacy.core.tieworld.GRAVITY_EXPONENT`) added to the model's log-odds: the
-#: score is ``odds x (population / (km + 50)^2)^PRIOR_WEIGHT`` up to a constant. The model
-#: learns the habits of the ties it is trained on; the prior carries what holds for ties
-#: elsewhere (large cities twin far away, small ones near). Chosen on the evaluation's
-#: held-out-cities and crawl 2016 -> EU 2017 splits, not on the EU 2017 -> crawl 2016 split
-#: that the target is set on (docs/partners.md).
-PRIOR_WEIGHT = 0.5
-#: Exposure control (:mod:`citydiplomacy.core.exposure`): the largest share of the top-10
-#: lists of one world region's cities (of a sample drawn evenly from the regions,
-#: :func:`exposure_sample`) one city may be in, and the sample's size. Capped region by
-#: region, no city can fill the lists of a continent that a global cap lets through (a
-#: global cap of 0.8 % left Buenos Aires in 35 % of 34 South American lists). Measured on
-#: 200-city draws from six continents, the largest share is 3-6.5 % depending on the draw
-#: (target 5 %; docs/partners.md says why and what is left).
-EXPOSURE_CAP = 0.02
+#: score is ``odds x (population / (km + 50)^2)^weight`` up to a constant. The model learns
+#: the habits of the ties it is trained on; the prior carries what holds for ties elsewhere
+#: (large cities twin far away, small ones near). ``None``: the weight is learned from the
+#: training ties (:func:`citydiplomacy.core.priorfit.fit_prior_weight`: the weight that best
+#: ranks the ties of countries hidden from a model trained on the rest). It was fixed at 0.5
+#: before, chosen by hand on two of the evaluation's splits.
+PRIOR_WEIGHT: float | None = None
+#: Exposure control (:mod:`citydiplomacy.core.exposure`), calibrated when the ranker is
+#: trained on the top-10 lists of a sample of cities drawn evenly from the world regions
+#: (:func:`exposure_sample`), each list ``EXPOSURE_DEPTH`` candidates deep: no city in more
+#: than ``EXPOSURE_CAP`` of one region's lists, nor in more than ``EXPOSURE_OVERALL_CAP`` of
+#: all of them (regions weighing the same). Per region alone, a global cap of 0.8 % left
+#: Buenos Aires in 35 % of 34 South American lists; a cap of 2-3 % per region alone left
+#: cities just under it in every region (Santiago, Mexico City) in 3.5-4.5 % of 200 cities'
+#: lists from six continents; lists 60 deep let cities beyond the 60th place through
+#: (Seattle in half of the Australian cities' lists). Measured: docs/partners.md.
+EXPOSURE_CAP = 0.04
+EXPOSURE_OVERALL_CAP = 0.02
 EXPOSURE_SAMPLE = 4000
+EXPOSURE_DEPTH = 200
 #: Layout of a pickled :class:`Ranker` (raise it when its parts change).
-LAYOUT = 5
+LAYOUT = 6
 LN10 = math.log(10.0)
 #: Below this many ties the model is not trained: a fixed rule ranks (see :class:`PriorModel`).
 MIN_TRAINING_TIES = 200
@@ -243,6 +250,9 @@ class Ranker:
     columns: tuple[int, ...] = tuple(range(len(FEATURES)))
     prior_weight: float = 0.0
     exposure: FloatArray = field(default_factory=lambda: np.ones(0))
+    #: Recall@10 of each prior weight tried when the weight was learned
+    #: (:func:`citydiplomacy.core.priorfit.fit_prior_weight`; empty when it was given).
+    prior_recall: dict[float, float] = field(default_factory=dict)
     #: Layout of a pickled ranker: one without it, or with another, is refused when read
     #: (its cache file is then rebuilt, never used with missing parts).
     layout: int = LAYOUT
@@ -267,16 +277,7 @@ class Ranker:
         to load or use it; the same scores)."""
         if isinstance(self.model, TreeEnsemble | PriorModel):
             return self
-        return Ranker(
-            self.world,
-            TreeEnsemble.from_sklearn(self.model),
-            self.neutral,
-            self.learned,
-            dict(self.training),
-            self.columns,
-            self.prior_weight,
-            self.exposure,
-        )
+        return replace(self, model=TreeEnsemble.from_sklearn(self.model))
 
     def predict(self, x: FloatArray) -> FloatArray:
         """The probability of a tie for feature rows ``x`` (all of :data:`FEATURES`): the
@@ -336,51 +337,97 @@ class Ranker:
     ) -> Iterator[tuple[int, IntArray, FloatArray]]:
         for start in range(0, rows.size, batch):
             chunk = rows[start : start + batch]
-            lists = []
-            for n_, r in enumerate(chunk):
-                c = self.world.candidates(int(r))
-                c = np.setdiff1d(c, self.world.partners(int(r)))
-                if excluded is not None and excluded[start + n_].size:
-                    c = np.setdiff1d(c, excluded[start + n_])
-                lists.append(c)
-            sizes = [c.size for c in lists]
-            i = np.repeat(chunk, sizes)
-            j = np.concatenate(lists) if lists else np.zeros(0, dtype=np.int64)
-            p = (
-                self.predict(self.world.features(i, j)) * self.discount(i, j)
-                if j.size
-                else np.zeros(0)
+            owner, cand, s = self._scored(
+                chunk, None if excluded is None else excluded[start : start + batch]
             )
-            at = 0
-            for r, c in zip(chunk, lists, strict=True):
-                s = p[at : at + c.size]
-                at += c.size
-                order = np.lexsort((self.world.ids[c], -s))
-                yield int(r), c[order], s[order]
+            bounds = np.searchsorted(owner, np.arange(chunk.size + 1))
+            for n_, r in enumerate(chunk):
+                a, b = bounds[n_], bounds[n_ + 1]
+                yield int(r), cand[a:b], s[a:b]
 
-    def top_many(self, rows: IntArray, k: int, *, batch: int = 512) -> tuple[IntArray, FloatArray]:
+    def _scored(
+        self, chunk: IntArray, excluded: Sequence[IntArray] | None = None
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        """Every candidate of the cities ``chunk`` that is not a partner (nor in
+        ``excluded[n]`` for the ``n``-th city), scored in one model call: ``(owner, cand,
+        score)`` sorted by owner (position in ``chunk``), then best first, then GeoNames id."""
+        w = self.world
+        n = w.ids.size
+        owner, cand = w.candidates_many(chunk)
+        drop = [sparse.coo_array(w.adjacency[chunk])]
+        if excluded is not None:
+            sizes = [e.size for e in excluded]
+            if sum(sizes):
+                rows_ex = np.repeat(np.arange(chunk.size), sizes)
+                cols_ex = np.concatenate([np.asarray(e, dtype=np.int64) for e in excluded])
+                drop.append(sparse.coo_array((np.ones(rows_ex.size), (rows_ex, cols_ex))))
+        gone = np.concatenate(
+            [
+                np.asarray(d.row, dtype=np.int64) * n + np.asarray(d.col, dtype=np.int64)
+                for d in drop
+            ]
+        )
+        if gone.size:
+            keep = ~np.isin(owner * n + cand, gone)
+            owner, cand = owner[keep], cand[keep]
+        i = chunk[owner]
+        p = self.predict(w.features(i, cand)) * self.discount(i, cand) if cand.size else np.zeros(0)
+        order = np.lexsort((w.ids[cand], -p, owner))
+        return owner[order], cand[order], p[order]
+
+    def top_many(
+        self, rows: IntArray, k: int, *, batch: int = 512, threads: int | None = None
+    ) -> tuple[IntArray, FloatArray]:
         """:meth:`top` (existing partners excluded) for many cities at once:
-        ``(len(rows), k)`` arrays (-1 / NaN where fewer than ``k`` candidates)."""
+        ``(len(rows), k)`` arrays (-1 / NaN where fewer than ``k`` candidates).
+
+        Each batch of ``batch`` cities is one candidate generation, one feature matrix and
+        one model call (about 160,000 pairs for 512 cities). The model call is most of the
+        time; ``threads`` is the number of OpenMP threads it may use (``None``: every core;
+        the lists do not depend on it)."""
+        from threadpoolctl import threadpool_limits
+
         out_r = np.full((rows.size, k), -1, dtype=np.int64)
         out_s = np.full((rows.size, k), np.nan)
-        for n_, (_, c, s) in enumerate(self.ranked(rows, batch=batch)):
-            out_r[n_, : min(k, c.size)] = c[:k]
-            out_s[n_, : min(k, c.size)] = s[:k]
+        with threadpool_limits(limits=threads, user_api="openmp"):
+            for start in range(0, rows.size, batch):
+                owner, cand, s = self._scored(rows[start : start + batch])
+                first = np.searchsorted(owner, owner, side="left")
+                rank = np.arange(owner.size) - first
+                keep = rank < k
+                out_r[start + owner[keep], rank[keep]] = cand[keep]
+                out_s[start + owner[keep], rank[keep]] = s[keep]
         return out_r, out_s
 
-    def with_exposure(self, rows: IntArray, cap: float, *, k: int = 10, depth: int = 60) -> Ranker:
+    def with_exposure(
+        self,
+        rows: IntArray,
+        cap: float,
+        *,
+        overall_cap: float = 1.0,
+        k: int = 10,
+        depth: int = EXPOSURE_DEPTH,
+    ) -> Ranker:
         """The same ranker with exposure control calibrated on the top-``k`` lists of the
         cities at ``rows`` (:func:`citydiplomacy.core.exposure.exposure_factors`), region
         by region: no candidate in more than ``cap`` of the lists of one world region's
         cities, hence of any mix of regions. The factors apply to every city's list."""
         plain = replace(self, exposure=np.ones(0))
-        cands, scores = plain.top_many(rows, depth)
+        cands, scores = plain.top_many(rows, depth, threads=1)
         n_regions = int(self.world.region.max()) + 1 if self.world.region.size else 1
-        factors = np.ones((n_regions, self.world.ids.size))
-        region = self.world.region[rows]
-        for r in np.unique(region):
-            at = region == r
-            factors[r] = exposure_factors(cands[at], scores[at], self.world.ids.size, cap=cap, k=k)
+        factors = grouped_exposure_factors(
+            cands,
+            scores,
+            self.world.region[rows],
+            self.world.ids.size,
+            cap=cap,
+            overall_cap=overall_cap,
+            k=k,
+        )
+        if factors.shape[0] < n_regions:
+            factors = np.vstack(
+                [factors, np.ones((n_regions - factors.shape[0], factors.shape[1]))]
+            )
         return replace(self, exposure=factors)
 
     def contributions(
@@ -561,7 +608,7 @@ def train(
     features: Sequence[str] = MODEL_FEATURES,
     cold_country_share: float = COLD_COUNTRY_SHARE,
     max_queries: int = 4000,
-    prior_weight: float = PRIOR_WEIGHT,
+    prior_weight: float | None = PRIOR_WEIGHT,
     exposure_cap: float | None = EXPOSURE_CAP,
     exposure_sample: int = EXPOSURE_SAMPLE,
 ) -> Ranker:
@@ -578,21 +625,26 @@ def train(
         neutral[FEATURES.index("log_km")] = math.log1p(2000.0)
         prior = Ranker(world, PriorModel(), neutral, learned=False, training={"ties": len(pairs)})
         return _controlled(prior, exposure_cap, exposure_sample, seed)
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from threadpoolctl import threadpool_limits
-
-    rng = np.random.default_rng(seed)
-    x, y, neutral = training_pairs(
-        world, pairs, rng, cold_country_share=cold_country_share, max_queries=max_queries
-    )
     columns = tuple(FEATURES.index(f) for f in features)
-    model = HistGradientBoostingClassifier(
-        max_iter=max_iter, learning_rate=0.1, max_leaf_nodes=31, random_state=seed
+    fit_model = partial(
+        _fit,
+        seed=seed,
+        max_iter=max_iter,
+        columns=columns,
+        cold_country_share=cold_country_share,
+        max_queries=max_queries,
     )
-    # One OpenMP thread: on a shared, busy machine gradient boosting's threads wait on each
-    # other's cores; one thread keeps the training time predictable.
-    with threadpool_limits(limits=1, user_api="openmp"):
-        model.fit(x[:, list(columns)], y)
+    model, y, neutral = fit_model(world, pairs)
+    recall: dict[float, float] = {}
+    if prior_weight is None:
+
+        def fit(w: TieWorld, p: IntArray) -> tuple[Any, FloatArray]:
+            m, _, n = fit_model(w, p)
+            return (lambda x: m.predict_proba(x[:, list(columns)])[:, 1]), n
+
+        prior_weight, recall = fit_prior_weight(
+            world, pairs, np.random.default_rng(seed + 2), fit, _memberships_of(world)
+        )
     ranker = Ranker(
         world,
         model,
@@ -601,14 +653,46 @@ def train(
         training={"ties": len(pairs), "examples": int(y.size), "positives": int(y.sum())},
         columns=columns,
         prior_weight=prior_weight,
+        prior_recall=recall,
     )
     return _controlled(ranker, exposure_cap, exposure_sample, seed)
+
+
+def _fit(
+    world: TieWorld,
+    pairs: IntArray,
+    *,
+    seed: int,
+    max_iter: int,
+    columns: tuple[int, ...],
+    cold_country_share: float,
+    max_queries: int,
+) -> tuple[Any, npt.NDArray[np.int8], FloatArray]:
+    """The pair model fitted on examples made from ``pairs`` (:func:`training_pairs`), the
+    examples' labels, and the features' neutral values."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(seed)
+    x, y, neutral = training_pairs(
+        world, pairs, rng, cold_country_share=cold_country_share, max_queries=max_queries
+    )
+    model = HistGradientBoostingClassifier(
+        max_iter=max_iter, learning_rate=0.1, max_leaf_nodes=31, random_state=seed
+    )
+    # One OpenMP thread: on a shared, busy machine gradient boosting's threads wait on each
+    # other's cores; one thread keeps the training time predictable.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        model.fit(x[:, list(columns)], y)
+    return model, y, neutral
 
 
 def _controlled(ranker: Ranker, cap: float | None, sample: int, seed: int) -> Ranker:
     if cap is None:
         return ranker
-    return ranker.with_exposure(exposure_sample(ranker.world, sample, seed), cap)
+    return ranker.with_exposure(
+        exposure_sample(ranker.world, sample, seed), cap, overall_cap=EXPOSURE_OVERALL_CAP
+    )
 
 
 def exposure_sample(world: TieWorld, size: int, seed: int = 0) -> IntArray:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +24,7 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 
 from citydiplomacy.core.context import _languages
-from citydiplomacy.core.geo import km_between, unit_vectors
+from citydiplomacy.core.geo import EARTH_KM, unit_vectors
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -47,12 +48,13 @@ FEATURES: tuple[str, ...] = (
     "log_own_degree",
     "latitude_gap",
     "gravity",
+    "log_own_population",
 )
 #: Feature groups an explanation speaks of; each group is neutralised as a whole.
 GROUPS: dict[str, tuple[str, ...]] = {
     "distance": ("log_km", "same_country", "neighbour_country", "latitude_gap"),
     "language": ("shared_language", "same_region"),
-    "size": ("log_population_ratio", "log_population", "gravity"),
+    "size": ("log_population_ratio", "log_population", "gravity", "log_own_population"),
     "common_partners": ("common_partners", "adamic_adar"),
     "country_ties": ("country_pair_rate",),
     "compatriots": ("compatriot_partners",),
@@ -76,6 +78,14 @@ NETWORK_PEERS = 40
 GRAVITY = 100
 GRAVITY_POOL = 4000
 GRAVITY_EXPONENT = 2.0
+
+
+def _unique(values: IntArray) -> IntArray:
+    """Sorted distinct values (a sort: much faster than ``np.unique``'s hashing here)."""
+    out = np.sort(np.asarray(values, dtype=np.int64))
+    if out.size:
+        out = out[np.concatenate([[True], out[1:] != out[:-1]])]
+    return out
 
 
 # ---------------------------------------------------------------------------- the world
@@ -109,6 +119,11 @@ class TieWorld:
     big: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     population: FloatArray = field(default_factory=lambda: np.zeros(0))
     _position: pd.Index = field(default_factory=lambda: pd.Index([], dtype=np.int64))
+    #: Per country, the candidates of its cities that depend only on the country
+    #: (:meth:`country_pools`); computed when first asked for, per set of ties.
+    _pools: list[IntArray] | None = None
+    _members_csc: sparse.csc_array | None = None
+    _language_bits: npt.NDArray[np.uint64] | None = None
 
     @classmethod
     def build(
@@ -232,6 +247,8 @@ class TieWorld:
         other.inv_log_degree = inv
         other.compatriot = compatriot
         other.pair_rate = rate
+        other._pools = None
+        other._members_csc = None
         return other
 
     # ------------------------------------------------------------------ look-ups
@@ -258,109 +275,236 @@ class TieWorld:
         """Rows of the candidates for the city at ``row`` (never itself), from every
         generator: nearest, large cities by gravity, similar size with a shared language,
         partners of partners, compatriots' partners, network co-members, top cities of the
-        partner countries."""
+        partner countries (:meth:`candidates_many` for one city)."""
+        _, cands = self.candidates_many(np.array([row], dtype=np.int64))
+        return cands
+
+    def candidates_many(self, rows: IntArray) -> tuple[IntArray, IntArray]:
+        """The candidates of many cities at once: ``(owner, cand)``, where ``owner[k]`` is
+        the position in ``rows`` of the city whose candidate is ``cand[k]``; sorted by owner,
+        then candidate row; no city is its own candidate. Each generator runs once for the
+        whole batch (one k-d tree query, one matrix product for gravity, one slice per
+        language)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        b = rows.size
         n = self.ids.size
+        own: list[IntArray] = []
         found: list[IntArray] = []
+
+        def add(owner: IntArray, cand: IntArray) -> None:
+            own.append(np.asarray(owner, dtype=np.int64).ravel())
+            found.append(np.asarray(cand, dtype=np.int64).ravel())
+
+        if b == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        at = np.arange(b, dtype=np.int64)
         q = min(NEAREST + 1, n)
-        _, near = self.tree.query(self.xyz[row], k=q)
-        found.append(np.atleast_1d(np.asarray(near, dtype=np.int64)))
-        lang = self.languages
-        for j in lang.indices[lang.indptr[row] : lang.indptr[row + 1]]:
+        _, near = self.tree.query(self.xyz[rows], k=q)
+        near = np.asarray(near, dtype=np.int64).reshape(b, -1)
+        add(np.repeat(at, near.shape[1]), near)
+        self._similar_size(rows, add)
+        a = self.adjacency
+        pp = sparse.csr_array(a[rows] @ a)
+        if pp.nnz:
+            add(np.repeat(at, np.diff(pp.indptr)), pp.indices)
+        pools = self.country_pools()
+        sizes = np.array([pools[c].size for c in self.country[rows]], dtype=np.int64)
+        if sizes.sum():
+            add(np.repeat(at, sizes), np.concatenate([pools[c] for c in self.country[rows]]))
+        self._network_peers(rows, add)
+        if self.big.size:
+            g = self.gravity_many(rows)
+            add(np.repeat(at, g.shape[1]), g)
+        key = _unique(np.concatenate(own) * n + np.concatenate(found))
+        owner, cand = np.divmod(key, n)
+        keep = cand != rows[owner]
+        return owner[keep].astype(np.int64), cand[keep].astype(np.int64)
+
+    def _similar_size(self, rows: IntArray, add: Any) -> None:
+        """Cities of similar size that share a language, ``SIMILAR_SIZE`` per language."""
+        sub = self.languages[rows].tocoo()
+        owner = np.asarray(sub.row, dtype=np.int64)
+        lang = np.asarray(sub.col, dtype=np.int64)
+        half = SIMILAR_SIZE // 2
+        offsets = np.arange(-half, half, dtype=np.int64)
+        for j in np.unique(lang):
+            who = owner[lang == j]
             pops, members = self.by_language[int(j)]
-            at = int(np.searchsorted(pops, self.log_population[row]))
-            half = SIMILAR_SIZE // 2
-            found.append(members[max(0, at - half) : at + half])
-        mine = self.partners(row)
-        if mine.size:
-            a = self.adjacency
-            found.append(np.asarray(a[mine].indices, dtype=np.int64))
-        comp = self.compatriot
-        c = int(self.country[row])
-        cols = np.asarray(comp.indices[comp.indptr[c] : comp.indptr[c + 1]], dtype=np.int64)
-        if cols.size:
-            vals = np.asarray(comp.data[comp.indptr[c] : comp.indptr[c + 1]])
-            take = min(COMPATRIOT_PARTNERS, cols.size)
-            top = np.argpartition(-vals, take - 1)[:take]
-            found.append(cols[top])
+            at = np.searchsorted(pops, self.log_population[rows[who]])
+            idx = at[:, None] + offsets[None, :]
+            ok = (idx >= 0) & (idx < members.size)
+            add(np.broadcast_to(who[:, None], idx.shape)[ok], members[idx[ok]])
+
+    def _network_peers(self, rows: IntArray, add: Any) -> None:
+        """Co-members of the cities' networks, the ``NETWORK_PEERS`` nearest of them."""
         mem = self.membership
-        nets = mem.indices[mem.indptr[row] : mem.indptr[row + 1]]
-        if nets.size:
-            peers = np.asarray(mem[:, nets].tocsr().nonzero()[0], dtype=np.int64)
+        if not mem.nnz:
+            return
+        counts = np.diff(mem.indptr)[rows]
+        for k in np.flatnonzero(counts):
+            row = int(rows[k])
+            nets = mem.indices[mem.indptr[row] : mem.indptr[row + 1]]
+            peers = self.network_members(nets)
             if peers.size > NETWORK_PEERS:
                 d = self.xyz[peers] @ self.xyz[row]
                 peers = peers[np.argpartition(-d, NETWORK_PEERS - 1)[:NETWORK_PEERS]]
-            found.append(peers)
-        if self.big.size:
-            found.append(self.gravity(row))
-        rates = self.pair_rate[c]
-        if rates.any():
-            for pc in np.argsort(-rates)[:PARTNER_COUNTRIES]:
-                if rates[pc] <= 0:
-                    break
-                inside = np.flatnonzero(self.country == pc)
-                if inside.size:
-                    key = self.degree[inside] + self.log_population[inside] / 100.0
-                    take = min(PER_PARTNER_COUNTRY, inside.size)
-                    found.append(inside[np.argpartition(-key, take - 1)[:take]])
-        out = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
-        result: IntArray = out[out != row].astype(np.int64)
-        return result
+            add(np.full(peers.size, k, dtype=np.int64), peers)
+
+    def network_members(self, nets: IntArray) -> IntArray:
+        """Rows of the members of any of the networks ``nets`` (columns of ``membership``)."""
+        csc = self._members_csc
+        if csc is None:
+            csc = self._members_csc = sparse.csc_array(self.membership)
+        parts = [csc.indices[csc.indptr[j] : csc.indptr[j + 1]] for j in nets]
+        return _unique(np.concatenate(parts).astype(np.int64))
+
+    def country_pools(self) -> list[IntArray]:
+        """Per country, the candidates every city of it gets: the ``COMPATRIOT_PARTNERS``
+        cities its cities twin with most, and the ``PER_PARTNER_COUNTRY`` most twinned
+        cities of each of the ``PARTNER_COUNTRIES`` countries its cities twin with most
+        (computed once per set of ties)."""
+        if self._pools is not None:
+            return self._pools
+        comp = self.compatriot
+        by_country = [np.flatnonzero(self.country == c) for c in range(self.neighbours.shape[0])]
+        pools: list[IntArray] = []
+        for c in range(self.neighbours.shape[0]):
+            parts: list[IntArray] = []
+            cols = np.asarray(comp.indices[comp.indptr[c] : comp.indptr[c + 1]], dtype=np.int64)
+            if cols.size:
+                vals = np.asarray(comp.data[comp.indptr[c] : comp.indptr[c + 1]])
+                take = min(COMPATRIOT_PARTNERS, cols.size)
+                parts.append(cols[np.argpartition(-vals, take - 1)[:take]])
+            rates = self.pair_rate[c]
+            if rates.any():
+                for pc in np.argsort(-rates)[:PARTNER_COUNTRIES]:
+                    if rates[pc] <= 0:
+                        break
+                    inside = by_country[int(pc)]
+                    if inside.size:
+                        key = self.degree[inside] + self.log_population[inside] / 100.0
+                        take = min(PER_PARTNER_COUNTRY, inside.size)
+                        parts.append(inside[np.argpartition(-key, take - 1)[:take]])
+            pools.append(
+                _unique(np.concatenate(parts).astype(np.int64))
+                if parts
+                else np.zeros(0, dtype=np.int64)
+            )
+        self._pools = pools
+        return pools
 
     def gravity(self, row: int, k: int = GRAVITY) -> IntArray:
         """Rows of the ``k`` cities of the large-city pool with the highest
         ``log10(population) - GRAVITY_EXPONENT * log10(km + 50)`` from the city at ``row``."""
+        out: IntArray = self.gravity_many(np.array([row], dtype=np.int64), k)[0]
+        return out
+
+    def gravity_many(
+        self, rows: IntArray, k: int = GRAVITY, exponent: float = GRAVITY_EXPONENT
+    ) -> IntArray:
+        """:meth:`gravity` of many cities: ``(len(rows), min(k, pool))`` rows (``exponent``:
+        of the distance)."""
         big = self.big
-        km = km_between(self.xyz[big], self.xyz[row])
-        pull = self.log_population[big] - GRAVITY_EXPONENT * np.log10(km + 50.0)
+        # single precision: five times faster over the pool, and the order of the pulls
+        # only changes between cities within metres or a few inhabitants of each other
+        xyz = self.xyz.astype(np.float32)
+        cos = np.clip(xyz[rows] @ xyz[big].T, -1.0, 1.0)
+        km = np.float32(EARTH_KM) * np.arccos(cos)
+        pull = self.log_population[big].astype(np.float32)[None, :] - np.float32(
+            exponent
+        ) * np.log10(km + np.float32(50.0))
         take = min(k, big.size)
-        out: IntArray = big[np.argpartition(-pull, take - 1)[:take]]
+        out: IntArray = big[np.argpartition(-pull, take - 1, axis=1)[:, :take]]
         return out
 
     # ------------------------------------------------------------------ features
     def features(self, i: IntArray, j: IntArray) -> FloatArray:
-        """The :data:`FEATURES` of the pairs ``(i[k], j[k])`` (rows), one row per pair."""
+        """The :data:`FEATURES` of the pairs ``(i[k], j[k])`` (rows), one row per pair.
+
+        The tie features (partners in common, compatriots' ties, shared networks) are only
+        computed for the pairs where they can be non-zero (both cities with partners, or
+        with networks): most registry cities have none, and sparse row look-ups are the
+        costly part."""
         i = np.asarray(i, dtype=np.int64)
         j = np.asarray(j, dtype=np.int64)
+        out = np.zeros((i.size, len(FEATURES)))
+        col = _COLUMN
         ci, cj = self.country[i], self.country[j]
-        km = km_between(self.xyz[i], self.xyz[j])
-        li = self.languages[i]
-        lj = self.languages[j]
-        shared_lang = np.asarray(li.multiply(lj).sum(axis=1), dtype=np.float64).ravel()
-        n_li = np.asarray(li.sum(axis=1), dtype=np.float64).ravel()
-        n_lj = np.asarray(lj.sum(axis=1), dtype=np.float64).ravel()
-        denom = np.sqrt(np.maximum(n_li * n_lj, 1.0))
-        ai = self.adjacency[i]
-        aj = self.adjacency[j]
-        common = ai.multiply(aj)
-        cn = np.asarray(common.sum(axis=1), dtype=np.float64).ravel()
-        aa = np.asarray(common @ self.inv_log_degree, dtype=np.float64).ravel()
-        if self.membership.shape[1]:
-            mi, mj = self.membership[i], self.membership[j]
-            # a network's co-membership says more when the network is small
-            weight = 1.0 / np.log2(2.0 + self.network_size)
-            nets = np.asarray(mi.multiply(mj) @ weight, dtype=np.float64).ravel()
-        else:
-            nets = np.zeros(i.size)
-        compat = np.asarray(self.compatriot[ci, j], dtype=np.float64).ravel()
-        # a city's own ties to j are not its compatriots' ties
-        own = np.asarray(self.adjacency[i, j], dtype=np.float64).ravel()
-        return np.column_stack(
-            [
-                np.log1p(km),
-                (ci == cj).astype(float),
-                self.neighbours[ci, cj].astype(float),
-                shared_lang / denom,
-                (self.region[i] == self.region[j]).astype(float),
-                np.abs(self.log_population[i] - self.log_population[j]),
-                self.log_population[j],
-                cn,
-                aa,
-                self.pair_rate[ci, cj],
-                np.log1p(np.maximum(compat - own, 0.0)),
-                nets,
-                np.log1p(self.degree[j]),
-                np.log1p(self.degree[i]),
-                np.abs(self.latitude[i] - self.latitude[j]),
-                self.log_population[j] - GRAVITY_EXPONENT * np.log10(km + 50.0),
-            ]
+        cos = np.clip(np.einsum("ij,ij->i", self.xyz[i], self.xyz[j]), -1.0, 1.0)
+        km = EARTH_KM * np.arccos(cos)
+        out[:, col["log_km"]] = np.log1p(km)
+        out[:, col["same_country"]] = ci == cj
+        out[:, col["neighbour_country"]] = self.neighbours[ci, cj]
+        out[:, col["shared_language"]] = self.shared_languages(i, j)
+        out[:, col["same_region"]] = self.region[i] == self.region[j]
+        out[:, col["log_population_ratio"]] = np.abs(
+            self.log_population[i] - self.log_population[j]
         )
+        out[:, col["log_population"]] = self.log_population[j]
+        out[:, col["country_pair_rate"]] = self.pair_rate[ci, cj]
+        out[:, col["log_degree"]] = np.log1p(self.degree[j])
+        out[:, col["log_own_degree"]] = np.log1p(self.degree[i])
+        out[:, col["latitude_gap"]] = np.abs(self.latitude[i] - self.latitude[j])
+        out[:, col["gravity"]] = self.log_population[j] - GRAVITY_EXPONENT * np.log10(km + 50.0)
+        out[:, col["log_own_population"]] = self.log_population[i]
+        tied_j = self.degree[j] > 0
+        both = np.flatnonzero(tied_j & (self.degree[i] > 0))
+        if both.size:
+            ib, jb = i[both], j[both]
+            common = self.adjacency[ib].multiply(self.adjacency[jb])
+            out[both, col["common_partners"]] = np.asarray(common.sum(axis=1)).ravel()
+            out[both, col["adamic_adar"]] = np.asarray(common @ self.inv_log_degree).ravel()
+        some = np.flatnonzero(tied_j)
+        if some.size:
+            compat = np.asarray(self.compatriot[ci[some], j[some]], dtype=np.float64).ravel()
+            # a city's own ties to j are not its compatriots' ties
+            own = np.zeros(some.size)
+            tied_i = self.degree[i[some]] > 0
+            if tied_i.any():
+                own[tied_i] = np.asarray(
+                    self.adjacency[i[some][tied_i], j[some][tied_i]], dtype=np.float64
+                ).ravel()
+            out[some, col["compatriot_partners"]] = np.log1p(np.maximum(compat - own, 0.0))
+        if self.membership.shape[1]:
+            nets_of = np.diff(self.membership.indptr)
+            in_nets = np.flatnonzero((nets_of[i] > 0) & (nets_of[j] > 0))
+            if in_nets.size:
+                mi = self.membership[i[in_nets]]
+                mj = self.membership[j[in_nets]]
+                # a network's co-membership says more when the network is small
+                weight = 1.0 / np.log2(2.0 + self.network_size)
+                out[in_nets, col["shared_networks"]] = np.asarray(
+                    mi.multiply(mj) @ weight, dtype=np.float64
+                ).ravel()
+        return out
+
+    def shared_languages(self, i: IntArray, j: IntArray) -> FloatArray:
+        """Languages the cities share over the geometric mean of their numbers of languages
+        (a cosine; 1 when both speak the same ones, 0 when none in common)."""
+        bits = self._language_bits
+        if bits is None:
+            bits = self._language_bits = _bitsets(self.languages)
+        shared = np.zeros(i.size)
+        for w in range(bits.shape[1]):
+            shared += np.bitwise_count(bits[i, w] & bits[j, w])
+        n_lang = np.diff(self.languages.indptr).astype(np.float64)
+        out: FloatArray = shared / np.sqrt(np.maximum(n_lang[i] * n_lang[j], 1.0))
+        return out
+
+
+#: Column of each feature.
+_COLUMN = {f: k for k, f in enumerate(FEATURES)}
+
+
+def _bitsets(matrix: sparse.csr_array) -> npt.NDArray[np.uint64]:
+    """Each row of a 0/1 sparse matrix as a bitset: ``(rows, ceil(columns / 64))`` words."""
+    coo = matrix.tocoo()
+    words = max(1, -(-matrix.shape[1] // 64))
+    out = np.zeros((matrix.shape[0], words), dtype=np.uint64)
+    cols = np.asarray(coo.col, dtype=np.int64)
+    np.bitwise_or.at(
+        out,
+        (np.asarray(coo.row, dtype=np.int64), cols // 64),
+        np.left_shift(np.uint64(1), (cols % 64).astype(np.uint64)),
+    )
+    return out

@@ -475,7 +475,7 @@ def suggest_for(
 
 # ------------------------------------------------------------------ learned ranking
 #: Layout of the cached ranker file: a change makes older files unreadable by name.
-RANKER_LAYOUT = 2
+RANKER_LAYOUT = 3
 
 
 @dataclass(frozen=True)
