@@ -17,12 +17,15 @@ def _fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Any:
-    """Cached API pages must not outlive the test database they came from."""
-    from django.core.cache import cache
+    """Cached API pages and kept public pages must not outlive the test database they came
+    from."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
 
 
 @pytest.fixture

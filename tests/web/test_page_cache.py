@@ -256,13 +256,14 @@ def test_no_kept_page_holds_a_visitors_token_and_each_visitor_gets_their_own(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     kept: list[Any] = []
-    real_set = middleware.cache.set
+    pages = middleware.caches["pages"]
+    real_set = pages.set
 
     def spy(key: str, value: Any, *args: Any, **kwargs: Any) -> Any:
         kept.append(value)
         return real_set(key, value, *args, **kwargs)
 
-    monkeypatch.setattr(middleware.cache, "set", spy)
+    monkeypatch.setattr(pages, "set", spy)
     _event()
     first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
     page_one = first.get("/events/")

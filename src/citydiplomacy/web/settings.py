@@ -309,11 +309,19 @@ CACHES = {
 # content makes every kept page obsolete at once; this bounds only writes made outside the
 # site's code). 0 turns the page cache off.
 CITYDIPLOMACY_PAGE_CACHE_SECONDS = int(os.environ.get("CITYDIPLOMACY_PAGE_CACHE_SECONDS", "300"))
+# Kept public pages have their own cache: in memory, a bound on how many (about 20 kB each,
+# compressed) so they do not push the other caches' entries out; in Redis, a key prefix.
+CACHES["pages"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "citydiplomacy-pages",
+    "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CITYDIPLOMACY_PAGE_CACHE_ENTRIES", "5000"))},
+}
 if os.environ.get("REDIS_URL"):
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": os.environ["REDIS_URL"],
     }
+    CACHES["pages"] = {**CACHES["default"], "KEY_PREFIX": "pages"}
 
 
 def _message_only(record: logging.LogRecord) -> bool:
