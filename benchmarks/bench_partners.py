@@ -178,7 +178,9 @@ def main() -> int:
         print(
             f"   trained again with scikit-learn's trees in {time.perf_counter() - started:.0f} s "
             f"(prior weight learned: {full.prior_weight}; recall@10 of each weight on ties of "
-            f"countries hidden from the model: {full.prior_recall})"
+            "countries hidden from the model: "
+            + ", ".join(f"{w}: {r:.4f}" for w, r in full.prior_recall.items())
+            + ")"
         )
         rows = np.arange(len(contexts), dtype=np.int64)
         if args.skip_all_cities:

@@ -256,6 +256,10 @@ def test_the_plain_array_trees_score_exactly_as_scikit_learn(
     x = world.features(i, j)
     x[::17, 3] = np.nan  # a missing value goes the way the model learned
     assert np.allclose(light.predict(x), trained.predict(x), atol=1e-9)
+    # scikit-learn's model is evaluated on binned features: the same as its predict_proba
+    cols = list(trained.columns)
+    direct = trained.model.predict_proba(x[:, cols])[:, 1]
+    assert np.allclose(ranking._probability(trained.model, x[:, cols]), direct, atol=1e-12)
     assert np.array_equal(light.top(7, 10)[0], trained.top(7, 10)[0])
 
 
