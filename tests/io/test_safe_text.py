@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from citydiplomacy.core.text import forbidden_character
 from citydiplomacy.io.safe_text import FORMULA_PREFIXES, safe_arrow, safe_cell, safe_frame
 from citydiplomacy.io.writers import write_chunks, write_csv, write_table
 
@@ -26,11 +28,14 @@ ATTACKS = [
     "\t=1+1",
     "\r=1+1",
 ]
+#: Each attack as written: an apostrophe first, and after a carriage return that starts a
+#: formula (a reader that breaks rows at a lone carriage return sees a new cell there).
+GUARDED = {a: "'" + a for a in ATTACKS} | {"\r=1+1": "'\r'=1+1"}
 
 
 @pytest.mark.parametrize("text", ATTACKS)
 def test_a_text_cell_that_starts_like_a_formula_gets_an_apostrophe(text: str) -> None:
-    assert safe_cell(text) == "'" + text
+    assert safe_cell(text) == GUARDED[text]
 
 
 @pytest.mark.parametrize("value", ["Genève", "", "Москва", 12.5, -3, None, True, pd.NA])
@@ -41,8 +46,42 @@ def test_other_cells_are_unchanged(value: object) -> None:
 @given(st.text())
 def test_no_text_cell_starts_a_formula_and_nothing_else_changes(text: str) -> None:
     cleaned = safe_cell(text)
-    assert not cleaned.startswith(FORMULA_PREFIXES)
-    assert cleaned in (text, "'" + text)
+    # nor does any row a reader starts at a lone carriage return (CSV does not quote those)
+    for part in re.split("\r(?!\n)", cleaned):
+        assert not part.startswith(FORMULA_PREFIXES), (text, cleaned)
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", cleaned)  # XML can hold it
+    if "\r" not in text and forbidden_character(text) is None:
+        assert cleaned in (text, "'" + text)
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("Checked\r=cmd|' /C calc'!A0", "Checked\r'=cmd|' /C calc'!A0"),
+        ("a\r\r@SUM(A1)", "a\r'\r'@SUM(A1)"),
+        ("line\r\n=1+1", "line\r\n=1+1"),  # CSV quotes a cell with a line feed
+        ("see annex \uffff", "see annex \ufffd"),
+    ],
+)
+def test_carriage_returns_and_characters_xml_cannot_hold(text: str, written: str) -> None:
+    assert safe_cell(text) == written
+
+
+def test_a_lone_carriage_return_cannot_start_a_formula_row_in_a_csv() -> None:
+    frame = pd.DataFrame({"note": ["Checked\r=cmd|' /C calc'!A0"], "value": [1.0]})
+    # pandas (the web's exports) quotes a cell with a line feed, not one with a lone CR
+    text = safe_frame(frame).to_csv(index=False)
+    assert "\r" in text
+    rows = list(csv.reader(io.StringIO(text.replace("\r", "\n"))))  # the most naive reader
+    assert not [cell for row in rows for cell in row if cell.startswith(FORMULA_PREFIXES)]
+
+
+def test_an_xlsx_export_of_a_noncharacter_is_written(tmp_path: Path) -> None:
+    path = tmp_path / "out.xlsx"
+    write_table(pd.DataFrame({"note": ["see annex \uffff", "\x01bell"]}), path, "xlsx")
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet is not None
+    assert [c.value for c in sheet["A"][1:]] == ["see annex \ufffd", "\ufffdbell"]
 
 
 @given(st.lists(st.one_of(st.text(max_size=12), st.none()), min_size=1, max_size=30))
@@ -90,7 +129,7 @@ def test_xlsx_tables_hold_no_formula(tmp_path: Path) -> None:
     assert sheet is not None
     cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
     assert not [c.value for c in cells if c.data_type == "f"]
-    assert [c.value for c in sheet["A"][1:]] == ["'" + a for a in ATTACKS]
+    assert [c.value for c in sheet["A"][1:]] == [GUARDED[a] for a in ATTACKS]
     assert [c.value for c in sheet["C"][1:]] == list(range(-3, len(ATTACKS) - 3))
 
 
@@ -101,8 +140,8 @@ def test_csv_tables_hold_no_formula(tmp_path: Path, as_mapping: bool) -> None:
     path = tmp_path / "out.csv"
     write_chunks([chunk if as_mapping else frame], path, "csv")
     rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
-    assert [r["city"] for r in rows] == ["'" + a for a in ATTACKS]
-    assert [r["source"] for r in rows] == ["'" + a for a in ATTACKS]
+    assert [r["city"] for r in rows] == [GUARDED[a] for a in ATTACKS]
+    assert [r["source"] for r in rows] == [GUARDED[a] for a in ATTACKS]
     assert [float(r["value"]) for r in rows] == list(range(-3, len(ATTACKS) - 3))
     out = io.BytesIO()
     write_csv([frame], out)  # standard output gets the same text

@@ -9,12 +9,16 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from citydiplomacy.core.frameworks import Framework
+from citydiplomacy.core.text import forbidden_character
 from citydiplomacy.io.readers import read_kpi_data
 from citydiplomacy.io.safe_text import safe_cell, safe_frame, unguard_cell, unguard_columns
 
 
-@given(st.text(max_size=30))
+@given(st.text(max_size=30).filter(lambda t: forbidden_character(t) is None))
 @example("'=x")
+@example("Checked\r=cmd")
+@example("\r'=x")
+@example("a\r\r'\r=x")
 @example("'- n/a")
 @example("''")
 @example("'")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from typing import Any
 
 import openpyxl
@@ -16,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from citydiplomacy.web.indicators import services
+from citydiplomacy.web.indicators.models import KpiValue
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +80,37 @@ def test_capacity_and_recognition_exports_use_the_guard() -> None:
     assert sheet["B2"].value == -1
     assert csv_text([["@x", 3]]) == "'@x,3\n"
     assert _csv_cell(HYPERLINK) == "'" + HYPERLINK
+
+
+def _naive_cells(text: str) -> list[str]:
+    """Every cell of a CSV read as a spreadsheet that breaks rows at a lone CR reads it."""
+    return [c for row in csv.reader(io.StringIO(text.replace("\r", "\n"))) for c in row]
+
+
+def test_a_carriage_return_inside_a_note_cannot_start_a_formula_row(published: Any) -> None:
+    # The API stores a note with a carriage return as sent; pandas does not quote that cell.
+    KpiValue.objects.filter(city=published, kpi="EC-ICT-ICT-2C").update(
+        note="Checked\r=cmd|' /C calc'!A0"
+    )
+    response = Client().get(reverse("indicators:export", args=[published.pk, "csv"]))
+    assert response.status_code == 200
+    cells = _naive_cells(response.content.decode("utf-8"))
+    assert cells and not [c for c in cells if c.startswith(("=", "+", "-", "@"))]
+    bundle = Client().get(reverse("indicators:cohort-bundle"))
+    assert bundle.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(bundle.content)) as archive:
+        for name in archive.namelist():
+            if name.endswith(".csv"):
+                text = archive.read(name).decode("utf-8")
+                formulas = [c for c in _naive_cells(text) if c.startswith(("=", "+", "@"))]
+                assert not formulas, (name, formulas[:3])
+
+
+def test_a_stored_noncharacter_does_not_break_the_xlsx_export(published: Any) -> None:
+    # Stored before the API refused U+FFFF: the export writes U+FFFD rather than failing.
+    KpiValue.objects.filter(city=published, kpi="EC-ICT-ICT-2C").update(note="see \uffff")
+    response = Client().get(reverse("indicators:export", args=[published.pk, "xlsx"]))
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    assert "see \ufffd" in {c.value for row in sheet.iter_rows() for c in row}

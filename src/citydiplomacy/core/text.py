@@ -3,7 +3,9 @@ layer share.
 
 PostgreSQL refuses NUL in text, and no database can store a lone UTF-16 surrogate (it has no
 UTF-8 encoding); other control characters are invisible garbage from copy-paste or a file
-decoded with the wrong encoding. Tab, line feed and carriage return are ordinary text.
+decoded with the wrong encoding. U+FFFE and U+FFFF are not characters (Unicode keeps them
+for internal use) and XML cannot hold them, so an XLSX export of a text with one would fail.
+Tab, line feed and carriage return are ordinary text.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 import re
 
 #: Characters no stored text may hold: C0 controls except tab, line feed and carriage return;
-#: DEL and the C1 controls; lone UTF-16 surrogates (U+D800-U+DFFF).
-FORBIDDEN_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+#: DEL and the C1 controls; lone UTF-16 surrogates (U+D800-U+DFFF); the noncharacters U+FFFE
+#: and U+FFFF.
+FORBIDDEN_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def forbidden_character(text: str) -> str | None:
@@ -29,7 +32,12 @@ def forbidden_character(text: str) -> str | None:
     if found is None:
         return None
     code = ord(found.group())
-    kind = "a lone UTF-16 surrogate" if 0xD800 <= code <= 0xDFFF else "a control character"
+    if 0xD800 <= code <= 0xDFFF:
+        kind = "a lone UTF-16 surrogate"
+    elif code >= 0xFFFE:
+        kind = "a noncharacter"
+    else:
+        kind = "a control character"
     return f"{kind} (U+{code:04X}) at position {found.start() + 1}"
 
 

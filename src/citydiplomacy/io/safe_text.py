@@ -11,6 +11,17 @@ Use :func:`safe_cell` for rows written with :mod:`csv`, :func:`safe_frame` for a
 written with ``to_csv`` or ``to_excel``, and :func:`safe_arrow` for Arrow tables (the score
 command's CSV writer).
 
+A carriage return inside a cell is guarded the same way: CSV writers quote a cell that holds
+a line feed but not one that holds only a carriage return, and a spreadsheet reading the file
+starts a new row there, so what follows a lone carriage return is a cell start like any other
+(``Checked\r=cmd|...`` would run). Each carriage return followed by a formula prefix or an
+apostrophe gets an apostrophe after it, reversibly.
+
+XML cannot hold some characters (C0 controls but tab and line breaks, lone surrogates, U+FFFE,
+U+FFFF), so an XLSX writer refuses a cell with one. No text may be stored with one
+(:mod:`citydiplomacy.core.text`), but a cell of older data that holds one is written with
+U+FFFD in its place rather than making the whole export fail.
+
 Reading goes the other way (:func:`unguard_cell`, :func:`unguard_columns`): a spreadsheet
 does not count the leading apostrophe as part of the cell, so a file exported by the platform
 and uploaded again (as CSV, where the apostrophe is kept as a character) must read back as the
@@ -19,6 +30,7 @@ text that was exported, or every guarded note would come back changed.
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -27,8 +39,16 @@ import pyarrow.compute as pc
 
 #: Characters that make a spreadsheet read a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-#: The same test for Arrow's regex kernel: starts like a formula, or with an apostrophe.
-_FORMULA_START = r"^[=+\-@\t\r']"
+#: The same test for Arrow's regex kernel: starts like a formula, or with an apostrophe; or
+#: holds a carriage return or a character XML cannot hold (those cells take the Python path).
+_NEEDS_A_LOOK = r"^[=+\-@\t\r']|[\r\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"
+#: A carriage return that starts a "cell" for a reader that breaks rows there.
+_CR_BEFORE_FORMULA = re.compile(r"\r(?=[=+\-@\t\r'])")
+#: The guard's apostrophe after such a carriage return (for reading back).
+_CR_GUARD = re.compile(r"\r'(?=[=+\-@\t\r'])")
+#: Characters an XLSX file (XML) cannot hold; lone surrogates cannot reach here as ``str``
+#: from any reader, but are matched too.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 T = TypeVar("T")
 
@@ -46,9 +66,16 @@ def safe_cell(value: T) -> T | str:
     (:func:`unguard_cell`) gives the text exactly: ``'=x`` is written ``''=x``, not ``'=x``,
     which would read back as ``=x``.
     """
-    if isinstance(value, str) and (needs_guard(value) or value.startswith("'")):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    text: str = value
+    if needs_guard(text) or text.startswith("'"):
+        text = "'" + text
+    if "\r" in text:
+        text = _CR_BEFORE_FORMULA.sub("\r'", text)
+    if _NOT_XML.search(text):
+        text = _NOT_XML.sub("\ufffd", text)
+    return value if text == value else text
 
 
 def unguard_cell(value: T) -> T | str:
@@ -58,13 +85,14 @@ def unguard_cell(value: T) -> T | str:
     A cell typed by hand as ``'=x`` is read as ``=x``, as a spreadsheet shows it (the leading
     apostrophe marks text there, it is not part of the cell).
     """
-    if (
-        isinstance(value, str)
-        and value.startswith("'")
-        and (needs_guard(value[1:]) or value[1:2] == "'")
-    ):
-        return value[1:]
-    return value
+    if not isinstance(value, str):
+        return value
+    text: str = value
+    if "\r'" in text:
+        text = _CR_GUARD.sub("\r", text)
+    if text.startswith("'") and (needs_guard(text[1:]) or text[1:2] == "'"):
+        text = text[1:]
+    return value if text == value else text
 
 
 def unguard_columns(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
@@ -158,11 +186,13 @@ def _is_text(kind: pa.DataType) -> bool:
 def _guard(values: Any) -> Any:
     """Text values (an Arrow array or chunked array) with risky cells prefixed; the same object
     when no cell needs it (the usual case: one scan, no copy)."""
-    risky = pc.match_substring_regex(values, _FORMULA_START)
+    risky = pc.match_substring_regex(values, _NEEDS_A_LOOK)
     if not pc.any(pc.fill_null(risky, False)).as_py():
         return values
-    kind = values.type  # string or large_string: the prefix must be of the same type
-    prefixed = pc.binary_join_element_wise(
-        pa.scalar("'", type=kind), values, pa.scalar("", type=kind)
-    )
-    return pc.if_else(pc.fill_null(risky, False), prefixed, values)
+    # Few cells: each is guarded by the one Python rule (the leading apostrophe, carriage
+    # returns, characters XML cannot hold), the others are kept as they are.
+    kind = values.type  # string or large_string: the result must be of the same type
+    guarded = [safe_cell(v) for v in values.to_pylist()]
+    if isinstance(values, pa.ChunkedArray):
+        return pa.chunked_array([pa.array(guarded, type=kind)], type=kind)
+    return pa.array(guarded, type=kind)

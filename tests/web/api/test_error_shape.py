@@ -85,6 +85,9 @@ BAD_REQUESTS: list[tuple[str, str, str, str | None, str | None, int, str]] = [
      "validation_error"),
     ("NUL in text", "post", "/api/kpi-values", values(item(source="a\x00b")), "admin", 422,
      "validation_error"),
+    # XML (so XLSX) cannot hold U+FFFE or U+FFFF: an export of such a note answered 500
+    ("noncharacter in text", "post", "/api/kpi-values", values(item(note="annex \uffff")),
+     "admin", 422, "validation_error"),
     ("too many values", "post", "/api/kpi-values", values(*[item(year=2000)] * 5001), "admin",
      422, "validation_error"),
     ("bad token", "post", "/api/kpi-values", values(item()), "nonsense", 401, "unauthorized"),

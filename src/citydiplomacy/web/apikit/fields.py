@@ -37,7 +37,7 @@ from citydiplomacy.core.text import FORBIDDEN_IN_TEXT, forbidden_character
 #: Python alike. Surrogates are left out: in ECMAScript without the ``u`` flag a character
 #: class sees UTF-16 code units, so excluding surrogates there would refuse every emoji; a JSON
 #: text in UTF-8 cannot carry a lone surrogate except as an escape, which the validator refuses.
-TEXT_PATTERN = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+TEXT_PATTERN = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]*$"
 
 
 def _refuse_forbidden(text: str) -> str:
@@ -62,7 +62,8 @@ class _Pattern:
         return out
 
 
-#: A text field without control characters (tab and line breaks allowed) or lone surrogates.
+#: A text field without control characters (tab and line breaks allowed), lone surrogates or
+#: the noncharacters U+FFFE and U+FFFF.
 Text = Annotated[str, AfterValidator(_refuse_forbidden), _Pattern(TEXT_PATTERN)]
 
 
