@@ -194,9 +194,15 @@ def _quoted(key: str, gid: int | None) -> str:
     return shlex.quote(key)
 
 
+#: A file name's stem at most: file systems refuse names over 255 bytes, and a city name of
+#: someone's own file can be longer (it stopped ``profiles`` for the rest of the cohort).
+SLUG_MAX = 80
+
+
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "city"
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:SLUG_MAX].rstrip("-") or "city"
 
 
 def _unique(name: str, key: str, used: set[str]) -> str:

@@ -116,6 +116,27 @@ def test_profiles_writes_one_file_per_city(data: Path, tmp_path: Path) -> None:
     assert "wrote 6 profile(s)" in err
 
 
+def test_profiles_of_a_city_with_a_very_long_name(data: Path, tmp_path: Path) -> None:
+    """A 248-character name without a GeoNames id stopped the cohort ("File name too long")."""
+    frame = pd.read_csv(data)
+    first = frame["city"].iloc[0]
+    long_name = "Very Long Municipality " * 10 + "x" * 18
+    frame.loc[frame["city"] == first, "city"] = long_name
+    if "geonames_id" in frame:
+        frame.loc[frame["city"] == long_name, "geonames_id"] = pd.NA
+    path = tmp_path / "long.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "out"
+    code, _, err = run(
+        "profiles", str(path), "--format", "json", "--out-dir", str(out), "--runs", "0",
+        "--jobs", "1",
+    )  # fmt: skip
+    assert code == 0, err
+    files = sorted(out.glob("*.json"))
+    assert len(files) == 6
+    assert max(len(f.name.encode()) for f in files) < 255
+
+
 def test_profiles_pdf_share_one_browser(
     data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

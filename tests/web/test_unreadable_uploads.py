@@ -17,6 +17,10 @@ from citydiplomacy.web.indicators import services
 pytestmark = pytest.mark.django_db
 
 GOOD = "city,country,year,kpi,value\nGeneva,CH,2023,EC-ICT-ICT-1C,84\n"
+#: A note of 3 million characters, not quoted: longer than the CSV reader's block.
+HUGE_CELL = (
+    "city,country,year,kpi,value,note\nGeneva,CH,2023,EC-ICT-ICT-1C,84," + "x" * 3_000_000 + "\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -33,6 +37,16 @@ GOOD = "city,country,year,kpi,value\nGeneva,CH,2023,EC-ICT-ICT-1C,84\n"
             "Relevés 2023.csv",
             (GOOD + "Geneva,CH,2023,EC-ICT-ICT-2C,80,oops\n").encode(),
             "Relevés 2023.csv:3:6: this row has 6 fields, more than the header's 5",
+        ),
+        (  # a cell larger than the reader's block: its message said nothing useful
+            "Relevés 2023.csv",
+            HUGE_CELL.encode(),
+            "Relevés 2023.csv:2:6: a cell of this row holds more than 131,072 characters",
+        ),
+        (  # 200,000 columns: a header longer than the reader's block
+            "Relevés 2023.csv",
+            (",".join(f"c{i}" for i in range(200_000)) + "\n1\n").encode(),
+            "Relevés 2023.csv:1:0: the header row is longer than 1,048,576 bytes",
         ),
         (
             "Relevés 2023.xlsx",

@@ -111,3 +111,55 @@ def ragged_problem(path: Path, source: str, delimiter: str = ",") -> Problem | N
                     )
     except (csv.Error, UnicodeDecodeError):
         return None
+
+
+def oversized_problem(path: Path, source: str, delimiter: str = ",") -> Problem | None:
+    """A header row longer than the CSV reader's block, or a cell longer than any field may
+    hold (Python's CSV limit, 131,072 characters), located; ``None`` for neither.
+
+    The CSV reader reads a file in blocks of :data:`BLOCK` bytes, and a header or a cell that
+    does not fit one comes out as its internal message ("straddles two block boundaries",
+    "cannot infer number of columns"), which tells the user nothing.
+    """
+    with path.open("rb") as fh:
+        header = fh.readline(BLOCK + 1)
+    if len(header) > BLOCK:
+        return Problem(
+            source,
+            1,
+            0,
+            f"the header row is longer than {BLOCK:,} bytes; expected one short name per column "
+            "(is this a table of a few hundred columns at most?)",
+        )
+    limit = csv.field_size_limit()
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            while True:
+                start = reader.line_num + 1  # the record's first line
+                try:
+                    next(reader)
+                except StopIteration:
+                    return None
+                except csv.Error as exc:
+                    if "field larger than field limit" not in str(exc):
+                        return None
+                    return Problem(
+                        source,
+                        start,
+                        _longest_field(path, start, delimiter),
+                        f"a cell of this row holds more than {limit:,} characters; expected "
+                        "a value or a short text (is a closing quote missing?)",
+                    )
+    except UnicodeDecodeError:
+        return None
+
+
+def _longest_field(path: Path, line_number: int, delimiter: str) -> int:
+    """The 1-based column of the longest field on line ``line_number`` (split naively)."""
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        for number, line in enumerate(fh, start=1):
+            if number == line_number:
+                lengths = [len(part) for part in line.split(delimiter)]
+                return lengths.index(max(lengths)) + 1
+    return 0

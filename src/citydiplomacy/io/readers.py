@@ -35,7 +35,7 @@ from citydiplomacy.core.validate import (
     validate_long,
 )
 from citydiplomacy.errors import Problem, ValidationError
-from citydiplomacy.io.diagnose import encoding_problem, ragged_problem
+from citydiplomacy.io.diagnose import encoding_problem, oversized_problem, ragged_problem
 from citydiplomacy.io.limits import (
     DEFAULT_LIMITS,
     ReadLimits,
@@ -380,7 +380,11 @@ def _read_csv(path: Path, source: str, delimiter: str) -> pd.DataFrame:
         return _frame_of(tables.pop())
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         # Not UTF-8 text shows when Arrow converts a column (or its dictionary) to text.
-        found = encoding_problem(path, source, delimiter) or ragged_problem(path, source, delimiter)
+        found = (
+            encoding_problem(path, source, delimiter)
+            or oversized_problem(path, source, delimiter)
+            or ragged_problem(path, source, delimiter)
+        )
         if found is not None:
             raise ValidationError([found]) from None
         raise ValidationError(
