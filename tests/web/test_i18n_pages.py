@@ -486,3 +486,24 @@ def test_french_pages_name_the_framework_in_french(cohort: Cohort) -> None:
         fr, en = _get(client, url, "fr"), _get(client, url, "en")
         assert escape(french[dimension]) in fr and escape(tree.name[dimension]) not in fr, url
         assert escape(tree.name[dimension]) in en, url
+
+
+def test_french_pages_name_cities_in_french(scene: dict[str, str]) -> None:
+    """Geneva is "Genève" on the French profile, city, comparison, ranking and search pages
+    (the French name the French report uses), "Geneva" on the English ones."""
+    client = Client()
+    commitment = "Geneva pledge (synthetic)"  # data: a title written in English
+    for page in ("profile", "compare", "ranking", "search"):
+        fr_texts = [t.replace(commitment, "") for t in texts(_get(client, scene[page], "fr"), "fr")]
+        fr = " ".join(fr_texts)
+        en = " ".join(texts(_get(client, scene[page], "en"), "en"))
+        assert "Genève" in fr, page
+        assert "Geneva" not in fr, (page, [t for t in fr_texts if "Geneva" in t])
+        assert "Geneva" in en, page
+    # The city page's own parts (the sections of other apps aside).
+    fr, en = _get(client, scene["city"], "fr"), _get(client, scene["city"], "en")
+    for part in (r"<title>([^<]*)</title>", r"<h1>([^<]*)</h1>", r'<p class="lead">([^<]*)</p>'):
+        found_fr, found_en = re.search(part, fr), re.search(part, en)
+        assert found_fr and found_en, part
+        assert "Genève" in found_fr.group(1) and "Geneva" not in found_fr.group(1), part
+        assert "Geneva" in found_en.group(1), part

@@ -105,3 +105,36 @@ def test_search_page_autocomplete_and_api_share_the_ranking(client: Client, regi
     assert page.index(f"/cities/{GENEVA}/") < page.index(f"/cities/{GENERAL_SANTOS}/")
     swiss = client.get("/api/cities", {"search": "CH"}).json()
     assert {r["id"] for r in swiss["results"]} == {GENEVA, CHUR, ZURICH, LAUSANNE}
+
+
+GENOA = 3176219
+
+
+@pytest.fixture
+def with_genoa(registry: None) -> None:
+    """The ranking registry plus Genoa, a larger city whose GeoNames variants include "Genès"
+    (its French name is Gênes)."""
+    from tests.web.cities.conftest import city_source, country_source
+
+    services.seed_registry(
+        cities=[city_source(i) for i in (GENEVA, GENEVA_IL, GENERAL_SANTOS, GENOA)],
+        countries=[country_source(c) for c in ("CH", "US", "PH", "IT")],
+    )
+
+
+def test_the_french_name_as_typed_ranks_before_a_larger_citys_variant(
+    client: Client, with_genoa: None
+) -> None:
+    """ "Genè": Genève (Geneva's French name, the page's) before Genoa's variant "Genès", which
+    keeps the accent too; the search page, the autocomplete and the API agree."""
+    genoa = City.objects.get(pk=GENOA)
+    assert genoa.population > City.objects.get(pk=GENEVA).population
+    assert genoa.names.filter(name="Genès").exists()
+    found = ids("Genè")
+    assert found[0] == GENEVA and found.index(GENOA) > 0
+    auto = client.get("/cities/autocomplete/", {"q": "Genè"}).json()["results"]
+    assert [r["id"] for r in auto] == found
+    api = client.get("/api/cities", {"search": "Genè"}).json()
+    assert [r["id"] for r in api["results"]] == found
+    page = client.get("/cities/", {"q": "Genè"}).content.decode()
+    assert page.index(f"/cities/{GENEVA}/") < page.index(f"/cities/{GENOA}/")

@@ -14,6 +14,9 @@ from typing import Any, Self
 
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
+
+from citydiplomacy.reports.localise import city_names
 
 #: Longest normalised text stored and searched (the width of the ``normalised`` columns).
 MAX_NORMALISED = 200
@@ -167,6 +170,15 @@ class CityQuerySet(models.QuerySet["City"]):
         return self.filter(country_id=iso2.upper())
 
 
+def localised_city_name(geonames_id: int, name: str, lang: str | None = None) -> str:
+    """``name`` of the city ``geonames_id`` in ``lang`` (default: the active language) where
+    the packaged list of names in that language has one, else ``name`` as it is."""
+    lang = (lang or translation.get_language() or "en").split("-")[0]
+    if lang == "en":
+        return name
+    return city_names(lang).get(geonames_id, name)
+
+
 def search_text(query: str) -> str:
     """``query`` as search compares it: normalised, without control characters, at most
     :data:`MAX_NORMALISED` long."""
@@ -213,6 +225,13 @@ class City(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.country_id})"
+
+    @property
+    def local_name(self) -> str:
+        """The city's name in the active language: its French name on a French page ("Genève"),
+        from the same list the French report reads (``reports.localise.city_names``, each one of
+        the city's GeoNames alternate names); otherwise :attr:`name`."""
+        return localised_city_name(self.pk, str(self.name))
 
     @property
     def geonames_url(self) -> str:

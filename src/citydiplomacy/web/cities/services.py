@@ -36,6 +36,7 @@ from django.db.models import (
 )
 
 # The one city-name matcher lives in cities.matching; importers of it from here keep working.
+from citydiplomacy.reports.localise import city_names as localised_names
 from citydiplomacy.web.cities.matching import CityMatcher as CityMatcher
 from citydiplomacy.web.cities.models import (
     MAX_NORMALISED,
@@ -508,9 +509,19 @@ def context_frame(city_ids: Iterable[int] | None = None) -> pd.DataFrame:
 #: GeoNames' English names: the UN's six and the Forum's other working languages.
 COUNTRY_NAME_LANGUAGES = ("fr", "de", "es", "it", "pt", "ru", "zh_CN", "zh_TW", "ar", "ja", "nl")
 #: Match classes of :func:`rank_cities`, best first (the ``match_rank`` annotation).
-EXACT_MAIN, EXACT_OTHER, PREFIX_AS_TYPED, PREFIX_MAIN, PREFIX_OTHER, LATER_WORD, COUNTRY_ONLY = (
-    range(7)
-)
+(
+    EXACT_MAIN,
+    EXACT_OTHER,
+    LOCAL_AS_TYPED,
+    PREFIX_AS_TYPED,
+    PREFIX_MAIN,
+    PREFIX_OTHER,
+    LATER_WORD,
+    COUNTRY_ONLY,
+) = range(8)
+#: Languages of the cities' names that the site shows ("Genève" on a French page): a name
+#: from these lists that starts with the text as typed ranks before any other alternate name.
+LOCAL_NAME_LANGUAGES = ("fr",)
 _SEPARATORS = re.compile(r"[\s,;()\[\]]+")
 _CODE = re.compile(r"[A-Z]{2,3}")
 
@@ -606,6 +617,19 @@ def parse_city_query(text: str, country: str = "") -> CitySearch:
     return CitySearch(search_text(typed), typed.casefold(), fixed, False)
 
 
+def _local_as_typed(typed: str) -> list[int]:
+    """GeoNames ids of the cities whose name in a language the site shows
+    (:data:`LOCAL_NAME_LANGUAGES`, the lists the pages and the French report read) starts with
+    ``typed`` (case-folded, accents kept): "genè" -> Geneva (Genève), not Genoa, whose
+    GeoNames variant "Genès" keeps the accent too but is not its French name."""
+    return sorted(
+        gid
+        for lang in LOCAL_NAME_LANGUAGES
+        for gid, name in localised_names(lang).items()
+        if unicodedata.normalize("NFC", name).casefold().startswith(typed)
+    )
+
+
 def _ranked(search: CitySearch) -> QuerySet[City]:
     from citydiplomacy.web.cities.profiles import has_profile
 
@@ -626,10 +650,11 @@ def _ranked(search: CitySearch) -> QuerySet[City]:
             When(Exists(names.filter(normalised=q)), then=Value(EXACT_OTHER)),
             *(
                 [
+                    When(pk__in=_local_as_typed(as_typed), then=Value(LOCAL_AS_TYPED)),
                     When(
                         Exists(names.filter(prefix, name__istartswith=as_typed)),
                         then=Value(PREFIX_AS_TYPED),
-                    )
+                    ),
                 ]
                 if as_typed
                 else []
@@ -660,8 +685,10 @@ def rank_cities(text: str, country: str = "") -> QuerySet[City]:
     country alone (see :func:`parse_city_query`).
 
     Order: a name equal to the text (the city's own name first), then names starting with the
-    text as typed with its accents ("Genè" -> Genève), with the city's own name, with any
-    name, a later word of a name; within each, larger cities first.
+    text as typed with its accents ("Genè" -> Genève): first the city's name in a language the
+    pages show (Genève, Geneva's French name, before Genoa's variant "Genès"), then any; then
+    names starting with the text accents ignored, with the city's own name, with any name, a
+    later word of a name; within each, larger cities first.
 
     Returns
     -------

@@ -337,7 +337,7 @@ def _dashboard_body(
         series_rows.append(
             {"year": y, "score_text": fmt(score), **_band(band or 0, labels[band] if band else "")}
         )
-    place = f"{city.name} ({city.country.name})"
+    place = f"{city.local_name} ({city.country.name})"
     context = {
         "city": city,
         "year": year,
@@ -529,7 +529,7 @@ def compare_context(request: HttpRequest) -> dict[str, Any]:
     dims = meta.under(root, 4)
     series = [
         charts.Series(
-            f"{c.name} ({c.country.pk})",
+            f"{c.local_name} ({c.country.pk})",
             [None if (r := res.get(d)) is None else r.score for d in dims],
         )
         for c, res in shown
@@ -611,7 +611,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     for i, r in enumerate(page.object_list):
         seen = r.seen(public_ranking)
         code = labels.index(r.band) if r.band in labels else 0
-        label = f"{r.city.name} ({r.city.country_id})"
+        label = f"{r.city.local_name} ({r.city.country_id})"
         rows.append(
             {
                 "row": r,
