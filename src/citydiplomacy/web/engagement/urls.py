@@ -89,6 +89,11 @@ urlpatterns: list[URLPattern] = [
     ),
     path("representatives/", views.representatives, name="representatives"),
     path(
+        "representatives/export.<str:fmt>",
+        views.representatives_export,
+        name="representatives-export",
+    ),
+    path(
         "representatives/<engagement_id:pk>/revoke/",
         views.representative_revoke,
         name="representative-revoke",

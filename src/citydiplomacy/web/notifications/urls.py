@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path, register_converter
 
-from citydiplomacy.web.notifications import secretariat_views, views
+from citydiplomacy.web.notifications import exports, secretariat_views, views
 
 
 class ShortIdConverter:
@@ -29,6 +29,11 @@ urlpatterns: list[URLPattern] = [
         name="reporting-deadlines",
     ),
     path(
+        "reporting-deadlines/export.<str:fmt>",
+        exports.deadlines_export,
+        name="reporting-deadlines-export",
+    ),
+    path(
         "reporting-deadlines/new/",
         secretariat_views.reporting_deadline_new,
         name="reporting-deadline-new",
@@ -47,6 +52,11 @@ urlpatterns: list[URLPattern] = [
         "cities-without-editor/",
         secretariat_views.cities_without_editor,
         name="cities-without-editor",
+    ),
+    path(
+        "cities-without-editor/export.<str:fmt>",
+        exports.cities_without_editor_export,
+        name="cities-without-editor-export",
     ),
     path("cities/<notification_id:city_id>/invite/", secretariat_views.invite, name="invite"),
     path(

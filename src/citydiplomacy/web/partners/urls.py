@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from citydiplomacy.web.partners import views
+from citydiplomacy.web.partners import exports, views
 
 app_name = "partners"
 urlpatterns = [
@@ -16,9 +16,16 @@ urlpatterns = [
     path("<int:pk>/documents/add/", views.add_document, name="add_document"),
     path("documents/<int:pk>/", views.document, name="document"),
     path("networks/", views.networks, name="networks"),
+    path("networks/export.<str:fmt>", exports.networks_export, name="networks-export"),
     path("networks/<slug:slug>/", views.network, name="network"),
+    path(
+        "networks/<slug:slug>/export.<str:fmt>",
+        exports.network_members_export,
+        name="network-export",
+    ),
     path("networks/<slug:slug>/members/add/", views.add_membership, name="add_membership"),
     path("cities/<int:pk>/", views.city_ties, name="city"),
+    path("cities/<int:pk>/export.<str:fmt>", exports.city_ties_export, name="city-export"),
     path("suggest/", views.suggest, name="suggest"),
     path("analysis/", views.analysis, name="analysis"),
 ]

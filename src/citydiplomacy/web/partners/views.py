@@ -323,17 +323,27 @@ def document(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
 
 
 # ------------------------------------------------------------------ networks
+def listed_networks() -> QuerySet[Network]:
+    """The networks list's rows, each with its member count ``n``: the page's and its
+    export's one selection."""
+    return Network.objects.annotate(n=Count("memberships")).order_by("name")
+
+
+def network_members(net: Network) -> QuerySet[Membership]:
+    """A network's members as its page lists them (every page): the page's and its export's
+    one selection."""
+    return net.memberships.select_related("city", "city__country").order_by(
+        "city__country__name", "city__name"
+    )
+
+
 def networks(request: HttpRequest) -> HttpResponse:
-    rows = Network.objects.annotate(n=Count("memberships")).order_by("name")
-    return render(request, "partners/networks.html", {"networks": rows})
+    return render(request, "partners/networks.html", {"networks": listed_networks()})
 
 
 def network(request: HttpRequest, slug: str) -> HttpResponse:
     net = get_object_or_404(Network, slug=slug)
-    qs = net.memberships.select_related("city", "city__country").order_by(
-        "city__country__name", "city__name"
-    )
-    page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    page = Paginator(network_members(net), 100).get_page(request.GET.get("page"))
     return render(
         request,
         "partners/network.html",
@@ -380,7 +390,8 @@ def add_membership(request: HttpRequest, slug: str) -> HttpResponse:
 
 # ------------------------------------------------------------------ a city's ties
 def _partners_of(request: HttpRequest, city: City) -> list[dict[str, Any]]:
-    """The visible partnerships of ``city``, each with its other parties."""
+    """The visible partnerships of ``city``, each with its other parties: the ties page's
+    table and its export's one selection."""
     qs = (
         services.visible_partnerships(request.user)
         .filter(parties__city=city)

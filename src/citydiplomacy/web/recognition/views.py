@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -43,25 +43,39 @@ CSV_COLUMNS = (
 )
 
 
+def listed_documents() -> QuerySet[Document]:
+    """The documents list's rows, each with its versions and their texts: the page's and its
+    export's one selection."""
+    return Document.objects.annotate(n_versions=Count("versions", distinct=True)).prefetch_related(
+        Prefetch("versions", queryset=Version.objects.prefetch_related("texts"))
+    )
+
+
 @require_GET
 def document_list(request: HttpRequest) -> HttpResponse:
-    documents = Document.objects.annotate(
-        n_versions=Count("versions", distinct=True)
-    ).prefetch_related(Prefetch("versions", queryset=Version.objects.prefetch_related("texts")))
     return render(
         request,
         "recognition/document_list.html",
-        {"documents": documents, "can_upload": services.can_upload(request.user)},
+        {"documents": listed_documents(), "can_upload": services.can_upload(request.user)},
     )
+
+
+def document_timeline(
+    request: HttpRequest, document: Document
+) -> tuple[list[Version], list[str], str, list[dict[str, Any]]]:
+    """A document's versions, the languages of its texts, the language asked for
+    (``?lang=``, English or the first one by default) and the timeline's rows in that
+    language: the page's and its export's one selection."""
+    versions = list(document.versions.prefetch_related("texts"))
+    langs = sorted({t.lang for v in versions for t in v.texts.all()})
+    lang = request.GET.get("lang") or ("en" if "en" in langs else (langs[0] if langs else "en"))
+    return versions, langs, lang, services.timeline(document, lang)
 
 
 @require_GET
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     document = get_object_or_404(Document.objects.select_related("event", "declaration"), pk=pk)
-    versions = list(document.versions.prefetch_related("texts"))
-    langs = sorted({t.lang for v in versions for t in v.texts.all()})
-    lang = request.GET.get("lang") or ("en" if "en" in langs else (langs[0] if langs else "en"))
-    timeline = services.timeline(document, lang)
+    versions, langs, lang, timeline = document_timeline(request, document)
     pairs = [(a["text"], b["text"]) for a, b in itertools.pairwise(timeline)]
     return render(
         request,

@@ -52,6 +52,7 @@ from citydiplomacy.web.engagement.views.recommendations import (
 from citydiplomacy.web.engagement.views.roles import (
     representative_revoke,
     representatives,
+    representatives_export,
 )
 from citydiplomacy.web.engagement.views.signatures import (
     sign,
@@ -91,6 +92,7 @@ __all__ = [
     "recommendations_export",
     "representative_revoke",
     "representatives",
+    "representatives_export",
     "session_detail",
     "session_list",
     "sessions_export",

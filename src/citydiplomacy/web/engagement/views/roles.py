@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import pandas as pd
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.fields import city_form
@@ -19,6 +23,81 @@ from citydiplomacy.web.engagement.models import (
     Representative,
 )
 from citydiplomacy.web.forms import checks_form_text, field_errors
+from citydiplomacy.web.indicators.exports import FORMATS, table_response
+
+
+def listed_representatives(request: HttpRequest) -> tuple[QuerySet[Representative], bool]:
+    """The representative roles the list shows this viewer (the secretariat: all; an
+    editor: their cities'), current only unless ``?past=1``, and whether past ones are
+    shown: the page's and its export's one selection. The caller checks
+    :func:`services.can_see_representatives` first."""
+    user = request.user
+    listed = Representative.objects.select_related(
+        "user", "city", "city__country", "authorised_by", "revoked_by"
+    ).order_by("city__name", "-since")
+    if not permissions.is_admin(user):
+        listed = listed.filter(city_id__in=permissions.editable_city_ids(user))
+    show_past = request.GET.get("past") == "1"
+    today = timezone.localdate()
+    current = Q(revoked_at__isnull=True) & (Q(until__isnull=True) | Q(until__gte=today))
+    return (listed if show_past else listed.filter(current)), show_past
+
+
+#: Columns of the representatives export: the page's table, ids beside the names.
+REPRESENTATIVE_COLUMNS = (
+    "city",
+    "geonames_id",
+    "country",
+    "representative",
+    "title",
+    "capacity",
+    "since",
+    "authorised_by",
+    "until",
+    "status",
+    "revoked_on",
+)
+
+
+def representatives_frame(reps: Iterable[Representative]) -> pd.DataFrame:
+    """The representative roles as the page's table shows them."""
+    records = []
+    for r in reps:
+        if r.revoked_at:
+            status = _("revoked")
+        elif r.is_current:
+            status = _("current")
+        else:
+            status = _("mandate ended")
+        records.append(
+            (
+                r.city.name,
+                r.city_id,
+                r.city.country.name if r.city.country_id else "",
+                r.user.get_full_name() or r.user.username,
+                r.title,
+                r.capacity,
+                timezone.localtime(r.since).date().isoformat() if r.since else "",
+                r.authorised_by.username if r.authorised_by else "",
+                r.until.isoformat() if r.until else "",
+                str(status),
+                timezone.localtime(r.revoked_at).date().isoformat() if r.revoked_at else "",
+            )
+        )
+    return pd.DataFrame.from_records(records, columns=list(REPRESENTATIVE_COLUMNS))
+
+
+@login_required
+@require_GET
+def representatives_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The representatives list this viewer sees (``?past=1`` as the page), as CSV or XLSX."""
+    if not services.can_see_representatives(request.user):
+        raise PermissionDenied("The list of representatives is for the secretariat and editors.")
+    if fmt not in FORMATS:
+        raise Http404("exports are CSV or XLSX")
+    listed, show_past = listed_representatives(request)
+    name = "representatives-all" if show_past else "representatives"
+    return table_response(representatives_frame(listed), fmt, name)
 
 
 @checks_form_text
@@ -78,15 +157,7 @@ def representatives(request: HttpRequest) -> HttpResponse:
                 return redirect("engagement:representatives")
             except services.EngagementError as exc:
                 errors.append(str(exc))
-    listed = Representative.objects.select_related(
-        "user", "city", "city__country", "authorised_by", "revoked_by"
-    ).order_by("city__name", "-since")
-    if not secretariat:
-        listed = listed.filter(city_id__in=permissions.editable_city_ids(user))
-    show_past = request.GET.get("past") == "1"
-    today = timezone.localdate()
-    current = Q(revoked_at__isnull=True) & (Q(until__isnull=True) | Q(until__gte=today))
-    listed = listed if show_past else listed.filter(current)
+    listed, show_past = listed_representatives(request)
     return render(
         request,
         "engagement/representatives.html",

@@ -1,0 +1,131 @@
+"""Downloads of the networks' and a city's tables, as CSV or XLSX (issue 19, item 2).
+
+* ``/partners/networks/export.csv|xlsx``: the networks list (each network, its members in the
+  registry, where the member list is from);
+* ``/partners/networks/<slug>/members.csv|xlsx``: a network's members (every page);
+* ``/partners/cities/<id>/export.csv|xlsx``: the partnerships table of a city's ties page,
+  the partnerships this viewer may see (a proposal only to those who may see it).
+
+Each reads the same function as its page (:func:`.views.listed_networks`,
+:func:`.views.network_members`, :func:`.views._partners_of`) and goes through the project's
+one export path (:func:`citydiplomacy.web.indicators.exports.table_response`: the spreadsheet
+guard against formulas and the shared writer).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from citydiplomacy.web.cities.models import City
+from citydiplomacy.web.indicators.exports import FORMATS, table_response
+from citydiplomacy.web.partners.models import Membership, Network
+from citydiplomacy.web.partners.views import _partners_of, listed_networks, network_members
+
+#: Columns of the networks export: the networks list's table.
+NETWORK_COLUMNS = ("network", "slug", "members_in_registry", "member_list_from", "website")
+#: Columns of a network's members export: the members table, ids beside the names.
+MEMBER_COLUMNS = (
+    "city",
+    "geonames_id",
+    "country",
+    "role",
+    "status",
+    "since",
+    "commitments",
+    "source",
+    "demo_data",
+)
+#: Columns of a city's ties export: the partnerships table of the city's ties page.
+TIE_COLUMNS = (
+    "id",
+    "partnership",
+    "with",
+    "with_geonames_ids",
+    "kind",
+    "status",
+    "source",
+    "source_url",
+    "demo_data",
+)
+
+
+def networks_frame(networks: Any) -> pd.DataFrame:
+    """The networks list's rows (``n``: the members in the registry)."""
+    records = [
+        (n.name, n.slug, n.n, n.members_source or _("entered on the platform"), n.url)
+        for n in networks
+    ]
+    return pd.DataFrame.from_records(records, columns=list(NETWORK_COLUMNS))
+
+
+def members_frame(members: list[Membership]) -> pd.DataFrame:
+    """A network's members as the page's table shows them."""
+    records = [
+        (
+            m.city.name,
+            m.city_id,
+            m.city.country.name if m.city.country_id else "",
+            m.role,
+            m.status,
+            m.since.isoformat() if m.since else "",
+            "; ".join(map(str, m.commitments or [])),
+            m.source,
+            "DEMO data" if m.is_demo else "",
+        )
+        for m in members
+    ]
+    return pd.DataFrame.from_records(records, columns=list(MEMBER_COLUMNS))
+
+
+def ties_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A city's partnerships as its ties page lists them (each with its other parties)."""
+    records = [
+        (
+            row["p"].pk,
+            row["p"].label,
+            ", ".join(f"{c.name} ({c.country_id})" for c in row["others"]),
+            " ".join(str(c.pk) for c in row["others"]),
+            str(row["p"].get_kind_display()),
+            str(row["p"].get_status_display()),
+            row["p"].source,
+            row["p"].source_url,
+            "DEMO data" if row["p"].is_demo else "",
+        )
+        for row in rows
+    ]
+    return pd.DataFrame.from_records(records, columns=list(TIE_COLUMNS))
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise Http404("exports are CSV or XLSX")
+
+
+@require_GET
+def networks_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The networks list, as CSV or XLSX."""
+    _check_format(fmt)
+    return table_response(networks_frame(listed_networks()), fmt, "networks")
+
+
+@require_GET
+def network_members_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """Every member of a network (all pages of its list), as CSV or XLSX."""
+    _check_format(fmt)
+    net = get_object_or_404(Network, slug=slug)
+    members = list(network_members(net))
+    return table_response(members_frame(members), fmt, f"{net.slug}-members")
+
+
+@require_GET
+def city_ties_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The partnerships table of a city's ties page for this viewer, as CSV or XLSX."""
+    _check_format(fmt)
+    city = get_object_or_404(City, pk=pk)
+    return table_response(ties_frame(_partners_of(request, city)), fmt, f"partnerships-{city.pk}")

@@ -1,0 +1,110 @@
+"""Downloads of the recognition tracker's tables, as CSV or XLSX (issue 19, item 2).
+
+* ``recognition/export.csv|xlsx``: the documents list (symbol, title, versions and their
+  languages);
+* ``recognition/documents/<id>/timeline.csv|xlsx?lang=``: a document's timeline table (the
+  references per version, in the language the page shows).
+
+Each reads the same function as its page (:func:`.views.listed_documents`,
+:func:`.views.document_timeline`) and goes through the project's one export path
+(:func:`citydiplomacy.web.indicators.exports.table_response`: the spreadsheet guard against
+formulas and the shared writer). The references themselves have their CSV already
+(``references.csv``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
+
+from citydiplomacy.web.indicators.exports import FORMATS, table_response
+from citydiplomacy.web.recognition.models import Document
+from citydiplomacy.web.recognition.views import document_timeline, listed_documents
+
+#: Columns of the documents export: the documents list's table.
+DOCUMENT_COLUMNS = ("symbol", "title", "versions", "versions_and_languages", "page_url")
+#: Columns of a document's timeline export: the timeline table of its page.
+TIMELINE_COLUMNS = (
+    "document",
+    "version",
+    "date",
+    "lang",
+    "references",
+    "as_actors",
+    "as_places",
+    "as_an_issue",
+    "paragraphs",
+    "per_10000_words",
+    "text_url",
+)
+
+
+def documents_frame(documents: Any, base: str) -> pd.DataFrame:
+    """The documents list's rows; ``base`` makes the pages' links absolute."""
+    records = []
+    for d in documents:
+        versions = list(d.versions.all())
+        records.append(
+            (
+                d.symbol,
+                d.title,
+                len(versions),
+                "; ".join(
+                    f"{v.label} ({', '.join(t.lang for t in v.texts.all())})" for v in versions
+                ),
+                base + d.get_absolute_url(),
+            )
+        )
+    return pd.DataFrame.from_records(records, columns=list(DOCUMENT_COLUMNS))
+
+
+def timeline_frame(
+    document: Document, lang: str, rows: list[dict[str, Any]], base: str
+) -> pd.DataFrame:
+    """A document's timeline rows (one per version with a text in ``lang``)."""
+    records = [
+        (
+            document.symbol,
+            r["version"].label,
+            r["version"].date.isoformat() if r["version"].date else "",
+            lang,
+            r["references"],
+            r["by_code"].get("actor", 0),
+            r["by_code"].get("place", 0),
+            r["by_code"].get("issue", 0),
+            r["paragraphs"],
+            r["per_10000_words"],
+            base + r["text"].get_absolute_url(),
+        )
+        for r in rows
+    ]
+    return pd.DataFrame.from_records(records, columns=list(TIMELINE_COLUMNS))
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise Http404("exports are CSV or XLSX")
+
+
+@require_GET
+def documents_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The documents list, as CSV or XLSX."""
+    _check_format(fmt)
+    base = request.build_absolute_uri("/").rstrip("/")
+    return table_response(documents_frame(listed_documents(), base), fmt, "recognition-documents")
+
+
+@require_GET
+def timeline_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """A document's timeline in the page's language (``?lang=``), as CSV or XLSX."""
+    _check_format(fmt)
+    document = get_object_or_404(Document, pk=pk)
+    _, _, lang, rows = document_timeline(request, document)
+    base = request.build_absolute_uri("/").rstrip("/")
+    return table_response(
+        timeline_frame(document, lang, rows, base), fmt, f"recognition-{document.pk}-timeline"
+    )
