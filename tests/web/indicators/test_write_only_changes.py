@@ -571,3 +571,28 @@ def test_a_city_gone_from_the_registry_stops_the_commit(users: dict[str, Any], l
     assert "no longer in the registry" in sub.errors[0]["message"]
     assert (sub.errors[0]["row"], sub.errors[0]["column"]) == (2, 1)
     assert not KpiValue.objects.exists()
+
+
+def test_text_stored_with_spaces_around_it_reads_back_as_unchanged(
+    users: dict[str, Any], geneva: Any, demo: dict[str, Any]
+) -> None:
+    """Older data may hold a source or note with spaces around it; every way in trims what
+    it is given, so re-uploading the export rewrote it and withdrew its verification."""
+    kv = demo["values"][3]
+    KpiValue.objects.filter(pk=kv.pk).update(
+        source="  padded source  ", note=" padded note ", status=Status.VERIFIED
+    )
+    before, n_audit = snapshot(), KpiValueChange.objects.count()
+    editor = login(users["editor"])
+    body = editor.get(reverse("indicators:export", args=[geneva.pk, "csv"])).content
+    sub = services.upload(users["editor"], "export.csv", body)
+    assert (sub.n_created, sub.n_updated, sub.n_unchanged) == (0, 0, demo["n"])
+    services.commit(users["editor"], sub)
+    assert snapshot() == before
+    assert KpiValueChange.objects.count() == n_audit
+    kept = KpiValue.objects.get(pk=kv.pk)
+    assert (kept.source, kept.note, kept.status) == (
+        "  padded source  ",
+        " padded note ",
+        Status.VERIFIED,
+    )

@@ -135,8 +135,11 @@ def plan(r: Row, old: KpiValue | Stored | None, admin: bool) -> Planned | None:
             r.synthetic or SYNTHETIC_MARK in source.lower(),
             True,
         )
-    source = old.source if r.source is None else r.source
-    note = old.note if r.note is None else r.note
+    # Every way in trims the text it is given; a stored text that differs only by spaces
+    # around it (older data) is the same text, kept as stored, not a change that would
+    # withdraw the value's verification.
+    source = old.source if r.source is None or r.source == old.source.strip() else r.source
+    note = old.note if r.note is None or r.note == old.note.strip() else r.note
     fields = [
         name
         for name, differs in (
