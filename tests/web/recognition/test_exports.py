@@ -5,6 +5,7 @@ pages' rows, formulas neutralised, unknown formats a 404."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from typing import Any
 
@@ -125,3 +126,91 @@ def test_no_documents_no_download_line(db: Any) -> None:
     page = Client().get("/recognition/").content.decode()
     assert "/recognition/export.csv" not in page
     assert csv_rows(Client().get("/recognition/export.csv")) == []
+
+
+# ------------------------------------------------------------------ comparison and languages
+def _table_cells(page: str, table_start: str) -> list[list[str]]:
+    """The cells of the body rows of the table that starts with ``table_start``, as text."""
+    table = page[page.index(table_start) :]
+    body = table[table.index("<tbody>") : table.index("</tbody>")]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, flags=re.S)
+    return [
+        [
+            html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+            for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)
+        ]
+        for r in rows
+    ]
+
+
+@pytest.mark.parametrize("show_all", [False, True])
+def test_the_comparison_export_equals_the_pages_table(doc: dict[str, Any], show_all: bool) -> None:
+    client = Client()
+    query = f"?old={doc['t0'].pk}&new={doc['t1'].pk}" + ("&all=1" if show_all else "")
+    page = client.get("/recognition/compare/" + query).content.decode()
+    cells = _table_cells(page, '<table class="changes">')
+    assert cells
+    for fmt, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
+        rows = read(client.get(f"/recognition/compare/export.{fmt}{query}"))
+        assert len(rows) == len(cells), fmt
+        for row, shown in zip(rows, cells, strict=True):
+            assert shown[0].startswith(row["change"])
+            assert (row["old_paragraph"] or "–") == shown[1]
+            assert (row["new_paragraph"] or "–") == shown[2]
+            assert (row["differences"] or "") == shown[4], fmt  # [-removed-] and {+added+} as shown
+        assert any(r["recognition"] == "strengthened" for r in rows)
+        link = f'href="/recognition/compare/export.{fmt}{query.replace("&", "&amp;")}" download'
+        assert link in page
+
+
+def test_a_comparison_the_page_cannot_make_exports_nothing(doc: dict[str, Any]) -> None:
+    client = Client()
+    assert client.get("/recognition/compare/export.csv?old=x&new=1").status_code == 400
+    mixed = client.get(f"/recognition/compare/export.csv?old={doc['t1'].pk}&new={doc['tf'].pk}")
+    assert mixed.status_code == 400 and b"one language" in mixed.content
+    assert (
+        client.get(f"/recognition/compare/export.csv?old=2147483647&new={doc['t1'].pk}").status_code
+        == 404
+    )
+    assert (
+        client.get(
+            f"/recognition/compare/export.pdf?old={doc['t0'].pk}&new={doc['t1'].pk}"
+        ).status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize("show_all", [False, True])
+def test_the_languages_export_equals_the_pages_table(doc: dict[str, Any], show_all: bool) -> None:
+    client = Client()
+    query = "?all=1" if show_all else ""
+    version = doc["t1"].version
+    page = client.get(f"/recognition/versions/{version.pk}/languages/{query}").content.decode()
+    cells = [c for c in _table_cells(page, "<table>") if len(c) > 1]
+    for fmt, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
+        rows = read(client.get(f"/recognition/versions/{version.pk}/languages.{fmt}{query}"))
+        assert list(rows[0]) == ["paragraph", "en", "fr", "flag"] if rows else True
+        written = [
+            [str(r["paragraph"]), r["en"] or "–", r["fr"] or "–", r["flag"] or ""] for r in rows
+        ]
+        assert written == cells, fmt
+    assert cells  # the synthetic texts disagree in some paragraph
+    assert client.get(f"/recognition/versions/{version.pk}/languages.json").status_code == 404
+    assert client.get("/recognition/versions/999999/languages.csv").status_code == 404
+
+
+def test_comparison_differences_that_start_like_formulas_are_neutralised(db: Any) -> None:
+    document = services.document_for("A/TEST/8", "Synthetic")
+    old = services.version_for(document, "zero draft", dt.date(2025, 1, 1))
+    new = services.version_for(document, "rev.1", dt.date(2025, 2, 1))
+    recalling = b"Recalling the New Urban Agenda,"
+    before = ZERO.replace(recalling, b'=HYPERLINK("http://evil.example","x") recalls cities,')
+    after = ZERO.replace(recalling, b'=HYPERLINK("http://evil.example","x") recalls mayors,')
+    t_old = services.import_text(old, before, "zero.txt", lang="en")
+    t_new = services.import_text(new, after, "rev1.txt", lang="en")
+    query = f"?old={t_old.pk}&new={t_new.pk}&all=1"
+    for fmt, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
+        rows = read(Client().get(f"/recognition/compare/export.{fmt}{query}"))
+        diffs = [r["differences"] for r in rows if r["differences"]]
+        assert any(d.startswith("'=HYPERLINK") for d in diffs), diffs
+        assert_no_formula(rows)

@@ -3,10 +3,16 @@
 * ``recognition/export.csv|xlsx``: the documents list (symbol, title, versions and their
   languages);
 * ``recognition/documents/<id>/timeline.csv|xlsx?lang=``: a document's timeline table (the
-  references per version, in the language the page shows).
+  references per version, in the language the page shows);
+* ``recognition/compare/export.csv|xlsx?old=&new=&all=``: the paragraph-by-paragraph table of
+  a comparison (the changes, or every paragraph with ``all=1``), the differences written as
+  the page writes them (``[-removed-]``, ``{+added+}``);
+* ``recognition/versions/<id>/languages.csv|xlsx?all=``: a version's paragraphs across its
+  languages (the disagreements, or every paragraph that mentions cities with ``all=1``).
 
 Each reads the same function as its page (:func:`.views.listed_documents`,
-:func:`.views.document_timeline`) and goes through the project's one export path
+:func:`.views.document_timeline`, :func:`.views.compared`, :func:`.views.language_table`)
+and goes through the project's one export path
 (:func:`citydiplomacy.web.indicators.exports.table_response`: the spreadsheet guard against
 formulas and the shared writer). The references themselves have their CSV already
 (``references.csv``).
@@ -22,8 +28,13 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from citydiplomacy.web.indicators.exports import FORMATS, table_response
-from citydiplomacy.web.recognition.models import Document
-from citydiplomacy.web.recognition.views import document_timeline, listed_documents
+from citydiplomacy.web.recognition.models import Document, Version
+from citydiplomacy.web.recognition.views import (
+    compared,
+    document_timeline,
+    language_table,
+    listed_documents,
+)
 
 #: Columns of the documents export: the documents list's table.
 DOCUMENT_COLUMNS = ("symbol", "title", "versions", "versions_and_languages", "page_url")
@@ -41,6 +52,20 @@ TIMELINE_COLUMNS = (
     "per_10000_words",
     "text_url",
 )
+
+#: Columns of a comparison export: the page's paragraph-by-paragraph table.
+CHANGE_COLUMNS = (
+    "change",
+    "note",
+    "old_paragraph",
+    "new_paragraph",
+    "recognition",
+    "old_code",
+    "new_code",
+    "differences",
+)
+#: What a language cell holds when the paragraph is not in that language (as the page).
+ABSENT = "absent"
 
 
 def documents_frame(documents: Any, base: str) -> pd.DataFrame:
@@ -85,6 +110,41 @@ def timeline_frame(
     return pd.DataFrame.from_records(records, columns=list(TIMELINE_COLUMNS))
 
 
+def changes_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A comparison's rows; the differences as the page writes them: removed words in
+    ``[-…-]``, added words in ``{+…+}``."""
+    marks = {"delete": "[-{}-]", "insert": "{{+{}+}}"}
+    records = [
+        (
+            c.kind,
+            c.note,
+            c.old_key,
+            c.new_key,
+            c.recognition,
+            c.old_code,
+            c.new_code,
+            "".join(marks.get(piece.op, "{}").format(piece.text) for piece in row["pieces"]),
+        )
+        for row in rows
+        for c in (row["change"],)
+    ]
+    return pd.DataFrame.from_records(records, columns=list(CHANGE_COLUMNS))
+
+
+def languages_frame(langs: list[str], table: list[dict[str, Any]]) -> pd.DataFrame:
+    """A version's language table: per paragraph, the strongest code in each language
+    ("" no reference, ``absent`` no such paragraph) and the flag."""
+    records = [
+        (
+            item["row"].key,
+            *((code or "") if present else ABSENT for _, present, code in item["cells"]),
+            item["row"].flag or "",
+        )
+        for item in table
+    ]
+    return pd.DataFrame.from_records(records, columns=["paragraph", *langs, "flag"])
+
+
 def _check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise Http404("exports are CSV or XLSX")
@@ -108,3 +168,30 @@ def timeline_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return table_response(
         timeline_frame(document, lang, rows, base), fmt, f"recognition-{document.pk}-timeline"
     )
+
+
+@require_GET
+def compare_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """A comparison's paragraph-by-paragraph table (the page's ``?old=&new=&all=``), as CSV
+    or XLSX; a comparison the page cannot make is a 400 that says why."""
+    _check_format(fmt)
+    context = compared(request)
+    if "rows" not in context:
+        problem = context["error"] or "choose two texts to compare (old and new)"
+        return HttpResponse(
+            f"Nothing was exported: {problem}",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    name = f"recognition-compare-{context['old'].pk}-{context['new'].pk}"
+    return table_response(changes_frame(context["rows"]), fmt, name)
+
+
+@require_GET
+def languages_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """A version's paragraphs across its languages (the page's ``?all=``), as CSV or XLSX."""
+    _check_format(fmt)
+    version = get_object_or_404(Version.objects.select_related("document"), pk=pk)
+    context = language_table(request, version)
+    frame = languages_frame(context["langs"], context["table"])
+    return table_response(frame, fmt, f"recognition-{version.pk}-languages")

@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern] = [
     path("recognition/upload/", views.upload, name="upload"),
     path("recognition/imports/<slug:token>/", views.import_state, name="import"),
     path("recognition/compare/", views.compare_view, name="compare"),
+    path("recognition/compare/export.<str:fmt>", exports.compare_export, name="compare-export"),
     path("recognition/references.csv", views.references_csv, name="references-csv"),
     path("recognition/documents/<recognition_id:pk>/", views.document_detail, name="document"),
     path(
@@ -31,5 +32,10 @@ urlpatterns: list[URLPattern] = [
         "recognition/versions/<recognition_id:pk>/languages/",
         views.languages_view,
         name="languages",
+    ),
+    path(
+        "recognition/versions/<recognition_id:pk>/languages.<str:fmt>",
+        exports.languages_export,
+        name="languages-export",
     ),
 ]

@@ -129,11 +129,13 @@ def text_profile(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_GET
-def compare_view(request: HttpRequest) -> HttpResponse:
+def compared(request: HttpRequest) -> dict[str, Any]:
+    """The comparison ``?old=&new=`` asks for (``?all=1``: every paragraph, else the changes):
+    the form, the two texts and the table's rows, or ``error`` (the form's, or the
+    comparison's message) with nothing else; the page's and its export's one selection."""
     form = CompareForm(request.GET)
     if not form.is_valid():
-        return render(request, "recognition/compare.html", {"form": form}, status=400)
+        return {"form": form, "error": ""}
     old = get_object_or_404(
         Text.objects.select_related("version__document"), pk=form.cleaned_data["old"]
     )
@@ -143,33 +145,35 @@ def compare_view(request: HttpRequest) -> HttpResponse:
     try:
         comparison = services.compare_texts(old, new)
     except CityDiplomacyError as exc:
-        return render(
-            request, "recognition/compare.html", {"form": form, "error": str(exc)}, status=400
-        )
+        return {"form": form, "error": str(exc)}
     show_all = request.GET.get("all") == "1"
     rows = [
         {"change": c, "pieces": c.diff}
         for c in comparison.changes
         if show_all or c.kind != "unchanged" or c.recognition not in ("none", "same")
     ]
-    return render(
-        request,
-        "recognition/compare.html",
-        {
-            "form": form,
-            "old": old,
-            "new": new,
-            "rows": rows,
-            "counts": sorted(comparison.counts().items()),
-            "recognition": sorted(comparison.recognition_counts().items()),
-            "show_all": show_all,
-        },
-    )
+    return {
+        "form": form,
+        "old": old,
+        "new": new,
+        "rows": rows,
+        "counts": sorted(comparison.counts().items()),
+        "recognition": sorted(comparison.recognition_counts().items()),
+        "show_all": show_all,
+    }
 
 
 @require_GET
-def languages_view(request: HttpRequest, pk: int) -> HttpResponse:
-    version = get_object_or_404(Version.objects.select_related("document"), pk=pk)
+def compare_view(request: HttpRequest) -> HttpResponse:
+    context = compared(request)
+    status = 400 if "rows" not in context else 200
+    return render(request, "recognition/compare.html", context, status=status)
+
+
+def language_table(request: HttpRequest, version: Version) -> dict[str, Any]:
+    """A version's paragraphs across its languages as the page shows them (``?all=1``: every
+    paragraph that mentions cities, else the disagreements): the page's and its export's one
+    selection."""
     langs, rows = services.language_rows(version)
     only_flagged = request.GET.get("all") != "1"
     if only_flagged:
@@ -180,18 +184,20 @@ def languages_view(request: HttpRequest, pk: int) -> HttpResponse:
         {"row": r, "cells": [(lang, r.present[lang], r.codes[lang]) for lang in langs]}
         for r in shown
     ]
-    return render(
-        request,
-        "recognition/languages.html",
-        {
-            "version": version,
-            "document": version.document,
-            "langs": langs,
-            "table": table,
-            "flagged": sum(1 for r in rows if r.flag),
-            "only_flagged": only_flagged,
-        },
-    )
+    return {
+        "version": version,
+        "document": version.document,
+        "langs": langs,
+        "table": table,
+        "flagged": sum(1 for r in rows if r.flag),
+        "only_flagged": only_flagged,
+    }
+
+
+@require_GET
+def languages_view(request: HttpRequest, pk: int) -> HttpResponse:
+    version = get_object_or_404(Version.objects.select_related("document"), pk=pk)
+    return render(request, "recognition/languages.html", language_table(request, version))
 
 
 class _Echo:
