@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from citydiplomacy.web import views
+from citydiplomacy.web.accounts import views as account_views
 from citydiplomacy.web.api.api import api
 
 admin.site.site_header = "citydiplomacy secretariat"
@@ -17,7 +18,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/change/",
-        auth_views.PasswordChangeView.as_view(),
+        account_views.password_change,
         name="password_change",
     ),
     path(
@@ -25,7 +26,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password/reset/", account_views.password_reset, name="password_reset"),
     path(
         "accounts/password/reset/done/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -33,7 +34,7 @@ urlpatterns = [
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        account_views.password_reset_confirm,
         name="password_reset_confirm",
     ),
     path(

@@ -21,6 +21,8 @@ from citydiplomacy.web.indicators.models import NOTE_MAX, SOURCE_MAX, KpiValue
 
 #: Key of the errors of the form-wide source field.
 DEFAULT_SOURCE = "__source__"
+#: The longest text a value field may hold (a number or yes/no; longer is an error, not read).
+VALUE_TEXT_MAX = 100
 
 
 def shown_value(value: float | None, value_type: str = "number") -> str:
@@ -150,9 +152,13 @@ def check(user: Any, city_id: int, year: int, fields: list[Field], default_sourc
             continue
         source = f.source if source_touched else None
         note = f.note if note_touched else None
+        # A value text too long or holding a forbidden character is said at its field, and
+        # not read as a number (the engine would quote it back whole).
+        value_problem = services.text_problem(f.text, VALUE_TEXT_MAX, "value")
         problems = [
             p
             for p in (
+                value_problem,
                 None if source is None else services.text_problem(source, SOURCE_MAX, "source"),
                 None if note is None else services.text_problem(note, NOTE_MAX, "note"),
             )
@@ -160,7 +166,8 @@ def check(user: Any, city_id: int, year: int, fields: list[Field], default_sourc
         ]
         if problems:
             out.errors.setdefault(f.measure, []).extend(problems)
-        wanted.append((f, source, note))
+        if value_problem is None:
+            wanted.append((f, source, note))
     if not wanted:
         return out
     # The values go through the engine as a file would (units, ranges, yes/no answers);

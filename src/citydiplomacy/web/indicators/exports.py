@@ -18,9 +18,10 @@ import pandas as pd
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from citydiplomacy.io.writers import write_table
@@ -354,6 +355,23 @@ HISTORY_COLUMNS = (
 )
 
 
+#: The longest KPI code (or data point code) stored: a longer filter matches nothing.
+KPI_FILTER_MAX = KpiValueChange._meta.get_field("measure").max_length or 64
+
+
+def kpi_filter(query: QueryDict) -> tuple[str, str | None]:
+    """The history's KPI filter (a code or its beginning) from ``query``, and why it cannot
+    be used, or ``None``: a text longer than any code is refused with a message (SQLite
+    cannot even run a ``LIKE`` on 50,000 characters)."""
+    measure = query.get("kpi", "").strip()
+    if len(measure) <= KPI_FILTER_MAX:
+        return measure, None
+    return measure, gettext(
+        "A KPI code has at most %(max)d characters; the KPI filter has %(n)s. "
+        "Shorten it to a code or its beginning."
+    ) % {"max": KPI_FILTER_MAX, "n": f"{len(measure):,}"}
+
+
 @login_required
 @require_GET
 def history_export(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -367,7 +385,9 @@ def history_export(request: HttpRequest, fmt: str) -> HttpResponse:
     raw_city = request.GET.get("city", "").strip()
     if raw_city.isascii() and raw_city.isdigit() and len(raw_city) <= 10 and int(raw_city) > 0:
         changes = changes.filter(city_id=int(raw_city))
-    measure = request.GET.get("kpi", "").strip()
+    measure, kpi_error = kpi_filter(request.GET)
+    if kpi_error:
+        return render(request, "error.html", {"status": 400, "message": kpi_error}, status=400)
     if measure:
         changes = changes.filter(measure__startswith=measure)
     rows = [

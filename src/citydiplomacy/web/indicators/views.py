@@ -22,9 +22,10 @@ from citydiplomacy.errors import CityDiplomacyError, ValidationError
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.fields import city_form
 from citydiplomacy.web.cities.models import City
+from citydiplomacy.web.forms import checks_form_text
 from citydiplomacy.web.indicators import entry as entry_rules
 from citydiplomacy.web.indicators import services
-from citydiplomacy.web.indicators.exports import export_frame
+from citydiplomacy.web.indicators.exports import export_frame, kpi_filter
 from citydiplomacy.web.indicators.models import (
     KpiValue,
     KpiValueChange,
@@ -277,6 +278,7 @@ def _int(text: Any, default: int | None) -> int | None:
     return value if 0 < value <= MAX_INT else default
 
 
+@checks_form_text
 @login_required
 @require_http_methods(["GET", "POST"])
 def entry(request: HttpRequest, pk: int) -> HttpResponse:
@@ -383,15 +385,23 @@ def history(request: HttpRequest) -> HttpResponse:
     city_id = picker.cleaned_data.get("city") if picker.is_valid() else None
     if city_id:
         changes = changes.filter(city_id=city_id)
-    measure = request.GET.get("kpi", "").strip()
-    if measure:
+    measure, kpi_error = kpi_filter(request.GET)
+    if kpi_error:
+        changes = changes.none()
+    elif measure:
         changes = changes.filter(measure__startswith=measure)
     page = Paginator(changes, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "indicators/history.html",
-        {"page": page, "city_id": city_id or "", "kpi": measure, "city_picker": picker},
-        status=400 if picker.errors else 200,
+        {
+            "page": page,
+            "city_id": city_id or "",
+            "kpi": measure,
+            "kpi_error": kpi_error,
+            "city_picker": picker,
+        },
+        status=400 if picker.errors or kpi_error else 200,
     )
 
 
