@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from citydiplomacy.io.safe_text import safe_cell
 from citydiplomacy.web.partners.models import Membership, Network, Partnership
 from tests.web import factories
 from tests.web.export_checks import (
@@ -172,3 +173,52 @@ def test_tie_cells_that_start_like_formulas_are_neutralised(
         assert_guarded(row["source"], HOSTILE[3])
         assert row["partnership"].startswith("'")
         assert_no_formula([row])
+
+
+# ------------------------------------------------------------------ network analysis
+def test_the_analysis_export_equals_the_pages_three_tables(
+    recorded: Partnership, lyon: Any, bonn: Any, geneva: Any
+) -> None:
+    twin = Partnership.objects.create(kind=recorded.kind, status=recorded.status, source="x")
+    twin.parties.create(city=geneva)
+    twin.parties.create(city=lyon)
+    client = Client()
+    page = client.get("/partners/analysis/").content.decode()
+    tables = re.findall(r'<table class="metrics">(.*?)</table>', page, flags=re.S)
+    assert len(tables) == 3
+    shown = [
+        (name, [int(i) for i in re.findall(r'<a href="/partners/cities/(\d+)/">', t)])
+        for name, t in zip(("most central", "bridging", "most partners"), tables, strict=True)
+    ]
+    for fmt, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
+        rows = read(client.get(f"/partners/analysis/export.{fmt}"))
+        written = [
+            (name, [int(r["geonames_id"]) for r in rows if r["table"] == name]) for name, _ in shown
+        ]
+        assert written == shown, fmt
+        assert {int(r["geonames_id"]) for r in rows} == {geneva.pk, lyon.pk, bonn.pk}
+        lyon_row = next(r for r in rows if int(r["geonames_id"]) == lyon.pk)
+        assert int(lyon_row["partners"]) == 2 and lyon_row["country"] == "FR"
+        assert f'href="/partners/analysis/export.{fmt}" download' in page
+    assert client.get("/partners/analysis/export.pdf").status_code == 404
+
+
+def test_no_analysis_yet_no_export(monkeypatch: pytest.MonkeyPatch, recorded: Partnership) -> None:
+    from citydiplomacy.web.partners import services
+
+    monkeypatch.setattr(services, "tie_analysis", lambda *a, **k: None)
+    page = Client().get("/partners/analysis/").content.decode()
+    assert "/partners/analysis/export.csv" not in page
+    assert Client().get("/partners/analysis/export.csv").status_code == 404
+
+
+def test_analysis_city_names_that_start_like_formulas_are_neutralised(
+    recorded: Partnership, bonn: Any
+) -> None:
+    bonn.name = HOSTILE[1]
+    bonn.save()
+    for fmt, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
+        rows = read(Client().get(f"/partners/analysis/export.{fmt}"))
+        names = {r["city"] for r in rows if int(r["geonames_id"]) == bonn.pk}
+        assert names == {safe_cell(HOSTILE[1])}
+        assert_no_formula(rows)

@@ -4,12 +4,16 @@
   registry, where the member list is from);
 * ``/partners/networks/<slug>/members.csv|xlsx``: a network's members (every page);
 * ``/partners/cities/<id>/export.csv|xlsx``: the partnerships table of a city's ties page,
-  the partnerships this viewer may see (a proposal only to those who may see it).
+  the partnerships this viewer may see (a proposal only to those who may see it);
+* ``/partners/analysis/export.csv|xlsx``: the network analysis page's three tables (most
+  central, bridging, most partners) in one file, a ``table`` column naming each row's table;
+  404 while the analysis is not there yet (the page shows no table then).
 
 Each reads the same function as its page (:func:`.views.listed_networks`,
-:func:`.views.network_members`, :func:`.views._partners_of`) and goes through the project's
-one export path (:func:`citydiplomacy.web.indicators.exports.table_response`: the spreadsheet
-guard against formulas and the shared writer).
+:func:`.views.network_members`, :func:`.views._partners_of`, :func:`.views.analysis_tables`)
+and goes through the project's one export path
+(:func:`citydiplomacy.web.indicators.exports.table_response`: the spreadsheet guard against
+formulas and the shared writer).
 """
 
 from __future__ import annotations
@@ -24,8 +28,14 @@ from django.views.decorators.http import require_GET
 
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.indicators.exports import FORMATS, table_response
+from citydiplomacy.web.partners import services
 from citydiplomacy.web.partners.models import Membership, Network
-from citydiplomacy.web.partners.views import _partners_of, listed_networks, network_members
+from citydiplomacy.web.partners.views import (
+    _partners_of,
+    analysis_tables,
+    listed_networks,
+    network_members,
+)
 
 #: Columns of the networks export: the networks list's table.
 NETWORK_COLUMNS = ("network", "slug", "members_in_registry", "member_list_from", "website")
@@ -52,6 +62,25 @@ TIE_COLUMNS = (
     "source",
     "source_url",
     "demo_data",
+)
+
+#: Columns of the analysis export: the analysis page's tables, a column naming the table.
+ANALYSIS_COLUMNS = (
+    "table",
+    "city",
+    "geonames_id",
+    "country",
+    "partners",
+    "all_ties",
+    "betweenness",
+    "bridging",
+    "community",
+)
+#: The analysis page's tables, in its order: (context key, name in the export).
+ANALYSIS_TABLES = (
+    ("central", "most central"),
+    ("bridging", "bridging"),
+    ("most_partners", "most partners"),
 )
 
 
@@ -102,6 +131,26 @@ def ties_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=list(TIE_COLUMNS))
 
 
+def analysis_frame(tables: dict[str, Any]) -> pd.DataFrame:
+    """The analysis page's three tables, one after the other, each row naming its table."""
+    records = [
+        (
+            name,
+            r["city"].name,
+            r["city"].pk,
+            r["city"].country_id,
+            r["partners"],
+            r["degree"],
+            r["betweenness"],
+            r["bridging"],
+            r["community"],
+        )
+        for key, name in ANALYSIS_TABLES
+        for r in tables[key]
+    ]
+    return pd.DataFrame.from_records(records, columns=list(ANALYSIS_COLUMNS))
+
+
 def _check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise Http404("exports are CSV or XLSX")
@@ -129,3 +178,13 @@ def city_ties_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     _check_format(fmt)
     city = get_object_or_404(City, pk=pk)
     return table_response(ties_frame(_partners_of(request, city)), fmt, f"partnerships-{city.pk}")
+
+
+@require_GET
+def analysis_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The network analysis page's tables, as CSV or XLSX (404 until the analysis is ready)."""
+    _check_format(fmt)
+    found = services.tie_analysis()
+    if found is None:
+        raise Http404("the network analysis is being computed; try again shortly")
+    return table_response(analysis_frame(analysis_tables(found)), fmt, "network-analysis")

@@ -28,4 +28,5 @@ urlpatterns = [
     path("cities/<int:pk>/export.<str:fmt>", exports.city_ties_export, name="city-export"),
     path("suggest/", views.suggest, name="suggest"),
     path("analysis/", views.analysis, name="analysis"),
+    path("analysis/export.<str:fmt>", exports.analysis_export, name="analysis-export"),
 ]

@@ -555,14 +555,10 @@ def _analysis_state(analysis: services.TieAnalysis | None) -> dict[str, Any]:
     }
 
 
-def analysis(request: HttpRequest) -> HttpResponse:
-    found = services.tie_analysis()
-    if found is None:
-        return render(
-            request,
-            "partners/analysis.html",
-            {"analysis": _analysis_state(None), "n_cities": 0, "n_communities": 0},
-        )
+def analysis_tables(found: services.TieAnalysis) -> dict[str, Any]:
+    """The analysis page's three tables (``central``, ``bridging``, ``most_partners``: rows
+    of city, partners, degree, betweenness, bridging, community) and its community counts:
+    the page's and its export's one selection."""
     metrics = found.metrics
     ids = list(metrics.index[:30])
     for col in ("bridging", "partners"):
@@ -590,16 +586,26 @@ def analysis(request: HttpRequest) -> HttpResponse:
         if len(metrics)
         else None
     )
+    return {
+        "n_cities": len(metrics),
+        "central": rows(metrics.head(20)),
+        "bridging": rows(metrics.sort_values("bridging", ascending=False).head(15)),
+        "most_partners": rows(metrics.sort_values("partners", ascending=False).head(15)),
+        "communities": [] if communities is None else list(communities.items()),
+        "n_communities": 0 if communities is None else int(metrics["community"].nunique()),
+    }
+
+
+def analysis(request: HttpRequest) -> HttpResponse:
+    found = services.tie_analysis()
+    if found is None:
+        return render(
+            request,
+            "partners/analysis.html",
+            {"analysis": _analysis_state(None), "n_cities": 0, "n_communities": 0},
+        )
     return render(
         request,
         "partners/analysis.html",
-        {
-            "analysis": _analysis_state(found),
-            "n_cities": len(metrics),
-            "central": rows(metrics.head(20)),
-            "bridging": rows(metrics.sort_values("bridging", ascending=False).head(15)),
-            "most_partners": rows(metrics.sort_values("partners", ascending=False).head(15)),
-            "communities": [] if communities is None else list(communities.items()),
-            "n_communities": 0 if communities is None else int(metrics["community"].nunique()),
-        },
+        {"analysis": _analysis_state(found), **analysis_tables(found)},
     )
