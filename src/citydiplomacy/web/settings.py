@@ -151,7 +151,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections are kept (60 s, as with PostgreSQL): opening the file and running the
+    # pragmas again cost about 2.5 ms of server CPU on every request that reads the database,
+    # two thirds of a kept public page's whole cost. An idle connection in WAL mode holds no
+    # snapshot: each statement outside a transaction reads the latest commit.
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
