@@ -217,6 +217,10 @@ def test_an_over_long_kpi_filter_is_a_clear_400_not_a_500(
     ), "the message is at the field"
     assert 'aria-describedby="kpi-error"' in html
     assert 'id="kpi"' in html, "the filter form is shown again"
+    french = client.get(
+        reverse("indicators:history"), {"kpi": "E" * 100}, HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "Un code d’indicateur a au plus 64 caractères" in french
     for fmt in ("csv", "xlsx"):
         export = client.get(reverse("indicators:history-export", args=[fmt]), {"kpi": "E" * 50_000})
         assert export.status_code == 400
