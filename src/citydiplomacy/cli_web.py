@@ -212,6 +212,11 @@ def serve(
             from django.core.management import call_command
 
             call_command("collectstatic", interactive=False, verbosity=0)
+    # The worker processes share the kept public pages through files (web/pagecache), unless
+    # Redis is configured (then every app server shares them there).
+    os.environ.setdefault(
+        "CITYDIPLOMACY_PAGE_CACHE_DIR", str(Path(settings.DATA_DIR) / "cache" / "pages")
+    )
     click.echo(f"citydiplomacy serving on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     sys.stdout.flush()
     args = [

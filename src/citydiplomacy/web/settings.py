@@ -314,11 +314,20 @@ CACHES = {
 CITYDIPLOMACY_PAGE_CACHE_SECONDS = int(os.environ.get("CITYDIPLOMACY_PAGE_CACHE_SECONDS", "300"))
 # Kept public pages have their own cache: in memory, a bound on how many (about 20 kB each,
 # compressed) so they do not push the other caches' entries out; in Redis, a key prefix.
+_PAGE_ENTRIES = {"MAX_ENTRIES": int(os.environ.get("CITYDIPLOMACY_PAGE_CACHE_ENTRIES", "5000"))}
 CACHES["pages"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "citydiplomacy-pages",
-    "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CITYDIPLOMACY_PAGE_CACHE_ENTRIES", "5000"))},
+    "OPTIONS": _PAGE_ENTRIES,
 }
+if os.environ.get("CITYDIPLOMACY_PAGE_CACHE_DIR"):
+    # `serve` sets it: its worker processes share one set of kept pages in files (each page
+    # rendered once for all of them, not once per process), as app servers share Redis.
+    CACHES["pages"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ["CITYDIPLOMACY_PAGE_CACHE_DIR"],
+        "OPTIONS": _PAGE_ENTRIES,
+    }
 if os.environ.get("REDIS_URL"):
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
