@@ -1,6 +1,7 @@
-"""CSV and XLSX downloads of the secretariat pages' tables (issue 19, item 2): the reporting
-deadlines (every signed-in user, as the page) and the partner cities without an editor (the
-secretariat only, as the page); each equal to the page's rows, formulas neutralised."""
+"""CSV and XLSX downloads of the notifications app's tables (issue 19, item 2): the reporting
+deadlines (every signed-in user, as the page), the partner cities without an editor and a
+city's invitations (the secretariat only, as the pages), and one's own inbox (every page);
+each equal to the page's rows, formulas neutralised."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from citydiplomacy.web.notifications.models import ReportingDeadline
+from citydiplomacy.io.safe_text import safe_cell
+from citydiplomacy.web.notifications import views as inbox_views
+from citydiplomacy.web.notifications.models import Kind, Notification, ReportingDeadline
 from citydiplomacy.web.partners import services as partners
 from tests.web import factories
 from tests.web.export_checks import (
@@ -166,4 +169,101 @@ def test_partnership_titles_that_start_like_formulas_are_neutralised(
         rows = read(client.get(f"{CITIES}export.{fmt}"))
         assert_guarded(rows[0]["waiting_partnerships"], f"{HOSTILE[0]} | {HOSTILE[4]}")
         assert_guarded(rows[1]["waiting_partnerships"], HOSTILE[4])
+        assert_no_formula(rows)
+
+
+# ------------------------------------------------------------------ a city's invitations
+@pytest.mark.parametrize("who", WHO)
+def test_a_citys_invitations_export_is_the_secretariats_and_equals_the_page(
+    who: str, users: dict[str, Any], waiting: dict[str, Any]
+) -> None:
+    bonn = waiting["bonn"]
+    admin = client_for(users["admin"])
+    for address in ("first@example.org", "second@example.org"):
+        sent = admin.post(f"/notifications/cities/{bonn.pk}/invite/", {"email": address})
+        assert sent.status_code == 302
+    client = client_for(users.get(who))
+    url = f"/notifications/cities/{bonn.pk}/invitations"
+    for fmt, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
+        response = client.get(f"{url}.{fmt}")
+        if who == "anonymous":
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+            continue
+        if who != "admin":
+            assert response.status_code == 403
+            continue
+        rows = read(response)
+        page = client.get(f"/notifications/cities/{bonn.pk}/invite/").content.decode()
+        table = page[page.index("<tbody>") : page.index("</tbody>")]
+        shown = re.findall(r"<tr><td>([^<( ]+)", table)
+        assert [r["address"] for r in rows] == shown == ["second@example.org", "first@example.org"]
+        states = re.findall(r"</td><td>[^<]+</td><td>(\w+)</td>", table)
+        assert [r["state"] for r in rows] == states == ["open", "open"]
+        assert rows[0]["invited_by"] == "admin"
+        assert f'href="{url}.{fmt}" download' in page
+    if who == "admin":
+        assert client.get(f"{url}.pdf").status_code == 404
+        assert client.get("/notifications/cities/999999/invitations.csv").status_code == 404
+
+
+# ------------------------------------------------------------------ one's own inbox
+def _notify(user: Any, i: int, **fields: Any) -> Notification:
+    return Notification.objects.create(
+        user=user,
+        kind=Kind.REPORTING_DEADLINE,
+        subject=fields.pop("subject", f"Subject {i} (synthetic)"),
+        body=fields.pop("body", "A synthetic notification."),
+        link=fields.pop("link", "/notifications/reporting-deadlines/"),
+        key=f"synthetic-{user.pk}-{i}",
+        **fields,
+    )
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_the_inbox_export_is_ones_own_every_page(who: str, users: dict[str, Any]) -> None:
+    for i in range(inbox_views.PAGE_SIZE + 3):
+        for user in users.values():
+            _notify(user, i)
+    Notification.objects.filter(subject="Subject 0 (synthetic)").update(
+        read=dt.datetime.now(dt.UTC)
+    )
+    client = client_for(users.get(who))
+    for fmt, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
+        response = client.get(f"/notifications/export.{fmt}")
+        if who == "anonymous":
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+            continue
+        rows = read(response)
+        mine = list(Notification.objects.filter(user=users[who]))
+        assert [r["subject"] for r in rows] == [n.subject for n in mine]
+        assert len(rows) == inbox_views.PAGE_SIZE + 3  # every page, only one's own
+        page = client.get("/notifications/").content.decode()
+        first = re.findall(
+            r'<a href="/notifications/reporting-deadlines/">([^<]+)</a></strong>', page
+        )
+        assert first == [r["subject"] for r in rows[: inbox_views.PAGE_SIZE]]
+        assert rows[0]["link"] == "http://testserver/notifications/reporting-deadlines/"
+        assert rows[-1]["status"] == "read" and rows[0]["status"] == "unread"
+        unread = read(client.get(f"/notifications/export.{fmt}?show=unread"))
+        assert len(unread) == inbox_views.PAGE_SIZE + 2
+        assert f'href="/notifications/export.{fmt}" download' in page
+    if who != "anonymous":
+        # downloading marks nothing read
+        assert Notification.objects.filter(user=users[who], read__isnull=True).count() == (
+            inbox_views.PAGE_SIZE + 2
+        )
+        assert client.get("/notifications/export.txt").status_code == 404
+
+
+def test_inbox_texts_that_start_like_formulas_are_neutralised(users: dict[str, Any]) -> None:
+    for i, text in enumerate(HOSTILE):
+        _notify(users["editor"], i, subject=text, body=HOSTILE[-1 - i])
+    client = client_for(users["editor"])
+    for fmt, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
+        rows = read(client.get(f"/notifications/export.{fmt}"))
+        by_body = {r["body"]: r for r in rows}
+        for i, text in enumerate(HOSTILE):
+            row = by_body[safe_cell(HOSTILE[-1 - i])]
+            assert_guarded(row["subject"], text)
+            assert_guarded(row["body"], HOSTILE[-1 - i])
         assert_no_formula(rows)

@@ -106,6 +106,12 @@ def cities_without_editor(request: HttpRequest) -> HttpResponse:
     )
 
 
+def sent_invitations(city: City) -> list[EditorInvitation]:
+    """The invitations the invite page lists for ``city`` (the 20 latest): the page's and
+    its export's one selection."""
+    return list(EditorInvitation.objects.filter(city=city).select_related("invited_by")[:20])
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def invite(request: HttpRequest, city_id: int) -> HttpResponse:
@@ -144,7 +150,7 @@ def invite(request: HttpRequest, city_id: int) -> HttpResponse:
                 ),
             )
             return redirect("notifications:cities-without-editor")
-    sent = EditorInvitation.objects.filter(city=city).select_related("invited_by")[:20]
+    sent = sent_invitations(city)
     return render(
         request,
         "notifications/invite.html",

@@ -21,6 +21,7 @@ register_converter(ShortIdConverter, "notification_id")
 app_name = "notifications"
 urlpatterns: list[URLPattern] = [
     path("", views.inbox, name="inbox"),
+    path("export.<str:fmt>", exports.inbox_export, name="inbox-export"),
     path("read/", views.mark_read, name="mark-read"),
     path("preferences/", views.preferences, name="preferences"),
     path(
@@ -59,6 +60,11 @@ urlpatterns: list[URLPattern] = [
         name="cities-without-editor-export",
     ),
     path("cities/<notification_id:city_id>/invite/", secretariat_views.invite, name="invite"),
+    path(
+        "cities/<notification_id:city_id>/invitations.<str:fmt>",
+        exports.invitations_export,
+        name="invitations-export",
+    ),
     path(
         "invitations/<notification_id:pk>/revoke/",
         secretariat_views.revoke_invitation,

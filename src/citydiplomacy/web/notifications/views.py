@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,14 +24,20 @@ def _ids(values: list[str]) -> list[int]:
     return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 10]
 
 
-@login_required
-@require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user  # signed in (login_required)
+def inbox_notifications(request: HttpRequest) -> QuerySet[Notification]:
+    """The signed-in user's own notifications the inbox lists (``?show=unread``: unread
+    only), the newest first: the page's and its export's one selection."""
+    user: Any = request.user
     qs = Notification.objects.filter(user=user)
     if request.GET.get("show") == "unread":
         qs = qs.filter(read__isnull=True)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return qs
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    page = Paginator(inbox_notifications(request), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "notifications/inbox.html",
