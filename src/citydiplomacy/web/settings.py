@@ -302,7 +302,7 @@ CITYDIPLOMACY_RECOGNITION_LEXICONS = [
     p for p in os.environ.get("CITYDIPLOMACY_RECOGNITION_LEXICONS", "").split(os.pathsep) if p
 ]
 
-CACHES = {
+CACHES: dict[str, dict[str, object]] = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "citydiplomacy",

@@ -36,7 +36,7 @@ class PasswordChangeForm(TextCheckedMixin, auth_forms.PasswordChangeForm):
     """Django's password change form; forbidden characters refused at their field."""
 
 
-class SetPasswordForm(TextCheckedMixin, auth_forms.SetPasswordForm):
+class SetPasswordForm(TextCheckedMixin, auth_forms.SetPasswordForm):  # type: ignore[type-arg]
     """Django's form for a new password after a reset; forbidden characters refused at their
     field."""
 
