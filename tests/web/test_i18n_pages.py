@@ -26,7 +26,7 @@ from django.utils.html import escape
 from citydiplomacy.io.capacity import published_figures
 from citydiplomacy.reports.localise import framework_names
 from citydiplomacy.web.capacity.demo import load_modules
-from citydiplomacy.web.capacity.models import Competency, Domain, Module
+from citydiplomacy.web.capacity.models import Domain, Module
 from citydiplomacy.web.capacity.services import current_framework
 from citydiplomacy.web.cities.models import City, CityName, Country
 from citydiplomacy.web.engagement import seed
@@ -144,6 +144,7 @@ SAME_IN_FRENCH = frozenset(
         "invitations",
         "format",
         "module",
+        "expert",
     }
 )
 #: English dates with an abbreviated month ("6 Oct 2020"): taken out of the texts compared (the
@@ -161,34 +162,14 @@ SIGNED_IN_ONLY = {
 ANONYMOUS_ONLY = {"login", "invitation"}
 URL = re.compile(r"https?://\S+")
 #: Known English left, page by page, with where it comes from: each is a pattern on a whole
-#: text, so that any other English text still fails. To be emptied as the owners translate.
-KNOWN_GAPS: dict[str, tuple[str, ...]] = {
-    # capacity (Python, not its templates): the role names (core.capacity.framework.ROLES and
-    # capacity.models.Role) are not marked for translation.
-    "capacity-framework": (
-        r"\), (Director of international affairs|International officer|Sector staff) \(",
-    ),
-    # capacity/views_modules.py reads the framework in English (services.framework_of, not
-    # framework_in with the page's language); the level names and ModuleFormat's labels are
-    # not marked for translation.
-    "capacity-modules": (
-        r"[1-5] (aware|assisted|independent|advanced|expert)",
-        r"Blended|In person|Online, scheduled|Online, self-paced|Peer exchange",
-    ),
-}
+#: text, so that any other English text still fails. Empty: capacity's roles, levels, formats
+#: and competency names are translated in the web layer (capacity/labels.py).
+KNOWN_GAPS: dict[str, tuple[str, ...]] = {}
 
 
 def known_gaps(page: str) -> tuple[str, ...]:
-    """:data:`KNOWN_GAPS` of ``page``; on the module catalogue, also the framework's English
-    competency and domain names, with or without their code (and only those)."""
-    gaps = KNOWN_GAPS.get(page, ())
-    if page == "capacity-modules":
-        named = [
-            *Domain.objects.values_list("code", "name"),
-            *Competency.objects.values_list("code", "name"),
-        ]
-        gaps += tuple(rf"({re.escape(code)} )?{re.escape(name)}" for code, name in named)
-    return gaps
+    """:data:`KNOWN_GAPS` of ``page``."""
+    return KNOWN_GAPS.get(page, ())
 
 
 #: Skipped whole: scripts, styles, code, and the charts (their text is checked by the chart tests).
@@ -241,8 +222,7 @@ def texts(html: str, lang: str) -> list[str]:
 def data_names(cohort: Cohort) -> list[str]:
     """Names that are data, longest first (so that a longer name is removed before a part)."""
     names: set[str] = set(get_user_model().objects.values_list("username", flat=True))
-    # The framework's band names and the published targets' sources are framework data too.
-    names.update(cohort.snapshot.provenance.get("band_labels", []))
+    # The published targets' sources are framework data too (the band names are translated).
     names.update(str(source) for _, source in cohort.snapshot.targets.values())
     names.update(City.objects.values_list("name", flat=True))
     names.update(CityName.objects.values_list("name", flat=True))
@@ -283,7 +263,8 @@ def data_names(cohort: Cohort) -> list[str]:
     # have a French catalogue, so they are not taken out.
     names.update(Domain.objects.values_list("sources", flat=True))
     for figure in published_figures():
-        names.update((figure.indicator, figure.text, figure.scope, figure.survey))
+        # The figure's question is shown by its label (translated), not its code.
+        names.update((figure.text, figure.scope, figure.survey))
     # A note that ends with its link ("as published: <URL>") is compared without the link.
     names.update(URL.sub(" ", n).strip() for n in list(names) if URL.search(n))
     return sorted((n for n in names if n), key=len, reverse=True)
@@ -507,3 +488,71 @@ def test_french_pages_name_cities_in_french(scene: dict[str, str]) -> None:
         assert found_fr and found_en, part
         assert "Genève" in found_fr.group(1) and "Geneva" not in found_fr.group(1), part
         assert "Geneva" in found_en.group(1), part
+
+
+def test_the_city_page_names_its_sections_and_facts_in_french(cohort: Cohort) -> None:
+    """The city page's capacity section ("Diplomatic capacity", an analyst sees it) and a
+    fact's kind ("Climate target") in French; English on the English page."""
+    from citydiplomacy.web.capacity.models import OfficeSurvey
+    from citydiplomacy.web.cities.models import CityFact
+
+    OfficeSurvey.objects.create(city=cohort.geneva, year=2024, international_office=True)
+    CityFact.objects.create(
+        city=cohort.geneva,
+        kind=CityFact.Kind.NET_ZERO_TARGET,
+        source="synthetic",
+        year=2050,
+        text="Net zero (synthetic)",
+        source_name="Synthetic source",
+    )
+    client = Client()
+    client.force_login(cohort.users["analyst"])
+    url = reverse("cities:detail", args=[cohort.geneva.pk])
+    fr, en = _get(client, url, "fr"), _get(client, url, "en")
+    for english, french in (
+        ("Diplomatic capacity", "Capacités diplomatiques"),
+        ("Climate target", "Objectif climatique"),
+    ):
+        assert french in fr and english not in fr, english
+        assert english in en, english
+
+
+def test_capacity_words_from_python_are_french() -> None:
+    """Form labels, roles, formats, levels, survey questions and the heat map's words that
+    the capacity pages take from Python, in French on a French page."""
+    import numpy as np
+    from django.utils import translation
+
+    from citydiplomacy.web.capacity import charts, labels
+    from citydiplomacy.web.capacity.forms import ModuleForm, SessionForm
+    from citydiplomacy.web.capacity.models import ModuleFormat, Role
+
+    with translation.override("fr"):
+        session = SessionForm().as_div()
+        module = ModuleForm(competencies=[]).as_div()
+        heat = charts.heatmap_table(
+            ["Genève"], ["C1"], ["Nom"], np.array([[1.0, 2.0]])[:, :1],
+            np.array([[3]]), np.array([[True]]), caption="c", table_id="t",
+        )  # fmt: skip
+        words = {
+            "role": labels.role_name("director"),
+            "choice": str(Role.OFFICER.label),
+            "format": str(ModuleFormat.PEER.label),
+            "level": labels.level_names()[2],
+            "question": labels.question("dedicated_director"),
+        }
+    for english in ("Starts at", "Title", "Ends at"):
+        assert f">{english}" not in session, english
+    assert "Début" in session and "Titre" in session
+    for english in ("Competencies addressed", "Online, scheduled", "3 independent", "Hours"):
+        assert english not in module, english
+    assert ">Group<" not in heat and ">hidden<" not in heat and " rated" not in heat
+    assert "Groupe" in heat and "3 évaluations" in heat
+    assert words == {
+        "role": "Directeur ou directrice des relations internationales",
+        "choice": "Chargé ou chargée des relations internationales",
+        "format": "Échange entre pairs",
+        "level": "autonome",
+        "question": "dispose d’un directeur ou d’une responsable dédiés aux affaires "
+        "internationales",
+    }

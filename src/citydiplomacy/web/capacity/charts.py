@@ -9,14 +9,15 @@ from collections.abc import Sequence
 
 import numpy as np
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from citydiplomacy.web.indicators.charts import MUTED, TEXT, _svg, _text
 
 #: (name, colour, dash pattern, marker) of the radar's series: target, rating, after.
 RADAR_SERIES = (
-    ("Target for the role", "#4a4a4a", "6 4", "square"),
-    ("Rating", "#0072b2", "", "circle"),
-    ("After the programme", "#d55e00", "2 3", "diamond"),
+    (gettext_noop("Target for the role"), "#4a4a4a", "6 4", "square"),
+    (gettext_noop("Rating"), "#0072b2", "", "circle"),
+    (gettext_noop("After the programme"), "#d55e00", "2 3", "diamond"),
 )
 
 
@@ -61,9 +62,9 @@ def radar_svg(
             )
         for x, y in pts:
             body.append(_marker(marker, x, y, colour))
-        described.append(name)
+        described.append(gettext(name))
     for i, (name, colour, dash, marker) in enumerate(RADAR_SERIES[: len(series)]):
-        if name not in described:
+        if gettext(name) not in described:
             continue
         y = 18 + 18 * i
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
@@ -72,11 +73,11 @@ def radar_svg(
             f'stroke-width="2"{dash_attr}/>'
         )
         body.append(_marker(marker, 22, y, colour))
-        body.append(_text(42, y + 4, name, fill=TEXT, font_size=12))
-    desc = (
-        f"Radar chart of {n} competencies on levels 0 to 5: {', '.join(described)}. "
+        body.append(_text(42, y + 4, gettext(name), fill=TEXT, font_size=12))
+    desc = gettext(
+        "Radar chart of %(n)d competencies on levels 0 to 5: %(series)s. "
         "The table after the chart gives every value."
-    )
+    ) % {"n": n, "series": ", ".join(described)}
     return _svg(chart_id, size, size, title, desc, body, "capacity-radar")
 
 
@@ -131,24 +132,32 @@ def heatmap_table(
 
     parts = [
         f'<table class="heatmap" id="{escape(table_id)}"><caption>{escape(caption)}</caption>'
-        '<thead><tr><th scope="col">Group</th>'
+        f'<thead><tr><th scope="col">{escape(gettext("Group"))}</th>'
     ]
     parts.extend(
         f'<th scope="col"><abbr title="{escape(name)}">{escape(code)}</abbr></th>'
         for code, name in zip(column_codes, column_names, strict=True)
     )
     parts.append("</tr></thead><tbody>")
+    hidden = escape(gettext("hidden"))
     for g, label in enumerate(row_labels):
         parts.append(f'<tr><th scope="row">{escape(label)}</th>')
         row_v, row_n, row_s = values[g], counts[g], suppressed[g]
         for k in range(len(column_codes)):
             if row_s[k]:
-                parts.append(f'<td class="gap-hidden" title="{int(row_n[k])} rated">hidden</td>')
+                rated = escape(_rated(int(row_n[k])))
+                parts.append(f'<td class="gap-hidden" title="{rated}">{hidden}</td>')
             else:
                 v = float(row_v[k])
                 parts.append(
-                    f'<td class="{gap_class(v)}" title="{int(row_n[k])} rated">{v:+.1f}</td>'
+                    f'<td class="{gap_class(v)}" title="{escape(_rated(int(row_n[k])))}">'
+                    f"{v:+.1f}</td>"
                 )
         parts.append("</tr>")
     parts.append("</tbody></table>")
     return SafeString("".join(parts))
+
+
+def _rated(n: int) -> str:
+    """'3 rated' in the page's language (a heat-map cell's title)."""
+    return ngettext("%(n)d rated", "%(n)d rated", n) % {"n": n}

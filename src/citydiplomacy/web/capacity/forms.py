@@ -6,26 +6,28 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
-from citydiplomacy.core.capacity.framework import LEVEL_NAMES
+from citydiplomacy.web.capacity.labels import LEVEL_WORDS
 from citydiplomacy.web.capacity.models import Competency, ModuleFormat, OfficeSurvey, Phase
 from citydiplomacy.web.capacity.services.module_catalogue import LANGUAGE
 
 #: Largest upload (framework or responses table).
 MAX_UPLOAD = 5 * 1024 * 1024
-YES_NO = [("", "not answered"), ("true", "yes"), ("false", "no")]
+YES_NO = [("", _("not answered")), ("true", _("yes")), ("false", _("no"))]
 
 
 class AssessmentForm(forms.Form):
     """One choice of level 1-5 per competency, each level with its behaviour."""
 
-    phase = forms.ChoiceField(choices=Phase.choices, initial=Phase.BEFORE)
+    phase = forms.ChoiceField(label=_("Phase"), choices=Phase.choices, initial=Phase.BEFORE)
 
     def __init__(self, *args: Any, competencies: list[Competency], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.competencies = competencies
         for c in competencies:
-            choices = [("", "not rated")] + [
+            choices = [("", _("not rated"))] + [
                 (str(i + 1), f"{i + 1}: {text}") for i, text in enumerate(c.levels)
             ]
             self.fields[f"c_{c.code}"] = forms.ChoiceField(
@@ -73,16 +75,16 @@ class OfficeSurveyForm(forms.ModelForm):  # type: ignore[type-arg]
             "priorities",
         ]
         labels = {
-            "international_office": "A dedicated international-relations office",
-            "international_strategy": "An international strategy",
-            "international_staff": "Staff handling international affairs",
-            "staff_trained": "International staff trained in city diplomacy",
-            "dedicated_director": "A dedicated director or manager of international affairs",
-            "tracks_sdgs": "Tracks performance on the SDGs",
-            "staff_fte": "International staff (full-time equivalents)",
-            "budget_eur": "Yearly budget of international work (EUR)",
-            "networks": "City networks the city belongs to",
-            "priorities": "Priorities (one per line)",
+            "international_office": _("A dedicated international-relations office"),
+            "international_strategy": _("An international strategy"),
+            "international_staff": _("Staff handling international affairs"),
+            "staff_trained": _("International staff trained in city diplomacy"),
+            "dedicated_director": _("A dedicated director or manager of international affairs"),
+            "tracks_sdgs": _("Tracks performance on the SDGs"),
+            "staff_fte": _("International staff (full-time equivalents)"),
+            "budget_eur": _("Yearly budget of international work (EUR)"),
+            "networks": _("City networks the city belongs to"),
+            "priorities": _("Priorities (one per line)"),
         }
         widgets = {
             name: forms.Select(choices=YES_NO)
@@ -96,7 +98,7 @@ class OfficeSurveyForm(forms.ModelForm):  # type: ignore[type-arg]
             )
         }
 
-    year = forms.IntegerField(min_value=1990, max_value=2100)
+    year = forms.IntegerField(label=_("Year"), min_value=1990, max_value=2100)
 
     def clean_staff_fte(self) -> Any:
         v = self.cleaned_data.get("staff_fte")
@@ -112,7 +114,7 @@ class OfficeSurveyForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(help_text="A CSV (UTF-8) or XLSX table.")
+    file = forms.FileField(label=_("File"), help_text=_("A CSV (UTF-8) or XLSX table."))
 
     def clean_file(self) -> Any:
         f = self.cleaned_data["file"]
@@ -122,59 +124,69 @@ class UploadForm(forms.Form):
 
 
 class ProgrammeForm(forms.Form):
-    slug = forms.SlugField(max_length=80)
-    name = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea, required=False, max_length=5000)
-    start_date = forms.DateField()
-    end_date = forms.DateField()
+    slug = forms.SlugField(label=_("Short name in the address (slug)"), max_length=80)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea, required=False, max_length=5000
+    )
+    start_date = forms.DateField(label=_("Start date"))
+    end_date = forms.DateField(label=_("End date"))
 
 
 class SessionForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    starts_at = forms.DateTimeField(help_text="YYYY-MM-DD HH:MM (UTC)")
-    ends_at = forms.DateTimeField(help_text="YYYY-MM-DD HH:MM (UTC)")
-    place = forms.CharField(max_length=200, required=False)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    starts_at = forms.DateTimeField(label=_("Starts at"), help_text=_("YYYY-MM-DD HH:MM (UTC)"))
+    ends_at = forms.DateTimeField(label=_("Ends at"), help_text=_("YYYY-MM-DD HH:MM (UTC)"))
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
 
 
 class StatementForm(forms.Form):
-    title = forms.CharField(max_length=300)
-    text = forms.CharField(widget=forms.Textarea, max_length=50_000)
+    title = forms.CharField(label=_("Title"), max_length=300)
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea, max_length=50_000)
 
 
 class ModuleForm(forms.Form):
     """A training module of the catalogue; the competencies are the current framework's."""
 
     code = forms.RegexField(
+        label=_("Code"),
         regex=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$",
         max_length=40,
-        help_text="1-40 letters, digits, '.', '_' or '-', e.g. UCLG-LM4",
+        help_text=_("1-40 letters, digits, '.', '_' or '-', e.g. UCLG-LM4"),
         error_messages={"invalid": "Use 1-40 letters, digits, '.', '_' or '-'."},
     )
-    title = forms.CharField(max_length=200)
-    provider = forms.CharField(max_length=200)
-    format = forms.ChoiceField(choices=ModuleFormat.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    provider = forms.CharField(label=_("Provider"), max_length=200)
+    format = forms.ChoiceField(label=_("Format"), choices=ModuleFormat.choices)
     hours = forms.DecimalField(
-        min_value=Decimal("0.5"), max_value=Decimal("9999"), decimal_places=1
+        label=_("Hours"), min_value=Decimal("0.5"), max_value=Decimal("9999"), decimal_places=1
     )
     level = forms.TypedChoiceField(
-        choices=[("", "not stated")]
-        + [(str(k), f"{k} {name}") for k, name in enumerate(LEVEL_NAMES, start=1)],
+        label=_("Level"),
+        choices=[("", _("not stated"))]
+        + [
+            (str(k), format_lazy("{} {}", k, name))
+            for k, name in enumerate(LEVEL_WORDS.values(), start=1)
+        ],
         coerce=int,
         empty_value=None,
         required=False,
-        help_text="the proficiency level the module brings a participant to",
+        help_text=_("the proficiency level the module brings a participant to"),
     )
     languages = forms.CharField(
+        label=_("Languages"),
         max_length=100,
         required=False,
-        help_text="language codes separated by spaces, e.g. 'en fr'",
+        help_text=_("language codes separated by spaces, e.g. 'en fr'"),
     )
     url = forms.URLField(
-        label="Address (URL)", max_length=500, required=False, assume_scheme="https"
+        label=_("Address (URL)"), max_length=500, required=False, assume_scheme="https"
     )
-    description = forms.CharField(widget=forms.Textarea, required=False, max_length=5000)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea, required=False, max_length=5000
+    )
     competency_codes = forms.MultipleChoiceField(
-        label="Competencies addressed", widget=forms.CheckboxSelectMultiple
+        label=_("Competencies addressed"), widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args: Any, competencies: list[Competency], **kwargs: Any) -> None:

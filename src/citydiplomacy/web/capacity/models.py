@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class FrameworkVersion(models.Model):
@@ -94,8 +95,8 @@ class Competency(models.Model):
 
 
 class GrantKind(models.TextChoices):
-    MANAGER = "manager", "City manager"
-    ORGANISER = "organiser", "Programme organiser"
+    MANAGER = "manager", _("City manager")
+    ORGANISER = "organiser", _("Programme organiser")
 
 
 class CapacityGrant(models.Model):
@@ -130,10 +131,10 @@ class CapacityGrant(models.Model):
 
 
 class Role(models.TextChoices):
-    MAYOR = "mayor", "Mayor"
-    DIRECTOR = "director", "Director of international affairs"
-    OFFICER = "officer", "International officer"
-    SECTOR_STAFF = "sector_staff", "Sector staff"
+    MAYOR = "mayor", _("Mayor")
+    DIRECTOR = "director", _("Director of international affairs")
+    OFFICER = "officer", _("International officer")
+    SECTOR_STAFF = "sector_staff", _("Sector staff")
 
 
 class Person(models.Model):
@@ -163,14 +164,14 @@ class Person(models.Model):
 
 
 class Phase(models.TextChoices):
-    BEFORE = "before", "First assessment"
-    AFTER = "after", "After the programme"
+    BEFORE = "before", _("First assessment")
+    AFTER = "after", _("After the programme")
 
 
 class RaterKind(models.TextChoices):
-    SELF = "self", "Self-assessment"
-    MANAGER = "manager", "Manager"
-    PEER = "peer", "Peer"
+    SELF = "self", _("Self-assessment")
+    MANAGER = "manager", _("Manager")
+    PEER = "peer", _("Peer")
 
 
 class Assessment(models.Model):
@@ -238,11 +239,11 @@ class OfficeSurvey(models.Model):
 
 
 class ModuleFormat(models.TextChoices):
-    ONLINE = "online", "Online, scheduled"
-    SELF_PACED = "self_paced", "Online, self-paced"
-    IN_PERSON = "in_person", "In person"
-    BLENDED = "blended", "Blended"
-    PEER = "peer", "Peer exchange"
+    ONLINE = "online", _("Online, scheduled")
+    SELF_PACED = "self_paced", _("Online, self-paced")
+    IN_PERSON = "in_person", _("In person")
+    BLENDED = "blended", _("Blended")
+    PEER = "peer", _("Peer exchange")
 
 
 class Module(models.Model):

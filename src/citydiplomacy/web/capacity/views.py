@@ -14,14 +14,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from citydiplomacy.core.capacity.framework import LEVEL_NAMES, role_label
 from citydiplomacy.core.capacity.gaps import COMBINE_RULES, MIN_GROUP
 from citydiplomacy.errors import CityDiplomacyError, ValidationError
 from citydiplomacy.io import capacity as capacity_io
 from citydiplomacy.web.accounts import permissions as platform
-from citydiplomacy.web.capacity import charts, permissions, services
+from citydiplomacy.web.capacity import charts, labels, permissions, services
 from citydiplomacy.web.capacity.forms import (
     AssessmentForm,
     OfficeSurveyForm,
@@ -70,7 +70,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "programmes": services.visible_programmes(request.user)[:20],
             "managed": City.objects.filter(pk__in=permissions.managed_city_ids(request.user)),
             "is_organiser": permissions.is_organiser(request.user),
-            "figures": capacity_io.published_figures(),
+            "figures": [(f, labels.question(f.indicator)) for f in capacity_io.published_figures()],
         },
     )
 
@@ -80,7 +80,7 @@ def _framework_context(request: HttpRequest) -> dict[str, Any]:
     current translation (its review status said on the page)."""
     fv = services.current_framework()
     fw = services.framework_of(fv)
-    level_names: tuple[str, ...] = LEVEL_NAMES
+    level_names: tuple[str, ...] = labels.level_names()
     translated = services.framework_in(fv, translation.get_language() or "en")
     if translated is not None:
         fw, level_names = translated.framework, translated.level_names
@@ -89,7 +89,7 @@ def _framework_context(request: HttpRequest) -> dict[str, Any]:
         "fw": fw,
         "domains": [(d, fw.in_domain(d.code)) for d in fw.domains],
         "level_names": level_names,
-        "roles": [(r, role_label(r)) for r in fw.roles],
+        "roles": [(r, labels.role_name(r)) for r in fw.roles],
         "can_import": permissions.can_manage_framework(request.user),
         "translated": translated,
         "review_statuses": sorted(set(translated.status.values())) if translated else [],
@@ -182,7 +182,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         list(fw.codes),
         [report.targets, report.combined, report.after],
         chart_id="radar",
-        title=f"Competencies of {p.name}: rating against target",
+        title=gettext("Competencies of %(name)s: rating against target") % {"name": p.name},
     )
     rows = []
     for g in report.gaps:
@@ -214,7 +214,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
             "radar": radar,
             "plan_rows": plan_rows,
             "uncovered": [fw.codes[k] for k in report.plan.uncovered],
-            "role": role_label(p.role),
+            "role": labels.role_name(p.role),
             "rules": COMBINE_RULES,
             "is_self": p.user_id == request.user.pk,
             "second_kind": permissions.second_rater_kind(request.user, p),
@@ -260,7 +260,7 @@ def assess(request: HttpRequest, pk: int, rater: str) -> HttpResponse:
             "p": p,
             "form": form,
             "kind": kind,
-            "role": role_label(p.role),
+            "role": labels.role_name(p.role),
         },
         status=status,
     )
@@ -350,7 +350,7 @@ def city_section(request: HttpRequest, city: City) -> CitySection | None:
         return None
     return CitySection(
         "capacity",
-        "Diplomatic capacity",
+        str(gettext("Diplomatic capacity")),
         "capacity/_city_section.html",
         {"survey": survey, "n_people": n, "city": city},
     )
@@ -410,8 +410,11 @@ def programme(request: HttpRequest, slug: str) -> HttpResponse:
         report.by_city.values,
         report.by_city.counts,
         report.by_city.suppressed,
-        caption="Mean gap by city (cities with fewer than "
-        f"{MIN_GROUP} raters hidden), largest cohort gaps first",
+        caption=gettext(
+            "Mean gap by city (cities with fewer than %(n)d raters hidden), largest cohort "
+            "gaps first"
+        )
+        % {"n": MIN_GROUP},
         table_id="heat-city",
     )
     by_person = None
@@ -423,7 +426,7 @@ def programme(request: HttpRequest, slug: str) -> HttpResponse:
             report.by_person.values,
             report.by_person.counts,
             report.by_person.suppressed,
-            caption="Gap by participant (organisers only)",
+            caption=gettext("Gap by participant (organisers only)"),
             table_id="heat-person",
         )
     cohort = report.by_city.cohort

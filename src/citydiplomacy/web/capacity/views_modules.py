@@ -12,10 +12,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from citydiplomacy.core.capacity.framework import LEVEL_NAMES
-from citydiplomacy.web.capacity import permissions, services
+from citydiplomacy.web.capacity import labels, permissions, services
 from citydiplomacy.web.capacity.forms import ModuleForm
 from citydiplomacy.web.capacity.models import Module, ModuleFormat
 from citydiplomacy.web.capacity.services import module_catalogue as catalogue
@@ -25,14 +26,20 @@ from citydiplomacy.web.indicators.exports import table_response
 @require_GET
 def modules(request: HttpRequest) -> HttpResponse:
     """The catalogue with its filters; the downloads carry the same filters."""
-    fw = services.framework_of(services.current_framework())
+    fv = services.current_framework()
+    fw = services.framework_of(fv)
     flt = catalogue.ModuleFilter.from_query(request.GET, fw)
-    names = {c.code: c.name for c in fw.competencies}
+    # Names in the page's language where the framework has a translation (codes are the same).
+    translated = services.framework_in(fv, translation.get_language() or "en")
+    shown = translated.framework if translated is not None else fw
+    levels = translated.level_names if translated is not None else labels.level_names()
+    names = {c.code: c.name for c in shown.competencies}
+    missing = gettext("not in the current framework")
     rows = [
         (
             m,
-            [(c, names.get(c, "not in the current framework")) for c in m.competency_codes],
-            catalogue.level_label(m.level),
+            [(c, names.get(c, missing)) for c in m.competency_codes],
+            gettext("not stated") if m.level is None else f"{m.level} {levels[m.level - 1]}",
         )
         for m in catalogue.browse(fw, flt)
     ]
@@ -45,9 +52,9 @@ def modules(request: HttpRequest) -> HttpResponse:
             "flt": flt,
             "filtered": flt != catalogue.ModuleFilter(),
             "total": Module.objects.count(),
-            "domains": fw.domains,
-            "competencies": fw.competencies,
-            "levels": list(enumerate(LEVEL_NAMES, start=1)),
+            "domains": shown.domains,
+            "competencies": shown.competencies,
+            "levels": list(enumerate(levels, start=1)),
             "languages": catalogue.languages_in_use(),
             "formats": ModuleFormat.choices,
             "query": f"?{query}" if query else "",

@@ -15,6 +15,7 @@ from typing import Any, Self
 from django.db import models
 from django.db.models import Q
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from citydiplomacy.reports.localise import city_names
 
@@ -302,9 +303,9 @@ class CityFact(models.Model):
     """
 
     class Kind(models.TextChoices):
-        POPULATION_CITY_PROPER = "population_city_proper", "Population (city proper)"
-        POPULATION_AGGLOMERATION = "population_agglomeration", "Population (urban agglomeration)"
-        NET_ZERO_TARGET = "net_zero_target", "Climate target"
+        POPULATION_CITY_PROPER = "population_city_proper", _("Population (city proper)")
+        POPULATION_AGGLOMERATION = "population_agglomeration", _("Population (urban agglomeration)")
+        NET_ZERO_TARGET = "net_zero_target", _("Climate target")
 
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="facts")
     kind = models.CharField(max_length=40, choices=Kind.choices)

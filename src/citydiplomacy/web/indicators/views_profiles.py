@@ -113,19 +113,20 @@ def _int(text: str | None) -> int | None:
     return value if abs(value) <= 2**31 - 1 else None
 
 
-_BAND_HTML: dict[tuple[int, str], str] = {}
+_BAND_HTML: dict[tuple[int, str, str], str] = {}
 
 
 def _band(code: int, label: str = "") -> dict[str, Any]:
     """A band as code, label and ready markup (swatch + text label, rendered once per band
     from ``_profile_band.html``: an include per table cell would dominate the page time)."""
     label = label or charts.band_text(code)
-    html = _BAND_HTML.get((code, label))
+    key = (code, label, translation.get_language() or "")  # the label in the page's language
+    html = _BAND_HTML.get(key)
     if html is None:
         html = render_to_string(
             "indicators/_profile_band.html", {"band_code": code, "band_label": label}
         ).strip()
-        _BAND_HTML[(code, label)] = html
+        _BAND_HTML[key] = html
     return {"band_code": code, "band_label": label, "band_html": mark_safe(html)}
 
 
