@@ -17,8 +17,6 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from citydiplomacy.reports.localise import city_names
-
 #: Longest normalised text stored and searched (the width of the ``normalised`` columns).
 MAX_NORMALISED = 200
 #: Where a later word of a name starts: after blanks, hyphens, apostrophes, dots, slashes,
@@ -177,6 +175,9 @@ def localised_city_name(geonames_id: int, name: str, lang: str | None = None) ->
     lang = (lang or translation.get_language() or "en").split("-")[0]
     if lang == "en":
         return name
+    # Imported here: the reports package pulls in pandas, which starting Django must not.
+    from citydiplomacy.reports.localise import city_names
+
     return city_names(lang).get(geonames_id, name)
 
 
