@@ -24,6 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from citydiplomacy.core.commitments import Status
+from citydiplomacy.core.text import forbidden_character
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.engagement import dashboard, seed, services, views
 from citydiplomacy.web.engagement.models import (
@@ -210,7 +211,7 @@ def test_the_synthetic_label_follows_what_the_reader_may_see(
         ("-2+3", "'-2+3"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\t=1", "'\t=1"),
-        ("\r=1", "'\r=1"),
+        ("\r=1", "'\r'=1"),  # and after the CR: a reader breaks the row there
         ("Anne Hidalgo", "Anne Hidalgo"),
         ("", ""),
         (2660646, 2660646),
@@ -224,7 +225,8 @@ def test_csv_cells_cannot_start_a_formula(cell: Any, expected: Any) -> None:
 def test_a_cleaned_cell_never_starts_a_formula(text: str) -> None:
     cleaned = services.csv_cell(text)
     assert not cleaned.startswith(("=", "+", "-", "@", "\t", "\r"))
-    assert cleaned in (text, "'" + text)
+    if "\r" not in text and forbidden_character(text) is None:
+        assert cleaned in (text, "'" + text)
 
 
 def test_the_signatures_export_is_safe_for_spreadsheets(adopted: Declaration) -> None:
