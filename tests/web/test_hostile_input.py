@@ -83,11 +83,31 @@ def test_invalid_utf8_is_replaced_not_refused(geneva: Any) -> None:
     assert Client().get("/cities/?q=%ED%A0%80").status_code == 200
 
 
-def test_a_nul_in_a_form_field_is_a_400_and_changes_nothing(users: dict[str, Any]) -> None:
+def test_a_nul_in_a_form_field_is_an_error_at_the_field_and_changes_nothing(
+    users: dict[str, Any],
+) -> None:
+    """The log-in form checks its fields (issue 14, item 3): the NUL is an error at the
+    user name, the form is shown again, nobody is signed in and no failure is counted."""
+    from axes.models import AccessAttempt
+
     client = Client()
     response = client.post(reverse("login"), {"username": "admin\x00", "password": "x"})
+    assert response.status_code == 200
+    assert "a control character (U+0000) at position 6" in " ".join(
+        response.context["form"].errors["username"]
+    )
+    assert 'name="username"' in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert not AccessAttempt.objects.exists()
+    users["admin"].refresh_from_db()
+    assert users["admin"].last_login is None
+
+
+def test_a_nul_in_a_form_field_of_a_view_that_does_not_check_it_is_a_400() -> None:
+    """Views not marked as checking their form text keep the middleware's refusal."""
+    response = Client().post(reverse("logout"), {"next": "/\x00"})
     assert response.status_code == 400
-    assert "The form field &#x27;username&#x27; contains a control character (U+0000)" in (
+    assert "The form field &#x27;next&#x27; contains a control character (U+0000)" in (
         response.content.decode()
     )
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -12,6 +15,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_safe
 
 from citydiplomacy.web.accounts import permissions
+from citydiplomacy.web.forms import TextCheckedMixin, checks_form_text
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -34,10 +38,39 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return response
 
 
-class LoginView(auth_views.LoginView):
-    """Django's log-in view; django-axes counts failures and locks out repeated guessing."""
+#: Longest password the log-in form reads (no password set here is longer).
+PASSWORD_MAX_LENGTH = 4096
 
+
+class LoginForm(TextCheckedMixin, AuthenticationForm):
+    """Django's log-in form whose user name and password refuse a control character or a
+    lone surrogate at the field (and are bounded): such a form never reaches
+    ``authenticate``, so django-axes counts no failure for it (issue 14, item 3)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Django sets the user name's max_length after building the field (the input's
+        # maxlength only): bound both fields here, so that neither reaches ``authenticate``.
+        username, password = self.fields["username"], self.fields["password"]
+        assert isinstance(username, forms.CharField) and isinstance(password, forms.CharField)
+        password.max_length = PASSWORD_MAX_LENGTH
+        for field in (username, password):
+            assert field.max_length is not None
+            field.validators.append(MaxLengthValidator(field.max_length))
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in view; django-axes counts failures and locks out repeated guessing.
+
+    Marked with :func:`checks_form_text`: its form (:class:`LoginForm`) shows a forbidden
+    character at the field instead of the middleware's generic 400 page."""
+
+    authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Any:
+        return checks_form_text(super().as_view(**initkwargs))
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:

@@ -1,5 +1,11 @@
 """The notifications app's forms: preferences (one frequency per kind), the secretariat's
-reporting deadlines and editor invitations, and the invitee's new account."""
+reporting deadlines and editor invitations, and the invitee's new account.
+
+The forms with text (deadlines, invitations, the new account) refuse control characters and
+lone surrogates at the field (:class:`~citydiplomacy.web.forms.TextCheckedMixin`), each field
+bounded, so their views (marked with :func:`~citydiplomacy.web.forms.checks_form_text`) show
+such a value as an error at its field, the rest as typed (issue 14, item 3).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
+from citydiplomacy.web.forms import TextCheckedMixin
 from citydiplomacy.web.notifications.models import Frequency, Kind, ReportingDeadline
 
 #: Reporting years the secretariat may set a deadline for.
@@ -31,7 +38,7 @@ class PreferencesForm(forms.Form):
         return {k: self.cleaned_data[k] for k in Kind.values}
 
 
-class ReportingDeadlineForm(forms.ModelForm):  # type: ignore[type-arg]
+class ReportingDeadlineForm(TextCheckedMixin, forms.ModelForm):  # type: ignore[type-arg]
     """A reporting year's KPI data deadline, as the secretariat sets it."""
 
     class Meta:
@@ -61,14 +68,14 @@ class ReportingDeadlineForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(TextCheckedMixin, forms.Form):
     """Whom the secretariat invites to become a city's editor."""
 
     email = forms.EmailField(label=_("E-mail address"), max_length=254)
     name = forms.CharField(label=_("Name (optional)"), max_length=150, required=False)
 
 
-class AcceptInvitationForm(UserCreationForm):  # type: ignore[type-arg]
+class AcceptInvitationForm(TextCheckedMixin, UserCreationForm):  # type: ignore[type-arg]
     """The invitee's new account: a username and a password (the e-mail is the invitation's)."""
 
     class Meta(UserCreationForm.Meta):

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
+from citydiplomacy.web.forms import checks_form_text
 from citydiplomacy.web.notifications import invitations, reporting
 from citydiplomacy.web.notifications.forms import (
     AcceptInvitationForm,
@@ -70,12 +71,14 @@ def _deadline_form(request: HttpRequest, deadline: ReportingDeadline | None) -> 
     )
 
 
+@checks_form_text
 @login_required
 @require_http_methods(["GET", "POST"])
 def reporting_deadline_new(request: HttpRequest) -> HttpResponse:
     return _deadline_form(request, None)
 
 
+@checks_form_text
 @login_required
 @require_http_methods(["GET", "POST"])
 def reporting_deadline_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -112,6 +115,7 @@ def sent_invitations(city: City) -> list[EditorInvitation]:
     return list(EditorInvitation.objects.filter(city=city).select_related("invited_by")[:20])
 
 
+@checks_form_text
 @login_required
 @require_http_methods(["GET", "POST"])
 def invite(request: HttpRequest, city_id: int) -> HttpResponse:
@@ -171,6 +175,7 @@ def revoke_invitation(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("notifications:invite", city_id=inv.city_id)
 
 
+@checks_form_text
 @require_http_methods(["GET", "POST"])
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     """The invitee's page: create the account (an editor of the invited city), signed in; or,

@@ -3,6 +3,13 @@ the list's filter and the matchmaking request.
 
 The views in :mod:`citydiplomacy.web.partners.views` stay thin: they bind these forms and hand
 the cleaned data to :mod:`citydiplomacy.web.partners.services`.
+
+The forms that write (proposing, editing, activities, documents, memberships) check every text
+field they read (:class:`~citydiplomacy.web.forms.TextCheckedMixin`: control characters and
+lone surrogates) and bound its length, so their views (marked with
+:func:`~citydiplomacy.web.forms.checks_form_text`) show such a value as an error at its field,
+the rest of the form as typed, instead of the generic 400 page (issue 14, item 3). The city
+pickers check their text before they look it up in the registry.
 """
 
 from __future__ import annotations
@@ -13,25 +20,84 @@ import zipfile
 from typing import Any
 
 from django import forms
-from django.core.validators import URLValidator
+from django.core.validators import MaxLengthValidator, URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.fields import CityField, CityListField
 from citydiplomacy.web.cities.models import City
+from citydiplomacy.web.forms import TextCheckedMixin, validate_text
 from citydiplomacy.web.partners import services
-from citydiplomacy.web.partners.models import Activity, Document, Kind, Partnership, Status
+from citydiplomacy.web.partners.models import (
+    Activity,
+    Document,
+    Kind,
+    Membership,
+    Partnership,
+    Status,
+)
+
+#: Longest description of a partnership (as the API takes it) and outcome of an activity.
+DESCRIPTION_MAX_LENGTH = 5_000
+#: Longest list of a membership's commitments, all lines together.
+COMMITMENTS_MAX_LENGTH = 5_000
 
 
-class PartnershipForm(forms.Form):
+def _length(model: type[Any], name: str) -> int:
+    """The ``max_length`` of a model's text column: the forms take it from there."""
+    length = getattr(model._meta.get_field(name), "max_length", None)
+    assert length is not None, f"{model.__name__}.{name} has no max_length"
+    return int(length)
+
+
+def _bound(form: forms.BaseForm, name: str, length: int) -> None:
+    """Give the text field ``name`` of ``form`` (one a model form made from a ``TextField``)
+    a maximum length: an error at the field beyond it, and the input's ``maxlength``."""
+    field = form.fields[name]
+    assert isinstance(field, forms.CharField)
+    field.max_length = length
+    field.validators.append(MaxLengthValidator(length))
+    field.widget.attrs["maxlength"] = str(length)
+
+
+def _check_text(value: Any) -> None:
+    """:func:`validate_text` over a picker's value (its typed text and its picked id)."""
+    for part in value if isinstance(value, list | tuple) else [value]:
+        validate_text(part)
+
+
+class CheckedCityField(CityField):
+    """The city picker, refusing a forbidden character at the field before the lookup."""
+
+    def to_python(self, value: Any) -> int | None:
+        _check_text(value)
+        return super().to_python(value)
+
+
+class CheckedCityListField(CityListField):
+    """The multiple city picker, refusing a forbidden character before the lookups."""
+
+    def to_python(self, value: Any) -> list[int]:  # type: ignore[override]
+        _check_text(value)
+        return super().to_python(value)
+
+
+class PartnershipForm(TextCheckedMixin, forms.Form):
     city = forms.TypedChoiceField(label=_("Your city"), coerce=int)
-    partner = CityField(label=_("Partner city"))
-    others = CityListField(
+    partner = CheckedCityField(label=_("Partner city"))
+    others = CheckedCityListField(
         label=_("Further party cities (one a line, by name; optional)"), required=False
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
-    title = forms.CharField(label=_("Title (optional)"), required=False, max_length=200)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea)
+    title = forms.CharField(
+        label=_("Title (optional)"), required=False, max_length=_length(Partnership, "title")
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea,
+    )
     themes = forms.MultipleChoiceField(
         label=_("Themes (framework categories)"), required=False, widget=forms.SelectMultiple
     )
@@ -56,7 +122,7 @@ class PartnershipForm(forms.Form):
         assert isinstance(city_field, forms.TypedChoiceField)
         if permissions.is_admin(user):
             # The secretariat may record any partnership: the first city by id too.
-            self.fields["city"] = CityField(label=_("First city"))
+            self.fields["city"] = CheckedCityField(label=_("First city"))
         else:
             city_field.choices = [(c.pk, f"{c.name} ({c.country_id})") for c in cities]
         themes = self.fields["themes"]
@@ -77,7 +143,7 @@ class PartnershipForm(forms.Form):
         )
 
 
-class EditForm(forms.ModelForm):  # type: ignore[type-arg]
+class EditForm(TextCheckedMixin, forms.ModelForm):  # type: ignore[type-arg]
     themes = forms.MultipleChoiceField(label=_("Themes"), required=False)
     ended = forms.BooleanField(
         label=_("This partnership has ended"),
@@ -103,6 +169,7 @@ class EditForm(forms.ModelForm):  # type: ignore[type-arg]
         themes = self.fields["themes"]
         assert isinstance(themes, forms.MultipleChoiceField)
         themes.choices = services.theme_choices()
+        _bound(self, "description", DESCRIPTION_MAX_LENGTH)
         self.initial["sdgs"] = [str(s) for s in self.instance.sdgs or []]
         self.initial["ended"] = self.instance.status == Status.ENDED
 
@@ -131,7 +198,7 @@ class EditForm(forms.ModelForm):  # type: ignore[type-arg]
         return p
 
 
-class ActivityForm(forms.ModelForm):  # type: ignore[type-arg]
+class ActivityForm(TextCheckedMixin, forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Activity
         fields = ["kind", "title", "start", "end", "outcome"]
@@ -140,6 +207,10 @@ class ActivityForm(forms.ModelForm):  # type: ignore[type-arg]
             "end": forms.DateInput(attrs={"type": "date"}),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _bound(self, "outcome", DESCRIPTION_MAX_LENGTH)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
@@ -147,7 +218,7 @@ class ActivityForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
 
-class DocumentForm(forms.ModelForm):  # type: ignore[type-arg]
+class DocumentForm(TextCheckedMixin, forms.ModelForm):  # type: ignore[type-arg]
     """A document as a link or as a file (PDF, Word, OpenDocument text), not both."""
 
     # http(s) only: Django's default also takes ftp(s), which browsers no longer open, and a
@@ -221,20 +292,25 @@ class DocumentForm(forms.ModelForm):  # type: ignore[type-arg]
         return doc
 
 
-class MembershipForm(forms.Form):
+class MembershipForm(TextCheckedMixin, forms.Form):
     city = forms.TypedChoiceField(label=_("City"), coerce=int)
-    role = forms.CharField(label=_("Role"), max_length=60, initial="member")
+    role = forms.CharField(
+        label=_("Role"), max_length=_length(Membership, "role"), initial="member"
+    )
     since = forms.DateField(
         label=_("Member since"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     commitments = forms.CharField(
-        label=_("Commitments (one a line)"), required=False, widget=forms.Textarea
+        label=_("Commitments (one a line)"),
+        required=False,
+        max_length=COMMITMENTS_MAX_LENGTH,
+        widget=forms.Textarea,
     )
 
     def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if permissions.is_admin(user):
-            self.fields["city"] = CityField(label=_("City"))
+            self.fields["city"] = CheckedCityField(label=_("City"))
         else:
             own = permissions.editable_city_ids(user)
             field = self.fields["city"]

@@ -27,6 +27,7 @@ from citydiplomacy.core.context import FACTOR_LABELS, FACTORS
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.cities.sections import CitySection
+from citydiplomacy.web.forms import checks_form_text
 from citydiplomacy.web.indicators.exports import FORMATS, table_response
 from citydiplomacy.web.partners import services
 from citydiplomacy.web.partners.forms import (
@@ -198,6 +199,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@checks_form_text
 @login_required
 @require_http_methods(["GET", "POST"])
 def propose(request: HttpRequest) -> HttpResponse:
@@ -240,6 +242,7 @@ def _change_or_403(request: HttpRequest, pk: int) -> Partnership:
     return p
 
 
+@checks_form_text
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -287,12 +290,14 @@ def _add_child(request: HttpRequest, pk: int, form_class: Any, title: str) -> Ht
     )
 
 
+@checks_form_text
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_activity(request: HttpRequest, pk: int) -> HttpResponse:
     return _add_child(request, pk, ActivityForm, str(_("Add an activity")))
 
 
+@checks_form_text
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_document(request: HttpRequest, pk: int) -> HttpResponse:
@@ -356,6 +361,7 @@ def network(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@checks_form_text
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_membership(request: HttpRequest, slug: str) -> HttpResponse:

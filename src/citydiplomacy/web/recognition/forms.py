@@ -1,4 +1,9 @@
-"""The upload form: a text (file) for a version of a document, new or existing."""
+"""The upload form: a text (file) for a version of a document, new or existing.
+
+Its text fields refuse control characters and lone surrogates at the field
+(:class:`~citydiplomacy.web.forms.TextCheckedMixin`) and are bounded by their columns, so the
+upload page shows such a value as an error at its field, the rest as typed (issue 14, item 3).
+"""
 
 from __future__ import annotations
 
@@ -9,26 +14,38 @@ from django.core.validators import URLValidator
 
 from citydiplomacy.io.texts import MAX_BYTES
 from citydiplomacy.web.engagement.models import Declaration, DeclarationStatus, Event
-from citydiplomacy.web.recognition.models import Document, Language, Stage
+from citydiplomacy.web.forms import TextCheckedMixin
+from citydiplomacy.web.recognition.models import Document, Language, Stage, Text, Version
 
 LANG_CHOICES = [("", "Detect from the text"), *Language.choices]
 
 
-class UploadForm(forms.Form):
+def _length(model: type[Any], name: str) -> int:
+    """The ``max_length`` of a model's text column: the form takes it from there."""
+    length = getattr(model._meta.get_field(name), "max_length", None)
+    assert length is not None, f"{model.__name__}.{name} has no max_length"
+    return int(length)
+
+
+class UploadForm(TextCheckedMixin, forms.Form):
     document = forms.ModelChoiceField(
         queryset=Document.objects.all(),
         required=False,
         empty_label="A new document (give symbol and title)",
         help_text="The document this text is a version of.",
     )
-    symbol = forms.CharField(max_length=80, required=False, help_text="e.g. A/C.2/80/L.22")
-    title = forms.CharField(max_length=300, required=False)
-    version = forms.CharField(max_length=120, help_text="e.g. zero draft, rev.1, adopted")
+    symbol = forms.CharField(
+        max_length=_length(Document, "symbol"), required=False, help_text="e.g. A/C.2/80/L.22"
+    )
+    title = forms.CharField(max_length=_length(Document, "title"), required=False)
+    version = forms.CharField(
+        max_length=_length(Version, "label"), help_text="e.g. zero draft, rev.1, adopted"
+    )
     date = forms.DateField(required=False, help_text="YYYY-MM-DD")
     stage = forms.ChoiceField(choices=Stage.choices, initial=Stage.DRAFT)
     lang = forms.ChoiceField(choices=LANG_CHOICES, required=False, label="Language")
     source_url = forms.CharField(
-        max_length=500,
+        max_length=_length(Text, "source_url"),
         required=False,
         validators=[URLValidator(schemes=["http", "https"])],
         label="Source URL",

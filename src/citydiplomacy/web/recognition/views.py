@@ -19,6 +19,7 @@ from citydiplomacy.io.safe_text import safe_cell
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.cities.sections import CitySection
 from citydiplomacy.web.engagement.models import DeclarationStatus
+from citydiplomacy.web.forms import checks_form_text
 from citydiplomacy.web.recognition import services, tasks
 from citydiplomacy.web.recognition.forms import CompareForm, UploadForm
 from citydiplomacy.web.recognition.models import Document, Reference, Text, Version
@@ -260,6 +261,7 @@ def references_csv(request: HttpRequest, pk: int | None = None) -> StreamingHttp
     return response
 
 
+@checks_form_text
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
