@@ -18,8 +18,9 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
-from citydiplomacy.core.text import forbidden_character
+from citydiplomacy.core.text import FORBIDDEN_IN_TEXT, forbidden_character
 
 #: The attribute that marks a view as checking the text of every form field it reads.
 FORM_TEXT_CHECKED = "form_text_checked"
@@ -38,12 +39,25 @@ def validate_text(value: Any) -> None:
     """
     if not isinstance(value, str):
         return
-    problem = forbidden_character(value)
-    if problem is not None:
-        raise ValidationError(
-            f"Remove {problem}: it cannot be stored (often left by copying from another program).",
-            code="forbidden_character",
-        )
+    if forbidden_character(value) is None:
+        return
+    found = FORBIDDEN_IN_TEXT.search(value)
+    assert found is not None  # forbidden_character found one
+    code = ord(found.group())
+    if 0xD800 <= code <= 0xDFFF:
+        kind = _("a lone UTF-16 surrogate")
+    elif code >= 0xFFFE:
+        kind = _("a noncharacter")
+    else:
+        kind = _("a control character")
+    raise ValidationError(
+        _(
+            "Remove %(kind)s (U+%(code)04X) at position %(position)d: it cannot be stored "
+            "(often left by copying from another program)."
+        ),
+        code="forbidden_character",
+        params={"kind": kind, "code": code, "position": found.start() + 1},
+    )
 
 
 class TextCheckedMixin:
