@@ -419,7 +419,7 @@ def _map_data(city: City, rows: list[dict[str, Any]]) -> dict[str, Any]:
                 c.pk,
                 {
                     "id": c.pk,
-                    "name": c.name,
+                    "name": c.local_name,
                     "country": c.country_id,
                     "lat": c.latitude,
                     "lon": c.longitude,
@@ -428,7 +428,12 @@ def _map_data(city: City, rows: list[dict[str, Any]]) -> dict[str, Any]:
                 },
             )
     return {
-        "city": {"id": city.pk, "name": city.name, "lat": city.latitude, "lon": city.longitude},
+        "city": {
+            "id": city.pk,
+            "name": city.local_name,
+            "lat": city.latitude,
+            "lon": city.longitude,
+        },
         "partners": list(partners.values())[:MAP_LIMIT],
     }
 
