@@ -1,4 +1,9 @@
-"""Forms of the capacity pages."""
+"""Forms of the capacity pages.
+
+Every text field of the page forms refuses a forbidden character (a control character, a
+noncharacter, a lone surrogate) at the field, with a length bound (issue 14 item 3): their
+views are marked with :func:`~citydiplomacy.web.forms.checks_form_text`.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,29 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from citydiplomacy.web.capacity.labels import LEVEL_WORDS
 from citydiplomacy.web.capacity.models import Competency, ModuleFormat, OfficeSurvey, Phase
 from citydiplomacy.web.capacity.services.module_catalogue import LANGUAGE
+from citydiplomacy.web.forms import TextCheckedForm, TextCheckedMixin, validate_text
 
 #: Largest upload (framework or responses table).
 MAX_UPLOAD = 5 * 1024 * 1024
 YES_NO = [("", _("not answered")), ("true", _("yes")), ("false", _("no"))]
+#: The survey's yes/no questions (selects whose unknown values Django reads as unanswered).
+YES_NO_FIELDS = (
+    "international_office",
+    "international_strategy",
+    "international_staff",
+    "staff_trained",
+    "dedicated_director",
+    "tracks_sdgs",
+)
+#: Longest list of priorities (the column is unbounded text).
+MAX_PRIORITIES = 5000
 
 
 class AssessmentForm(forms.Form):
@@ -59,7 +77,9 @@ class AssessmentForm(forms.Form):
         return list(groups.items())
 
 
-class OfficeSurveyForm(forms.ModelForm):  # type: ignore[type-arg]
+class OfficeSurveyForm(TextCheckedMixin, forms.ModelForm):  # type: ignore[type-arg]
+    """A city's office survey of one year; the text checked at each field."""
+
     class Meta:
         model = OfficeSurvey
         fields = [
@@ -86,19 +106,28 @@ class OfficeSurveyForm(forms.ModelForm):  # type: ignore[type-arg]
             "networks": _("City networks the city belongs to"),
             "priorities": _("Priorities (one per line)"),
         }
-        widgets = {
-            name: forms.Select(choices=YES_NO)
-            for name in (
-                "international_office",
-                "international_strategy",
-                "international_staff",
-                "staff_trained",
-                "dedicated_director",
-                "tracks_sdgs",
-            )
-        }
+        widgets = {name: forms.Select(choices=YES_NO) for name in YES_NO_FIELDS}
 
     year = forms.IntegerField(label=_("Year"), min_value=1990, max_value=2100)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        priorities = self.fields["priorities"]
+        assert isinstance(priorities, forms.CharField)
+        priorities.max_length = MAX_PRIORITIES
+        priorities.validators.append(MaxLengthValidator(MAX_PRIORITIES))
+        priorities.widget.attrs["maxlength"] = str(MAX_PRIORITIES)
+
+    def clean(self) -> dict[str, Any]:
+        """The yes/no selects are read as unanswered when their value is unknown: refuse
+        a forbidden character there at the field rather than dropping the answer."""
+        data = super().clean() or {}
+        for name in YES_NO_FIELDS:
+            try:
+                validate_text(self.data.get(name))
+            except forms.ValidationError as exc:
+                self.add_error(name, exc)
+        return data
 
     def clean_staff_fte(self) -> Any:
         v = self.cleaned_data.get("staff_fte")
@@ -123,7 +152,7 @@ class UploadForm(forms.Form):
         return f
 
 
-class ProgrammeForm(forms.Form):
+class ProgrammeForm(TextCheckedForm):
     slug = forms.SlugField(label=_("Short name in the address (slug)"), max_length=80)
     name = forms.CharField(label=_("Name"), max_length=200)
     description = forms.CharField(
@@ -133,19 +162,19 @@ class ProgrammeForm(forms.Form):
     end_date = forms.DateField(label=_("End date"))
 
 
-class SessionForm(forms.Form):
+class SessionForm(TextCheckedForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     starts_at = forms.DateTimeField(label=_("Starts at"), help_text=_("YYYY-MM-DD HH:MM (UTC)"))
     ends_at = forms.DateTimeField(label=_("Ends at"), help_text=_("YYYY-MM-DD HH:MM (UTC)"))
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
 
 
-class StatementForm(forms.Form):
+class StatementForm(TextCheckedForm):
     title = forms.CharField(label=_("Title"), max_length=300)
     text = forms.CharField(label=_("Text"), widget=forms.Textarea, max_length=50_000)
 
 
-class ModuleForm(forms.Form):
+class ModuleForm(TextCheckedForm):
     """A training module of the catalogue; the competencies are the current framework's."""
 
     code = forms.RegexField(

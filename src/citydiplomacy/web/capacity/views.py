@@ -40,6 +40,7 @@ from citydiplomacy.web.capacity.models import (
 )
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.cities.sections import CitySection
+from citydiplomacy.web.forms import checks_form_text
 from citydiplomacy.web.indicators.charts import fmt
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -313,6 +314,7 @@ def city(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "capacity/city.html", _city_context(request, c))
 
 
+@checks_form_text
 @login_required
 @require_http_methods(["GET", "POST"])
 def city_survey(request: HttpRequest, pk: int) -> HttpResponse:
@@ -377,6 +379,7 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@checks_form_text
 @login_required
 @require_http_methods(["GET", "POST"])
 def programme_new(request: HttpRequest) -> HttpResponse:
@@ -398,7 +401,17 @@ def programme_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def programme(request: HttpRequest, slug: str) -> HttpResponse:
     """A cohort: participants, heat maps, change, sessions, mentoring, joint statement."""
-    p = _visible_programme(request, slug)
+    return _programme_page(request, _visible_programme(request, slug))
+
+
+def _programme_page(
+    request: HttpRequest,
+    p: Programme,
+    session_form: SessionForm | None = None,
+    statement_form: StatementForm | None = None,
+) -> HttpResponse:
+    """The programme page; with a bound session or statement form that was refused, shown
+    again with its errors at the fields and its values as typed (status 422)."""
     report = services.cohort_report(request.user, p, _rule(request))
     fw = report.framework
     codes = [fw.codes[k] for k in report.by_city.columns]
@@ -487,11 +500,12 @@ def programme(request: HttpRequest, slug: str) -> HttpResponse:
             "feed_url": request.build_absolute_uri(
                 reverse("capacity:feed", args=[p.slug, p.feed_token])
             ),
-            "session_form": SessionForm(),
-            "statement_form": StatementForm(),
+            "session_form": session_form or SessionForm(),
+            "statement_form": statement_form or StatementForm(),
             "upload_form": UploadForm(),
             "overall": report.overall,
         },
+        status=422 if session_form is not None or statement_form is not None else 200,
     )
 
 
@@ -550,23 +564,20 @@ def feed(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     return response
 
 
+@checks_form_text
 @login_required
 @require_POST
 def session_new(request: HttpRequest, slug: str) -> HttpResponse:
     p = _organiser_post(request, slug)
     form = SessionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_session(request.user, p, **form.cleaned_data)
-        except CityDiplomacyError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, "Session added.")
+    if not form.is_valid():
+        return _programme_page(request, p, session_form=form)
+    try:
+        services.add_session(request.user, p, **form.cleaned_data)
+    except CityDiplomacyError as exc:
+        messages.error(request, str(exc))
     else:
-        messages.error(
-            request,
-            "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()),
-        )
+        messages.success(request, "Session added.")
     return redirect(p)
 
 
@@ -602,14 +613,14 @@ def mentoring(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(p)
 
 
+@checks_form_text
 @login_required
 @require_POST
 def statement(request: HttpRequest, slug: str) -> HttpResponse:
     p = _organiser_post(request, slug)
     form = StatementForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "A joint statement needs a title and a first text.")
-        return redirect(p)
+        return _programme_page(request, p, statement_form=form)
     try:
         d = services.draft_statement(request.user, p, **form.cleaned_data)
     except (CityDiplomacyError, PermissionDenied) as exc:

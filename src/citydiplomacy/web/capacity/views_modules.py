@@ -20,6 +20,7 @@ from citydiplomacy.web.capacity import labels, permissions, services
 from citydiplomacy.web.capacity.forms import ModuleForm
 from citydiplomacy.web.capacity.models import Module, ModuleFormat
 from citydiplomacy.web.capacity.services import module_catalogue as catalogue
+from citydiplomacy.web.forms import checks_form_text
 from citydiplomacy.web.indicators.exports import table_response
 
 
@@ -95,6 +96,7 @@ def _initial(module: Module) -> dict[str, Any]:
     }
 
 
+@checks_form_text
 @login_required
 @require_http_methods(["GET", "POST"])
 def module_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
