@@ -27,8 +27,9 @@ What makes a kept page right for another visitor:
 * Kept pages age out after ``CITYDIPLOMACY_PAGE_CACHE_SECONDS`` (0 turns the cache off), which
   bounds what a write made outside the site's code could leave visible.
 
-Each answer says whether it came from the cache in an ``X-Page-Cache`` header (``hit`` or
-``miss``), for tests and for whoever runs the site.
+Each answer to a request the cache could serve says what happened in an ``X-Page-Cache``
+header: ``hit`` (served from the cache), ``miss`` (rendered and now kept) or ``pass``
+(rendered, not keepable: not a 200, a cookie set, ...), for tests and for whoever runs the site.
 """
 
 from __future__ import annotations
