@@ -11,11 +11,45 @@ Tab, line feed and carriage return are ordinary text.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 #: Characters no stored text may hold: C0 controls except tab, line feed and carriage return;
 #: DEL and the C1 controls; lone UTF-16 surrogates (U+D800-U+DFFF); the noncharacters U+FFFE
 #: and U+FFFF.
 FORBIDDEN_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+#: What :func:`find_forbidden` calls each kind of character, in English.
+KIND_NAMES = {
+    "control": "a control character",
+    "surrogate": "a lone UTF-16 surrogate",
+    "noncharacter": "a noncharacter",
+}
+
+
+@dataclass(frozen=True)
+class Forbidden:
+    """The first character of a text no stored text may hold: its kind (a key of
+    :data:`KIND_NAMES`), code point and 1-based position."""
+
+    kind: str
+    code: int
+    position: int
+
+
+def find_forbidden(text: str) -> Forbidden | None:
+    """The first character of ``text`` no stored text may hold, or ``None``."""
+    found = FORBIDDEN_IN_TEXT.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    if 0xD800 <= code <= 0xDFFF:
+        kind = "surrogate"
+    elif code >= 0xFFFE:
+        kind = "noncharacter"
+    else:
+        kind = "control"
+    return Forbidden(kind, code, found.start() + 1)
 
 
 def forbidden_character(text: str) -> str | None:
@@ -28,17 +62,10 @@ def forbidden_character(text: str) -> str | None:
     >>> forbidden_character("line one\\nline two") is None
     True
     """
-    found = FORBIDDEN_IN_TEXT.search(text)
+    found = find_forbidden(text)
     if found is None:
         return None
-    code = ord(found.group())
-    if 0xD800 <= code <= 0xDFFF:
-        kind = "a lone UTF-16 surrogate"
-    elif code >= 0xFFFE:
-        kind = "a noncharacter"
-    else:
-        kind = "a control character"
-    return f"{kind} (U+{code:04X}) at position {found.start() + 1}"
+    return f"{KIND_NAMES[found.kind]} (U+{found.code:04X}) at position {found.position}"
 
 
-__all__ = ["FORBIDDEN_IN_TEXT", "forbidden_character"]
+__all__ = ["FORBIDDEN_IN_TEXT", "KIND_NAMES", "Forbidden", "find_forbidden", "forbidden_character"]

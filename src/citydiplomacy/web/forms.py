@@ -20,12 +20,20 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from citydiplomacy.core.text import FORBIDDEN_IN_TEXT, forbidden_character
+from citydiplomacy.core.text import find_forbidden
 
 #: The attribute that marks a view as checking the text of every form field it reads.
 FORM_TEXT_CHECKED = "form_text_checked"
 
 View = TypeVar("View", bound=Callable[..., Any])
+
+
+#: The kinds of :func:`citydiplomacy.core.text.find_forbidden`, in the page's language.
+_KIND_NAMES = {
+    "control": _("a control character"),
+    "surrogate": _("a lone UTF-16 surrogate"),
+    "noncharacter": _("a noncharacter"),
+}
 
 
 def validate_text(value: Any) -> None:
@@ -39,24 +47,16 @@ def validate_text(value: Any) -> None:
     """
     if not isinstance(value, str):
         return
-    if forbidden_character(value) is None:
+    found = find_forbidden(value)
+    if found is None:
         return
-    found = FORBIDDEN_IN_TEXT.search(value)
-    assert found is not None  # forbidden_character found one
-    code = ord(found.group())
-    if 0xD800 <= code <= 0xDFFF:
-        kind = _("a lone UTF-16 surrogate")
-    elif code >= 0xFFFE:
-        kind = _("a noncharacter")
-    else:
-        kind = _("a control character")
     raise ValidationError(
         _(
             "Remove %(kind)s (U+%(code)04X) at position %(position)d: it cannot be stored "
             "(often left by copying from another program)."
         ),
         code="forbidden_character",
-        params={"kind": kind, "code": code, "position": found.start() + 1},
+        params={"kind": _KIND_NAMES[found.kind], "code": found.code, "position": found.position},
     )
 
 
