@@ -214,3 +214,51 @@ def test_comparison_differences_that_start_like_formulas_are_neutralised(db: Any
         diffs = [r["differences"] for r in rows if r["differences"]]
         assert any(d.startswith("'=HYPERLINK") for d in diffs), diffs
         assert_no_formula(rows)
+
+
+# ------------------------------------------------------------------ a text's summary table
+@pytest.mark.parametrize("who", WHO)
+def test_the_summary_export_equals_the_text_profiles_table(
+    users: dict[str, Any], doc: dict[str, Any], who: str
+) -> None:
+    """The profile's summary table (public like the page), one row per figure it shows."""
+    client = client_for(users, who)
+    text = doc["t1"]
+    page = client.get(text.get_absolute_url()).content.decode()
+    cells = dict(c for c in _table_cells(page, "<table>") if len(c) == 2)
+    profile = text.profile
+    for fmt, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
+        export = f"/recognition/texts/{text.pk}/summary.{fmt}"
+        assert f'href="{export}" download' in page
+        rows = read(client.get(export))
+        assert {(r["document"], r["version"], r["lang"]) for r in rows} == {
+            ("A/TEST/1", "rev.1", "en")
+        }
+        figures = {(r["row"], r["figure"]): str(r["value"]) for r in rows}
+        refs = f"{figures['references', 'references']} ({figures['references', 'per_10000_words']}"
+        assert cells["References"].startswith(refs), (cells, figures)
+        codes = " / ".join(figures["by_code", c] for c in ("actor", "place", "issue"))
+        assert cells["Actor / place / issue"] == codes
+        categories = [f"{f} {v}" for (row, f), v in figures.items() if row == "by_category"]
+        assert cells["By category"] == (", ".join(categories) or "–")
+        assert categories and len(categories) == len(profile["by_category"])
+        positions = " / ".join(
+            figures["paragraphs", p] for p in ("preamble", "operative", "follow-up")
+        )
+        assert cells["Paragraphs (preamble / operative / follow-up)"] == positions
+        assert int(figures["references", "references"]) == text.references.count() > 0
+    assert client.get(f"/recognition/texts/{text.pk}/summary.json").status_code == 404
+    assert client.get("/recognition/texts/999999/summary.csv").status_code == 404
+
+
+def test_a_summary_with_a_version_label_like_a_formula_is_neutralised(db: Any) -> None:
+    document = services.document_for("A/TEST/8", HOSTILE[0])
+    version = services.version_for(document, HOSTILE[1], dt.date(2025, 1, 1))
+    text = services.import_text(version, ZERO, "zero.txt", lang="en")
+    for fmt, read in (("csv", csv_rows), ("xlsx", xlsx_rows)):
+        rows = read(Client().get(f"/recognition/texts/{text.pk}/summary.{fmt}"))
+        assert rows
+        for row in rows:
+            assert_guarded(row["version"], HOSTILE[1])
+            assert_guarded(row["title"], document.title)
+        assert_no_formula(rows)

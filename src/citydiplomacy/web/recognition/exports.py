@@ -8,10 +8,13 @@
   a comparison (the changes, or every paragraph with ``all=1``), the differences written as
   the page writes them (``[-removed-]``, ``{+added+}``);
 * ``recognition/versions/<id>/languages.csv|xlsx?all=``: a version's paragraphs across its
-  languages (the disagreements, or every paragraph that mentions cities with ``all=1``).
+  languages (the disagreements, or every paragraph that mentions cities with ``all=1``);
+* ``recognition/texts/<id>/summary.csv|xlsx``: a text's profile summary table (its references,
+  by code, by category and by place in the text), one row per figure the table shows.
 
 Each reads the same function as its page (:func:`.views.listed_documents`,
-:func:`.views.document_timeline`, :func:`.views.compared`, :func:`.views.language_table`)
+:func:`.views.document_timeline`, :func:`.views.compared`, :func:`.views.language_table`,
+:func:`.views.summary_rows`)
 and goes through the project's one export path
 (:func:`citydiplomacy.web.indicators.exports.table_response`: the spreadsheet guard against
 formulas and the shared writer). The references themselves have their CSV already
@@ -28,12 +31,13 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from citydiplomacy.web.indicators.exports import FORMATS, table_response
-from citydiplomacy.web.recognition.models import Document, Version
+from citydiplomacy.web.recognition.models import Document, Text, Version
 from citydiplomacy.web.recognition.views import (
     compared,
     document_timeline,
     language_table,
     listed_documents,
+    summary_rows,
 )
 
 #: Columns of the documents export: the documents list's table.
@@ -64,6 +68,8 @@ CHANGE_COLUMNS = (
     "new_code",
     "differences",
 )
+#: Columns of a text's summary export: the text, then one figure of its summary table per row.
+SUMMARY_COLUMNS = ("document", "title", "version", "lang", "row", "figure", "value")
 #: What a language cell holds when the paragraph is not in that language (as the page).
 ABSENT = "absent"
 
@@ -145,6 +151,20 @@ def languages_frame(langs: list[str], table: list[dict[str, Any]]) -> pd.DataFra
     return pd.DataFrame.from_records(records, columns=["paragraph", *langs, "flag"])
 
 
+def summary_frame(text: Text) -> pd.DataFrame:
+    """A text's profile summary table, one row per figure it shows (``row`` names the
+    table's row, ``figure`` the figure within it: the references and their rate, the
+    actor / place / issue counts, each category, the preamble / operative / follow-up
+    paragraphs)."""
+    version = text.version
+    document = version.document
+    records = [
+        (document.symbol, document.title, version.label, text.lang, row, figure, value)
+        for row, figure, value in summary_rows(text.profile)
+    ]
+    return pd.DataFrame.from_records(records, columns=list(SUMMARY_COLUMNS))
+
+
 def _check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise Http404("exports are CSV or XLSX")
@@ -195,3 +215,11 @@ def languages_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     context = language_table(request, version)
     frame = languages_frame(context["langs"], context["table"])
     return table_response(frame, fmt, f"recognition-{version.pk}-languages")
+
+
+@require_GET
+def summary_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """A text's profile summary table, as CSV or XLSX."""
+    _check_format(fmt)
+    text = get_object_or_404(Text.objects.select_related("version__document"), pk=pk)
+    return table_response(summary_frame(text), fmt, f"recognition-text-{text.pk}-summary")

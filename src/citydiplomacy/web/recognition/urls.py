@@ -29,6 +29,11 @@ urlpatterns: list[URLPattern] = [
         name="text-csv",
     ),
     path(
+        "recognition/texts/<recognition_id:pk>/summary.<str:fmt>",
+        exports.summary_export,
+        name="summary-export",
+    ),
+    path(
         "recognition/versions/<recognition_id:pk>/languages/",
         views.languages_view,
         name="languages",

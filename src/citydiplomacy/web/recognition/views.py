@@ -100,6 +100,24 @@ def _code_counts(refs: list[Reference]) -> dict[str, int]:
     return out
 
 
+def summary_rows(profile: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    """The figures of a text's summary table as ``(row, figure, value)``, in the table's
+    order: the page's and its export's one reading of the stored profile."""
+    by_code = profile.get("by_code", {})
+    by_position = profile.get("by_position", {})
+    rows: list[tuple[str, str, Any]] = [
+        ("references", "references", profile.get("references", 0)),
+        ("references", "per_10000_words", profile.get("per_10000_words", 0)),
+    ]
+    rows += [("by_code", code, by_code.get(code, 0)) for code in ("actor", "place", "issue")]
+    rows += [("by_category", k, v) for k, v in profile.get("by_category", {}).items()]
+    rows += [
+        ("paragraphs", position, by_position.get(position, 0))
+        for position in ("preamble", "operative", "follow-up")
+    ]
+    return rows
+
+
 @require_GET
 def text_profile(request: HttpRequest, pk: int) -> HttpResponse:
     text = get_object_or_404(Text.objects.select_related("version__document"), pk=pk)
