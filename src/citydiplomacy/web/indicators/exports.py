@@ -10,8 +10,6 @@ may not see them, in a page or in a file.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -24,9 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
-from citydiplomacy.io.writers import write_table
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
+from citydiplomacy.web.downloads import FORMATS as FORMATS
+from citydiplomacy.web.downloads import table_response as table_response
 from citydiplomacy.web.indicators import scoring, services, visibility
 from citydiplomacy.web.indicators.models import (
     CityYearScore,
@@ -37,11 +36,6 @@ from citydiplomacy.web.indicators.models import (
 )
 from citydiplomacy.web.indicators.views_profiles import compare_context
 
-#: Formats and their media types.
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 RANKING_COLUMNS = (
     "rank",
     "city",
@@ -57,24 +51,6 @@ RANKING_COLUMNS = (
     "kpis_in_framework",
     "ranking",
 )
-
-
-def table_response(frame: pd.DataFrame, fmt: str, filename: str) -> HttpResponse:
-    """``frame`` as a CSV or XLSX download, text cells guarded against formulas."""
-    if fmt not in FORMATS:
-        raise Http404("exports are CSV or XLSX")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"export.{fmt}"
-        if fmt == "csv" and frame.empty:
-            # The streaming CSV writer writes no file for no rows: the header alone then.
-            path.write_text(",".join(map(str, frame.columns)) + "\n", encoding="utf-8")
-        else:
-            write_table(frame, path, fmt)
-        body = path.read_bytes()
-    response = HttpResponse(body, content_type=FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def ranking_frame(request: HttpRequest) -> tuple[pd.DataFrame, int | None]:
