@@ -211,8 +211,8 @@ def _notify(user: Any, i: int, **fields: Any) -> Notification:
     return Notification.objects.create(
         user=user,
         kind=Kind.REPORTING_DEADLINE,
-        subject=fields.pop("subject", f"Subject {i} (synthetic)"),
-        body=fields.pop("body", "A synthetic notification."),
+        legacy_subject=fields.pop("subject", f"Subject {i} (synthetic)"),
+        legacy_body=fields.pop("body", "A synthetic notification."),
         link=fields.pop("link", "/notifications/reporting-deadlines/"),
         key=f"synthetic-{user.pk}-{i}",
         **fields,
@@ -224,7 +224,7 @@ def test_the_inbox_export_is_ones_own_every_page(who: str, users: dict[str, Any]
     for i in range(inbox_views.PAGE_SIZE + 3):
         for user in users.values():
             _notify(user, i)
-    Notification.objects.filter(subject="Subject 0 (synthetic)").update(
+    Notification.objects.filter(legacy_subject="Subject 0 (synthetic)").update(
         read=dt.datetime.now(dt.UTC)
     )
     client = client_for(users.get(who))

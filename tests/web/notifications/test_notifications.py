@@ -31,6 +31,18 @@ from tests.web import factories
 pytestmark = pytest.mark.django_db
 
 
+#: The parameters of an event deadline's notice (the kind the tests below write directly).
+DEADLINE = {
+    "deadline": 1,
+    "title": "Registration closes",
+    "due_date": "2027-01-31",
+    "deadline_kind": "registration",
+    "event": 1,
+    "event_name": "Forum",
+    "source_url": "https://x.org/",
+}
+
+
 def inbox(user: Any) -> list[Notification]:
     return list(Notification.objects.filter(user=user))
 
@@ -99,14 +111,14 @@ def test_verifying_many_values_sends_one_notice_per_city_and_year(
         indicators.set_status(users["admin"], KpiValue.objects.all(), Status.VERIFIED, via="test")
     (n,) = inbox(users["editor"])
     assert n.kind == Kind.DATA_VERIFIED
-    assert f"Geneva 2023: {n_values} value(s) verified" == n.subject
+    assert f"Geneva 2023: {n_values} values verified" == n.subject
     assert inbox(users["lyon_editor"]) == []
     with django_capture_on_commit_callbacks(execute=True):
         indicators.set_status(
             users["admin"], KpiValue.objects.all()[:1], Status.SELF_REPORTED, via="test"
         )
     queried = Notification.objects.get(user=users["editor"], kind=Kind.DATA_QUERIED)
-    assert "1 value(s) queried" in queried.subject
+    assert "1 value queried" in queried.subject
 
 
 def test_a_failed_verification_run_leaves_no_stale_batch(
@@ -126,7 +138,7 @@ def test_a_failed_verification_run_leaves_no_stale_batch(
     with django_capture_on_commit_callbacks(execute=True):
         indicators.set_status(users["admin"], KpiValue.objects.all()[:1], Status.VERIFIED, via="t")
     (n,) = inbox(users["editor"])
-    assert "1 value(s) verified" in n.subject  # not counting the rolled-back run
+    assert "1 value verified" in n.subject  # not counting the rolled-back run
 
 
 # ------------------------------------------------------------------ engagement
@@ -191,9 +203,7 @@ def test_off_writes_nothing_and_daily_waits_for_the_digest(
 
 def test_the_same_notice_is_written_once(users: dict[str, Any]) -> None:
     for _ in range(3):
-        services.notify(
-            [users["editor"]], Kind.DEADLINE_COMING, subject="s", body="b", link="/", key="k"
-        )
+        services.notify([users["editor"]], Kind.DEADLINE_COMING, DEADLINE, link="/", key="k")
     assert len(inbox(users["editor"])) == 1
 
 
@@ -201,9 +211,7 @@ def test_a_failed_send_is_retried_by_the_next_digest_and_sent_once(
     users: dict[str, Any], settings: Any, monkeypatch: Any
 ) -> None:
     services.set_preferences(users["editor"], {Kind.DEADLINE_COMING: Frequency.DAILY})
-    services.notify(
-        [users["editor"]], Kind.DEADLINE_COMING, subject="s", body="b", link="/", key="k"
-    )
+    services.notify([users["editor"]], Kind.DEADLINE_COMING, DEADLINE, link="/", key="k")
     from django.core.mail import EmailMessage
 
     real_send = EmailMessage.send

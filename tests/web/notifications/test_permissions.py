@@ -26,7 +26,16 @@ def client_for(user: Any) -> Client:
 
 
 def note(user: Any, key: str = "k") -> Notification:
-    services.notify([user], Kind.DEADLINE_COMING, subject=f"for {user}", body="", link="/", key=key)
+    params = {
+        "deadline": 1,
+        "title": f"for {user}",
+        "due_date": "2027-01-31",
+        "deadline_kind": "other",
+        "event": 1,
+        "event_name": "Forum",
+        "source_url": "https://x.org/",
+    }
+    services.notify([user], Kind.DEADLINE_COMING, params, link="/", key=key)
     return Notification.objects.get(user=user, key=key)
 
 
@@ -91,7 +100,7 @@ def test_api_lists_only_ones_own(who: str, users: dict[str, Any]) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["count"] == 1 and body["unread"] == 1
-    assert body["results"][0]["subject"] == f"for {user}"
+    assert body["results"][0]["subject"] == f"Deadline 31 Jan 2027: for {user}"
 
 
 @pytest.mark.parametrize("who", WHO)

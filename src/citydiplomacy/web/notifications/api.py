@@ -25,8 +25,12 @@ OWN_AUTH = [BearerToken(), SessionUser()]
 class NotificationOut(Schema):
     id: int = Field(description="Identifier of the notification.")
     kind: str = Field(description=f"One of {', '.join(Kind.values)}.")
-    subject: str = Field(description="One line.")
-    body: str = Field(description="The notification's text.")
+    subject: str = Field(description="One line, in the request's language.")
+    body: str = Field(description="The notification's text, in the request's language.")
+    params: dict[str, Any] | None = Field(
+        description="What it is about, by kind (ids, names, ISO dates, counts, codes); "
+        "null for a notification written before parameters were stored."
+    )
     link: str = Field(description="A path on this site the notification is about.")
     created: dt.datetime = Field(description="When it was written (UTC).")
     read: dt.datetime | None = Field(description="When it was marked read (null: unread).")
@@ -57,6 +61,7 @@ def _out(n: Notification) -> dict[str, Any]:
         "kind": n.kind,
         "subject": n.subject,
         "body": n.body,
+        "params": n.params,
         "link": n.link,
         "created": n.created,
         "read": n.read,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
@@ -24,8 +25,20 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 class PreferencesForm(forms.Form):
-    def __init__(self, *args: Any, current: dict[str, str], **kwargs: Any) -> None:
+    """One frequency per kind, and the language of the user's e-mails (``language``: their
+    earlier choice, else ``default_language``, the page's; a form sent without it saves the
+    page's language)."""
+
+    def __init__(
+        self,
+        *args: Any,
+        current: dict[str, str],
+        language: str | None = None,
+        default_language: str = settings.LANGUAGE_CODE,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.default_language = default_language
         for kind, label in Kind.choices:
             self.fields[kind] = forms.ChoiceField(
                 choices=Frequency.choices,
@@ -33,9 +46,23 @@ class PreferencesForm(forms.Form):
                 label=label,
                 widget=forms.RadioSelect,
             )
+        self.fields["language"] = forms.ChoiceField(
+            choices=settings.LANGUAGES,
+            initial=language or default_language,
+            required=False,
+            label=_("Language of your notification e-mails"),
+        )
+
+    def kind_fields(self) -> list[forms.BoundField]:
+        """The per-kind fields (the page shows the language apart)."""
+        return [self[k] for k in Kind.values]
 
     def choices(self) -> dict[str, str]:
         return {k: self.cleaned_data[k] for k in Kind.values}
+
+    def language(self) -> str:
+        """The language chosen for e-mails (the page's where the form sent none)."""
+        return str(self.cleaned_data.get("language") or self.default_language)
 
 
 class ReportingDeadlineForm(TextCheckedMixin, forms.ModelForm):  # type: ignore[type-arg]

@@ -3,7 +3,10 @@ the secretariat's reporting-cycle deadlines and its invitations of city editors.
 
 A notification is written once per recipient and event (``key`` makes a second write of
 the same one a no-op); ``emailed_at`` is set when an e-mail carrying it is sent (at once or
-in a daily digest), so a digest run never sends it again.
+in a daily digest), so a digest run never sends it again. It stores what it is about
+(``kind`` and ``params``), not its words: :mod:`.wording` writes its subject and body in the
+reader's language when it is shown or e-mailed. :class:`NotificationSettings` holds the
+language of each user's e-mails.
 
 :class:`ReportingDeadline` lives here rather than in ``indicators`` (which holds the KPI
 values themselves): it is a date the secretariat sets so that editors are *told*, and reads
@@ -13,12 +16,17 @@ an editor (a partner city that cannot confirm a partnership) someone who can act
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from citydiplomacy.web.notifications.wording import Wording
 
 
 class Kind(models.TextChoices):
@@ -47,8 +55,16 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
-    subject = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
+    params = models.JSONField(
+        null=True,
+        blank=True,
+        default=None,
+        help_text="what it is about (ids, names, ISO dates, counts, codes); null: an old row",
+    )
+    legacy_subject = models.CharField(
+        max_length=200, blank=True, help_text="English subject of a row without params"
+    )
+    legacy_body = models.TextField(blank=True, help_text="English body of a row without params")
     link = models.CharField(max_length=500, blank=True, help_text="a path on this site")
     key = models.CharField(
         max_length=200, help_text="what the notification is about; one per user and key"
@@ -82,6 +98,47 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read is not None
+
+    def wording(self) -> Wording:
+        """The subject and body in the active language (kept per language on the row)."""
+        from citydiplomacy.web.notifications.wording import render
+
+        lang = translation.get_language() or settings.LANGUAGE_CODE
+        done: dict[str, Wording] = self.__dict__.setdefault("_wording", {})
+        if lang not in done:
+            done[lang] = render(self.kind, self.params, self.legacy_subject, self.legacy_body)
+        return done[lang]
+
+    @property
+    def subject(self) -> str:
+        """One line, in the active language."""
+        return self.wording().subject
+
+    @property
+    def body(self) -> str:
+        """The text, in the active language."""
+        return self.wording().body
+
+
+class NotificationSettings(models.Model):
+    """A user's settings of their notifications that are not per kind: the language of the
+    e-mails they receive (chosen on the preferences page; without a row,
+    ``settings.LANGUAGE_CODE``)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="notification_settings",
+    )
+    language = models.CharField(
+        max_length=10,
+        choices=settings.LANGUAGES,
+        help_text="the language of the user's notification e-mails",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language}"
 
 
 class Preference(models.Model):

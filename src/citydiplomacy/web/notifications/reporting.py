@@ -57,28 +57,26 @@ def due_for_notice(today: dt.date) -> list[ReportingDeadline]:
     return [d for d in near if (d.due_date - today).days <= d.notice_days]
 
 
-def _editors_and_cities() -> dict[int, tuple[Any, list[str]]]:
-    """Active city editors with at least one city, and their cities' names."""
+def _editors_and_cities() -> dict[int, tuple[Any, list[list[Any]]]]:
+    """Active city editors with at least one city, and their cities (``[id, name]``)."""
     users = {
         u.pk: u
         for u in get_user_model()
         .objects.filter(is_active=True, membership__role="editor", membership__cities__isnull=False)
         .distinct()
     }
-    names: dict[int, list[str]] = defaultdict(list)
+    names: dict[int, list[list[Any]]] = defaultdict(list)
     from citydiplomacy.web.accounts.models import CityAssignment
 
     rows = CityAssignment.objects.filter(membership__user_id__in=list(users)).order_by("city__name")
-    for user_id, name in rows.values_list("membership__user_id", "city__name"):
-        names[user_id].append(name)
+    for user_id, city_id, name in rows.values_list("membership__user_id", "city_id", "city__name"):
+        names[user_id].append([city_id, name])
     return {pk: (u, names[pk]) for pk, u in users.items()}
 
 
-def _cities_text(names: list[str]) -> str:
-    if len(names) <= MAX_CITY_NAMES:
-        return ", ".join(names)
-    rest = len(names) - MAX_CITY_NAMES
-    return ", ".join(names[:MAX_CITY_NAMES]) + f" and {rest} other(s)"
+def _cities_params(cities: list[list[Any]]) -> dict[str, Any]:
+    """The first :data:`MAX_CITY_NAMES` cities named, the rest counted."""
+    return {"cities": cities[:MAX_CITY_NAMES], "more": max(0, len(cities) - MAX_CITY_NAMES)}
 
 
 def notify_coming(today: dt.date | None = None) -> int:
@@ -95,7 +93,6 @@ def notify_coming(today: dt.date | None = None) -> int:
     n = 0
     for deadline in due:
         days = (deadline.due_date - today).days
-        when = "today" if days == 0 else f"in {days} day(s)"
         key = f"reporting:{deadline.pk}:{deadline.due_date.isoformat()}"
         # Those already told are skipped here (the key would make their row a no-op anyway),
         # so the count is of notices actually written.
@@ -106,12 +103,14 @@ def notify_coming(today: dt.date | None = None) -> int:
             n += notify(
                 [user],
                 Kind.REPORTING_DEADLINE,
-                subject=(f"KPI data for {deadline.year} due {deadline.due_date:%d %b %Y} ({when})"),
-                body=(
-                    f"The secretariat asks each city to submit its KPI values for "
-                    f"{deadline.year} by {deadline.due_date:%d %B %Y}. Your cities: "
-                    f"{_cities_text(names)}." + (f" {deadline.note}" if deadline.note else "")
-                ),
+                {
+                    "deadline": deadline.pk,
+                    "year": deadline.year,
+                    "due_date": deadline.due_date.isoformat(),
+                    "days": days,
+                    **_cities_params(names),
+                    "note": deadline.note,
+                },
                 link=link,
                 key=key,
             )

@@ -9,6 +9,10 @@ Every e-mail is sent after *claiming* its notifications: one UPDATE sets ``email
 on the rows still without it, and only the rows this run claimed are sent. Two digest runs
 at once, or a digest run beside an immediate send, therefore never mail a notification
 twice; a failed send gives the claim back, so the next run retries it.
+
+A notification stores what it is about (its kind and ``params``), and is worded in the
+reader's language when it is read (:mod:`.wording`); each e-mail is composed in its
+recipient's language (:func:`email_languages`, chosen on the preferences page).
 """
 
 from __future__ import annotations
@@ -27,13 +31,16 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from citydiplomacy.web.notifications.models import (
     DEFAULT_FREQUENCY,
     Frequency,
     Kind,
     Notification,
+    NotificationSettings,
     Preference,
 )
 
@@ -50,8 +57,12 @@ def preferences(user: Any) -> dict[str, str]:
     return {k: chosen.get(k, DEFAULT_FREQUENCY) for k in Kind.values}
 
 
-def set_preferences(user: Any, choices: dict[str, str]) -> None:
-    """Record the user's choices (kinds and frequencies checked by the caller's form)."""
+def set_preferences(user: Any, choices: dict[str, str], language: str | None = None) -> None:
+    """Record the user's choices (kinds and frequencies checked by the caller's form) and,
+    if given, the language of their e-mails (one of ``settings.LANGUAGES``)."""
+    languages = {code for code, _name in settings.LANGUAGES}
+    if language is not None and language not in languages:
+        raise ValueError(f"language: {language}")
     with transaction.atomic():
         for kind, frequency in choices.items():
             if kind not in Kind.values or frequency not in Frequency.values:
@@ -59,6 +70,24 @@ def set_preferences(user: Any, choices: dict[str, str]) -> None:
             Preference.objects.update_or_create(
                 user=user, kind=kind, defaults={"frequency": frequency}
             )
+        if language is not None:
+            NotificationSettings.objects.update_or_create(
+                user=user, defaults={"language": language}
+            )
+
+
+def email_language(user: Any) -> str | None:
+    """The language the user chose for their e-mails (``None``: not chosen yet)."""
+    return NotificationSettings.objects.filter(user=user).values_list("language", flat=True).first()
+
+
+def email_languages(user_ids: Iterable[int]) -> dict[int, str]:
+    """Each user's e-mail language: their choice, else ``settings.LANGUAGE_CODE``."""
+    ids = list(user_ids)
+    chosen = dict(
+        NotificationSettings.objects.filter(user_id__in=ids).values_list("user_id", "language")
+    )
+    return {pk: chosen.get(pk, settings.LANGUAGE_CODE) for pk in ids}
 
 
 # ------------------------------------------------------------------------- recipients
@@ -98,9 +127,12 @@ def city_representatives(city_ids: Iterable[int] | None = None) -> QuerySet[Any]
 
 
 # ------------------------------------------------------------------------- writing
-def notify(users: Iterable[Any], kind: str, *, subject: str, body: str, link: str, key: str) -> int:
+def notify(users: Iterable[Any], kind: str, params: dict[str, Any], *, link: str, key: str) -> int:
     """Put a notification in each user's inbox (unless they turned the kind off), once per
     user and ``key``; e-mail the "immediately" ones after the transaction commits.
+
+    ``params`` is what the notification is about, as :mod:`.wording` reads it for ``kind``
+    (JSON: ids, names, ISO dates, counts, codes); its words are written when it is read.
 
     Returns the number of users addressed (not counting those who turned the kind off)."""
     users = list(users)
@@ -119,8 +151,7 @@ def notify(users: Iterable[Any], kind: str, *, subject: str, body: str, link: st
             Notification(
                 user=user,
                 kind=kind,
-                subject=subject[:200],
-                body=body,
+                params=params,
                 link=link[:500],
                 key=key[:200],
                 created=now,
@@ -143,30 +174,20 @@ def partnership_party_added(party: Any) -> int:
     an editor cannot confirm, so the secretariat is told (and invites one)."""
     p = party.partnership
     city = party.city
-    link = reverse("partners:detail", args=[p.pk])
+    params = {"partnership": p.pk, "title": p.title, "city": city.pk, "city_name": city.name}
     editors = list(city_editors([city.pk]))
     if editors:
         return notify(
             editors,
             Kind.PARTNERSHIP_TO_CONFIRM,
-            subject=f"{city.name}: confirm the partnership “{p.title}”",
-            body=(
-                f"A partnership naming {city.name} as a party was proposed: “{p.title}”. "
-                f"It becomes confirmed when every party city has confirmed it."
-            ),
-            link=link,
+            params,
+            link=reverse("partners:detail", args=[p.pk]),
             key=f"partnership:{p.pk}:city:{city.pk}",
         )
     return notify(
         secretariat(),
         Kind.PARTNER_WITHOUT_EDITOR,
-        subject=f"{city.name} has no editor to confirm “{p.title}”",
-        body=(
-            f"The partnership “{p.title}” waits for {city.name}, which has no editor on the "
-            "platform. Invite one (an e-mail with a link to create an editor account for "
-            "the city), or confirm for the city on its written agreement. Partnership: "
-            f"{link}"
-        ),
+        params,
         link=reverse("notifications:invite", args=[city.pk]),
         key=f"partnership:{p.pk}:no-editor:{city.pk}",
     )
@@ -178,11 +199,7 @@ def declaration_open(declaration: Any) -> int:
     return notify(
         city_representatives(),
         Kind.DECLARATION_OPEN,
-        subject=f"Open for signature: {declaration.title}",
-        body=(
-            f"“{declaration.title}” is adopted and open for signature. As a representative "
-            "of your city you may read it and sign on its behalf."
-        ),
+        {"declaration": declaration.pk, "title": declaration.title},
         link=declaration.get_absolute_url(),
         key=f"declaration-open:{declaration.pk}",
     )
@@ -199,11 +216,15 @@ def recommendation_status_changed(change: Any) -> int:
     return notify(
         users.values(),
         Kind.RECOMMENDATION_STATUS,
-        subject=f"Recommendation now {change.get_status_display()}: {rec.text[:80]}",
-        body=(
-            f"A recommendation of “{session.title}”, addressed to {rec.addressed_to}, is now "
-            f"{change.get_status_display()}." + (f" Note: {change.note}" if change.note else "")
-        ),
+        {
+            "recommendation": rec.pk,
+            "text": rec.text[:80],
+            "session": session.pk,
+            "session_title": session.title,
+            "addressed_to": rec.addressed_to,
+            "status": change.status,
+            "note": change.note,
+        },
         link=f"{session.get_absolute_url()}#rec-{rec.pk}",
         key=f"recommendation:{rec.pk}:change:{change.pk}",
     )
@@ -228,20 +249,10 @@ def values_verified(batch: VerificationBatch) -> int:
     city = City.objects.filter(pk=batch.city_id).first()
     if city is None:
         return 0
-    what = "verified" if batch.verified else "queried (verification withdrawn)"
     return notify(
         city_editors([city.pk]),
         Kind.DATA_VERIFIED if batch.verified else Kind.DATA_QUERIED,
-        subject=f"{city.name} {batch.year}: {batch.n_values} value(s) {what}",
-        body=(
-            f"The secretariat {what} {batch.n_values} KPI value(s) of {city.name} for "
-            f"{batch.year}."
-            + (
-                ""
-                if batch.verified
-                else " Check the values and their sources, and answer the secretariat."
-            )
-        ),
+        {"city": city.pk, "city_name": city.name, "year": batch.year, "count": batch.n_values},
         link=f"/cities/{city.pk}/",
         key=f"values:{'verify' if batch.verified else 'unverify'}:{batch.first_change_id}",
     )
@@ -268,12 +279,15 @@ def deadlines_coming(today: dt.date | None = None, days: int = DEADLINE_NOTICE_D
         n += notify(
             users.values(),
             Kind.DEADLINE_COMING,
-            subject=f"Deadline {deadline.due_date:%d %b %Y}: {deadline.title}",
-            body=(
-                f"{deadline.get_kind_display()} deadline of {deadline.event.name}: "
-                f"{deadline.title}, due {deadline.due_date:%d %B %Y}. Source: "
-                f"{deadline.source_url}"
-            ),
+            {
+                "deadline": deadline.pk,
+                "title": deadline.title,
+                "due_date": deadline.due_date.isoformat(),
+                "deadline_kind": deadline.kind,
+                "event": deadline.event.pk,
+                "event_name": deadline.event.name,
+                "source_url": deadline.source_url,
+            },
             link=deadline.event.get_absolute_url(),
             key=f"deadline:{deadline.pk}:{deadline.due_date.isoformat()}",
         )
@@ -340,12 +354,28 @@ def _text(n: Notification) -> str:
     return f"{n.subject}\n{n.body}\n{n.link}".strip()
 
 
-def _send(user: Any, subject: str, rows: list[Notification], intro: str) -> bool:
-    body = intro + "\n\n" + "\n\n".join(_text(n) for n in rows)
-    body += (
-        "\n\nChoose which notifications you receive, and how often: "
-        f"{reverse('notifications:preferences')}"
-    )
+def _compose(rows: list[Notification], digest: bool) -> tuple[str, str]:
+    """The subject and text of one e-mail carrying ``rows``, in the active language."""
+    n = len(rows)
+    if digest:
+        subject = ngettext(
+            "Your daily digest: %(n)d notification", "Your daily digest: %(n)d notifications", n
+        ) % {"n": n}
+        intro = _("Your notifications since the last digest (%(n)d):") % {"n": n} + "\n\n"
+    else:
+        subject = rows[0].subject if n == 1 else _("%(n)d notifications") % {"n": n}
+        intro = ""
+    body = intro + "\n\n".join(_text(r) for r in rows)
+    body += "\n\n" + _("Choose which notifications you receive, and how often: %(link)s") % {
+        "link": reverse("notifications:preferences")
+    }
+    return f"[citydiplomacy] {subject}", body
+
+
+def _send(user: Any, rows: list[Notification], lang: str, *, digest: bool) -> bool:
+    """E-mail ``rows`` to ``user``, worded in ``lang``; give them back if sending fails."""
+    with translation.override(lang):
+        subject, body = _compose(rows, digest)
     try:
         EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]).send()
     except Exception:  # any backend error: the rows go back to be sent by the next run
@@ -364,10 +394,9 @@ def send_immediate(user_ids: Iterable[int]) -> int:
     by_user: dict[int, list[Notification]] = defaultdict(list)
     for n in _claim(qs):
         by_user[n.user_id].append(n)
-    for rows in by_user.values():
-        user = rows[0].user
-        subject = rows[0].subject if len(rows) == 1 else f"{len(rows)} notifications"
-        sent += len(rows) if _send(user, f"[citydiplomacy] {subject}", rows, "") else 0
+    languages = email_languages(by_user)
+    for pk, rows in by_user.items():
+        sent += len(rows) if _send(rows[0].user, rows, languages[pk], digest=False) else 0
     return sent
 
 
@@ -409,13 +438,9 @@ def send_digests(now: dt.datetime | None = None) -> DigestReport:
     by_user: dict[int, list[Notification]] = defaultdict(list)
     for n in _claim(qs):
         by_user[n.user_id].append(n)
-    for rows in by_user.values():
-        if _send(
-            rows[0].user,
-            f"[citydiplomacy] Your daily digest: {len(rows)} notification(s)",
-            rows,
-            f"Your notifications since the last digest ({len(rows)}):",
-        ):
+    languages = email_languages(by_user)
+    for pk, rows in by_user.items():
+        if _send(rows[0].user, rows, languages[pk], digest=True):
             report.users += 1
             report.notifications += len(rows)
     return report

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from citydiplomacy.web.accounts import permissions
@@ -58,18 +62,37 @@ def mark_read(request: HttpRequest) -> HttpResponse:
         n = services.mark_read(request.user)
     else:
         n = services.mark_read(request.user, _ids(request.POST.getlist("id")))
-    messages.success(request, f"{n} notification(s) marked as read.")
+    messages.success(
+        request,
+        ngettext("%(n)d notification marked as read.", "%(n)d notifications marked as read.", n)
+        % {"n": n},
+    )
     return redirect("notifications:inbox")
+
+
+def _page_language() -> str:
+    """The page's language as one of ``settings.LANGUAGES`` (``fr`` for ``fr-ch``)."""
+    try:
+        return translation.get_supported_language_variant(
+            translation.get_language() or settings.LANGUAGE_CODE
+        )
+    except LookupError:
+        return str(settings.LANGUAGE_CODE)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     current = services.preferences(request.user)
-    form = PreferencesForm(request.POST or None, current=current)
+    form = PreferencesForm(
+        request.POST or None,
+        current=current,
+        language=services.email_language(request.user),
+        default_language=_page_language(),
+    )
     if request.method == "POST" and form.is_valid():
-        services.set_preferences(request.user, form.choices())
-        messages.success(request, "Your notification preferences are saved.")
+        services.set_preferences(request.user, form.choices(), form.language())
+        messages.success(request, _("Your notification preferences are saved."))
         return redirect("notifications:preferences")
     return render(
         request,
