@@ -60,17 +60,39 @@ def validate_text(value: Any) -> None:
     )
 
 
+#: Marks a field whose ``to_python`` already checks the text (so a form never wraps it twice).
+_TEXT_CHECKED_FIELD = "_citydiplomacy_text_checked"
+
+
+def _check_raw_text(field: forms.CharField) -> None:
+    """Make ``field`` run :func:`validate_text` on the value *as submitted*, before its own
+    ``to_python``: a ``CharField`` strips surrounding whitespace there, and Python counts the
+    control characters U+001C-U+001F as whitespace, so a validator (which sees the stripped
+    value) would let them vanish silently at either end instead of reporting them."""
+    if getattr(field, _TEXT_CHECKED_FIELD, False):
+        return
+    convert = field.to_python
+
+    def to_python(value: Any) -> Any:
+        validate_text(value)
+        return convert(value)
+
+    field.to_python = to_python  # type: ignore[method-assign]
+    setattr(field, _TEXT_CHECKED_FIELD, True)
+
+
 class TextCheckedMixin:
-    """Adds :func:`validate_text` to every ``CharField`` of a form (``ModelForm`` included),
-    before the field's other validators (so the character, not the length, is reported)."""
+    """Checks every ``CharField`` of a form (``ModelForm`` included) with
+    :func:`validate_text` on the submitted value, before the field strips it or runs its
+    other validators (so the character, not the length, is reported)."""
 
     fields: dict[str, forms.Field]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            if isinstance(field, forms.CharField) and validate_text not in field.validators:
-                field.validators.insert(0, validate_text)
+            if isinstance(field, forms.CharField):
+                _check_raw_text(field)
 
 
 class TextCheckedForm(TextCheckedMixin, forms.Form):
