@@ -14,12 +14,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from babel import UnknownLocaleError
+from babel.numbers import format_decimal
 from django import forms
 from django.urls import reverse_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from citydiplomacy.web.cities import services
 from citydiplomacy.web.cities.models import City
+from citydiplomacy.web.dates import page_language
 
 #: Longest text a picker takes (a label is "name, region, country (XX)").
 MAX_TEXT = 400
@@ -86,7 +90,12 @@ class CityPickerWidget(forms.MultiWidget):
                 id_widget["value"] = city.pk
             else:
                 candidates = [
-                    {"id": c.pk, "label": services.city_label(c), "profile": _has_profile(c)}
+                    {
+                        "id": c.pk,
+                        "label": services.city_label(c),
+                        "choice": choice_label(c),
+                        "profile": _has_profile(c),
+                    }
                     for c in found
                 ]
         context["widget"]["candidates"] = candidates
@@ -95,6 +104,26 @@ class CityPickerWidget(forms.MultiWidget):
 
     def id_for_label(self, id_: str) -> str:
         return id_
+
+
+def choice_label(city: City) -> str:
+    """A city as listed among the candidates of a name that means several: its picker label
+    and its population in the page's language, which tells namesakes of one country apart
+    where GeoNames gives no letter code for the region ("Suzhou, China (CN)" is two cities)."""
+    if not city.population:
+        return gettext("%(label)s, population unknown") % {"label": services.city_label(city)}
+    return gettext("%(label)s, %(population)s inhabitants") % {
+        "label": services.city_label(city),
+        "population": _whole_number(city.population),
+    }
+
+
+def _whole_number(value: int) -> str:
+    """``value`` with the page language's digit grouping ("1,300,000", "1 300 000")."""
+    try:
+        return str(format_decimal(value, locale=page_language()))
+    except (UnknownLocaleError, ValueError):
+        return str(format_decimal(value, locale="en"))
 
 
 def _has_profile(city: City) -> bool:
@@ -159,7 +188,7 @@ def resolve_or_raise(text: str, messages: Mapping[str, Any]) -> int:
     shown = text[:80]
     if not candidates:
         raise forms.ValidationError(messages["unknown"], code="unknown", params={"text": shown})
-    listed = "; ".join(services.city_label(c) for c in candidates)
+    listed = "; ".join(choice_label(c) for c in candidates)
     raise forms.ValidationError(
         messages["ambiguous"], code="ambiguous", params={"text": shown, "cities": listed}
     )

@@ -250,7 +250,8 @@ class CommitmentForm(TextCheckedForm):
     numbers, the path's direction, the link) in :func:`.services.record_commitment`, whose
     problems name their field."""
 
-    city = forms.CharField(required=False, max_length=20)
+    # an editor's city id, or the secretariat's typed city name (the picker's text)
+    city = forms.CharField(required=False, max_length=400)
     title = forms.CharField(required=False)
     origin = forms.CharField(required=False)
     measure = forms.CharField(required=False)

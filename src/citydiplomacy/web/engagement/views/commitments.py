@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from citydiplomacy.core.commitments import Progress, Status
 from citydiplomacy.web.accounts import permissions
+from citydiplomacy.web.cities.fields import city_form
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.engagement import charts, forms, services
 from citydiplomacy.web.engagement.models import (
@@ -127,6 +128,20 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _chosen_city(picker: Any, typed: str, errors: list[str]) -> City | None:
+    """The city a commitment is recorded for: the secretariat's picker (a typed name that
+    means one city, or a chosen suggestion), or the editor's choice among their cities; a
+    problem with the picker's text goes into ``errors`` at the city field."""
+    if picker is None:
+        # any city: whether this editor may record for it is the service's rule (403)
+        return City.objects.filter(pk=_id(typed)).first()
+    problems = forms.picker_text_errors(picker.data, "city")
+    if not problems and picker.is_valid():
+        return City.objects.filter(pk=picker.cleaned_data["city"]).first()
+    errors.extend(f"city: {m}" for m in problems or picker.errors.get("city", []))
+    return None
+
+
 @checks_form_text
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -134,11 +149,20 @@ def commitment_new(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if not permissions.can_edit_any_city(user):
         raise PermissionDenied("Only city editors and the secretariat record commitments.")
-    if permissions.is_admin(user):
-        cities = City.objects.filter(pk=_id(request.GET.get("city") or request.POST.get("city")))
-    else:
-        cities = City.objects.filter(pk__in=permissions.editable_city_ids(user))
-    cities = cities.select_related("country")
+    # An editor chooses among their cities; the secretariat, who may record for any city,
+    # names it with the city picker (typed or chosen), never by a GeoNames id.
+    secretariat = permissions.is_admin(user)
+    cities = (
+        City.objects.none()
+        if secretariat
+        else City.objects.filter(pk__in=permissions.editable_city_ids(user))
+    ).select_related("country")
+    picker = None
+    if secretariat:
+        picker = city_form(request.POST if request.method == "POST" else None)
+        arriving_for = _id(request.GET.get("city"))  # from a city's page: shown chosen
+        if request.method != "POST" and arriving_for is not None:
+            picker.initial["city"] = arriving_for
     fields = (
         "city",
         "title",
@@ -159,15 +183,15 @@ def commitment_new(request: HttpRequest) -> HttpResponse:
         # Too long, or a character no text may hold: at the field, before any rule runs.
         errors = [f"{k}: {m}" for k, messages_ in field_errors(checked).items() for m in messages_]
     elif request.method == "POST":
-        city = City.objects.filter(pk=_id(form["city"])).first()
+        city = _chosen_city(picker, form["city"], errors)
         # Only items of adopted or closed declarations are offered and accepted; another id
         # is refused exactly like an unknown one (a draft's existence is not revealed).
         item = services.adopted_items().filter(pk=_id(form["declaration_commitment"])).first()
         if form["declaration_commitment"] and item is None:
             errors.append("declaration_commitment: expected a commitment of an adopted declaration")
-        if city is None:
+        if city is None and not any(e.startswith("city:") for e in errors):
             errors.append("city: choose the city")
-        elif not errors:
+        elif city is not None and not errors:
             try:
                 c = services.record_commitment(
                     user,
@@ -191,6 +215,7 @@ def commitment_new(request: HttpRequest) -> HttpResponse:
             "field_errors": _by_field(errors, fields),
             "errors": errors,
             "cities": cities,
+            "city_picker": picker,
             "origins": CommitmentOrigin.choices,
             "items": services.adopted_items(),
             "this_year": dt.date.today().year,
