@@ -30,7 +30,16 @@ cities:
 
 Per query city: recall@10 (share of its hidden partners in its top 10), hits@10 (at least
 one in the top 10), MRR (1 / rank of its best-ranked hidden partner). Means over query
-cities with bootstrap 95 % intervals (1,000 resamples of the query cities).
+cities with bootstrap 95 % intervals (1,000 resamples of the query cities, the same
+resamples for every method of a split). The ranker's recall@10 over nearest's is reported
+per split with a **paired** bootstrap 95 % interval (each resample draws the same query
+cities for both, :func:`paired_ratio`).
+
+``--seeds 0-4`` trains one model per seed and split (the training examples' draws, the
+model's and the prior fit's randomness, exposure control's sample) and reports each seed's
+tables and ratio, and the ratios' minimum, median and maximum; the data (held-out cities,
+query sample, resamples) stays that of ``--seed``. ``--splits eu-crawl`` runs one split
+(``eu-crawl``, ``crawl-eu``, ``held-out``); ``--no-one-size`` skips the one-size list.
 
 The script also measures the one-size list: the top 10 of 200 cities drawn from six
 continents (34 each), and the largest share of lists any single suggested city appears in
@@ -41,12 +50,15 @@ ties only (:mod:`citydiplomacy.core.priorfit`: ties of countries hidden from a m
 on the rest); the script prints the weight chosen and the recall of each weight tried.
 
 It exits non-zero when the ranker's recall@10 does not beat the nearest-cities baseline on
-the ``EU 2017 -> crawl 2016`` split. The target (issue 16) is twice nearest's recall@10
-there; the script says whether it is met.
+the ``EU 2017 -> crawl 2016`` split (with every model seed, when that split is run). The
+target (issue 16) is twice nearest's recall@10 there; the script says whether it is met by
+the point estimate and by the paired interval's lower end, with every seed.
 
 Run on a database with the registry and the imports (``citydiplomacy demo`` does both)::
 
     CITYDIPLOMACY_DATA_DIR=/tmp/cd .venv/bin/python benchmarks/eval_partners.py [--seed 7]
+    CITYDIPLOMACY_DATA_DIR=/tmp/cd .venv/bin/python benchmarks/eval_partners.py \
+        --splits eu-crawl --seeds 0-4 --no-one-size --max-queries 1500
 """
 
 from __future__ import annotations
@@ -57,6 +69,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,15 +84,37 @@ class Result:
     hits: np.ndarray
     rr: np.ndarray
 
-    def summary(self, rng: np.random.Generator) -> dict[str, tuple[float, float, float]]:
+    def summary(self, idx: np.ndarray) -> dict[str, tuple[float, float, float]]:
+        """Mean and bootstrap 95 % interval of each metric over the resamples ``idx``
+        (``(resamples, query cities)`` positions; the same for every method of a split)."""
         out = {}
-        n = self.recall.size
-        idx = rng.integers(0, n, size=(BOOTSTRAP, n))
         for name, values in (("recall", self.recall), ("hits", self.hits), ("mrr", self.rr)):
             means = values[idx].mean(axis=1)
             lo, hi = np.percentile(means, [2.5, 97.5])
             out[name] = (float(values.mean()), float(lo), float(hi))
         return out
+
+
+def resamples(n: int, rng: np.random.Generator, size: int = BOOTSTRAP) -> np.ndarray:
+    """``size`` bootstrap resamples of ``n`` query cities (positions, with replacement)."""
+    return rng.integers(0, n, size=(size, n))
+
+
+def paired_ratio(a: np.ndarray, b: np.ndarray, idx: np.ndarray) -> tuple[float, float, float]:
+    """The ratio of the means of ``a`` and ``b`` (per query city, the same cities in the
+    same order) and its paired bootstrap 95 % interval: each resample of ``idx`` draws the
+    same query cities for both, so what the two methods share (easy and hard cities) cancels
+    in the ratio. A resample where ``b``'s mean is 0 counts as an infinite ratio (as 1 when
+    ``a``'s is 0 too); the interval's ends are resampled ratios (percentiles without
+    interpolation)."""
+    if a.shape != b.shape:
+        raise ValueError("paired values: the same query cities for both methods")
+    ma = a[idx].mean(axis=1)
+    mb = b[idx].mean(axis=1)
+    ratios = np.divide(ma, mb, out=np.where(ma > 0, np.inf, 1.0), where=mb > 0)
+    lo, hi = np.percentile(ratios, [2.5, 97.5], method="inverted_cdf")
+    point = float(a.mean() / b.mean()) if b.mean() > 0 else (np.inf if a.mean() > 0 else 1.0)
+    return point, float(lo), float(hi)
 
 
 def metrics_from_ranks(ranks: list[np.ndarray]) -> Result:
@@ -136,13 +171,75 @@ def baseline(
     return metrics_from_ranks(ranks)
 
 
+#: The splits, by the short name ``--splits`` takes.
+SPLITS = {
+    "eu-crawl": "EU 2017 -> crawl 2016",
+    "crawl-eu": "crawl 2016 -> EU 2017",
+    "held-out": "held-out cities",
+}
+OUT_OF_SOURCE = SPLITS["eu-crawl"]
+NEAREST = "nearest cities"
+RANKER = "learned ranker"
+
+
+def seed_list(text: str) -> list[int]:
+    """``"0,1,2"`` or ``"0-4"`` (or a mix) as a list of distinct non-negative seeds, in
+    order."""
+    out: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        lo, dash, hi = part.partition("-")
+        try:
+            values = list(range(int(lo), int(hi) + 1)) if dash else [int(part)]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a seed or a range of seeds: {part}") from None
+        out.extend(v for v in values if v not in out)
+    if not out:
+        raise argparse.ArgumentTypeError("no seed given")
+    return out
+
+
+def seed_spread(ratios: list[float]) -> tuple[float, float, float]:
+    """Minimum, median and maximum of the per-seed ratios."""
+    values = np.array(ratios, dtype=float)
+    return float(values.min()), float(np.median(values)), float(values.max())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=7,
+        help="data seed: the held-out cities, the query sample, the bootstrap resamples "
+        "(and the model's seed when --seeds is not given)",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=seed_list,
+        default=None,
+        help="model seeds (e.g. 0-4 or 0,3,7): one model per seed and split, each seed's "
+        "ratio to nearest and their minimum, median and maximum; the data seed stays --seed",
+    )
+    parser.add_argument(
+        "--splits",
+        default=",".join(SPLITS),
+        help=f"comma-separated splits to run, of {', '.join(SPLITS)} (default: all)",
+    )
+    parser.add_argument(
+        "--no-one-size", action="store_true", help="skip the one-size list (a full model)"
+    )
     parser.add_argument(
         "--max-queries", type=int, default=3000, help="query cities per split (a sample)"
     )
     args = parser.parse_args()
+    wanted = [w.strip() for w in args.splits.split(",") if w.strip()]
+    unknown = [w for w in wanted if w not in SPLITS]
+    if unknown or not wanted:
+        parser.error(f"--splits: unknown {', '.join(unknown) or '(none)'}; of {', '.join(SPLITS)}")
+    model_seeds: list[int] = args.seeds or [args.seed]
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citydiplomacy.web.settings")
     import django
@@ -210,10 +307,11 @@ def main() -> int:
     held_mask[held] = True
     out_held = held_mask[union[:, 0]] | held_mask[union[:, 1]]
     splits = {
-        "EU 2017 -> crawl 2016": (eu_r, crawl_only),
-        "crawl 2016 -> EU 2017": (crawl_r, eu_only),
-        "held-out cities": (union[~out_held], union[out_held]),
+        SPLITS["eu-crawl"]: (eu_r, crawl_only),
+        SPLITS["crawl-eu"]: (crawl_r, eu_only),
+        SPLITS["held-out"]: (union[~out_held], union[out_held]),
     }
+    splits = {name: splits[name] for key, name in SPLITS.items() if key in wanted}
 
     population = world0.population
     countries = world0.country
@@ -221,12 +319,11 @@ def main() -> int:
     pop_key = np.log10(population) / 100.0
     log_pop = np.log10(population)
     results: dict[str, dict[str, dict[str, tuple[float, float, float]]]] = {}
+    # per split: per model seed, the ranker's recall@10 over nearest's with its paired interval
+    ratios: dict[str, dict[int, tuple[float, float, float]]] = {}
+    beat: dict[str, dict[int, bool]] = {}
     info: dict[str, str] = {}
     for split_name, (train, test) in splits.items():
-        t0 = time.perf_counter()
-        world = world0.with_ties([(int(ids[a]), int(ids[b])) for a, b in train], memberships)
-        ranker = ranking.train(world, seed=args.seed)
-        t_train = time.perf_counter() - t0
         hidden, known = split_queries(train, test)
         queries = np.array(sorted(hidden), dtype=np.int64)
         if queries.size > args.max_queries:
@@ -235,36 +332,14 @@ def main() -> int:
                     queries, args.max_queries, replace=False
                 )
             )
-        # learned ranker: ranks among its candidates; beside it, the same model without
-        # exposure control, and without the gravity prior too (no retraining: both act on
-        # the model's scores)
-        variants = {
-            "learned ranker": ranker,
-            "- without exposure control": replace(ranker, exposure=np.ones(0)),
-            "- model alone (no gravity prior, no exposure control)": replace(
-                ranker, exposure=np.ones(0), prior_weight=0.0
-            ),
-        }
-        ranked_metrics = {}
-        t0 = time.perf_counter()
-        for label, variant in variants.items():
-            ranks_model = []
-            for row, cands, _ in variant.ranked(queries):
-                pos = {int(c): n for n, c in enumerate(cands, start=1)}
-                ranks_model.append(
-                    np.array([pos.get(int(t), np.inf) for t in hidden[row]], dtype=float)
-                )
-            ranked_metrics[label] = metrics_from_ranks(ranks_model)
-        t_rank = (time.perf_counter() - t0) / len(variants)
+        world = world0.with_ties([(int(ids[a]), int(ids[b])) for a, b in train], memberships)
         degree = world.degree
         popularity = degree + pop_key
         rate = world.pair_rate
-
         rs = np.random.default_rng(args.seed)
         qs = (queries, known, hidden)
-        table = {
-            **ranked_metrics,
-            "nearest cities": baseline(lambda q: xyz @ xyz[q], *qs),
+        baselines = {
+            NEAREST: baseline(lambda q: xyz @ xyz[q], *qs),
             "gravity (population / (km + 50)^2)": baseline(
                 lambda q: (
                     log_pop - ranking.GRAVITY_EXPONENT * np.log10(km_between(xyz, xyz[q]) + 50.0)
@@ -280,34 +355,134 @@ def main() -> int:
             ),
             "random": baseline(lambda q, g=rs: g.random(len(ids)), *qs),
         }
-        boot = np.random.default_rng(args.seed + 2)
-        results[split_name] = {m: r.summary(boot) for m, r in table.items()}
-        info[split_name] = (
-            f"{len(train)} training ties, {len(test)} hidden; {queries.size} query cities "
-            f"(sample of {len(hidden)}); model trained in {t_train:.0f} s on "
-            f"{ranker.training.get('examples', 0)} examples; ranked in {t_rank:.1f} s; gravity "
-            f"prior weight learned from the training ties: {ranker.prior_weight} (recall@10 "
-            "of each weight on the ties of countries hidden from a model trained on the rest "
-            "of the training ties: "
-            + ", ".join(f"{w}: {r:.4f}" for w, r in ranker.prior_recall.items())
-            + ")"
-        )
-        print(f"\n### {split_name}\n\n{info[split_name]}\n")
-        print(f"| method | recall@{K} | hits@{K} | MRR |")
-        print("|---|---:|---:|---:|")
-        for m, s in results[split_name].items():
-            cells = [
-                f"{s[x][0]:.4f} ({s[x][1]:.4f}-{s[x][2]:.4f})" for x in ("recall", "hits", "mrr")
-            ]
-            print(f"| {m} | " + " | ".join(cells) + " |")
+        # one set of resamples of the query cities per split: every method's interval and
+        # every ratio is computed on the same resampled cities (paired)
+        idx = resamples(queries.size, np.random.default_rng(args.seed + 2))
+        near = baselines[NEAREST]
+        ratios[split_name] = {}
+        beat[split_name] = {}
+        for model_seed in model_seeds:
+            t0 = time.perf_counter()
+            ranker = ranking.train(world, seed=model_seed)
+            t_train = time.perf_counter() - t0
+            # learned ranker: ranks among its candidates; beside it, the same model without
+            # exposure control, and without the gravity prior too (no retraining: both act
+            # on the model's scores)
+            variants = {
+                RANKER: ranker,
+                "- without exposure control": replace(ranker, exposure=np.ones(0)),
+                "- model alone (no gravity prior, no exposure control)": replace(
+                    ranker, exposure=np.ones(0), prior_weight=0.0
+                ),
+            }
+            ranked_metrics = {}
+            t0 = time.perf_counter()
+            for label, variant in variants.items():
+                ranks_model = []
+                for row, cands, _ in variant.ranked(queries):
+                    pos = {int(c): n for n, c in enumerate(cands, start=1)}
+                    ranks_model.append(
+                        np.array([pos.get(int(t), np.inf) for t in hidden[row]], dtype=float)
+                    )
+                ranked_metrics[label] = metrics_from_ranks(ranks_model)
+            t_rank = (time.perf_counter() - t0) / len(variants)
+            table = {**ranked_metrics, **baselines}
+            summary = {m: r.summary(idx) for m, r in table.items()}
+            ratio = paired_ratio(ranked_metrics[RANKER].recall, near.recall, idx)
+            ratios[split_name][model_seed] = ratio
+            beat[split_name][model_seed] = bool(
+                ranked_metrics[RANKER].recall.mean() > near.recall.mean()
+            )
+            label = (
+                split_name if len(model_seeds) == 1 else f"{split_name}, model seed {model_seed}"
+            )
+            if model_seed == model_seeds[0]:
+                results[split_name] = summary
+            info[label] = (
+                f"{len(train)} training ties, {len(test)} hidden; {queries.size} query cities "
+                f"(sample of {len(hidden)}); model seed {model_seed}, trained in {t_train:.0f} s "
+                f"on {ranker.training.get('examples', 0)} examples; ranked in {t_rank:.1f} s; "
+                f"gravity prior weight learned from the training ties: {ranker.prior_weight} "
+                "(recall@10 of each weight on the ties of countries hidden from a model "
+                "trained on the rest of the training ties: "
+                + ", ".join(f"{w}: {r:.4f}" for w, r in ranker.prior_recall.items())
+                + ")"
+            )
+            print(f"\n### {label}\n\n{info[label]}\n")
+            print(f"| method | recall@{K} | hits@{K} | MRR |")
+            print("|---|---:|---:|---:|")
+            for m, sm in summary.items():
+                cells = [
+                    f"{sm[x][0]:.4f} ({sm[x][1]:.4f}-{sm[x][2]:.4f})"
+                    for x in ("recall", "hits", "mrr")
+                ]
+                print(f"| {m} | " + " | ".join(cells) + " |")
+            print(
+                f"\nrecall@{K}, learned ranker over nearest: {ratio[0]:.3f} (paired bootstrap "
+                f"95 % interval {ratio[1]:.3f}-{ratio[2]:.3f}, {BOOTSTRAP} resamples of the "
+                "same query cities for both)",
+                flush=True,
+            )
+        if len(model_seeds) > 1:
+            lo, med, hi = seed_spread([r[0] for r in ratios[split_name].values()])
+            print(
+                f"\n{split_name}: ratio to nearest per model seed "
+                + ", ".join(
+                    f"{sd}: {r[0]:.3f} ({r[1]:.3f}-{r[2]:.3f})"
+                    for sd, r in ratios[split_name].items()
+                )
+                + f"; min {lo:.3f}, median {med:.3f}, max {hi:.3f}",
+                flush=True,
+            )
 
-    # --- one-size list: 200 cities from six continents, the full model
+    if not args.no_one_size:
+        one_size(ranking, services, world0, union, memberships, model_seeds[0], args.seed)
+
+    beats = True
+    if OUT_OF_SOURCE in ratios:
+        by_seed = ratios[OUT_OF_SOURCE]
+        beats = all(beat[OUT_OF_SOURCE].values())
+        ours = results[OUT_OF_SOURCE][RANKER]["recall"][0]
+        near_r = results[OUT_OF_SOURCE][NEAREST]["recall"][0]
+        first = by_seed[model_seeds[0]]
+        print(
+            f"\n{OUT_OF_SOURCE}: learned recall@10 {ours:.4f} against nearest {near_r:.4f} "
+            f"(model seed {model_seeds[0]}: {first[0]:.3f} times, paired 95 % interval "
+            f"{first[1]:.3f}-{first[2]:.3f}); beats nearest with every model seed: {beats}; "
+            "target (twice nearest) met by the point estimate with every seed: "
+            f"{all(r[0] >= 2 for r in by_seed.values())}; by the interval's lower end with "
+            f"every seed: {all(r[1] >= 2 for r in by_seed.values())}"
+        )
+        if len(by_seed) > 1:
+            lo, med, hi = seed_spread([r[0] for r in by_seed.values()])
+            print(
+                f"over {len(by_seed)} model seeds ({', '.join(map(str, by_seed))}): "
+                f"min {lo:.3f}, median {med:.3f}, max {hi:.3f} times nearest; seeds at or "
+                f"above 2: {sum(r[0] >= 2 for r in by_seed.values())}"
+            )
+    else:
+        print(f"\n({OUT_OF_SOURCE} not run: no pass/fail check)")
+    print(f"({time.perf_counter() - started:.0f} s)")
+    return 0 if beats else 1
+
+
+def one_size(
+    ranking: Any,
+    services: Any,
+    world0: Any,
+    union: np.ndarray,
+    memberships: Any,
+    model_seed: int,
+    seed: int,
+) -> None:
+    """The one-size list: 200 cities from six continents, the model trained on every tie."""
+    ids = world0.ids
     world = world0.with_ties([(int(ids[a]), int(ids[b])) for a, b in union], memberships)
-    ranker = ranking.train(world, seed=args.seed)
+    ranker = ranking.train(world, seed=model_seed)
     continent = services.country_continents()
     cont = np.array([continent.get(world.country_codes[c], "") for c in world.country])
     worst = []
-    for draw in (args.seed + 3, 0, 1, 2, 3, 4):
+    for draw in (seed + 3, 0, 1, 2, 3, 4):
         prng = np.random.default_rng(draw)
         pick = []
         for code in ("AF", "AS", "EU", "NA", "SA", "OC"):
@@ -319,10 +494,10 @@ def main() -> int:
         worst.append((float(counts.iloc[0]) / rows.size, draw, int(counts.index[0]), counts))
     share, draw, at, counts = worst[0]
     print(
-        f"\none-size list: {rows.size} cities from 6 continents (draw seed {draw}); the most "
-        f"frequent suggestion ({world.names.iloc[at]}, {world.country_codes[world.country[at]]})"
-        f" is in {counts.iloc[0]} lists ({share:.1%}; target at most 5 %); "
-        f"{counts.size} distinct suggestions"
+        f"\none-size list (model seed {model_seed}): {rows.size} cities from 6 continents "
+        f"(draw seed {draw}); the most frequent suggestion ({world.names.iloc[at]}, "
+        f"{world.country_codes[world.country[at]]}) is in {counts.iloc[0]} lists ({share:.1%}; "
+        f"target at most 5 %); {counts.size} distinct suggestions"
     )
     share, draw, at, counts = max(worst, key=lambda t: t[0])
     print(
@@ -330,17 +505,6 @@ def main() -> int:
         f"{share:.1%} ({world.names.iloc[at]}, draw {draw}); per draw "
         + ", ".join(f"{w[0]:.1%}" for w in worst)
     )
-
-    ours = results["EU 2017 -> crawl 2016"]["learned ranker"]["recall"][0]
-    near = results["EU 2017 -> crawl 2016"]["nearest cities"]["recall"][0]
-    beats = ours > near
-    print(
-        f"\nEU 2017 -> crawl 2016: learned recall@10 {ours:.4f} against nearest {near:.4f} "
-        f"({ours / near if near else float('inf'):.2f} times); beats nearest: {beats}; "
-        f"target (twice nearest) met: {ours >= 2 * near}"
-    )
-    print(f"({time.perf_counter() - started:.0f} s)")
-    return 0 if beats else 1
 
 
 if __name__ == "__main__":
