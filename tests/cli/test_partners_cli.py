@@ -158,19 +158,47 @@ def test_a_migration_not_applied_is_counted_without_building_the_migration_graph
 def test_the_commands_start_imports_neither_scipy_stats_nor_scikit_learn(tmp_path: Path) -> None:
     """The start of ``partners suggest`` (Django's set-up with every app's ready()) stays
     light: scipy.stats (SALib's Sobol' analysis, about a second) and scikit-learn (the
-    ranker is read back as plain arrays) are imported only where they are used."""
+    ranker is read back as plain arrays) are imported only where they are used; so are the
+    reports package (with the scoring engine, for a city's name in another language: about
+    0.1 s) and Celery (for the tie analysis)."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     code = (
         "import sys; from citydiplomacy.cli_web import setup_django; setup_django(); "
         "import citydiplomacy.cli_partners, citydiplomacy.web.partners.services; "
-        "print(sorted(m for m in ('scipy.stats', 'sklearn') if m in sys.modules))"
+        "import citydiplomacy.web.cities.services; "
+        "print(sorted(m for m in ('scipy.stats', 'sklearn', 'citydiplomacy.reports', "
+        "'celery') if m in sys.modules))"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, 1), ("2", 2)])
+def test_suggest_starts_numpy_with_one_blas_thread_unless_told(
+    given: str | None, expected: int
+) -> None:
+    """One city's suggestion needs no BLAS thread per core (starting them cost about 0.15 s
+    of the command's CPU); an explicit OPENBLAS_NUM_THREADS is kept."""
+    if expected > (os.cpu_count() or 1):
+        pytest.skip("OpenBLAS starts at most one thread per core")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    code = (
+        "from citydiplomacy.cli_partners import _one_blas_thread; _one_blas_thread(); "
+        "import numpy; from threadpoolctl import threadpool_info; "
+        "print(sorted({p['num_threads'] for p in threadpool_info() "
+        "if p['internal_api'] == 'openblas'}))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"[{expected}]"
 
 
 def test_empty_registry_is_explained() -> None:

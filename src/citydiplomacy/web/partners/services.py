@@ -37,7 +37,6 @@ from citydiplomacy.core import suggest as core_suggest
 from citydiplomacy.core import ties as core_ties
 from citydiplomacy.errors import CityDiplomacyError
 from citydiplomacy.web.accounts import permissions
-from citydiplomacy.web.celery_app import app
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.partners.models import (
     PUBLIC_STATUSES,
@@ -679,6 +678,7 @@ def tie_analysis(wait: float | None = None) -> TieAnalysis | None:
     has never been one (check :attr:`TieAnalysis.version` against :func:`ties_version` to tell
     a stale one).
     """
+    from citydiplomacy.web.celery_app import app  # not on a suggestion's path (celery)
     from citydiplomacy.web.partners import tasks
 
     version = ties_version()
