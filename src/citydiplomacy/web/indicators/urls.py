@@ -1,6 +1,6 @@
 from django.urls import path
 
-from citydiplomacy.web.indicators import exports, views, views_profiles
+from citydiplomacy.web.indicators import data_exports, exports, views, views_profiles
 
 app_name = "indicators"
 urlpatterns = [
@@ -13,10 +13,17 @@ urlpatterns = [
     path("ranking/bundle.zip", exports.cohort_bundle, name="cohort-bundle"),
     # KPI data: submissions, manual entry, verification, history, export (views)
     path("submit/", views.upload, name="upload"),
+    path("submit/recent.<str:fmt>", data_exports.recent_export, name="upload-export"),
     path("submit/<int:pk>/", views.submission, name="submission"),
+    path(
+        "submit/<int:pk>/<str:table>.<str:fmt>",
+        data_exports.submission_export,
+        name="submission-export",
+    ),
     path("cities/<int:pk>/data/", views.city_data, name="city_data"),
     path("cities/<int:pk>/data/entry/", views.entry, name="entry"),
     path("cities/<int:pk>/data/export.<str:fmt>", views.export, name="export"),
+    path("cities/<int:pk>/data/verify.<str:fmt>", data_exports.verify_export, name="verify-export"),
     path(
         "cities/<int:pk>/data/template-<str:shape>.<str:fmt>",
         exports.upload_template,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 from django.contrib import messages
@@ -60,19 +61,22 @@ def upload(request: HttpRequest) -> HttpResponse:
         else:
             sub = services.upload(request.user, file.name or "upload", file.read())
             return redirect("indicators:submission", pk=sub.pk)
-    user: Any = request.user
-    recent = Submission.objects.filter(uploaded_by=user).defer(
-        "content", "checked_rows", "preview", "problems"
-    )[:10]
     return render(
         request,
         "indicators/upload.html",
         {
-            "recent": recent,
+            "recent": recent_uploads(request.user),
             "cities": services.editable_cities(request.user).order_by("name")[:200],
             "suffixes": ", ".join(services.UPLOAD_SUFFIXES),
         },
     )
+
+
+def recent_uploads(user: Any) -> QuerySet[Submission]:
+    """The user's ten latest uploads: the upload page's table and its download."""
+    return Submission.objects.filter(uploaded_by=user).defer(
+        "content", "checked_rows", "preview", "problems"
+    )[:10]
 
 
 def services_max_bytes() -> int:
@@ -155,21 +159,12 @@ def _change_status(
     when asked explicitly: first a confirmation page that lists the values whose status
     will change and how many; nothing selected changes nothing."""
     back = f"{reverse('indicators:city_data', args=[city.pk])}?year={year}"
-    status = Status.SELF_REPORTED if action == "unverify" else Status.VERIFIED
-    if action == "verify_all":
-        chosen = values
-    else:
-        asked = request.POST.getlist("value")
-        ids = [i for i in (_int(a, None) for a in asked) if i is not None]
-        if not asked:
-            verb = "verify" if status == Status.VERIFIED else "withdraw the verification of"
-            messages.error(request, f"Select the values to {verb}; nothing was changed.")
-            return redirect(back)
-        if not ids:
-            messages.error(request, "None of the selected values exists.")
-            return redirect(back)
-        chosen = values.filter(pk__in=ids)
-    to_change = list(chosen.exclude(status=status).order_by("measure"))
+    asked = request.POST.getlist("value")
+    selection = status_selection(values, action, asked)
+    if isinstance(selection, str):
+        messages.error(request, selection)
+        return redirect(back)
+    status, chosen, to_change = selection
     if not to_change:
         messages.info(request, "The selected values already have that status; nothing changed.")
         return redirect(back)
@@ -178,6 +173,10 @@ def _change_status(
         messages.success(request, f"{n} value(s) changed status.")
         return redirect(back)
     fw = services.framework()
+    # The download of the table below asks for the same selection (read-only, by GET).
+    query = [("year", str(year)), ("action", action)]
+    if action != "verify_all":
+        query += [("value", str(v.pk)) for v in to_change]
     return render(
         request,
         "indicators/verify_confirm.html",
@@ -188,8 +187,31 @@ def _change_status(
             "action": "unverify" if action == "unverify" else "verify",
             "values": [(v, str(fw.nodes.at[v.measure, "name"])) for v in to_change],
             "n_chosen": chosen.count(),
+            "export_query": urlencode(query),
         },
     )
+
+
+def status_selection(
+    values: QuerySet[KpiValue], action: str, asked: list[str]
+) -> tuple[str, QuerySet[KpiValue], list[KpiValue]] | str:
+    """The values a verification ``action`` (``verify``, ``unverify`` or ``verify_all``)
+    would change among ``values`` (``asked``: the selected ids, unused by ``verify_all``):
+    the new status, the values chosen and those whose status would change (by KPI code), or
+    why there is nothing to confirm. The confirmation page's and its download's one
+    selection."""
+    status = Status.SELF_REPORTED if action == "unverify" else Status.VERIFIED
+    if action == "verify_all":
+        chosen = values
+    else:
+        ids = [i for i in (_int(a, None) for a in asked) if i is not None]
+        if not asked:
+            verb = "verify" if status == Status.VERIFIED else "withdraw the verification of"
+            return f"Select the values to {verb}; nothing was changed."
+        if not ids:
+            return "None of the selected values exists."
+        chosen = values.filter(pk__in=ids)
+    return status, chosen, list(chosen.exclude(status=status).order_by("measure"))
 
 
 def _city_for_data(request: HttpRequest, pk: int) -> City:
@@ -344,11 +366,16 @@ def entry(request: HttpRequest, pk: int) -> HttpResponse:
 
 # ------------------------------------------------------------------------- export
 def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    """A city's values as CSV or XLSX: published years for everyone, all for those allowed."""
+    """A city's values as CSV or XLSX: published years for everyone, all for those allowed;
+    one year with ``?year=``."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
     city = get_object_or_404(City, pk=pk)
     values = services.visible_values(request.user).filter(city=city)
+    # ``?year=``: the one year the city data page shows (its "Download this table" link).
+    year = _int(request.GET.get("year"), None)
+    if year is not None:
+        values = values.filter(year=year)
     frame = export_frame(
         values, with_submitters=permissions.can_view_unpublished(request.user, city)
     )
