@@ -1,7 +1,7 @@
 """A partner city's editor is told of a proposed partnership: after Geneva's editor
 proposes it (through the API, as a city's system would), Lyon's editor sees the unread
 count in the navigation, reads the notification in the inbox, follows it to the
-partnership and marks it read."""
+partnership and marks it read; a French page words it in French."""
 
 from __future__ import annotations
 
@@ -52,6 +52,13 @@ def test_a_partner_citys_editor_sees_the_proposal_in_the_inbox(page: Any, live_s
     page.get_by_role("link", name="Lyon: confirm the partnership “Clean air together”").click()
     page.wait_for_load_state()
     assert page.url.endswith(f"/partners/{pk}/")
+
+    # On a French page the same notification is worded in French (issue 19, item 3).
+    page.context.add_cookies([{"name": "django_language", "value": "fr", "url": live_server.url}])
+    page.goto("/notifications/")
+    row = page.get_by_role("row").filter(has_text="Clean air together")
+    assert "Lyon : confirmez le partenariat « Clean air together »" in row.inner_text()
+    assert "Un partenariat dont Lyon est partie a été proposé" in row.inner_text()
 
     # Geneva's editor, who proposed and so confirmed for Geneva, is told nothing.
     page.context.clear_cookies()
