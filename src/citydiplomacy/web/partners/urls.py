@@ -10,6 +10,7 @@ urlpatterns = [
     path("export.<str:fmt>", views.export, name="export"),
     path("propose/", views.propose, name="propose"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/export.<str:fmt>", exports.parties_export, name="parties-export"),
     path("<int:pk>/confirm/", views.confirm, name="confirm"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/activities/add/", views.add_activity, name="add_activity"),
@@ -27,6 +28,8 @@ urlpatterns = [
     path("cities/<int:pk>/", views.city_ties, name="city"),
     path("cities/<int:pk>/export.<str:fmt>", exports.city_ties_export, name="city-export"),
     path("suggest/", views.suggest, name="suggest"),
+    path("suggest/export.<str:fmt>", exports.suggestions_export, name="suggest-export"),
+    path("suggest/evidence.<str:fmt>", exports.evidence_export, name="suggest-evidence-export"),
     path("analysis/", views.analysis, name="analysis"),
     path("analysis/export.<str:fmt>", exports.analysis_export, name="analysis-export"),
 ]

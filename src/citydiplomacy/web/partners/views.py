@@ -173,7 +173,9 @@ def _visible_or_404(request: HttpRequest, pk: int) -> Partnership:
     return p
 
 
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def shown_partnership(request: HttpRequest, pk: int) -> Partnership:
+    """The partnership ``pk`` with its parties prefetched, if this viewer may see it (else a
+    404): the detail page's and its party table export's one selection."""
     p = (
         services.visible_partnerships(request.user)
         .prefetch_related(_parties_prefetch())
@@ -182,6 +184,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if p is None:
         raise Http404("No such partnership.")
+    return p
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    p = shown_partnership(request, pk)
     parties = list(p.parties.all())  # prefetched: the label reads them too
     theme_names = dict(services.theme_choices())
     return render(
@@ -512,7 +519,10 @@ def _explained(rec: core_peers.Recommendation, cities: dict[int, City]) -> dict[
     }
 
 
-def suggest(request: HttpRequest) -> HttpResponse:
+def suggestions(request: HttpRequest) -> dict[str, Any]:
+    """The suggestion page's form and what it shows for this viewer and query (``city``,
+    ``results`` each with its explanation and KPI evidence, ``error``, ``notes``): the one
+    selection of the page and of its CSV and XLSX exports."""
     data = request.GET.copy() if request.GET else None
     if data is not None and not data.get("k"):
         data["k"] = "10"
@@ -545,10 +555,20 @@ def suggest(request: HttpRequest) -> HttpResponse:
                 ).notes
             found = City.objects.select_related("country").in_bulk([r.city_id for r in recs])
             results = [_explained(r, found) for r in recs]
+    return {"form": form, "city": city, "results": results, "error": error, "notes": notes}
+
+
+def suggest(request: HttpRequest) -> HttpResponse:
+    context = suggestions(request)
+    form = context["form"]
     return render(
         request,
         "partners/suggest.html",
-        {"form": form, "city": city, "results": results, "error": error, "notes": notes},
+        {
+            **context,
+            "query": request.GET.urlencode(),
+            "has_evidence": any(r["rec"].kpis for r in context["results"]),
+        },
         status=400 if form.is_bound and form.errors else 200,
     )
 
