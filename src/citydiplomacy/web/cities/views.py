@@ -9,10 +9,12 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
 import pycountry
 from django.contrib.staticfiles import finders
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -24,6 +26,7 @@ from citydiplomacy.web.cities.forms import country_choices as country_choices
 from citydiplomacy.web.cities.models import (
     MAX_NORMALISED,
     City,
+    CityFact,
     CityName,
     CityQuerySet,
     Country,
@@ -73,22 +76,33 @@ def _matched_names(cities: list[City], query: str) -> dict[int, str]:
     return found
 
 
-@require_GET
-def search(request: HttpRequest) -> HttpResponse:
-    """``/cities/?q=...&country=XX``: cities by name, alternate name or country, 25 a page,
-    largest population first."""
+def searched(request: HttpRequest) -> tuple[CitySearchForm, str, str, QuerySet[City] | None]:
+    """The search form, the name and country it asks, and the cities it finds in the page's
+    order (``None`` when nothing was asked): the search page's and its export's one selection."""
     form = CitySearchForm(request.GET)
     form.is_valid()
     q = form.cleaned_data.get("q", "") or ""
     country = form.cleaned_data.get("country", "") or ""
+    if not (search_text(q) or country):
+        return form, q, country, None
+    return form, q, country, rank_cities(q, country)
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """``/cities/?q=...&country=XX``: cities by name, alternate name or country, 25 a page,
+    largest population first."""
+    form, q, country, cities = searched(request)
     context: dict[str, Any] = {"form": form, "q": q, "country": country, "searched": False}
-    if search_text(q) or country:
-        cities = rank_cities(q, country)
+    if cities is not None:
         page = Paginator(cities, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = list(page.object_list)
         matched = _matched_names(rows, q) if q else {}
         results = [(city, matched.get(city.pk, "")) for city in rows]
-        context.update(page_obj=page, cities=rows, results=results, searched=True)
+        query = urlencode({k: v for k, v in (("q", q), ("country", country)) if v})
+        context.update(
+            page_obj=page, cities=rows, results=results, searched=True, export_query=query
+        )
         if country:
             names = Country.objects.filter(pk=country).values_list("name", flat=True)
             context["country_name"] = names.first() or country
@@ -173,6 +187,12 @@ def _country_numeric(iso2: str) -> str:
     return str(found.numeric) if found is not None else ""
 
 
+def open_facts(city: City) -> list[CityFact]:
+    """A city's facts from open sources, in the page's order: the city page's "From open
+    data" table and its export's one selection."""
+    return list(city.facts.all())
+
+
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """``/cities/<GeoNames id>/``: the registry's facts about a city, a map, its names."""
@@ -185,7 +205,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "n_alternate_names": n_names,
         "profile_years": profile_years(request.user, city),
         "city_sections": city_sections(request, city),
-        "open_facts": list(city.facts.all()),
+        "open_facts": open_facts(city),
         "map_assets": map_assets_available(),
         "country_numeric": _country_numeric(city.country.iso2),
     }
