@@ -300,3 +300,17 @@ def test_the_city_pages_partner_section_links_every_partnership_of_the_city(
     for fmt, read in READERS:
         rows = read(client.get(f"/partners/cities/{lyon.pk}/export.{fmt}"))
         assert sorted(int(r["id"]) for r in rows) == sorted(listed), (who, fmt)
+
+
+def test_the_download_lines_are_in_french_on_a_french_page(
+    scored: dict[str, Any], lyon: Any, recorded: Partnership
+) -> None:
+    client = Client()
+    query = f"city={lyon.pk}&theme={scored['theme']}&k=5"
+    page = client.get(f"/partners/suggest/?{query}", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Télécharger ces suggestions" in page and "les scores sur lesquels" in page
+    assert "Download these suggestions" not in page
+    city = client.get(f"/cities/{lyon.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Télécharger tous les partenariats de cette ville" in city
+    detail = client.get(f"/partners/{recorded.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Télécharger ce tableau" in detail
