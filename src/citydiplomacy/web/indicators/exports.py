@@ -34,7 +34,12 @@ from citydiplomacy.web.indicators.models import (
     Status,
     headline_field,
 )
-from citydiplomacy.web.indicators.views_profiles import compare_context
+from citydiplomacy.web.indicators.views_profiles import (
+    _nodes_by_year,
+    compare_context,
+    profile_tables,
+    profile_year,
+)
 
 RANKING_COLUMNS = (
     "rank",
@@ -171,6 +176,130 @@ def compare_export(request: HttpRequest, fmt: str) -> HttpResponse:
     context = compare_context(request)
     name = f"comparison-{context.get('year') or 'none'}"
     return table_response(compare_frame(context), fmt, name)
+
+
+#: A city profile's tables and their columns (the page's, one row per row it shows).
+PROFILE_TABLES: dict[str, tuple[str, ...]] = {
+    "results": ("city", "geonames_id", "year", "level", "code", "name", "score", "band"),
+    "years": ("city", "geonames_id", "year", "score", "band"),
+    "kpis": (
+        "city",
+        "geonames_id",
+        "year",
+        "dimension",
+        "sub_dimension",
+        "category",
+        "code",
+        "name",
+        "data_point",
+        "value",
+        "unit",
+        "target",
+        "target_source",
+        "band",
+        "trend",
+        "status",
+    ),
+    "coverage": ("city", "geonames_id", "year", "dimension", "kpis_reported", "kpis_in_framework"),
+}
+
+
+def profile_frame(context: dict[str, Any], table: str) -> pd.DataFrame:
+    """One of a city profile's tables, cell for cell as the page shows it (the numbers as
+    written there, "not scored" and "not reported" where it says so); the KPI tables of
+    every category in one, each row with its dimension, sub-dimension and category."""
+    city = context["city"]
+    head = (city.name, city.pk, context["year"])
+    not_scored = gettext("not scored")
+    rows: list[tuple[Any, ...]] = []
+    dimensions = context["dimensions"]
+    if table == "results":
+        index = context["index"]
+        rows.append(
+            (*head, "index", index["code"], index["name"], index["score_text"], index["band_label"])
+        )
+        for d in dimensions:
+            nodes = [("dimension", d)]
+            for sub in d["subdimensions"]:
+                nodes.append(("sub-dimension", sub))
+                nodes += [("category", c) for c in sub["categories"]]
+            for level, n in nodes:
+                band = n["band_label"] if n["reported"] else not_scored
+                rows.append((*head, level, n["code"], n["name"], n["score_text"], band))
+    elif table == "years":
+        rows = [
+            (city.name, city.pk, r["year"], r["score_text"], r["band_label"])
+            for r in context["series_rows"]
+        ]
+    elif table == "kpis":
+        for d in dimensions:
+            for sub in d["subdimensions"]:
+                for c in sub["categories"]:
+                    for k in c["kpis"]:
+                        where = (d["name"], sub["name"], c["name"], k["code"], k["name"])
+                        if not k["reported"]:
+                            rows.append(
+                                (
+                                    *head,
+                                    *where,
+                                    k["level"] == 0,
+                                    gettext("not reported"),
+                                    k["unit"],
+                                    "",
+                                    "",
+                                    "",
+                                    "",
+                                    "",
+                                )
+                            )
+                            continue
+                        source = k["source"]
+                        if k["peer"]:
+                            source = f"{gettext('peer target')} {source}".strip()
+                        rows.append(
+                            (
+                                *head,
+                                *where,
+                                k["level"] == 0,
+                                k["value_text"],
+                                k["unit"],
+                                k["target_text"],
+                                source,
+                                k["band_label"] if k["band_code"] else not_scored,
+                                str(k["trend_text"]),
+                                k["status"],
+                            )
+                        )
+    elif table == "coverage":
+        rows = [
+            (*head, d["name"], d["coverage"]["reported"], d["coverage"]["total"])
+            for d in dimensions
+        ]
+        total = context["coverage"]
+        rows.append((*head, gettext("All dimensions"), total["reported"], total["total"]))
+    else:
+        raise Http404("a profile's tables are results, years, kpis and coverage")
+    return pd.DataFrame.from_records(rows, columns=list(PROFILE_TABLES[table]))
+
+
+@require_GET
+def profile_export(request: HttpRequest, pk: int, table: str, fmt: str) -> HttpResponse:
+    """``/cities/<id>/profile/tables/<table>.csv|xlsx?year=``: one of a city profile's tables
+    (``results``, ``years``, ``kpis`` or ``coverage``) as the page shows it to this viewer:
+    the same year, the same years and figures it may see (a year it may not see is a 404,
+    as the page)."""
+    if table not in PROFILE_TABLES:
+        raise Http404("a profile's tables are results, years, kpis and coverage")
+    if fmt not in FORMATS:
+        raise Http404("exports are CSV or XLSX")
+    city = get_object_or_404(City.objects.select_related("country"), pk=pk)
+    snapshot = scoring.current_snapshot()
+    if snapshot is None:
+        raise Http404("no profile for this city")
+    year, years, _, public, show_status = profile_year(request, city, snapshot)
+    nodes = _nodes_by_year(snapshot, pk) or {}
+    context, _, _ = profile_tables(snapshot, city, year, years, nodes, public, show_status)
+    return table_response(profile_frame(context, table), fmt, f"profile-{city.pk}-{year}-{table}")
 
 
 #: Shapes of an upload template: one row per value, or one row per city and year.

@@ -6,6 +6,11 @@ app_name = "indicators"
 urlpatterns = [
     # Profiles in the browser (views_profiles)
     path("cities/<int:pk>/profile/", views_profiles.dashboard, name="dashboard"),
+    path(
+        "cities/<int:pk>/profile/tables/<str:table>.<str:fmt>",
+        exports.profile_export,
+        name="profile-export",
+    ),
     path("compare/", views_profiles.compare, name="compare"),
     path("compare/export.<str:fmt>", exports.compare_export, name="compare-export"),
     path("ranking/", views_profiles.ranking, name="ranking"),

@@ -231,22 +231,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     snapshot = scoring.current_snapshot()
     if snapshot is None:
         return _empty(request, "indicators/dashboard.html", {"city": city})
-    scored = _SCORED_YEARS.get_or_build(
-        (snapshot.pk, snapshot.data_version, snapshot.computed_at, pk),
-        lambda: tuple(map(int, _nodes_by_year(snapshot, pk) or ())),
-    )
-    if not scored:
-        raise Http404("no profile for this city")
-    published = visibility.published_years(pk)
-    years = visibility.visible_years(request.user, pk, scored, published=published)
-    asked = request.GET.get("year")
-    year = _int(asked) if asked else (years[-1] if years else None)
-    if year is None or year not in years:
-        raise Http404("no profile for this city and year")
-    # Change, progress and trend of a viewer who may not see unpublished years come from
-    # published years only (else they would reveal the unpublished values).
-    public = not visibility.sees_unpublished(request.user, city)
-    show_status = visibility.sees_unpublished(request.user, pk)
+    year, years, published, public, show_status = profile_year(request, city, snapshot)
     # The tables and charts depend on the data and the kind of viewer, not on who asks:
     # built once per data version (memo.py), then about 1 ms instead of 40.
     key = (
@@ -298,6 +283,33 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "indicators/dashboard.html", context)
 
 
+def profile_year(
+    request: HttpRequest, city: City, snapshot: ScoreSnapshot
+) -> tuple[int, list[int], set[int], bool, bool]:
+    """The profile's year this viewer asks for (``?year=``, else the latest visible), the
+    years it may see, the published ones, whether it sees the public figures only, and
+    whether it sees the values' statuses: the dashboard's and its downloads' one selection.
+    A city without a profile, or a year this viewer may not see, is a 404."""
+    pk = city.pk
+    scored = _SCORED_YEARS.get_or_build(
+        (snapshot.pk, snapshot.data_version, snapshot.computed_at, pk),
+        lambda: tuple(map(int, _nodes_by_year(snapshot, pk) or ())),
+    )
+    if not scored:
+        raise Http404("no profile for this city")
+    published = visibility.published_years(pk)
+    years = visibility.visible_years(request.user, pk, scored, published=published)
+    asked = request.GET.get("year")
+    year = _int(asked) if asked else (years[-1] if years else None)
+    if year is None or year not in years:
+        raise Http404("no profile for this city and year")
+    # Change, progress and trend of a viewer who may not see unpublished years come from
+    # published years only (else they would reveal the unpublished values).
+    public = not visibility.sees_unpublished(request.user, city)
+    show_status = visibility.sees_unpublished(request.user, pk)
+    return year, years, published, public, show_status
+
+
 #: Rendered tables and charts of recent dashboards (keyed in :func:`dashboard`).
 _BODIES: Memo[dict[str, Any]] = Memo(256)
 #: The years a city was scored in, per snapshot: the page needs them on every request, and
@@ -315,7 +327,7 @@ def _nodes_by_year(snapshot: ScoreSnapshot, city_id: int) -> dict[str, Any] | No
     return found
 
 
-def _dashboard_body(
+def profile_tables(
     snapshot: ScoreSnapshot,
     city: City,
     year: int,
@@ -323,9 +335,10 @@ def _dashboard_body(
     nodes_by_year: dict[str, Any],
     public: bool,
     show_status: bool,
-) -> dict[str, Any]:
-    """What a dashboard shows that depends on the data, the city-year and the kind of viewer
-    only: the results, KPI and coverage tables and the charts (rendered), and the summary."""
+) -> tuple[dict[str, Any], list[charts.Bar], list[tuple[int, float | None]]]:
+    """The rows of a dashboard's tables (results, index per year, KPIs, coverage) as the
+    page shows them, with the bars and the series of its two charts: the page's and its
+    downloads' one reading of the score tree."""
     meta = framework_meta()
     pk = city.pk
     results = _results(snapshot, meta, scoring.visible_records(nodes_by_year[str(year)], public))
@@ -352,7 +365,6 @@ def _dashboard_body(
         series_rows.append(
             {"year": y, "score_text": fmt(score), **_band(band or 0, labels[band] if band else "")}
         )
-    place = f"{city.local_name} ({city.country.name})"
     context = {
         "city": city,
         "year": year,
@@ -371,6 +383,29 @@ def _dashboard_body(
             "n_core": sum(k in meta.core for k in all_kpis),
         },
         "series_rows": series_rows,
+    }
+    return context, bars, series
+
+
+def _dashboard_body(
+    snapshot: ScoreSnapshot,
+    city: City,
+    year: int,
+    years: list[int],
+    nodes_by_year: dict[str, Any],
+    public: bool,
+    show_status: bool,
+) -> dict[str, Any]:
+    """What a dashboard shows that depends on the data, the city-year and the kind of viewer
+    only: the results, KPI and coverage tables and the charts (rendered), and the summary."""
+    context, bars, series = profile_tables(
+        snapshot, city, year, years, nodes_by_year, public, show_status
+    )
+    series_rows = context["series_rows"]
+    dimensions = context["dimensions"]
+    place = f"{city.local_name} ({city.country.name})"
+    context = {
+        **context,
         "category_chart": charts.hbar_chart(
             bars,
             chart_id="chart-categories",
@@ -398,7 +433,7 @@ def _dashboard_body(
     body = mark_safe(render_to_string("indicators/_profile_body.html", context))
     return {
         "body": body,
-        "synthetic": synthetic,
+        "synthetic": context["synthetic"],
         "index": context["index"],
         "coverage": context["coverage"],
         "toc": [{"code": d["code"], "name": d["name"]} for d in dimensions],
