@@ -15,6 +15,7 @@ outside the API use the same shape for ``/api/`` paths (:func:`citydiplomacy.web
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -25,6 +26,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Suspici
 from django.core.exceptions import RequestDataTooBig as DjangoRequestDataTooBig
 from django.db import DataError as DatabaseDataError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -262,8 +264,25 @@ def _on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(500, "Something went wrong on our side.")
 
 
+def in_english(
+    handler: Callable[[HttpRequest, Any], HttpResponse],
+) -> Callable[[HttpRequest, Any], HttpResponse]:
+    """``handler`` run with English active: the API's error messages stay in English whatever
+    the request's language (one error shape for programs). An error whose message is
+    translated when shown (a lazy text, an engagement ``Message``) is shown here in English,
+    and on the pages in the reader's language."""
+
+    @functools.wraps(handler)
+    def handle(request: HttpRequest, exc: Any) -> HttpResponse:
+        with translation.override("en"):
+            return handler(request, exc)
+
+    return handle
+
+
 def install(api: NinjaAPI) -> None:
-    """Register a handler for every kind of error, so all answer in :class:`ErrorOut` shape.
+    """Register a handler for every kind of error, so all answer in :class:`ErrorOut` shape,
+    with its message in English (:func:`in_english`).
 
     Ninja looks handlers up along the exception's class hierarchy, most specific first.
     """
@@ -281,7 +300,7 @@ def install(api: NinjaAPI) -> None:
         (Exception, _on_unexpected),
     ]
     for exc_class, handler in handlers:
-        api.add_exception_handler(exc_class, handler)
+        api.add_exception_handler(exc_class, in_english(handler))
 
 
 def error_responses(*statuses: int) -> dict[int, type[ErrorOut]]:

@@ -80,7 +80,7 @@ class EventForm(TextCheckedMixin, forms.ModelForm):  # type: ignore[type-arg]
         value = str(self.cleaned_data.get(field_name) or "").strip()
         problem = services.event_url_problem(value, field_name)
         if problem is not None:
-            raise forms.ValidationError(problem.split(": ", 1)[1])
+            raise forms.ValidationError(problem.message())
         return value
 
     def clean_official_url(self) -> str:
@@ -93,7 +93,7 @@ class EventForm(TextCheckedMixin, forms.ModelForm):  # type: ignore[type-arg]
         data: dict[str, Any] = super().clean() or {}
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
-            self.add_error("end_date", "The last day comes before the first day.")
+            self.add_error("end_date", _("The last day comes before the first day."))
         return data
 
     def event_data(self) -> dict[str, Any]:
@@ -119,7 +119,7 @@ class SignForm(TextCheckedForm):
     confirm = forms.BooleanField(
         required=True,
         label=_("I have read this version and sign it on behalf of the city"),
-        error_messages={"required": "Tick the confirmation to sign."},
+        error_messages={"required": _("Tick the confirmation to sign.")},
     )
     first_name = forms.CharField(max_length=150, required=False, label=_("First name"))
     last_name = forms.CharField(max_length=150, required=False, label=_("Last name"))
@@ -141,8 +141,11 @@ class SignForm(TextCheckedForm):
             limit = 200  # Signature.signer_name
             if len(name.strip()) > limit:
                 raise forms.ValidationError(
-                    f"Your full name is {len(name.strip())} characters long; a signature "
-                    f"holds at most {limit}."
+                    _(
+                        "Your full name is %(length)s characters long; a signature holds "
+                        "at most %(limit)s."
+                    ),
+                    params={"length": len(name.strip()), "limit": limit},
                 )
         return data
 
@@ -175,21 +178,21 @@ class DeclarationForm(TextCheckedForm):
 
     title = forms.CharField(
         max_length=_length(Declaration, "title"),
-        error_messages={"required": "Give the declaration a title."},
+        error_messages={"required": _("Give the declaration a title.")},
     )
     kind = forms.ChoiceField(
-        choices=DeclarationKind.choices, error_messages={"invalid_choice": "Choose a kind."}
+        choices=DeclarationKind.choices, error_messages={"invalid_choice": _("Choose a kind.")}
     )
     summary = forms.CharField(required=False, max_length=SUMMARY_MAX_LENGTH)
     text = forms.CharField(
         max_length=DECLARATION_TEXT_MAX_LENGTH,
-        error_messages={"required": "Write the text of version 1."},
+        error_messages={"required": _("Write the text of version 1.")},
     )
 
     def clean_title(self) -> str:
         title = str(self.cleaned_data["title"])
         if Declaration.objects.filter(title__iexact=title).exists():
-            raise forms.ValidationError("A declaration with this title exists already.")
+            raise forms.ValidationError(_("A declaration with this title exists already."))
         return title
 
 
@@ -199,7 +202,7 @@ class VersionForm(TextCheckedForm):
     text = forms.CharField(
         max_length=DECLARATION_TEXT_MAX_LENGTH,
         strip=False,  # the text is stored as written
-        error_messages={"required": "A version needs a text."},
+        error_messages={"required": _("A version needs a text.")},
     )
     note = forms.CharField(required=False, max_length=_length(DeclarationVersion, "note"))
 
@@ -207,13 +210,18 @@ class VersionForm(TextCheckedForm):
 class CommentForm(TextCheckedForm):
     """A participating city's comment or proposed amendment."""
 
-    kind = forms.ChoiceField(choices=CommentKind.choices)
+    kind = forms.ChoiceField(choices=CommentKind.choices, label=_("Kind"))
     text = forms.CharField(
         max_length=COMMENT_MAX_LENGTH,
-        error_messages={"required": "Write the comment (or the reason for the amendment)."},
+        label=_("Text"),
+        error_messages={"required": _("Write the comment (or the reason for the amendment).")},
     )
-    original = forms.CharField(required=False, max_length=COMMENT_MAX_LENGTH)
-    proposed = forms.CharField(required=False, max_length=COMMENT_MAX_LENGTH)
+    original = forms.CharField(
+        required=False, max_length=COMMENT_MAX_LENGTH, label=_("Passage to replace")
+    )
+    proposed = forms.CharField(
+        required=False, max_length=COMMENT_MAX_LENGTH, label=_("Proposed wording")
+    )
 
 
 class WithdrawForm(TextCheckedForm):
@@ -221,15 +229,18 @@ class WithdrawForm(TextCheckedForm):
 
     reason = forms.CharField(
         max_length=_length(Signature, "withdrawal_reason"),
-        error_messages={"required": "Give the reason for the withdrawal."},
+        label=_("Reason"),
+        error_messages={"required": _("Give the reason for the withdrawal.")},
     )
 
 
 class RecommendationStatusForm(TextCheckedForm):
     """A recommendation's new status and the note that explains it."""
 
-    status = forms.ChoiceField(choices=RecommendationStatus.choices)
-    note = forms.CharField(required=False, max_length=_length(RecommendationStatusChange, "note"))
+    status = forms.ChoiceField(choices=RecommendationStatus.choices, label=_("Status"))
+    note = forms.CharField(
+        required=False, max_length=_length(RecommendationStatusChange, "note"), label=_("Note")
+    )
 
 
 class RepresentativeForm(TextCheckedForm):
@@ -239,7 +250,7 @@ class RepresentativeForm(TextCheckedForm):
     title = forms.CharField(max_length=_length(Representative, "title"))
     capacity = forms.CharField(max_length=_length(Representative, "capacity"))
     until = forms.DateField(
-        required=False, error_messages={"invalid": "expected a date as YYYY-MM-DD."}
+        required=False, error_messages={"invalid": _("expected a date as YYYY-MM-DD.")}
     )
 
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
@@ -24,6 +25,7 @@ from citydiplomacy.web.engagement.services.common import (
     REASON_MAX_LENGTH,
     SLUG_LENGTH,
     EngagementError,
+    Message,
     check_length,
     url_problem,
 )
@@ -53,14 +55,15 @@ def is_staging_url(url: str) -> bool:
     return not STAGING_HOST_WORDS.isdisjoint(host.replace("-", ".").split("."))
 
 
-def event_url_problem(value: str, field_name: str) -> str | None:
+def event_url_problem(value: str, field_name: str) -> Message | None:
     """Why ``value`` is not an acceptable link of an event, or ``None``: an ``http(s)`` web
     address (see :func:`url_problem`) on a host that is not a staging copy."""
     problem = url_problem(value, field_name)
     if problem is None and value and is_staging_url(value):
-        problem = (
-            f"{field_name}: {value} is a staging (pre-production) address; give the "
-            "organiser's public page"
+        problem = Message(
+            _("%(url)s is a staging (pre-production) address; give the organiser's public page"),
+            field_name,
+            url=value,
         )
     return problem
 
@@ -80,7 +83,7 @@ def event_slug(name: str, start: dt.date) -> str:
 
 
 def _check_event(data: dict[str, Any]) -> None:
-    problems = [
+    problems: list[Message] = [
         p
         for p in (
             event_url_problem(str(data.get("official_url") or ""), "official_url"),
@@ -89,12 +92,12 @@ def _check_event(data: dict[str, Any]) -> None:
         if p
     ]
     if not data.get("source_url"):
-        problems.append("source_url: give the organiser's page that states the dates")
+        problems.append(Message(_("give the organiser's page that states the dates"), "source_url"))
     start, end = data.get("start_date"), data.get("end_date")
     if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
-        problems.append("end_date: the last day comes before the first day")
+        problems.append(Message(_("the last day comes before the first day"), "end_date"))
     if problems:
-        raise EngagementError("; ".join(problems))
+        raise EngagementError(*problems)
 
 
 def create_event(by: Any, data: dict[str, Any], tags: Iterable[Tag] = ()) -> Event:
@@ -109,7 +112,7 @@ def create_event(by: Any, data: dict[str, Any], tags: Iterable[Tag] = ()) -> Eve
         missing, or the dates are out of order; nothing is written.
     """
     if not permissions.is_admin(by):
-        raise PermissionDenied("Only the secretariat maintains the calendar.")
+        raise PermissionDenied(_("Only the secretariat maintains the calendar."))
     _check_event(data)
     with transaction.atomic():
         event = Event.objects.create(
@@ -124,7 +127,7 @@ def create_event(by: Any, data: dict[str, Any], tags: Iterable[Tag] = ()) -> Eve
 def update_event(by: Any, event: Event, data: dict[str, Any], tags: Iterable[Tag] = ()) -> Event:
     """Change an event's facts (secretariat only); the slug (and the feeds' UID) stays."""
     if not permissions.is_admin(by):
-        raise PermissionDenied("Only the secretariat maintains the calendar.")
+        raise PermissionDenied(_("Only the secretariat maintains the calendar."))
     _check_event(data)
     with transaction.atomic():
         for key in EVENT_FIELDS:
@@ -139,10 +142,10 @@ def cancel_event(by: Any, event: Event, reason: str) -> Event:
     """Mark an event cancelled (secretariat only): the row stays, shown as cancelled, and
     the calendar feeds carry ``STATUS:CANCELLED`` so subscribers' calendars update."""
     if not permissions.is_admin(by):
-        raise PermissionDenied("Only the secretariat maintains the calendar.")
+        raise PermissionDenied(_("Only the secretariat maintains the calendar."))
     reason = reason.strip()
     if not reason:
-        raise EngagementError("Give the reason for the cancellation (with its source).")
+        raise EngagementError(_("Give the reason for the cancellation (with its source)."))
     check_length(reason, "reason", REASON_MAX_LENGTH)  # an error, never cut
     updated = Event.objects.filter(pk=event.pk, cancelled_at__isnull=True).update(
         cancelled_at=timezone.now(),
@@ -151,7 +154,7 @@ def cancel_event(by: Any, event: Event, reason: str) -> Event:
         updated_at=timezone.now(),
     )
     if not updated:
-        raise EngagementError("The event is already cancelled.")
+        raise EngagementError(_("The event is already cancelled."))
     event.refresh_from_db()
     return event
 

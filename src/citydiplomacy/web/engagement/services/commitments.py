@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
 
 from citydiplomacy.core import commitments as rule
 from citydiplomacy.web.accounts import permissions
@@ -26,6 +27,8 @@ from citydiplomacy.web.engagement.services.common import (
     YEAR_MAX,
     YEAR_MIN,
     EngagementError,
+    Message,
+    too_long,
     url_problem,
 )
 
@@ -134,30 +137,42 @@ _COMMITMENT_LENGTHS = {
 }
 
 
-def _year(data: dict[str, Any], key: str, problems: list[str]) -> int | None:
+def _year(data: dict[str, Any], key: str, problems: list[Message]) -> int | None:
     """A year of the commitment, or ``None`` with the problem recorded."""
     raw = str(data.get(key, "")).strip()
     try:
         year = int(raw)
     except ValueError:
-        problems.append(f"{key}: expected a year such as 2030, found {raw!r}")
+        problems.append(
+            Message(_("expected a year such as 2030, found %(found)s"), key, found=repr(raw))
+        )
         return None
     if not YEAR_MIN <= year <= YEAR_MAX:
-        problems.append(f"{key}: expected a year from {YEAR_MIN} to {YEAR_MAX}, found {year}")
+        problems.append(
+            Message(
+                _("expected a year from %(first)s to %(last)s, found %(found)s"),
+                key,
+                first=YEAR_MIN,
+                last=YEAR_MAX,
+                found=year,
+            )
+        )
         return None
     return year
 
 
-def _number(data: dict[str, Any], key: str, problems: list[str]) -> float | None:
+def _number(data: dict[str, Any], key: str, problems: list[Message]) -> float | None:
     """A finite value of the commitment, or ``None`` with the problem recorded."""
     raw = str(data.get(key, "")).strip()
     try:
         value = float(raw)
     except ValueError:
-        problems.append(f"{key}: expected a number, found {raw!r}")
+        problems.append(Message(_("expected a number, found %(found)s"), key, found=repr(raw)))
         return None
     if not math.isfinite(value):
-        problems.append(f"{key}: expected a finite number, found {raw!r}")
+        problems.append(
+            Message(_("expected a finite number, found %(found)s"), key, found=repr(raw))
+        )
         return None
     return value
 
@@ -172,24 +187,45 @@ def record_commitment(by: Any, city: City, data: dict[str, Any]) -> Commitment:
     every problem found, field by field.
     """
     if not permissions.can_edit_city(by, city):
-        raise PermissionDenied(f"You do not edit the data of {city.name}.")
-    problems: list[str] = []
+        raise PermissionDenied(Message(_("You do not edit the data of %(city)s."), city=city.name))
+    problems: list[Message] = []
     for key, limit in _COMMITMENT_LENGTHS.items():
         text = str(data.get(key, "")).strip()
         if len(text) > limit:
-            problems.append(f"{key}: expected at most {limit} characters, found {len(text)}")
+            problems.append(too_long(key, limit, len(text)))
     info = measure_info(str(data.get("measure", "")))
     if info is None:
         measure = str(data.get("measure", ""))[:70]
-        problems.append(f"measure: {measure!r} is not a measure of the framework")
+        problems.append(
+            Message(
+                _("%(measure)s is not a measure of the framework"),
+                "measure",
+                measure=repr(measure),
+            )
+        )
     if data.get("origin") not in CommitmentOrigin.values:
-        problems.append(f"origin: expected one of {', '.join(CommitmentOrigin.values)}")
+        problems.append(
+            Message(
+                _("expected one of %(choices)s"),
+                "origin",
+                choices=", ".join(CommitmentOrigin.values),
+            )
+        )
     if not str(data.get("title", "")).strip():
-        problems.append("title: expected a short description of the pledge")
+        problems.append(Message(_("expected a short description of the pledge"), "title"))
     years = [_year(data, "baseline_year", problems), _year(data, "target_year", problems)]
     values = [_number(data, "baseline_value", problems), _number(data, "target_value", problems)]
     path = None
-    if None not in years and None not in values:
+    if None not in years and (years[1] or 0) <= (years[0] or 0):
+        problems.append(
+            Message(
+                _("the target year %(target)s must come after the baseline year %(baseline)s"),
+                "target_year",
+                target=years[1],
+                baseline=years[0],
+            )
+        )
+    elif None not in years and None not in values:
         try:
             path = rule.Path(
                 int(years[0] or 0),
@@ -199,31 +235,41 @@ def record_commitment(by: Any, city: City, data: dict[str, Any]) -> Commitment:
                 info["direction"] if info else 1,
             )
         except ValueError as exc:
-            problems.append(f"baseline and target: {exc}")
+            problems.append(Message(str(exc), "baseline and target"))
     if path is not None and rule.path_direction_conflicts(path):
-        word = "lower" if path.direction == -1 else "higher"
         problems.append(
-            f"target: for this KPI {word} is better, but the target moves the other way"
+            Message(
+                _("for this KPI lower is better, but the target moves the other way")
+                if path.direction == -1
+                else _("for this KPI higher is better, but the target moves the other way"),
+                "target",
+            )
         )
     declaration: Declaration | None = data.get("declaration")
     item: DeclarationCommitment | None = data.get("declaration_commitment")
     if item is not None and declaration is None:
         declaration = item.declaration
     if item is not None and item.declaration_id != getattr(declaration, "pk", None):
-        problems.append("declaration_commitment: the commitment is not one of that declaration")
+        problems.append(
+            Message(_("the commitment is not one of that declaration"), "declaration_commitment")
+        )
     elif declaration is not None and declaration.status == DeclarationStatus.DRAFT:
         # Same message whether or not the draft exists for this user: a draft is not public.
-        problems.append("declaration_commitment: expected a commitment of an adopted declaration")
+        problems.append(
+            Message(_("expected a commitment of an adopted declaration"), "declaration_commitment")
+        )
     if data.get("origin") == CommitmentOrigin.DECLARATION and declaration is None:
-        problems.append("declaration: a pledge from a declaration names the declaration")
+        problems.append(
+            Message(_("a pledge from a declaration names the declaration"), "declaration")
+        )
     if data.get("origin") == CommitmentOrigin.NETWORK and not str(data.get("network", "")):
-        problems.append("network: name the network the pledge was made in")
+        problems.append(Message(_("name the network the pledge was made in"), "network"))
     source_url = str(data.get("source_url", "")).strip()
     url_issue = url_problem(source_url, "source_url")
     if url_issue is not None:
         problems.append(url_issue)
     if problems:
-        raise EngagementError("; ".join(problems))
+        raise EngagementError(*problems)
     assert path is not None
     return Commitment.objects.create(
         city=city,

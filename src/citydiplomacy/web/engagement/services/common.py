@@ -1,15 +1,79 @@
-"""What every engagement service shares: its errors and the checks of web links."""
+"""What every engagement service shares: its errors, their translatable messages and the
+checks of web links."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from citydiplomacy.errors import CityDiplomacyError
 
 
+class Message:
+    """A message for a person, translated when it is shown (``str``), not when it is made.
+
+    ``text`` is marked for the catalogue (``gettext_lazy``) and may hold named
+    ``%(placeholders)s``, filled from ``params`` after translation; a ``field`` (a form
+    field's key, never translated) is put before it as ``field: text``, the form the pages
+    split to show a problem at its field. Shown in the language active then: a page's
+    reader's, or English where the JSON API renders it (:mod:`citydiplomacy.web.apikit.errors`).
+
+    Parameters
+    ----------
+    text
+        The English text, marked for translation.
+    field
+        The key of the field the problem concerns, or ``""``.
+    **params
+        Values of the placeholders (a lazy text or another :class:`Message` among them is
+        translated with it).
+    """
+
+    __slots__ = ("field", "params", "text")
+
+    def __init__(self, text: str | Promise, field: str = "", **params: Any) -> None:
+        self.text = text
+        self.field = field
+        self.params = params
+
+    def message(self) -> str:
+        """The text without its field, in the active language."""
+        text = str(self.text)
+        if not self.params:
+            return text
+        return text % {
+            k: str(v) if isinstance(v, (Message, Promise)) else v for k, v in self.params.items()
+        }
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message()}" if self.field else self.message()
+
+    def __repr__(self) -> str:
+        return f"Message({str(self)!r})"
+
+
 class EngagementError(CityDiplomacyError):
-    """A request that the rules refuse, with a message for the person who made it."""
+    """A request that the rules refuse, with a message for the person who made it.
+
+    It holds one problem or several (each a :class:`Message`, a lazy text or a plain
+    string); ``str()`` joins them with ``"; "`` in the active language, and
+    :attr:`messages` lists them, so that a page shows each at its field."""
+
+    def __init__(self, *problems: Message | Promise | str) -> None:
+        super().__init__(*problems)
+        self.problems = problems
+
+    @property
+    def messages(self) -> list[str]:
+        """Each problem in the active language (``field: text`` when it names a field)."""
+        return [str(p) for p in self.problems]
+
+    def __str__(self) -> str:
+        return "; ".join(self.messages)
 
 
 class AlreadySignedError(EngagementError):
@@ -25,7 +89,7 @@ URL_MAX_LENGTH = 500
 YEAR_MIN, YEAR_MAX = 1900, 2100
 
 
-def url_problem(value: str, field_name: str = "source_url") -> str | None:
+def url_problem(value: str, field_name: str = "source_url") -> Message | None:
     """Why ``value`` is not a storable web link (``field: expected ...``), or ``None``.
 
     The empty string is accepted (the link is optional); anything else must be an absolute
@@ -33,12 +97,22 @@ def url_problem(value: str, field_name: str = "source_url") -> str | None:
     if value == "":
         return None
     if len(value) > URL_MAX_LENGTH:
-        return f"{field_name}: expected at most {URL_MAX_LENGTH} characters, found {len(value)}"
+        return too_long(field_name, URL_MAX_LENGTH, len(value))
     try:
         _URL_VALIDATOR(value)
     except ValidationError:
-        return f"{field_name}: expected a web address starting with http:// or https://"
+        return Message(_("expected a web address starting with http:// or https://"), field_name)
     return None
+
+
+def too_long(field_name: str, limit: int, found: int) -> Message:
+    """``field: expected at most N characters, found M``."""
+    return Message(
+        _("expected at most %(limit)s characters, found %(found)s"),
+        field_name,
+        limit=limit,
+        found=found,
+    )
 
 
 #: The longest reason or note a withdrawal, a cancellation or a recommendation's status
@@ -58,9 +132,7 @@ def check_length(value: str, field_name: str, limit: int) -> str:
         never cut (a cut reason or note would say something its author did not).
     """
     if len(value) > limit:
-        raise EngagementError(
-            f"{field_name}: expected at most {limit} characters, found {len(value)}"
-        )
+        raise EngagementError(too_long(field_name, limit, len(value)))
     return value
 
 

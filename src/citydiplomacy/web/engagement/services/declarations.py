@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from citydiplomacy.core import textdiff
 from citydiplomacy.web.accounts import permissions
@@ -30,7 +31,9 @@ from citydiplomacy.web.engagement.services.common import (
     NOTE_MAX_LENGTH,
     SLUG_LENGTH,
     EngagementError,
+    Message,
     check_length,
+    too_long,
 )
 from citydiplomacy.web.engagement.services.roles import (
     current_representations,
@@ -123,22 +126,26 @@ def create_declaration(
 ) -> Declaration:
     """A new draft with its first version (secretariat only)."""
     if not can_draft(by):
-        raise PermissionDenied("Only the secretariat creates declarations.")
-    problems = []
+        raise PermissionDenied(_("Only the secretariat creates declarations."))
+    problems: list[Message] = []
     if not title.strip():
-        problems.append("title: expected a title")
+        problems.append(Message(_("expected a title"), "title"))
     elif len(title) > 300:
-        problems.append(f"title: expected at most 300 characters, found {len(title)}")
+        problems.append(too_long("title", 300, len(title)))
     if not slug or slug != slugify(slug) or len(slug) > 80:
         problems.append(
-            f"slug: expected lower-case ASCII letters, digits and hyphens, not {slug!r}"
+            Message(
+                _("expected lower-case ASCII letters, digits and hyphens, not %(slug)s"),
+                "slug",
+                slug=repr(slug),
+            )
         )
     if len(organiser) > 200:
-        problems.append(f"organiser: expected at most 200 characters, found {len(organiser)}")
+        problems.append(too_long("organiser", 200, len(organiser)))
     if not text.strip():
-        problems.append("text: the first version needs a text")
+        problems.append(Message(_("the first version needs a text"), "text"))
     if problems:
-        raise EngagementError("; ".join(problems))
+        raise EngagementError(*problems)
     with transaction.atomic():
         d = Declaration.objects.create(
             slug=slug,
@@ -160,10 +167,10 @@ def add_version(by: Any, declaration: Declaration, text: str, note: str) -> Decl
     """A new version of a draft (secretariat only); numbers run 1, 2, 3..."""
     if not can_draft(by, declaration):
         if not declaration.is_draft:
-            raise EngagementError("The declaration is adopted; its text no longer changes.")
-        raise PermissionDenied("Only the secretariat edits a draft declaration.")
+            raise EngagementError(_("The declaration is adopted; its text no longer changes."))
+        raise PermissionDenied(_("Only the secretariat edits a draft declaration."))
     if not text.strip():
-        raise EngagementError("A version needs a text.")
+        raise EngagementError(_("A version needs a text."))
     note = note.strip()
     check_length(note, "note", NOTE_MAX_LENGTH)  # an error, never cut
     with transaction.atomic():
@@ -172,7 +179,7 @@ def add_version(by: Any, declaration: Declaration, text: str, note: str) -> Decl
         last = declaration.versions.order_by("-number").values_list("number", flat=True).first()
         current = declaration.versions.order_by("-number").first()
         if current is not None and current.text == text:
-            raise EngagementError("The text is the same as the current version.")
+            raise EngagementError(_("The text is the same as the current version."))
         return DeclarationVersion.objects.create(
             declaration=declaration,
             number=(last or 0) + 1,
@@ -195,23 +202,28 @@ def add_comment(
     """A participating city's comment or proposed amendment on the current version."""
     if city not in comment_cities(by, declaration):
         if not declaration.is_draft:
-            raise EngagementError("Comments are taken on drafts only.")
+            raise EngagementError(_("Comments are taken on drafts only."))
         raise PermissionDenied(
-            f"You do not take part in drafting this declaration on behalf of {city.name}."
+            Message(
+                _("You do not take part in drafting this declaration on behalf of %(city)s."),
+                city=city.name,
+            )
         )
     if kind not in CommentKind.values:
-        raise EngagementError(f"kind must be one of {', '.join(CommentKind.values)}")
+        raise EngagementError(
+            Message(_("must be one of %(choices)s"), "kind", choices=", ".join(CommentKind.values))
+        )
     if not text.strip():
-        raise EngagementError("Write the comment (or the reason for the amendment).")
+        raise EngagementError(_("Write the comment (or the reason for the amendment)."))
     version = declaration.current_version()
     if version is None:
-        raise EngagementError("The declaration has no text yet.")
+        raise EngagementError(_("The declaration has no text yet."))
     if kind == CommentKind.AMENDMENT:
         if not proposed.strip():
-            raise EngagementError("An amendment needs the proposed wording.")
+            raise EngagementError(_("An amendment needs the proposed wording."))
         if original.strip() and original.strip() not in version.text:
             raise EngagementError(
-                "The passage to replace was not found in the current version; copy it exactly."
+                _("The passage to replace was not found in the current version; copy it exactly.")
             )
     return DeclarationComment.objects.create(
         declaration=declaration,
@@ -239,9 +251,13 @@ def settle_comment(by: Any, comment: DeclarationComment, status: str) -> Declara
         The new version, when the amendment was written in.
     """
     if not can_draft(by, comment.declaration):
-        raise PermissionDenied("Only the secretariat settles comments on a draft.")
+        raise PermissionDenied(_("Only the secretariat settles comments on a draft."))
     if status not in CommentStatus.values:
-        raise EngagementError(f"status must be one of {', '.join(CommentStatus.values)}")
+        raise EngagementError(
+            Message(
+                _("must be one of %(choices)s"), "status", choices=", ".join(CommentStatus.values)
+            )
+        )
     with transaction.atomic():
         merged: DeclarationVersion | None = None
         was = comment.status
@@ -279,11 +295,11 @@ def _merge_amendment(by: Any, comment: DeclarationComment) -> DeclarationVersion
 def adopt(by: Any, declaration: Declaration, on: dt.date | None = None) -> None:
     """Adopt a draft (secretariat only): its last version becomes the text to sign."""
     if not permissions.is_admin(by):
-        raise PermissionDenied("Only the secretariat adopts a declaration.")
+        raise PermissionDenied(_("Only the secretariat adopts a declaration."))
     if not declaration.is_draft:
-        raise EngagementError("The declaration is already adopted.")
+        raise EngagementError(_("The declaration is already adopted."))
     if declaration.current_version() is None:
-        raise EngagementError("A declaration without text cannot be adopted.")
+        raise EngagementError(_("A declaration without text cannot be adopted."))
     declaration.status = DeclarationStatus.ADOPTED
     declaration.adopted_on = on or timezone.localdate()
     declaration.adopted_by = by

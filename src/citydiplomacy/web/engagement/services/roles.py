@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
@@ -16,6 +17,7 @@ from citydiplomacy.web.engagement.models import (
 )
 from citydiplomacy.web.engagement.services.common import (
     EngagementError,
+    Message,
 )
 
 
@@ -62,12 +64,18 @@ def grant_representative(
 ) -> Representative:
     """Make ``user`` an authorised representative of ``city`` (secretariat only)."""
     if not permissions.is_admin(by):
-        raise PermissionDenied("Only the secretariat authorises representatives of a city.")
+        raise PermissionDenied(_("Only the secretariat authorises representatives of a city."))
     if not title.strip() or not capacity.strip():
-        raise EngagementError("A representative needs a title and a capacity.")
+        raise EngagementError(_("A representative needs a title and a capacity."))
     existing = representation_for(user, city)
     if existing is not None:
-        raise EngagementError(f"{user} is already a representative of {city.name}.")
+        raise EngagementError(
+            Message(
+                _("%(user)s is already a representative of %(city)s."),
+                user=str(user),
+                city=city.name,
+            )
+        )
     return Representative.objects.create(
         user=user,
         city=city,
@@ -81,7 +89,7 @@ def grant_representative(
 def revoke_representative(by: Any, rep: Representative) -> None:
     """End a representative role (secretariat only); the row and its signatures remain."""
     if not permissions.is_admin(by):
-        raise PermissionDenied("Only the secretariat revokes representatives.")
+        raise PermissionDenied(_("Only the secretariat revokes representatives."))
     if rep.revoked_at is None:
         rep.revoked_at = timezone.now()
         rep.revoked_by = by

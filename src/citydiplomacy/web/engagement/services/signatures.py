@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from citydiplomacy.io.safe_text import safe_cell
 from citydiplomacy.web.accounts import permissions
@@ -26,6 +27,7 @@ from citydiplomacy.web.engagement.services.common import (
     REASON_MAX_LENGTH,
     AlreadySignedError,
     EngagementError,
+    Message,
     check_length,
 )
 from citydiplomacy.web.engagement.services.roles import (
@@ -69,18 +71,20 @@ def sign(
     else:
         city_name = city.name
     if rep is None:
-        raise PermissionDenied(f"You are not an authorised representative of {city_name}.")
+        raise PermissionDenied(
+            Message(_("You are not an authorised representative of %(city)s."), city=city_name)
+        )
     if declaration.status != DeclarationStatus.ADOPTED:
-        raise EngagementError("This declaration is not open for signature.")
+        raise EngagementError(_("This declaration is not open for signature."))
     current = declaration.current_version()
     if version is not None and (current is None or version.pk != current.pk):
         raise EngagementError(
-            "The text changed since you opened it: read the current version and confirm again."
+            _("The text changed since you opened it: read the current version and confirm again.")
         )
     full_name = signer_full_name(by)
     if not full_name:
         raise EngagementError(
-            "A signature records the signer's full name: give your first and last name."
+            _("A signature records the signer's full name: give your first and last name.")
         )
     try:
         with transaction.atomic():
@@ -97,7 +101,9 @@ def sign(
                 source=SignatureSource.PLATFORM,
             )
     except IntegrityError as exc:
-        raise AlreadySignedError(f"{city_name} has already signed this declaration.") from exc
+        raise AlreadySignedError(
+            Message(_("%(city)s has already signed this declaration."), city=city_name)
+        ) from exc
 
 
 def can_withdraw(user: Any, signature: Signature) -> bool:
@@ -112,17 +118,17 @@ def withdraw(by: Any, signature: Signature, reason: str) -> None:
     """Withdraw a signature: recorded with who, when and why; the row stays."""
     if not can_withdraw(by, signature):
         if signature.is_withdrawn:
-            raise EngagementError("The signature is already withdrawn.")
-        raise PermissionDenied("Only the city's representatives or the secretariat withdraw it.")
+            raise EngagementError(_("The signature is already withdrawn."))
+        raise PermissionDenied(_("Only the city's representatives or the secretariat withdraw it."))
     reason = reason.strip()
     if not reason:
-        raise EngagementError("Give the reason for the withdrawal.")
+        raise EngagementError(_("Give the reason for the withdrawal."))
     check_length(reason, "reason", REASON_MAX_LENGTH)  # an error, never cut
     updated = Signature.objects.filter(pk=signature.pk, withdrawn_at__isnull=True).update(
         withdrawn_at=timezone.now(), withdrawn_by=by, withdrawal_reason=reason
     )
     if not updated:
-        raise EngagementError("The signature is already withdrawn.")
+        raise EngagementError(_("The signature is already withdrawn."))
     signature.refresh_from_db()
 
 

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from citydiplomacy.web.accounts import permissions
@@ -146,17 +147,18 @@ def event_archive(request: HttpRequest) -> HttpResponse:
 def event_new(request: HttpRequest) -> HttpResponse:
     """The secretariat records an event, with the official source of its dates."""
     if not permissions.is_admin(request.user):
-        raise PermissionDenied("Only the secretariat maintains the calendar.")
+        raise PermissionDenied(_("Only the secretariat maintains the calendar."))
     form = forms.EventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             event = services.create_event(
                 request.user, form.event_data(), form.cleaned_data["tags"]
             )
-            messages.success(request, f"Event recorded: {event.name}.")
+            messages.success(request, _("Event recorded: %(name)s.") % {"name": event.name})
             return redirect(event.get_absolute_url())
         except services.EngagementError as exc:
-            form.add_error(None, str(exc))
+            for message in exc.messages:
+                form.add_error(None, message)
     return render(
         request,
         "engagement/event_form.html",
@@ -170,7 +172,7 @@ def event_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
     if not permissions.is_admin(request.user):
-        raise PermissionDenied("Only the secretariat maintains the calendar.")
+        raise PermissionDenied(_("Only the secretariat maintains the calendar."))
     event = get_object_or_404(Event, slug=slug)
     form = forms.EventForm(request.POST or None, instance=event)
     if request.method == "POST" and form.is_valid():
@@ -179,10 +181,11 @@ def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
             # checked facts (one rule for pages, API and tests).
             fresh = Event.objects.get(pk=event.pk)
             services.update_event(request.user, fresh, form.event_data(), form.cleaned_data["tags"])
-            messages.success(request, "Event updated.")
+            messages.success(request, _("Event updated."))
             return redirect(fresh.get_absolute_url())
         except services.EngagementError as exc:
-            form.add_error(None, str(exc))
+            for message in exc.messages:
+                form.add_error(None, message)
     return render(
         request,
         "engagement/event_form.html",
@@ -196,7 +199,7 @@ def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def event_cancel(request: HttpRequest, slug: str) -> HttpResponse:
     if not permissions.is_admin(request.user):
-        raise PermissionDenied("Only the secretariat maintains the calendar.")
+        raise PermissionDenied(_("Only the secretariat maintains the calendar."))
     event = get_object_or_404(Event, slug=slug)
     form = forms.CancelEventForm(request.POST)
     if not form.is_valid():
@@ -205,7 +208,7 @@ def event_cancel(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(event.get_absolute_url() + "#cancel")
     try:
         services.cancel_event(request.user, event, form.cleaned_data["reason"])
-        messages.success(request, "The event is marked as cancelled; it stays in the calendar.")
+        messages.success(request, _("The event is marked as cancelled; it stays in the calendar."))
     except services.EngagementError as exc:
         messages.error(request, str(exc))
     return redirect(event.get_absolute_url())

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from citydiplomacy.core.commitments import Progress, Status
@@ -148,7 +149,7 @@ def _chosen_city(picker: Any, typed: str, errors: list[str]) -> City | None:
 def commitment_new(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if not permissions.can_edit_any_city(user):
-        raise PermissionDenied("Only city editors and the secretariat record commitments.")
+        raise PermissionDenied(_("Only city editors and the secretariat record commitments."))
     # An editor chooses among their cities; the secretariat, who may record for any city,
     # names it with the city picker (typed or chosen), never by a GeoNames id.
     secretariat = permissions.is_admin(user)
@@ -188,9 +189,11 @@ def commitment_new(request: HttpRequest) -> HttpResponse:
         # is refused exactly like an unknown one (a draft's existence is not revealed).
         item = services.adopted_items().filter(pk=_id(form["declaration_commitment"])).first()
         if form["declaration_commitment"] and item is None:
-            errors.append("declaration_commitment: expected a commitment of an adopted declaration")
+            errors.append(
+                "declaration_commitment: " + _("expected a commitment of an adopted declaration")
+            )
         if city is None and not any(e.startswith("city:") for e in errors):
-            errors.append("city: choose the city")
+            errors.append("city: " + _("choose the city"))
         elif city is not None and not errors:
             try:
                 c = services.record_commitment(
@@ -202,10 +205,10 @@ def commitment_new(request: HttpRequest) -> HttpResponse:
                         "declaration_commitment": item,
                     },
                 )
-                messages.success(request, "Commitment recorded.")
+                messages.success(request, _("Commitment recorded."))
                 return redirect(c.get_absolute_url())
             except services.EngagementError as exc:
-                errors.extend(str(exc).split("; "))
+                errors.extend(exc.messages)
     return render(
         request,
         "engagement/commitment_form.html",

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from citydiplomacy.core import textdiff
@@ -164,7 +165,7 @@ def declaration_new(request: HttpRequest) -> HttpResponse:
     """A new draft. Each problem is shown at its field (a title too long, a control
     character in the text...); nothing is written until every field is right."""
     if not services.can_draft(request.user):
-        raise PermissionDenied("Only the secretariat creates declarations.")
+        raise PermissionDenied(_("Only the secretariat creates declarations."))
     values = {"title": "", "summary": "", "text": "", "kind": DeclarationKind.DECLARATION}
     errors: list[str] = []
     problems: dict[str, list[str]] = {}
@@ -172,7 +173,7 @@ def declaration_new(request: HttpRequest) -> HttpResponse:
     cities_picker = city_form(
         posted,
         name="cities_text",
-        label="Participating cities (one a line, by name; optional)",
+        label=_("Participating cities (one a line, by name; optional)"),
         required=False,
         many=True,
     )
@@ -193,7 +194,13 @@ def declaration_new(request: HttpRequest) -> HttpResponse:
             picker_problems = [str(m) for m in cities_picker.errors.get("cities_text", [])]
         if picker_problems:
             problems["cities_text"] = picker_problems
-        labels = {"text": "Text of version 1", "cities_text": "Participating cities"}
+        labels = {
+            "title": _("Title"),
+            "kind": _("Kind"),
+            "summary": _("Summary"),
+            "text": _("Text of version 1"),
+            "cities_text": _("Participating cities"),
+        }
         problems = {
             k: [f"{labels.get(k, k.capitalize())}: {m}" for m in v] for k, v in problems.items()
         }
@@ -208,10 +215,10 @@ def declaration_new(request: HttpRequest) -> HttpResponse:
                     kind=form.cleaned_data["kind"],
                     participants=participants,
                 )
-                messages.success(request, "Draft created (version 1).")
+                messages.success(request, _("Draft created (version 1)."))
                 return redirect(d.get_absolute_url())
             except services.EngagementError as exc:
-                errors.append(str(exc))
+                errors.extend(exc.messages)
     return render(
         request,
         "engagement/declaration_form.html",
@@ -237,7 +244,7 @@ def declaration_new(request: HttpRequest) -> HttpResponse:
 def version_new(request: HttpRequest, slug: str) -> HttpResponse:
     d = _declaration(request, slug)
     if not services.can_draft(request.user, d):
-        raise PermissionDenied("Only the secretariat edits a draft declaration.")
+        raise PermissionDenied(_("Only the secretariat edits a draft declaration."))
     current = d.current_version()
     text = current.text if current else ""
     note = ""
@@ -252,10 +259,10 @@ def version_new(request: HttpRequest, slug: str) -> HttpResponse:
                 v = services.add_version(
                     request.user, d, form.cleaned_data["text"], form.cleaned_data["note"]
                 )
-                messages.success(request, f"Version {v.number} saved.")
+                messages.success(request, _("Version %(number)s saved.") % {"number": v.number})
                 return redirect(reverse("engagement:versions", args=[d.slug]))
             except services.EngagementError as exc:
-                errors.append(str(exc))
+                errors.extend(exc.messages)
         problems = field_errors(form)
     return render(
         request,
@@ -282,7 +289,7 @@ def comment(request: HttpRequest, slug: str) -> HttpResponse:
     d = _declaration(request, slug)
     city = City.objects.filter(pk=_id(request.POST.get("city"))).first()
     if city is None:
-        messages.error(request, "Choose the city on whose behalf you comment.")
+        messages.error(request, _("Choose the city on whose behalf you comment."))
         return redirect(d.get_absolute_url() + "#comments")
     form = forms.CommentForm(request.POST)
     data = {"kind": "", "text": "", "original": "", "proposed": ""}
@@ -295,9 +302,10 @@ def comment(request: HttpRequest, slug: str) -> HttpResponse:
     # (anyone who may not comment for the city is refused by the service, whatever they sent)
     try:
         services.add_comment(request.user, d, city, **data)
-        messages.success(request, "Thank you: your contribution is recorded.")
+        messages.success(request, _("Thank you: your contribution is recorded."))
     except services.EngagementError as exc:
-        messages.error(request, str(exc))
+        for message in exc.messages:
+            messages.error(request, message)
     return redirect(d.get_absolute_url() + "#comments")
 
 
@@ -310,18 +318,23 @@ def comment_settle(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         merged = services.settle_comment(request.user, c, request.POST.get("status", ""))
         if merged is not None:
             messages.success(
-                request, f"Amendment accepted and written into version {merged.number}."
+                request,
+                _("Amendment accepted and written into version %(number)s.")
+                % {"number": merged.number},
             )
         elif c.kind == CommentKind.AMENDMENT and c.status == CommentStatus.ACCEPTED:
             messages.warning(
                 request,
-                "Amendment accepted. Its passage is no longer found exactly once in the "
-                "current version: write it in by hand with a new version.",
+                _(
+                    "Amendment accepted. Its passage is no longer found exactly once in the "
+                    "current version: write it in by hand with a new version."
+                ),
             )
         else:
-            messages.success(request, "Comment updated.")
+            messages.success(request, _("Comment updated."))
     except services.EngagementError as exc:
-        messages.error(request, str(exc))
+        for message in exc.messages:
+            messages.error(request, message)
     return redirect(d.get_absolute_url() + "#comments")
 
 
@@ -331,7 +344,8 @@ def adopt(request: HttpRequest, slug: str) -> HttpResponse:
     d = _declaration(request, slug)
     try:
         services.adopt(request.user, d)
-        messages.success(request, "Adopted: the declaration is public and open for signature.")
+        messages.success(request, _("Adopted: the declaration is public and open for signature."))
     except services.EngagementError as exc:
-        messages.error(request, str(exc))
+        for message in exc.messages:
+            messages.error(request, message)
     return redirect(d.get_absolute_url())

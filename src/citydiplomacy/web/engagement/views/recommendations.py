@@ -8,6 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from citydiplomacy.web.accounts import permissions
@@ -73,7 +74,10 @@ def recommendation_status(request: HttpRequest, pk: int) -> HttpResponse:
     # (anyone else is refused by the service, whatever they sent)
     try:
         services.set_recommendation_status(request.user, rec, status, note)
-        messages.success(request, f"Status recorded: {rec.get_status_display()}.")
+        messages.success(
+            request, _("Status recorded: %(status)s.") % {"status": rec.get_status_display()}
+        )
     except services.EngagementError as exc:
-        messages.error(request, str(exc))
+        for message in exc.messages:
+            messages.error(request, message)
     return redirect(back)

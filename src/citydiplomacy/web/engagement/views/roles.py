@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from citydiplomacy.web.accounts import permissions
@@ -92,7 +93,7 @@ def representatives_frame(reps: Iterable[Representative]) -> pd.DataFrame:
 def representatives_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The representatives list this viewer sees (``?past=1`` as the page), as CSV or XLSX."""
     if not services.can_see_representatives(request.user):
-        raise PermissionDenied("The list of representatives is for the secretariat and editors.")
+        raise PermissionDenied(_("The list of representatives is for the secretariat and editors."))
     if fmt not in FORMATS:
         raise Http404("exports are CSV or XLSX")
     listed, show_past = listed_representatives(request)
@@ -108,7 +109,7 @@ def representatives(request: HttpRequest) -> HttpResponse:
     their cities' representatives; nobody else sees the list."""
     user = request.user
     if not services.can_see_representatives(user):
-        raise PermissionDenied("The list of representatives is for the secretariat and editors.")
+        raise PermissionDenied(_("The list of representatives is for the secretariat and editors."))
     secretariat = permissions.is_admin(user)
     form = {"username": "", "city": "", "title": "", "capacity": "", "until": ""}
     errors: list[str] = []
@@ -116,7 +117,7 @@ def representatives(request: HttpRequest) -> HttpResponse:
     city_picker = city_form(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not secretariat:
-            raise PermissionDenied("Only the secretariat authorises representatives of a city.")
+            raise PermissionDenied(_("Only the secretariat authorises representatives of a city."))
         form = {k: request.POST.get(k, "").strip() for k in form}
         grant = forms.RepresentativeForm(request.POST)
         grant.is_valid()
@@ -126,7 +127,9 @@ def representatives(request: HttpRequest) -> HttpResponse:
         if "username" in data:
             person = services.user_named(data["username"])
             if person is None:
-                problems["username"] = [f"no active account named {data['username']!r}."]
+                problems["username"] = [
+                    _("no active account named %(name)s.") % {"name": repr(data["username"])}
+                ]
         city = None
         # The city picker: a typed name or a chosen suggestion; text it could not store is
         # refused before it looks the name up.
@@ -137,7 +140,13 @@ def representatives(request: HttpRequest) -> HttpResponse:
             picker_problems = [str(m) for m in city_picker.errors.get("city", [])]
         if picker_problems:
             problems["city"] = picker_problems
-        labels = {"username": "User", "city": "City", "until": "End of mandate"}
+        labels = {
+            "username": _("User"),
+            "city": _("City"),
+            "title": _("Title"),
+            "capacity": pgettext("representative", "Capacity"),
+            "until": _("End of mandate"),
+        }
         problems = {
             k: [f"{labels.get(k, k.capitalize())}: {m}" for m in v] for k, v in problems.items()
         }
@@ -152,11 +161,13 @@ def representatives(request: HttpRequest) -> HttpResponse:
                     until=data["until"],
                 )
                 messages.success(
-                    request, f"{rep.user} may now sign on behalf of {city.name} as {rep.title}."
+                    request,
+                    _("%(user)s may now sign on behalf of %(city)s as %(title)s.")
+                    % {"user": rep.user, "city": city.name, "title": rep.title},
                 )
                 return redirect("engagement:representatives")
             except services.EngagementError as exc:
-                errors.append(str(exc))
+                errors.extend(exc.messages)
     listed, show_past = listed_representatives(request)
     return render(
         request,
@@ -181,6 +192,7 @@ def representative_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     services.revoke_representative(request.user, rep)  # PermissionDenied unless secretariat
     messages.success(
         request,
-        f"{rep.user} no longer signs for {rep.city.name}; signatures already given remain.",
+        _("%(user)s no longer signs for %(city)s; signatures already given remain.")
+        % {"user": rep.user, "city": rep.city.name},
     )
     return redirect("engagement:representatives")

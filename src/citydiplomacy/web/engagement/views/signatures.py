@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from citydiplomacy.web.cities.models import City
@@ -43,10 +44,12 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
     city = get_object_or_404(City, pk=_id(source.get("city")))
     rep = services.representation_for(signer, city)
     if rep is None:
-        raise PermissionDenied(f"You are not an authorised representative of {city.name}.")
+        raise PermissionDenied(
+            _("You are not an authorised representative of %(city)s.") % {"city": city.name}
+        )
     version = d.current_version()
     if d.status != "adopted" or version is None:
-        messages.error(request, "This declaration is not open for signature.")
+        messages.error(request, _("This declaration is not open for signature."))
         return redirect(d.get_absolute_url() + "#signatures")
     needs_name = not services.signer_full_name(signer)
     form = forms.SignForm(
@@ -68,12 +71,15 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
         # characters each); one longer than the column is refused here, not by the database.
         limit = Signature._meta.get_field("signer_name").max_length or 0
         if confirmed is None:
-            errors.append("Confirm the current version of the text.")
+            errors.append(_("Confirm the current version of the text."))
         elif len(name) > limit:
             errors.append(
-                f"Your name as a signature would record it is {len(name)} characters long; "
-                f"a signature holds at most {limit}. Ask the secretariat to record a shorter "
-                "name for your account, then sign again."
+                _(
+                    "Your name as a signature would record it is %(length)s characters long; "
+                    "a signature holds at most %(limit)s. Ask the secretariat to record a "
+                    "shorter name for your account, then sign again."
+                )
+                % {"length": len(name), "limit": limit}
             )
         else:
             try:
@@ -85,12 +91,17 @@ def sign(request: HttpRequest, slug: str) -> HttpResponse:
                     s = services.sign(signer, d, city, version=confirmed)
                 messages.success(
                     request,
-                    f"Signed on behalf of {city.name} by {s.signer_name}, {s.signer_title} "
-                    f"(version {confirmed.number}).",
+                    _("Signed on behalf of %(city)s by %(name)s, %(title)s (version %(number)s).")
+                    % {
+                        "city": city.name,
+                        "name": s.signer_name,
+                        "title": s.signer_title,
+                        "number": confirmed.number,
+                    },
                 )
                 return redirect(d.get_absolute_url() + "#signatures")
             except services.EngagementError as exc:
-                errors.append(str(exc))
+                errors.extend(exc.messages)
     return render(
         request,
         "engagement/sign_confirm.html",
@@ -126,7 +137,8 @@ def withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     # (anyone who may not withdraw it is refused by the service, whatever they sent)
     try:
         services.withdraw(request.user, s, reason)
-        messages.success(request, "The signature is withdrawn; the withdrawal is recorded.")
+        messages.success(request, _("The signature is withdrawn; the withdrawal is recorded."))
     except services.EngagementError as exc:
-        messages.error(request, str(exc))
+        for message in exc.messages:
+            messages.error(request, message)
     return redirect(d.get_absolute_url() + "#signatures")
