@@ -102,7 +102,8 @@ def _code_counts(refs: list[Reference]) -> dict[str, int]:
 
 def summary_rows(profile: dict[str, Any]) -> list[tuple[str, str, Any]]:
     """The figures of a text's summary table as ``(row, figure, value)``, in the table's
-    order: the page's and its export's one reading of the stored profile."""
+    order, read from the stored profile as the template reads them (``row`` names the
+    table's row: references, by_code, by_category, paragraphs); its download's rows."""
     by_code = profile.get("by_code", {})
     by_position = profile.get("by_position", {})
     rows: list[tuple[str, str, Any]] = [
