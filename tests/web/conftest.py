@@ -16,6 +16,17 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _english_after_each_test() -> Any:
+    """A request in French leaves French active in the test's thread (the locale middleware
+    activates a request's language and nothing deactivates it): English again for the next
+    test, whose refusals (translated when shown) would read in French otherwise."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache() -> Any:
     """Cached API pages and kept public pages must not outlive the test database they came
     from."""
