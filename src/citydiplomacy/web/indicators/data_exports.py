@@ -10,8 +10,8 @@ Each is open to exactly whom its page is open to (an upload to its uploader and 
 administrators, the confirmation to the secretariat) and reads the page's own selection
 (:func:`.views.recent_uploads`, the stored :class:`~.models.Submission`,
 :func:`.views.status_selection`); they go through the project's one export path
-(:func:`.exports.table_response`: the spreadsheet guard against formulas and the shared
-writer). Nothing here writes.
+(:func:`citydiplomacy.web.downloads.table_response`: the spreadsheet guard against
+formulas and the shared writer). Nothing here writes.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from citydiplomacy.web.accounts import permissions
+from citydiplomacy.web.downloads import FORMATS, table_response
 from citydiplomacy.web.indicators import services
-from citydiplomacy.web.indicators.exports import FORMATS, table_response
 from citydiplomacy.web.indicators.models import KpiValue, Status, Submission, SubmissionStatus
 from citydiplomacy.web.indicators.views import (
     _city_for_data,
