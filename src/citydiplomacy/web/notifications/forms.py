@@ -24,6 +24,18 @@ from citydiplomacy.web.notifications.models import Frequency, Kind, ReportingDea
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
+class LanguageSelect(forms.Select):
+    """A choice of language: each option is the language's own name ("English", "Français")
+    and says so with its ``lang`` attribute, as the site's language switcher does (WCAG 3.1.2:
+    a screen reader then reads each name in its language)."""
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        if value:
+            option["attrs"]["lang"] = str(value)
+        return option
+
+
 class PreferencesForm(forms.Form):
     """One frequency per kind, and the language of the user's e-mails (``language``: their
     earlier choice, else ``default_language``, the page's; a form sent without it saves the
@@ -51,6 +63,7 @@ class PreferencesForm(forms.Form):
             initial=language or default_language,
             required=False,
             label=_("Language of your notification e-mails"),
+            widget=LanguageSelect,
         )
 
     def kind_fields(self) -> list[forms.BoundField]:
