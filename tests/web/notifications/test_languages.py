@@ -28,7 +28,7 @@ from citydiplomacy.web.engagement.models import (
 )
 from citydiplomacy.web.indicators import services as indicators
 from citydiplomacy.web.indicators.models import KpiValue, Status
-from citydiplomacy.web.notifications import reporting, services
+from citydiplomacy.web.notifications import reporting, services, wording
 from citydiplomacy.web.notifications.models import (
     Frequency,
     Kind,
@@ -44,6 +44,12 @@ from tests.web.export_checks import csv_rows
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2027, 1, 20)
+
+
+@pytest.fixture(autouse=True)
+def _read_on_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Notifications are read on TODAY (a reporting notice counts its days on the day read)."""
+    monkeypatch.setattr(wording, "_today", lambda: TODAY)
 
 
 def client_in(user: Any, lang: str) -> Client:

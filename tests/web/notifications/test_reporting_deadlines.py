@@ -11,9 +11,9 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from citydiplomacy.web.notifications import reporting, services
+from citydiplomacy.web.notifications import reporting, services, wording
 from citydiplomacy.web.notifications.models import (
     Frequency,
     Kind,
@@ -27,6 +27,12 @@ pytestmark = pytest.mark.django_db
 
 WHO = ["anonymous", "public", "editor", "analyst", "admin"]
 TODAY = dt.date(2027, 1, 20)
+
+
+@pytest.fixture(autouse=True)
+def _read_on_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Notifications are read on TODAY (a reporting notice counts its days on the day read)."""
+    monkeypatch.setattr(wording, "_today", lambda: TODAY)
 
 
 def client_for(user: Any) -> Client:
@@ -255,3 +261,20 @@ def test_a_deadline_set_inside_its_notice_period_is_told_at_once(
         )
     assert response.status_code == 302 and ReportingDeadline.objects.count() == 2
     assert len(told(users["editor"])) == 1  # not yet: its notice begins in 46 days
+
+
+def test_a_notice_counts_its_days_on_the_day_it_is_read(
+    users: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deadline(days=14)  # due 31 January 2027
+    reporting.notify_coming(TODAY)  # written on 20 January: 11 days before
+    (n,) = told(users["editor"])
+    assert "(in 11 days)" in n.subject
+    monkeypatch.setattr(wording, "_today", lambda: dt.date(2027, 1, 27))
+    assert "(in 4 days)" in n.subject
+    monkeypatch.setattr(wording, "_today", lambda: dt.date(2027, 1, 31))
+    assert "(today)" in n.subject
+    monkeypatch.setattr(wording, "_today", lambda: dt.date(2027, 2, 2))
+    assert "(passed)" in n.subject
+    with translation.override("fr"):
+        assert "(échue)" in n.subject

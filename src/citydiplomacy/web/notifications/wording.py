@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from citydiplomacy.web.cities.models import localised_city_name
 from citydiplomacy.web.dates import short_date
@@ -172,13 +173,21 @@ def _cities_text(cities: list[list[Any]], more: int) -> str:
     }
 
 
+def _today() -> dt.date:
+    """The day a notification is read on (a function, so that tests can set the day)."""
+    return timezone.localdate()
+
+
 def _reporting_deadline(p: Mapping[str, Any]) -> Wording:
-    days = int(p["days"])
-    when = (
-        _("today")
-        if days == 0
-        else ngettext("in %(days)d day", "in %(days)d days", days) % {"days": days}
-    )
+    # Counted on the day it is read, not the day it was written: an inbox read a week later
+    # (or a digest) must not say "in 11 days" of a deadline 4 days away.
+    days = (dt.date.fromisoformat(str(p["due_date"])) - _today()).days
+    if days < 0:
+        when = pgettext("a deadline", "passed")
+    elif days == 0:
+        when = _("today")
+    else:
+        when = ngettext("in %(days)d day", "in %(days)d days", days) % {"days": days}
     values = {
         "year": p["year"],
         "date": _day(p["due_date"]),
