@@ -242,8 +242,9 @@ def test_an_editor_of_many_cities_gets_a_count(users: dict[str, Any]) -> None:
 
 
 def test_a_deadline_set_inside_its_notice_period_is_told_at_once(
-    users: dict[str, Any], django_capture_on_commit_callbacks: Any
+    users: dict[str, Any], django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(wording, "_today", timezone.localdate)  # read on the real day
     soon = timezone.localdate() + dt.timedelta(days=5)
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(users["admin"]).post(
@@ -268,13 +269,15 @@ def test_a_notice_counts_its_days_on_the_day_it_is_read(
 ) -> None:
     deadline(days=14)  # due 31 January 2027
     reporting.notify_coming(TODAY)  # written on 20 January: 11 days before
-    (n,) = told(users["editor"])
-    assert "(in 11 days)" in n.subject
-    monkeypatch.setattr(wording, "_today", lambda: dt.date(2027, 1, 27))
-    assert "(in 4 days)" in n.subject
-    monkeypatch.setattr(wording, "_today", lambda: dt.date(2027, 1, 31))
-    assert "(today)" in n.subject
-    monkeypatch.setattr(wording, "_today", lambda: dt.date(2027, 2, 2))
-    assert "(passed)" in n.subject
-    with translation.override("fr"):
-        assert "(échue)" in n.subject
+
+    def subject_on(day: dt.date, lang: str = "en") -> str:
+        monkeypatch.setattr(wording, "_today", lambda: day)
+        with translation.override(lang):
+            (n,) = told(users["editor"])  # read afresh, as a page would
+            return n.subject
+
+    assert "(in 11 days)" in subject_on(TODAY)
+    assert "(in 4 days)" in subject_on(dt.date(2027, 1, 27))
+    assert "(today)" in subject_on(dt.date(2027, 1, 31))
+    assert "(passed)" in subject_on(dt.date(2027, 2, 2))
+    assert "(échue)" in subject_on(dt.date(2027, 2, 2), "fr")
