@@ -37,8 +37,10 @@ cities for both, :func:`paired_ratio`).
 
 ``--seeds 0-4`` trains one model per seed and split (the training examples' draws, the
 model's and the prior fit's randomness, exposure control's sample) and reports each seed's
-tables and ratio, and the ratios' minimum, median and maximum; the data (held-out cities,
-query sample, resamples) stays that of ``--seed``. ``--splits eu-crawl`` runs one split
+tables and ratio, the ratios' minimum, median and maximum, and the seeds' models pooled
+(per query city, the mean recall of the models, over nearest's, with its paired interval:
+what a model of any seed finds on average); the data (held-out cities, query sample,
+resamples) stays that of ``--seed``. ``--splits eu-crawl`` runs one split
 (``eu-crawl``, ``crawl-eu``, ``held-out``); ``--no-one-size`` skips the one-size list.
 
 The script also measures the one-size list: the top 10 of 200 cities drawn from six
@@ -201,6 +203,14 @@ def seed_list(text: str) -> list[int]:
     return out
 
 
+def pooled(per_seed: list[np.ndarray]) -> np.ndarray:
+    """Per query city, the mean over the seeds' models of a metric (the same query cities in
+    the same order for every seed): what a model of any seed finds on average."""
+    if not per_seed or any(v.shape != per_seed[0].shape for v in per_seed):
+        raise ValueError("one value per query city for every seed")
+    return np.mean(np.vstack(per_seed), axis=0)
+
+
 def seed_spread(ratios: list[float]) -> tuple[float, float, float]:
     """Minimum, median and maximum of the per-seed ratios."""
     values = np.array(ratios, dtype=float)
@@ -361,6 +371,7 @@ def main() -> int:
         near = baselines[NEAREST]
         ratios[split_name] = {}
         beat[split_name] = {}
+        recalls: list[np.ndarray] = []
         for model_seed in model_seeds:
             t0 = time.perf_counter()
             ranker = ranking.train(world, seed=model_seed)
@@ -388,6 +399,7 @@ def main() -> int:
             t_rank = (time.perf_counter() - t0) / len(variants)
             table = {**ranked_metrics, **baselines}
             summary = {m: r.summary(idx) for m, r in table.items()}
+            recalls.append(ranked_metrics[RANKER].recall)
             ratio = paired_ratio(ranked_metrics[RANKER].recall, near.recall, idx)
             ratios[split_name][model_seed] = ratio
             beat[split_name][model_seed] = bool(
@@ -432,6 +444,14 @@ def main() -> int:
                     for sd, r in ratios[split_name].items()
                 )
                 + f"; min {lo:.3f}, median {med:.3f}, max {hi:.3f}",
+                flush=True,
+            )
+            mean_recall = pooled(recalls)
+            both = paired_ratio(mean_recall, near.recall, idx)
+            print(
+                f"{split_name}: the seeds' models pooled (per query city, the mean recall@{K} "
+                f"of the {len(recalls)} models): {mean_recall.mean():.4f}, {both[0]:.3f} times "
+                f"nearest (paired 95 % interval {both[1]:.3f}-{both[2]:.3f})",
                 flush=True,
             )
 

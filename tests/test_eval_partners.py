@@ -77,3 +77,13 @@ def test_seeds_are_read_as_lists_and_ranges_and_summarised(ev: ModuleType) -> No
         ev.seed_list(",")
     assert ev.seed_spread([2.1, 1.8, 2.0, 1.9, 2.4]) == (1.8, 2.0, 2.4)
     assert set(ev.SPLITS) == {"eu-crawl", "crawl-eu", "held-out"}
+
+
+def test_the_seeds_models_are_pooled_per_query_city(ev: ModuleType) -> None:
+    a = np.array([0.0, 0.5, 1.0])
+    b = np.array([0.5, 0.5, 0.0])
+    assert np.allclose(ev.pooled([a, b]), [0.25, 0.5, 0.5])
+    with pytest.raises(ValueError, match="every seed"):
+        ev.pooled([a, np.zeros(2)])
+    with pytest.raises(ValueError):
+        ev.pooled([])
