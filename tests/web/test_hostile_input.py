@@ -27,7 +27,6 @@ pytestmark = pytest.mark.django_db
 PAGES_WITH_FILTERS = [
     "/events/?tag={}",
     "/events/?kind={}",
-    "/cities/?q={}",
     "/cities/autocomplete/?q={}",
     "/partners/?city={}",
     "/commitments/?status={}",

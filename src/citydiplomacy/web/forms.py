@@ -24,6 +24,8 @@ from citydiplomacy.core.text import find_forbidden
 
 #: The attribute that marks a view as checking the text of every form field it reads.
 FORM_TEXT_CHECKED = "form_text_checked"
+#: The attribute that marks a view as checking the text of every query parameter it reads.
+QUERY_TEXT_CHECKED = "query_text_checked"
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -64,7 +66,7 @@ def validate_text(value: Any) -> None:
 _TEXT_CHECKED_FIELD = "_citydiplomacy_text_checked"
 
 
-def _check_raw_text(field: forms.CharField) -> None:
+def _check_raw_text(field: forms.Field) -> None:
     """Make ``field`` run :func:`validate_text` on the value *as submitted*, before its own
     ``to_python``: a ``CharField`` strips surrounding whitespace there, and Python counts the
     control characters U+001C-U+001F as whitespace, so a validator (which sees the stripped
@@ -74,7 +76,8 @@ def _check_raw_text(field: forms.CharField) -> None:
     convert = field.to_python
 
     def to_python(value: Any) -> Any:
-        validate_text(value)
+        for text in value if isinstance(value, list | tuple) else (value,):
+            validate_text(text)
         return convert(value)
 
     field.to_python = to_python  # type: ignore[method-assign]
@@ -82,7 +85,7 @@ def _check_raw_text(field: forms.CharField) -> None:
 
 
 class TextCheckedMixin:
-    """Checks every ``CharField`` of a form (``ModelForm`` included) with
+    """Checks every ``CharField`` and ``ChoiceField`` of a form (``ModelForm`` included) with
     :func:`validate_text` on the submitted value, before the field strips it or runs its
     other validators (so the character, not the length, is reported)."""
 
@@ -91,7 +94,8 @@ class TextCheckedMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            if isinstance(field, forms.CharField):
+            # a choice too: its "not one of the choices" message would quote the character
+            if isinstance(field, forms.CharField | forms.ChoiceField):
                 _check_raw_text(field)
 
 
@@ -107,6 +111,15 @@ def checks_form_text(view: View) -> View:
     return view
 
 
+def checks_query_text(view: View) -> View:
+    """Mark ``view`` (a filter or search page) as checking the text of every query parameter
+    it reads with :func:`validate_text`, through a form whose errors it shows at the field:
+    the middleware then lets its query values through (parameter names are still checked).
+    Apply it outermost."""
+    setattr(view, QUERY_TEXT_CHECKED, True)
+    return view
+
+
 def field_errors(form: forms.Form) -> dict[str, list[str]]:
     """The errors of each field of a bound form, by field name (``__all__`` for the form's
     own), as plain strings for a template."""
@@ -115,9 +128,11 @@ def field_errors(form: forms.Form) -> dict[str, list[str]]:
 
 __all__ = [
     "FORM_TEXT_CHECKED",
+    "QUERY_TEXT_CHECKED",
     "TextCheckedForm",
     "TextCheckedMixin",
     "checks_form_text",
+    "checks_query_text",
     "field_errors",
     "validate_text",
 ]

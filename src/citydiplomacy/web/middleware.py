@@ -12,8 +12,12 @@ PostgreSQL refuses NUL in text, so each such view answered 500. Rather than guar
 A page whose view checks every form field it reads (marked with
 :func:`citydiplomacy.web.forms.checks_form_text`) gets its form posts through even when a field
 value holds such a character, so its form can show the error at the field; the field names, the
-path and the query string are checked for it as for every other view. Views that are not marked
-keep the refusal here, so a view never meets such a value unless it says it checks them.
+path and the query string are checked for it as for every other view. A search or filter page
+whose view checks every query parameter it reads through such a form
+(:func:`~citydiplomacy.web.forms.checks_query_text`: the city search, the change history) gets
+its GET query values through the same way; parameter names are still checked here. Views that
+are not marked keep the refusal here, so a view never meets such a value unless it says it
+checks them.
 
 The answer is a 400: in the API's one JSON error shape under ``/api/``, a plain error page
 elsewhere. It names the parameter and the character, never echoes the value. Uploaded files are
@@ -34,7 +38,7 @@ from django.shortcuts import render
 from django.urls import Resolver404, get_resolver
 
 from citydiplomacy.core.text import forbidden_character
-from citydiplomacy.web.forms import FORM_TEXT_CHECKED
+from citydiplomacy.web.forms import FORM_TEXT_CHECKED, QUERY_TEXT_CHECKED
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +95,13 @@ def request_problem(request: HttpRequest) -> str | None:
     if problem is not None:
         return f"The address contains {problem}."
     problem = _params_problem(request.GET, "query parameter")
+    if (
+        problem is not None
+        and request.method == "GET"
+        and _view_checks(request, QUERY_TEXT_CHECKED)
+    ):
+        # A search or filter page shows the value's problem at its field; names refused here.
+        problem = _params_problem(request.GET, "query parameter", values=False)
     if problem is not None:
         return problem
     if (
@@ -99,22 +110,24 @@ def request_problem(request: HttpRequest) -> str | None:
         and request.content_type in _FORM_TYPES
     ):
         problem = _params_problem(request.POST, "form field")
-        if problem is not None and _view_checks_form_text(request):
+        if problem is not None and _view_checks(request, FORM_TEXT_CHECKED):
             # The view's form reports the value at its field; names are still refused here.
             return _params_problem(request.POST, "form field", values=False)
         return problem
     return None
 
 
-def _view_checks_form_text(request: HttpRequest) -> bool:
-    """Whether the view of ``request``'s path checks every form field's text itself
-    (:func:`citydiplomacy.web.forms.checks_form_text`). Resolved only when a form field holds
-    a forbidden character, so ordinary requests pay nothing."""
+def _view_checks(request: HttpRequest, marker: str) -> bool:
+    """Whether the view of ``request``'s path checks the text of its form fields
+    (:func:`citydiplomacy.web.forms.checks_form_text`) or of its query parameters
+    (:func:`~citydiplomacy.web.forms.checks_query_text`) itself, as ``marker`` names.
+    Resolved only when a value holds a forbidden character, so ordinary requests pay
+    nothing."""
     try:
         match = get_resolver(getattr(request, "urlconf", None)).resolve(request.path_info)
     except Resolver404:
         return False
-    return bool(getattr(match.func, FORM_TEXT_CHECKED, False))
+    return bool(getattr(match.func, marker, False))
 
 
 #: What a page answers when the database refused a value (the last line of defence: forms

@@ -21,9 +21,11 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from citydiplomacy.core.text import FORBIDDEN_IN_TEXT
 from citydiplomacy.web.cities import services
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.dates import page_language
+from citydiplomacy.web.forms import validate_text
 
 #: Longest text a picker takes (a label is "name, region, country (XX)").
 MAX_TEXT = 400
@@ -73,6 +75,10 @@ class CityPickerWidget(forms.MultiWidget):
         return [str(text or "")[:MAX_TEXT], str(picked or "")[:12]]
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        if isinstance(value, list) and value and isinstance(value[0], str):
+            # Shown again after an error at the field: as typed, without the character the
+            # error names (the page must not carry it, nor may it be looked up below).
+            value = [FORBIDDEN_IN_TEXT.sub("", value[0]), *value[1:]]
         context = super().get_context(name, value, attrs)
         text_widget, id_widget = context["widget"]["subwidgets"]
         # The text input keeps the field's own id (its <label for> points there); the hidden
@@ -161,6 +167,9 @@ class CityField(forms.Field):
             text, picked = [*value, "", ""][:2]
         else:
             text, picked = value, ""
+        # before the text is looked up (PostgreSQL refuses a NUL), and before it is stripped
+        validate_text(text)
+        validate_text(picked)
         city = _city(picked)
         if city is not None:
             return int(city.pk)

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from citydiplomacy.web.cities.models import MAX_NORMALISED, City, Country
+from citydiplomacy.web.forms import TextCheckedMixin
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -18,8 +19,9 @@ def country_choices() -> list[tuple[str, str]]:
     return [(iso2, f"{name} ({iso2})") for iso2, name in rows]
 
 
-class CitySearchForm(forms.Form):
-    """The city search page's query: a name (any script, any alternate name) and a country."""
+class CitySearchForm(TextCheckedMixin, forms.Form):
+    """The city search page's query: a name (any script, any alternate name) and a country;
+    a character no text may hold is an error at its field."""
 
     q = forms.CharField(label=_("City or country"), required=False, max_length=MAX_NORMALISED)
     country = forms.ChoiceField(label=_("Country"), required=False)

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
+from citydiplomacy.core.text import FORBIDDEN_IN_TEXT
 from citydiplomacy.web.cities.forms import CitySearchForm
 from citydiplomacy.web.cities.forms import country_choices as country_choices
 from citydiplomacy.web.cities.models import (
@@ -38,6 +39,7 @@ from citydiplomacy.web.cities.profiles import profile_url as profile_url
 from citydiplomacy.web.cities.profiles import profile_years
 from citydiplomacy.web.cities.sections import city_sections
 from citydiplomacy.web.cities.services import rank_cities
+from citydiplomacy.web.forms import checks_query_text
 
 PAGE_SIZE = 25
 AUTOCOMPLETE_LIMIT = 10
@@ -88,11 +90,15 @@ def searched(request: HttpRequest) -> tuple[CitySearchForm, str, str, QuerySet[C
     return form, q, country, rank_cities(q, country)
 
 
+@checks_query_text
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     """``/cities/?q=...&country=XX``: cities by name, alternate name or country, 25 a page,
     largest population first."""
     form, q, country, cities = searched(request)
+    if "q" in form.errors:
+        # shown again as typed, without the character the error names
+        q = FORBIDDEN_IN_TEXT.sub("", request.GET.get("q", ""))[:MAX_NORMALISED]
     context: dict[str, Any] = {"form": form, "q": q, "country": country, "searched": False}
     if cities is not None:
         page = Paginator(cities, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -106,7 +112,7 @@ def search(request: HttpRequest) -> HttpResponse:
         if country:
             names = Country.objects.filter(pk=country).values_list("name", flat=True)
             context["country_name"] = names.first() or country
-    return render(request, "cities/search.html", context)
+    return render(request, "cities/search.html", context, status=400 if form.errors else 200)
 
 
 def suggestion(city: City) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
@@ -26,6 +26,7 @@ from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.downloads import FORMATS as FORMATS
 from citydiplomacy.web.downloads import table_response as table_response
+from citydiplomacy.web.forms import validate_text
 from citydiplomacy.web.indicators import scoring, services, visibility
 from citydiplomacy.web.indicators.models import (
     CityYearScore,
@@ -468,7 +469,12 @@ def kpi_filter(query: QueryDict) -> tuple[str, str | None]:
     """The history's KPI filter (a code or its beginning) from ``query``, and why it cannot
     be used, or ``None``: a text longer than any code is refused with a message (SQLite
     cannot even run a ``LIKE`` on 50,000 characters)."""
-    measure = query.get("kpi", "").strip()
+    raw = query.get("kpi", "")
+    try:
+        validate_text(raw)  # before the strip: a separator at an end is reported, not lost
+    except ValidationError as exc:
+        return "", exc.messages[0]
+    measure = raw.strip()
     if len(measure) <= KPI_FILTER_MAX:
         return measure, None
     return measure, gettext(

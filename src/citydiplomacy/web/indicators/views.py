@@ -23,7 +23,7 @@ from citydiplomacy.errors import CityDiplomacyError, ValidationError
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.fields import city_form
 from citydiplomacy.web.cities.models import City
-from citydiplomacy.web.forms import checks_form_text
+from citydiplomacy.web.forms import checks_form_text, checks_query_text
 from citydiplomacy.web.indicators import entry as entry_rules
 from citydiplomacy.web.indicators import services
 from citydiplomacy.web.indicators.exports import export_frame, kpi_filter
@@ -400,6 +400,7 @@ def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 
 # ------------------------------------------------------------------------- history
+@checks_query_text
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
     """The audit trail of KPI values: analysts and the secretariat."""
