@@ -95,12 +95,6 @@ NOT_DATA: dict[tuple[str, str], str] = {
 #: Pages whose tables still lack downloads, outside this work (strict: an xfail that starts
 #: passing fails, so the mark is removed when the downloads arrive).
 MISSING: dict[str, str] = {
-    "versions": "engagement: a declaration's versions table has no download yet",
-    "declaration": (
-        "engagement: a declaration's signatures by country and by region tables have no "
-        "download; the signatories' line above them holds the signatures table"
-    ),
-    "commitment": "engagement: a commitment's reported values table has no download yet",
     "capacity": "capacity: the survey figures table has no download yet",
     "capacity-modules": (
         "capacity: the modules' downloads line is not in the convention (no class=downloads, "

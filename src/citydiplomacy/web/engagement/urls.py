@@ -67,7 +67,27 @@ urlpatterns: list[URLPattern] = [
         views.signatories_export,
         name="signatories-export",
     ),
+    path(
+        "declarations/<slug:slug>/signatures-by-country.<str:fmt>",
+        views.signatures_by_country_export,
+        name="signatures-by-country-export",
+    ),
+    path(
+        "declarations/<slug:slug>/signatures-by-region.<str:fmt>",
+        views.signatures_by_region_export,
+        name="signatures-by-region-export",
+    ),
+    path(
+        "declarations/<slug:slug>/withdrawn-signatures.<str:fmt>",
+        views.withdrawn_signatures_export,
+        name="withdrawn-signatures-export",
+    ),
     path("declarations/<slug:slug>/versions/", views.versions, name="versions"),
+    path(
+        "declarations/<slug:slug>/versions.<str:fmt>",
+        views.versions_export,
+        name="versions-export",
+    ),
     path("declarations/<slug:slug>/versions/new/", views.version_new, name="version-new"),
     path(
         "declarations/<slug:slug>/versions/<engagement_id:number>.txt",
@@ -102,4 +122,9 @@ urlpatterns: list[URLPattern] = [
     path("commitments/new/", views.commitment_new, name="commitment-new"),
     path("commitments/export.<str:fmt>", views.commitments_export, name="commitments-export"),
     path("commitments/<engagement_id:pk>/", views.commitment_detail, name="commitment"),
+    path(
+        "commitments/<engagement_id:pk>/values.<str:fmt>",
+        views.commitment_values_export,
+        name="commitment-values-export",
+    ),
 ]

@@ -59,6 +59,13 @@ from citydiplomacy.web.engagement.views.signatures import (
     signatures_csv,
     withdraw,
 )
+from citydiplomacy.web.engagement.views.table_exports import (
+    commitment_values_export,
+    signatures_by_country_export,
+    signatures_by_region_export,
+    versions_export,
+    withdrawn_signatures_export,
+)
 
 __all__ = [
     "COMMITMENT_PAGE_SIZE",
@@ -75,6 +82,7 @@ __all__ = [
     "commitment_detail",
     "commitment_list",
     "commitment_new",
+    "commitment_values_export",
     "commitments_export",
     "declaration_detail",
     "declaration_list",
@@ -98,9 +106,13 @@ __all__ = [
     "sessions_export",
     "sign",
     "signatories_export",
+    "signatures_by_country_export",
+    "signatures_by_region_export",
     "signatures_csv",
     "version_new",
     "version_text",
     "versions",
+    "versions_export",
     "withdraw",
+    "withdrawn_signatures_export",
 ]
