@@ -54,6 +54,22 @@ def _day(value: dt.date, lang: str) -> str:
     return text
 
 
+#: CLDR pattern of a day with its month written in full ("6 August 2026", "6 août 2026").
+LONG_DAY = "d MMMM y"
+
+
+def long_date(value: dt.date | None, lang: str | None = None) -> str:
+    """``value`` as a day with its month in full in the page's language, for a document such
+    as a certificate ("1 March 2026", "1er mars 2026"); '' if none."""
+    if value is None:
+        return ""
+    lang = lang or page_language()
+    text = format_date(value, LONG_DAY, locale=_locale(lang))
+    if value.day == 1 and lang.split("_")[0] == "fr":
+        text = "1er" + text[1:]
+    return text
+
+
 def short_datetime(value: dt.datetime | None, lang: str | None = None) -> str:
     """``value`` as :func:`short_date` followed by the 24-hour time ("6 août 2026 14:05")."""
     if value is None or value == "":

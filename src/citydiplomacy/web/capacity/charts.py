@@ -11,7 +11,7 @@ import numpy as np
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, gettext_noop, ngettext
 
-from citydiplomacy.web.indicators.charts import MUTED, TEXT, _svg, _text
+from citydiplomacy.web.indicators.charts import MUTED, TEXT, _locale, _svg, _text, page_language
 
 #: (name, colour, dash pattern, marker) of the radar's series: target, rating, after.
 RADAR_SERIES = (
@@ -92,24 +92,31 @@ def _marker(kind: str, x: float, y: float, colour: str) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"/>'
 
 
-#: Heat-map bins of the mean gap: (upper bound, CSS class, words).
+#: Heat-map bins of the mean gap: (upper bound, CSS class, words). A gap at or under 0 is in
+#: the first bin, one under 1 in the second, under 2 in the third, the rest in the last. The
+#: words are translated when shown (:func:`gap_words`).
 GAP_BINS = (
-    (0.0, "gap-none", "at or above target"),
-    (1.0, "gap-small", "under 1 level short"),
-    (2.0, "gap-medium", "1 to 2 levels short"),
-    (math.inf, "gap-large", "2 levels or more short"),
+    (0.0, "gap-none", gettext_noop("at or above target")),
+    (1.0, "gap-small", gettext_noop("under 1 level short")),
+    (2.0, "gap-medium", gettext_noop("1 to 2 levels short")),
+    (math.inf, "gap-large", gettext_noop("2 levels or more short")),
 )
+
+
+def _bin(value: float) -> tuple[float, str, str]:
+    if value <= GAP_BINS[0][0]:
+        return GAP_BINS[0]
+    return next(b for b in GAP_BINS[1:] if value < b[0])
 
 
 def gap_class(value: float) -> str:
     """The CSS class of a heat-map cell (its text is the number itself)."""
-    if math.isnan(value):
-        return "gap-hidden"
-    if value <= 0:
-        return "gap-none"
-    if value < 1:
-        return "gap-small"
-    return "gap-medium" if value < 2 else "gap-large"
+    return "gap-hidden" if math.isnan(value) else _bin(value)[1]
+
+
+def gap_words(value: float) -> str:
+    """The bin of a mean gap in words, in the page's language ("1 to 2 levels short")."""
+    return "" if math.isnan(value) else gettext(_bin(value)[2])
 
 
 def heatmap_table(
@@ -140,6 +147,9 @@ def heatmap_table(
     )
     parts.append("</tr></thead><tbody>")
     hidden = escape(gettext("hidden"))
+    # The page's decimal sign ("+0,7" in French), written by hand: Babel per cell would
+    # dominate the time of a large cohort's map.
+    decimal = _locale(page_language()).number_symbols.get("latn", {}).get("decimal", ".")
     for g, label in enumerate(row_labels):
         parts.append(f'<tr><th scope="row">{escape(label)}</th>')
         row_v, row_n, row_s = values[g], counts[g], suppressed[g]
@@ -149,10 +159,9 @@ def heatmap_table(
                 parts.append(f'<td class="gap-hidden" title="{rated}">{hidden}</td>')
             else:
                 v = float(row_v[k])
-                parts.append(
-                    f'<td class="{gap_class(v)}" title="{escape(_rated(int(row_n[k])))}">'
-                    f"{v:+.1f}</td>"
-                )
+                title = escape(f"{gap_words(v)}; {_rated(int(row_n[k]))}")
+                number = f"{v:+.1f}".replace(".", decimal)
+                parts.append(f'<td class="{gap_class(v)}" title="{title}">{number}</td>')
         parts.append("</tr>")
     parts.append("</tbody></table>")
     return SafeString("".join(parts))

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from citydiplomacy.core.capacity.gaps import COMBINE_RULES, MIN_GROUP
@@ -139,7 +139,10 @@ def framework_import(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             problems = [str(p) for p in exc.problems]
         else:
-            messages.success(request, f"Framework {fv} loaded and made current.")
+            messages.success(
+                request,
+                gettext("Framework %(framework)s loaded and made current.") % {"framework": fv},
+            )
             return redirect("capacity:framework")
     else:
         problems = [str(e) for errs in form.errors.values() for e in errs]
@@ -249,7 +252,7 @@ def assess(request: HttpRequest, pk: int, rater: str) -> HttpResponse:
         except CityDiplomacyError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Ratings saved.")
+            messages.success(request, gettext("Ratings saved."))
             if permissions.can_read_ratings(request.user, p):
                 return redirect("capacity:person", pk=p.pk)
             return redirect("capacity:index")
@@ -335,7 +338,7 @@ def city_survey(request: HttpRequest, pk: int) -> HttpResponse:
         except CityDiplomacyError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Office survey saved.")
+            messages.success(request, gettext("Office survey saved."))
             return redirect("capacity:city", pk=c.pk)
     status = 422 if request.method == "POST" else 200
     return render(request, "capacity/survey_form.html", {"city": c, "form": form}, status=status)
@@ -509,6 +512,14 @@ def _programme_page(
     )
 
 
+def _refusal(exc: Exception) -> str:
+    """Why a service refused, in the page's language (a capacity service's message from the
+    catalogue; another error's text as it is, translated where it was raised)."""
+    if isinstance(exc, services.CapacityServiceError):
+        return exc.translated()
+    return str(exc)
+
+
 def _organiser_post(request: HttpRequest, slug: str) -> Programme:
     p = _visible_programme(request, slug)
     if not permissions.organises(request.user, p):
@@ -530,7 +541,13 @@ def programme_import(request: HttpRequest, slug: str) -> HttpResponse:
             problems = [str(x) for x in exc.problems]
         else:
             messages.success(
-                request, f"Imported {counts['ratings']} ratings of {counts['people']} people."
+                request,
+                ngettext(
+                    "Imported %(ratings)d ratings of %(people)d person.",
+                    "Imported %(ratings)d ratings of %(people)d people.",
+                    counts["people"],
+                )
+                % counts,
             )
             return redirect(p)
     else:
@@ -575,9 +592,9 @@ def session_new(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         services.add_session(request.user, p, **form.cleaned_data)
     except CityDiplomacyError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, _refusal(exc))
     else:
-        messages.success(request, "Session added.")
+        messages.success(request, gettext("Session added."))
     return redirect(p)
 
 
@@ -594,9 +611,17 @@ def attendance(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     try:
         n = services.record_attendance(request.user, s, ids)
     except CityDiplomacyError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, _refusal(exc))
     else:
-        messages.success(request, f"Attendance of {n} participants recorded.")
+        messages.success(
+            request,
+            ngettext(
+                "Attendance of %(n)d participant recorded.",
+                "Attendance of %(n)d participants recorded.",
+                n,
+            )
+            % {"n": n},
+        )
     return redirect(p)
 
 
@@ -607,9 +632,13 @@ def mentoring(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         pairs = services.pair_mentors(request.user, p)
     except CityDiplomacyError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, _refusal(exc))
     else:
-        messages.success(request, f"{len(pairs)} mentoring pairs chosen.")
+        messages.success(
+            request,
+            ngettext("%(n)d mentoring pair chosen.", "%(n)d mentoring pairs chosen.", len(pairs))
+            % {"n": len(pairs)},
+        )
     return redirect(p)
 
 
@@ -625,7 +654,7 @@ def statement(request: HttpRequest, slug: str) -> HttpResponse:
         d = services.draft_statement(request.user, p, **form.cleaned_data)
     except (CityDiplomacyError, PermissionDenied) as exc:
         # The declarations feature lets only the secretariat draft; say so on the page.
-        messages.error(request, str(exc) or "You may not draft this statement.")
+        messages.error(request, _refusal(exc) or gettext("You may not draft this statement."))
         return redirect(p)
     return redirect("engagement:declaration", slug=d.slug)
 

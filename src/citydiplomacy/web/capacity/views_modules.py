@@ -40,7 +40,7 @@ def modules(request: HttpRequest) -> HttpResponse:
         (
             m,
             [(c, names.get(c, missing)) for c in m.competency_codes],
-            gettext("not stated") if m.level is None else f"{m.level} {levels[m.level - 1]}",
+            catalogue.level_label(m.level, levels),
         )
         for m in catalogue.browse(fw, flt)
     ]
@@ -116,7 +116,7 @@ def module_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
     try:
         saved = catalogue.save_module(request.user, form.cleaned_data, module)
     except services.CapacityServiceError as exc:
-        form.add_error("code", str(exc))
+        form.add_error("code", exc.translated())
         return _module_form_page(request, form, module, status=422)
-    messages.success(request, f"Module {saved.code} saved.")
+    messages.success(request, gettext("Module %(code)s saved.") % {"code": saved.code})
     return redirect(f"{reverse('capacity:modules')}#m-{saved.code}")

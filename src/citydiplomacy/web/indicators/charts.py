@@ -19,8 +19,9 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_noop
 
-from citydiplomacy.core.bands import BAND_COLOURS, BAND_LABELS
+from citydiplomacy.core.bands import BAND_COLOURS
 from citydiplomacy.core.ticks import kpi_digits as kpi_digits  # re-exported for the views
 from citydiplomacy.core.ticks import value_digits
 
@@ -89,8 +90,41 @@ def band_colour(band_code: int) -> str:
     return BAND_COLOURS.get(band_code, NO_BAND_COLOUR)
 
 
+#: The U4SSC bands' names (``core.bands.BAND_LABELS``, tested equal) as the catalogue holds
+#: them: a literal '%' doubled, as in the templates' ``{% translate band_label %}``.
+BAND_NAMES = {
+    1: gettext_noop("Less than 33%% of target"),
+    2: gettext_noop("33-66%% of target"),
+    3: gettext_noop("66-95%% of target"),
+    4: gettext_noop("95%%+ of target"),
+}
+
+
+#: Other English labels stored with the data that pages show through :func:`label_text` or
+#: ``{% translate %}``: the ranking's robustness method (``core.robustness.ROBUSTNESS_METHOD``).
+DATA_LABELS = (gettext_noop("composite index, Saltelli design (SALib), 5-95 %% interval"),)
+
+
+def label_text(label: str) -> str:
+    """An English label stored with the data (a band's name in a snapshot), in the page's
+    language: what ``{% translate label %}`` writes in a template (the same message, its
+    '%' doubled in the catalogue); the label itself when the catalogue does not have it."""
+    return translation.gettext(label.replace("%", "%%")).replace("%%", "%")
+
+
 def band_text(band_code: int) -> str:
-    return BAND_LABELS.get(band_code, "not scored")
+    """A band's name in the page's language ("33 à 66 % de la cible"); "not scored" for 0."""
+    name = BAND_NAMES.get(band_code)
+    if name is None:
+        return translation.gettext("not scored")
+    return translation.gettext(name).replace("%%", "%")
+
+
+def percent(text: str, lang: str | None = None) -> str:
+    """``text`` (a number already written for people) followed by the percent sign as the
+    page's language writes it: "25%" in English, "25\u00a0%" in French (CLDR, Babel)."""
+    pattern = _locale(lang or page_language()).percent_formats[None].pattern
+    return text + pattern[pattern.rfind("0") + 1 :].replace("'", "")
 
 
 def _svg(
@@ -144,7 +178,9 @@ def hbar_chart(
             f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 6}" '
             'stroke="#d0d0d0" stroke-width="1"/>'
         )
-        body.append(_text(x, top - 10, f"{tick}%", text_anchor="middle", fill=MUTED, font_size=11))
+        body.append(
+            _text(x, top - 10, percent(str(tick)), text_anchor="middle", fill=MUTED, font_size=11)
+        )
     for i, bar in enumerate(bars):
         y = top + i * row_h
         if bar.header:
@@ -164,7 +200,7 @@ def hbar_chart(
             _text(
                 sx(bar.value) + 6,
                 y + 15,
-                f"{fmt(bar.value)}% · {band_text(bar.band_code)}",
+                f"{percent(fmt(bar.value))} · {band_text(bar.band_code)}",
                 fill=TEXT,
             )
         )
@@ -178,9 +214,12 @@ def line_chart(
     chart_id: str,
     title: str,
     desc: str,
-    y_label: str = "score (% of maximum points)",
+    y_label: str | None = None,
 ) -> SafeString:
-    """A score over years on a 0-100 scale, with the four band ranges shaded and named."""
+    """A score over years on a 0-100 scale, with the four band ranges shaded and named;
+    ``y_label`` names the vertical axis (by default the score, in the page's language)."""
+    if y_label is None:
+        y_label = translation.gettext("Score (%% of maximum points)") % {}
     width, height = 680, 280
     left, right, top, bottom = 48, 170, 16, 40
     pw, ph = width - left - right, height - top - bottom
@@ -304,7 +343,7 @@ def grouped_bar_chart(
                     _text(
                         x + bar_w / 2,
                         sy(0) - 4,
-                        "n/a",
+                        translation.gettext("n/a"),
                         text_anchor="middle",
                         fill=MUTED,
                         font_size=10,
@@ -361,12 +400,21 @@ def interval_chart(
             f'<rect x="{x1 - 2:.1f}" y="8" width="{max(x2 - x1, 0) + 4:.1f}" height="10" '
             f'rx="3" fill="#9ec3e6" stroke="#0b4f8a"/>'
         )
-        desc = (
-            f"{label}: rank {fmt(rank, 0)} of {n}; 90% of simulated ranks between "
-            f"{fmt(low, 0)} and {fmt(high, 0)}, median {fmt(median, 0)}."
-        )
+        desc = translation.gettext(
+            "%(label)s: rank %(rank)s of %(n)s; 90%% of simulated ranks between %(low)s and "
+            "%(high)s, median %(median)s."
+        ) % {
+            "label": label,
+            "rank": fmt(rank, 0),
+            "n": fmt(n, 0),
+            "low": fmt(low, 0),
+            "high": fmt(high, 0),
+            "median": fmt(median, 0),
+        }
     else:
-        desc = f"{label}: rank {fmt(rank, 0)} of {n}; no rank interval was computed."
+        desc = translation.gettext(
+            "%(label)s: rank %(rank)s of %(n)s; no rank interval was computed."
+        ) % {"label": label, "rank": fmt(rank, 0), "n": fmt(n, 0)}
     if median is not None:
         xm = sx(median)
         body.append(

@@ -409,25 +409,29 @@ def _dashboard_body(
         "category_chart": charts.hbar_chart(
             bars,
             chart_id="chart-categories",
-            title=f"Category scores of {place}, {year}",
-            desc=(
+            title=translation.gettext("Category scores of %(place)s, %(year)s")
+            % {"place": place, "year": year},
+            desc=translation.gettext(
                 "Horizontal bars: each category's score in percent of the maximum points, "
                 "coloured by its U4SSC band and labelled with the score and the band. "
-                "The table 'Results by dimension' above gives the same numbers."
+                "The table “Results by dimension” above gives the same numbers."
             ),
         ),
         "index_chart": charts.line_chart(
             series,
             chart_id="chart-index-years",
-            title=f"U4SSC index of {place} over the years",
-            desc=(
+            title=translation.gettext("U4SSC index of %(place)s over the years") % {"place": place},
+            desc=translation.gettext(
                 "Line chart of the index score (percent of the maximum points) per year, "
-                "over shaded band ranges: "
-                + "; ".join(
-                    f"{r['year']}: {r['score_text']} ({r['band_label']})" for r in series_rows
+                "over shaded band ranges: %(points)s. The table next to it gives the same "
+                "numbers."
+            )
+            % {
+                "points": "; ".join(
+                    f"{r['year']}: {r['score_text']} ({charts.label_text(r['band_label'])})"
+                    for r in series_rows
                 )
-                + ". The table next to it gives the same numbers."
-            ),
+            },
         ),
     }
     body = mark_safe(render_to_string("indicators/_profile_body.html", context))
@@ -602,17 +606,16 @@ def compare_context(request: HttpRequest) -> dict[str, Any]:
             [meta.name[d] for d in dims],
             series,
             chart_id="chart-compare",
-            title=f"Dimension scores, {year}",
-            desc=(
+            title=translation.gettext("Dimension scores, %(year)s") % {"year": year},
+            desc=translation.gettext(
                 "Grouped bars: for each dimension one numbered bar per city (see the legend), "
-                "the score in percent of the maximum points written above it. "
-                + "; ".join(
-                    f"{s.label}: "
-                    + ", ".join(
-                        f"{meta.name[d]} {fmt(v)}" for d, v in zip(dims, s.values, strict=True)
-                    )
-                    for s in series
-                )
+                "the score in percent of the maximum points written above it."
+            )
+            + " "
+            + "; ".join(
+                f"{s.label}: "
+                + ", ".join(f"{meta.name[d]} {fmt(v)}" for d, v in zip(dims, s.values, strict=True))
+                for s in series
             ),
         )
         if shown
@@ -671,7 +674,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
                 "interval_text": (
                     f"{fmt(seen['rank_low'], 0)}–{fmt(seen['rank_high'], 0)}"
                     if seen["rank_low"] is not None and seen["rank_high"] is not None
-                    else "not computed"
+                    else translation.gettext("not computed")
                 ),
                 "median_text": fmt(seen["rank_median"], 0),
                 "coverage_pct": fmt(100 * r.n_reported / r.n_measures if r.n_measures else None, 0),

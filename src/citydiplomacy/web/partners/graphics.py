@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.html import escape
+from django.utils.translation import gettext
 
 from citydiplomacy.core.ties import ego_layout
 
@@ -33,11 +34,11 @@ def ego_svg(g: Any, center: int, *, title: str, limit: int = 30) -> str:
 
     n_partners = sum(1 for v in ego.neighbors(center) if ego.edges[center, v]["partnership"])
     n_co = sum(1 for v in ego.neighbors(center) if not ego.edges[center, v]["partnership"])
-    desc = (
-        f"{name(center)} in the middle with {n_partners} partner cities (solid lines) and "
-        f"{n_co} co-members of small networks (dashed lines) shown; lines between the other "
-        "cities are partnerships among them."
-    )
+    desc = gettext(
+        "%(city)s in the middle with %(partners)d partner cities (solid lines) and %(co)d "
+        "co-members of small networks (dashed lines) shown; lines between the other cities "
+        "are partnerships among them."
+    ) % {"city": name(center), "partners": n_partners, "co": n_co}
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'role="img" aria-labelledby="ego-title ego-desc" class="ego-network">',

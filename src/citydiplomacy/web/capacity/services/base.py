@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
+from django.utils.translation import gettext
 
 from citydiplomacy.errors import CityDiplomacyError
 from citydiplomacy.io.safe_text import safe_cell, safe_frame
@@ -18,7 +19,22 @@ DEFAULT_RULE = "mean"
 
 
 class CapacityServiceError(CityDiplomacyError):
-    """A request the capacity module cannot carry out; the message says why."""
+    """A request the capacity module cannot carry out; the message says why.
+
+    ``str()`` is the English message (the API's, whatever the language asked for);
+    :meth:`translated` is the same message in the page's language when ``message`` is in the
+    catalogue (marked with ``gettext_noop``), its ``params`` put in after translation.
+    """
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message % params if params else message)
+        self.message = message
+        self.params = params
+
+    def translated(self) -> str:
+        """The message in the active language (English when the catalogue lacks it)."""
+        text = gettext(self.message)
+        return text % self.params if self.params else text
 
 
 def _table_bytes(table: pd.DataFrame, fmt: str, sheet: str) -> bytes:

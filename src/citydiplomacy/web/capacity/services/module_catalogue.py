@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -12,9 +13,10 @@ import pandas as pd
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
-from citydiplomacy.core.capacity.framework import LEVEL_NAMES, LEVELS, CompetencyFramework
-from citydiplomacy.web.capacity import permissions
+from citydiplomacy.core.capacity.framework import LEVELS, CompetencyFramework
+from citydiplomacy.web.capacity import labels, permissions
 from citydiplomacy.web.capacity.models import Module, ModuleFormat
 from citydiplomacy.web.capacity.services.base import CapacityServiceError
 
@@ -112,7 +114,7 @@ def save_module(by: Any, data: dict[str, Any], module: Module | None = None) -> 
     if module is not None:
         clash = clash.exclude(pk=module.pk)
     if clash.exists():
-        raise CapacityServiceError(f"a module {code!r} exists already")
+        raise CapacityServiceError(gettext_noop("A module %(code)s exists already."), code=code)
     module = module or Module()
     for field in ("code", "title", "provider", "format", "url", "description"):
         setattr(module, field, data[field])
@@ -151,5 +153,10 @@ def catalogue_frame(modules: list[Module], fw: CompetencyFramework) -> pd.DataFr
     return frame
 
 
-def level_label(level: int | None) -> str:
-    return "not stated" if level is None else f"{level} {LEVEL_NAMES[level - 1]}"
+def level_label(level: int | None, names: Sequence[str] | None = None) -> str:
+    """A module's level as the catalogue page shows it, in the page's language: its number
+    and name ("3 autonome"; ``names``: the five level names, by default those of
+    :func:`citydiplomacy.web.capacity.labels.level_names`), or "not stated"."""
+    if level is None:
+        return gettext("not stated")
+    return f"{level} {(names or labels.level_names())[level - 1]}"

@@ -10,15 +10,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from citydiplomacy.core.capacity import gaps as gap_maths
 from citydiplomacy.core.capacity import mentoring
-from citydiplomacy.core.capacity.framework import (
-    LEVEL_NAMES,
-    role_label,
-)
 from citydiplomacy.web.accounts import permissions as platform
-from citydiplomacy.web.capacity import permissions
+from citydiplomacy.web.capacity import labels, permissions
 from citydiplomacy.web.capacity.models import (
     Attendance,
     MentoringPair,
@@ -31,6 +28,7 @@ from citydiplomacy.web.capacity.services.assessments import rating_arrays, targe
 from citydiplomacy.web.capacity.services.base import DEFAULT_RULE, CapacityServiceError
 from citydiplomacy.web.capacity.services.framework_store import current_framework, framework_of
 from citydiplomacy.web.cities.models import City
+from citydiplomacy.web.dates import long_date
 
 
 def visible_programmes(user: Any) -> QuerySet[Programme]:
@@ -102,7 +100,7 @@ def add_session(
 ) -> Session:
     _require_organiser(by, programme)
     if ends_at <= starts_at:
-        raise CapacityServiceError("a session must end after it starts")
+        raise CapacityServiceError(gettext_noop("A session must end after it starts."))
     return Session.objects.create(
         programme=programme, title=title, starts_at=starts_at, ends_at=ends_at, place=place
     )
@@ -116,7 +114,10 @@ def record_attendance(by: Any, session: Session, present_ids: Iterable[int]) -> 
     people = list(Person.objects.filter(participations__programme=session.programme))
     unknown = present - {p.pk for p in people}
     if unknown:
-        raise CapacityServiceError(f"not participants of this programme: {sorted(unknown)}")
+        raise CapacityServiceError(
+            gettext_noop("Not participants of this programme: %(ids)s."),
+            ids=", ".join(map(str, sorted(unknown))),
+        )
     for p in people:
         Attendance.objects.update_or_create(
             session=session, person=p, defaults={"present": p.pk in present}
@@ -139,7 +140,9 @@ def pair_mentors(by: Any, programme: Programme) -> list[MentoringPair]:
     fw = framework_of(fv)
     people = programme_people(programme)
     if len(people) < 2:
-        raise CapacityServiceError("a programme needs two participants or more to pair")
+        raise CapacityServiceError(
+            gettext_noop("A programme needs two participants or more to pair.")
+        )
     own, second = rating_arrays(people, fv)
     combined = gap_maths.combine_ratings(own, second, DEFAULT_RULE)
     pairs, _, _ = mentoring.mentoring_pairs(
@@ -166,7 +169,7 @@ def draft_statement(by: Any, programme: Programme, title: str, text: str) -> Any
 
     _require_organiser(by, programme)
     if programme.declaration_id is not None:
-        raise CapacityServiceError("this programme has a joint statement already")
+        raise CapacityServiceError(gettext_noop("This programme has a joint statement already."))
     cities = City.objects.filter(
         pk__in=Person.objects.filter(participations__programme=programme).values("city_id")
     )
@@ -227,6 +230,10 @@ def certificate_context(viewer: Any, participant: Participant) -> dict[str, Any]
         "completed_on": participant.completed_on,
         "sessions": len(sessions),
         "attended": attended,
-        "level_names": LEVEL_NAMES,
-        "role": role_label(person.role),
+        "level_names": labels.level_names(),
+        "role": labels.role_name(person.role),
+        # Dates in full in the certificate's language ("1er mars 2026"), with Babel.
+        "start_text": long_date(programme.start_date),
+        "end_text": long_date(programme.end_date),
+        "completed_text": long_date(participant.completed_on),
     }

@@ -103,7 +103,8 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         path,
         observations,
         chart_id=f"commitment-{c.pk}",
-        title=f"{c.city.name}: {info['name']} against the commitment's path",
+        title=_("%(city)s: %(measure)s against the commitment’s path")
+        % {"city": c.city.local_name, "measure": info["name"]},
         unit=info["unit"],
     )
     # Only values this viewer may read decide the label (an unpublished synthetic series is
