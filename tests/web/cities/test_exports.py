@@ -166,6 +166,40 @@ def test_no_search_no_table_no_export(seeded: Any) -> None:
     assert csv_rows(response) == [] and response.content.decode().startswith("city,")
 
 
+def test_a_search_the_form_refuses_shows_no_results_and_no_download(seeded: Any) -> None:
+    """The page ran no search on what was left of a refused query, so it offers no download
+    of another search (it used to list the country's cities and link a name search)."""
+    client = Client()
+    for query in ("q=Gen%1F&country=CH", "q=" + "G" * 300 + "&country=CH", "q=gen&country=ZZ"):
+        response = client.get(f"/cities/?{query}")
+        page = response.content.decode()
+        assert response.status_code == 400, query
+        assert '<table class="city-results">' not in page and "/cities/export." not in page
+    response = client.get("/cities/export.csv?q=gen&country=ZZ")
+    assert response.status_code == 400
+    assert "The search has errors (country:" in response.content.decode()
+
+
+def test_a_download_holds_at_most_the_cap_and_says_so(
+    seeded: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from citydiplomacy.web.cities import exports, views
+
+    monkeypatch.setattr(exports, "SEARCH_EXPORT_MAX", 2)
+    monkeypatch.setattr(views, "SEARCH_EXPORT_MAX", 2)
+    client = Client()
+    page = client.get("/cities/?country=CH").content.decode()  # Zurich, Geneva, Lausanne
+    assert "/cities/export." not in page
+    assert "Too many cities to download at once (a download holds at most 2)" in page
+    response = client.get("/cities/export.xlsx?country=CH")
+    assert response.status_code == 400
+    assert "More than 2 cities match" in response.content.decode()
+    two = client.get("/cities/export.csv?q=zurich")
+    assert [r["geonames_id"] for r in csv_rows(two)] == [str(ZURICH)]
+    fr = client.get("/cities/export.csv?country=CH", HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Plus de 2 villes" in fr.content.decode()
+
+
 def test_search_cells_that_start_like_formulas_are_neutralised(db: Any) -> None:
     for i, text in enumerate(HOSTILE):
         factories.city(text, "US", population=50_000 + i, alternate_names=(f"Hostile {i}",))

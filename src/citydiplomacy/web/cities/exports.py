@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from citydiplomacy.web.cities.forms import SEARCH_EXPORT_MAX
 from citydiplomacy.web.cities.models import City, CityFact
 from citydiplomacy.web.cities.views import _matched_names, open_facts, searched
 from citydiplomacy.web.downloads import FORMATS, table_response
@@ -106,19 +107,34 @@ def facts_frame(facts: list[CityFact]) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=list(FACT_COLUMNS))
 
 
+def _refused(text: str) -> HttpResponse:
+    """A 400 in plain text saying why nothing was exported."""
+    return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
+
+
 @require_GET
 def search_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """``/cities/export.csv|xlsx?q=&country=``: every city the search page finds, as CSV or
     XLSX (a 400 when nothing is asked: the page shows no table then)."""
     _check_format(fmt)
-    _form, q, country, cities = searched(request)
-    if cities is None:
-        return HttpResponse(
-            "Give a name (?q=) or a country (?country=XX); nothing was exported.",
-            status=400,
-            content_type="text/plain; charset=utf-8",
+    form, q, country, cities = searched(request)
+    if form.errors:
+        problems = "; ".join(f"{k}: {m}" for k, ms in form.errors.items() for m in ms)
+        return _refused(
+            _("The search has errors (%(problems)s); nothing was exported.")
+            % {"problems": problems}
         )
-    rows = list(cities)
+    if cities is None:
+        return _refused(_("Give a name (?q=) or a country (?country=XX); nothing was exported."))
+    rows = list(cities[: SEARCH_EXPORT_MAX + 1])
+    if len(rows) > SEARCH_EXPORT_MAX:
+        return _refused(
+            _(
+                "More than %(max)s cities match; a download holds at most %(max)s. Narrow the "
+                "search (a longer name, or a country) and download again."
+            )
+            % {"max": SEARCH_EXPORT_MAX}
+        )
     name = "cities" + (f"-{country}" if country else "")
     return table_response(search_frame(rows, q), fmt, name)
 

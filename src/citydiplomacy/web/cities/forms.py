@@ -19,6 +19,11 @@ def country_choices() -> list[tuple[str, str]]:
     return [(iso2, f"{name} ({iso2})") for iso2, name in rows]
 
 
+#: Most cities one download of a search holds (every country's cities fit; a one-letter name
+#: over the whole registry does not): each is worded and written on request, for anyone.
+SEARCH_EXPORT_MAX = 5000
+
+
 class CitySearchForm(TextCheckedMixin, forms.Form):
     """The city search page's query: a name (any script, any alternate name) and a country;
     a character no text may hold is an error at its field."""

@@ -22,7 +22,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from citydiplomacy.core.text import FORBIDDEN_IN_TEXT
-from citydiplomacy.web.cities.forms import CitySearchForm
+from citydiplomacy.web.cities.forms import SEARCH_EXPORT_MAX, CitySearchForm
 from citydiplomacy.web.cities.forms import country_choices as country_choices
 from citydiplomacy.web.cities.models import (
     MAX_NORMALISED,
@@ -80,12 +80,13 @@ def _matched_names(cities: list[City], query: str) -> dict[int, str]:
 
 def searched(request: HttpRequest) -> tuple[CitySearchForm, str, str, QuerySet[City] | None]:
     """The search form, the name and country it asks, and the cities it finds in the page's
-    order (``None`` when nothing was asked): the search page's and its export's one selection."""
+    order (``None`` when nothing was asked, or when the form refused part of the query: no
+    search is run on the rest): the search page's and its export's one selection."""
     form = CitySearchForm(request.GET)
-    form.is_valid()
+    valid = form.is_valid()
     q = form.cleaned_data.get("q", "") or ""
     country = form.cleaned_data.get("country", "") or ""
-    if not (search_text(q) or country):
+    if not valid or not (search_text(q) or country):
         return form, q, country, None
     return form, q, country, rank_cities(q, country)
 
@@ -107,7 +108,12 @@ def search(request: HttpRequest) -> HttpResponse:
         results = [(city, matched.get(city.pk, "")) for city in rows]
         query = urlencode({k: v for k, v in (("q", q), ("country", country)) if v})
         context.update(
-            page_obj=page, cities=rows, results=results, searched=True, export_query=query
+            page_obj=page,
+            cities=rows,
+            results=results,
+            searched=True,
+            export_query=query,
+            export_max=SEARCH_EXPORT_MAX,
         )
         if country:
             names = Country.objects.filter(pk=country).values_list("name", flat=True)
