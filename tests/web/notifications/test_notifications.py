@@ -271,3 +271,23 @@ def test_deadlines_coming_are_notified_once_by_the_scheduled_command(
 def test_preferences_default_to_immediately_for_every_kind(users: dict[str, Any]) -> None:
     assert services.preferences(users["public"]) == dict.fromkeys(Kind.values, "immediately")
     assert not Preference.objects.exists()
+
+
+def test_a_failure_while_wording_an_e_mail_gives_its_rows_back_too(
+    users: dict[str, Any], monkeypatch: Any
+) -> None:
+    """The rows are claimed before the e-mail is worded; wording reads Babel and the city
+    names' files, so it can fail too, and must not leave the rows marked as sent."""
+    services.set_preferences(users["editor"], {Kind.DEADLINE_COMING: Frequency.DAILY})
+    services.notify([users["editor"]], Kind.DEADLINE_COMING, DEADLINE, link="/", key="k")
+    real_compose = services._compose
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("a names file could not be read")
+
+    monkeypatch.setattr(services, "_compose", broken)
+    assert services.send_digests().notifications == 0
+    assert Notification.objects.get().emailed_at is None  # given back
+    monkeypatch.setattr(services, "_compose", real_compose)
+    assert services.send_digests().notifications == 1
+    assert len(mail.outbox) == 1

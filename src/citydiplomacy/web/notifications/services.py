@@ -373,12 +373,13 @@ def _compose(rows: list[Notification], digest: bool) -> tuple[str, str]:
 
 
 def _send(user: Any, rows: list[Notification], lang: str, *, digest: bool) -> bool:
-    """E-mail ``rows`` to ``user``, worded in ``lang``; give them back if sending fails."""
-    with translation.override(lang):
-        subject, body = _compose(rows, digest)
+    """E-mail ``rows`` to ``user``, worded in ``lang``; give them back if wording or sending
+    fails (the rows are claimed already: a failure here must not leave them marked sent)."""
     try:
+        with translation.override(lang):
+            subject, body = _compose(rows, digest)
         EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]).send()
-    except Exception:  # any backend error: the rows go back to be sent by the next run
+    except Exception:  # any error: the rows go back to be sent by the next run
         log.exception("notification e-mail to user %s failed", user.pk)
         _release(rows)
         return False

@@ -7,6 +7,25 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def words_for_old_code(apps, schema_editor):  # type: ignore[no-untyped-def]
+    """Going back to 0002 (whose rows are only text): write each row's English words into the
+    text columns before ``params`` is dropped, so rows written since are not left blank."""
+    from django.utils import translation
+
+    from citydiplomacy.web.notifications.wording import render
+
+    Notification = apps.get_model("notifications", "Notification")
+    with translation.override("en"):
+        for n in Notification.objects.filter(params__isnull=False).iterator():
+            try:
+                words = render(n.kind, n.params, n.legacy_subject, n.legacy_body)
+                subject, body = str(words.subject), str(words.body)
+            except Exception:  # a kind this code cannot word: its kind, rather than nothing
+                subject, body = n.kind.replace("_", " "), ""
+            n.legacy_subject, n.legacy_body = subject[:200], body
+            n.save(update_fields=["legacy_subject", "legacy_body"])
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("notifications", "0002_reporting_deadlines_and_editor_invitations"),
@@ -40,6 +59,7 @@ class Migration(migrations.Migration):
                 null=True,
             ),
         ),
+        migrations.RunPython(migrations.RunPython.noop, words_for_old_code),
         migrations.CreateModel(
             name="NotificationSettings",
             fields=[
