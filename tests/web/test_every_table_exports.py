@@ -94,19 +94,7 @@ NOT_DATA: dict[tuple[str, str], str] = {
 }
 #: Pages whose tables still lack downloads, outside this work (strict: an xfail that starts
 #: passing fails, so the mark is removed when the downloads arrive).
-MISSING: dict[str, str] = {
-    "capacity": "capacity: the survey figures table has no download yet",
-    "capacity-modules": (
-        "capacity: the modules' downloads line is not in the convention (no class=downloads, "
-        "no download attribute)"
-    ),
-    "capacity-programme": (
-        "capacity: the heat maps (by city, by person) and the participants table have no "
-        "download; the cohort's links sit under the change table, not in the convention"
-    ),
-    "capacity-person": "capacity: a person's gaps table has no download yet",
-    "capacity-city": "capacity: a city's mean gaps and survey comparison tables have no download",
-}
+MISSING: dict[str, str] = {}
 
 
 @dataclass

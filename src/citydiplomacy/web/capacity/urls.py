@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path, register_converter
 
-from citydiplomacy.web.capacity import views, views_modules
+from citydiplomacy.web.capacity import table_exports, views, views_modules
 from citydiplomacy.web.engagement.urls import IdConverter
 
 
@@ -22,6 +22,11 @@ register_converter(FormatConverter, "table_format")
 app_name = "capacity"
 urlpatterns: list[URLPattern] = [
     path("", views.index, name="index"),
+    path(
+        "survey-figures.<table_format:fmt>",
+        table_exports.figures_export,
+        name="figures-export",
+    ),
     path("framework/", views.framework, name="framework"),
     path("framework/case.json", views.framework_case, name="framework-case"),
     path("framework.<table_format:fmt>", views.framework_export, name="framework-export"),
@@ -32,9 +37,24 @@ urlpatterns: list[URLPattern] = [
     path("modules/<str:code>/edit/", views_modules.module_edit, name="module-edit"),
     path("me/", views.me, name="me"),
     path("people/<capacity_id:pk>/", views.person, name="person"),
+    path(
+        "people/<capacity_id:pk>/gaps.<table_format:fmt>",
+        table_exports.person_gaps_export,
+        name="person-gaps-export",
+    ),
     path("people/<capacity_id:pk>/assess/", views.assess, {"rater": "self"}, name="assess"),
     path("people/<capacity_id:pk>/rate/", views.assess, {"rater": "second"}, name="rate"),
     path("cities/<capacity_id:pk>/", views.city, name="city"),
+    path(
+        "cities/<capacity_id:pk>/gaps.<table_format:fmt>",
+        table_exports.city_gaps_export,
+        name="city-gaps-export",
+    ),
+    path(
+        "cities/<capacity_id:pk>/surveys.<table_format:fmt>",
+        table_exports.city_surveys_export,
+        name="city-surveys-export",
+    ),
     path("cities/<capacity_id:pk>/survey/", views.city_survey, name="city-survey"),
     path("programmes/", views.programme_list, name="programmes"),
     path("programmes/new/", views.programme_new, name="programme-new"),
@@ -49,6 +69,28 @@ urlpatterns: list[URLPattern] = [
         "programmes/<slug:slug>/cohort.<table_format:fmt>",
         views.cohort_export,
         name="cohort-export",
+    ),
+    path(
+        "programmes/<slug:slug>/heat-city.<table_format:fmt>",
+        table_exports.heat_export,
+        {"by": "city"},
+        name="heat-city-export",
+    ),
+    path(
+        "programmes/<slug:slug>/heat-person.<table_format:fmt>",
+        table_exports.heat_export,
+        {"by": "person"},
+        name="heat-person-export",
+    ),
+    path(
+        "programmes/<slug:slug>/change.<table_format:fmt>",
+        table_exports.change_export,
+        name="change-export",
+    ),
+    path(
+        "programmes/<slug:slug>/participants.<table_format:fmt>",
+        table_exports.participants_export,
+        name="participants-export",
     ),
     path("programmes/<slug:slug>/sessions-<str:token>.ics", views.feed, name="feed"),
     path("programmes/<slug:slug>/sessions/", views.session_new, name="session-new"),
