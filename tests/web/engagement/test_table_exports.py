@@ -342,3 +342,16 @@ def test_commitment_values_cells_that_start_like_formulas_are_guarded(
             for row in rows:
                 assert_guarded(row["commitment"], text)
         assert float(csv[0]["expected"]) == 100.0  # numbers stay numbers, unguarded
+
+
+def test_the_values_export_names_the_city_as_a_french_page_does(
+    users: dict[str, Any], geneva: Any
+) -> None:
+    c = _pledge(users["admin"], geneva, "More green area")
+    client = client_for(None)
+    url = reverse("engagement:commitment-values-export", args=[c.pk, "csv"])
+    page = client.get(c.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Genève" in page
+    rows = csv_rows(client.get(url, HTTP_ACCEPT_LANGUAGE="fr"))
+    assert {r["city"] for r in rows} == {"Genève"}
+    assert {r["city"] for r in csv_rows(client.get(url))} == {"Geneva"}

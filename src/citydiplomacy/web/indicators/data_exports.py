@@ -202,7 +202,7 @@ def verify_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     after = Status(status).label
     records = [
         (
-            city.name,
+            city.local_name,
             city.country_id,
             city.pk,
             year,

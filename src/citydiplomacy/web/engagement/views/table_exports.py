@@ -127,7 +127,7 @@ def withdrawn_frame(declaration: Declaration, signatures: list[Signature]) -> pd
             declaration.title,
             s.signer_name,
             s.signer_title,
-            s.city.name if s.city else "",
+            s.city.local_name if s.city else "",
             s.city_id,
             "" if s.city else s.listed_place,
             s.signed_at.isoformat() if s.signed_at else "",
@@ -165,7 +165,7 @@ def values_frame(commitment: Commitment, rows: list[dict[str, Any]]) -> pd.DataF
     records = [
         (
             commitment.title,
-            commitment.city.name,
+            commitment.city.local_name,
             commitment.city_id,
             commitment.measure,
             info["unit"],
