@@ -123,7 +123,7 @@ def band_text(band_code: int) -> str:
 def percent(text: str, lang: str | None = None) -> str:
     """``text`` (a number already written for people) followed by the percent sign as the
     page's language writes it: "25%" in English, "25\u00a0%" in French (CLDR, Babel)."""
-    pattern = _locale(lang or page_language()).percent_formats[None].pattern
+    pattern: str = _locale(lang or page_language()).percent_formats[None].pattern
     return text + pattern[pattern.rfind("0") + 1 :].replace("'", "")
 
 
