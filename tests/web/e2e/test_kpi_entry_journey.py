@@ -77,7 +77,7 @@ def test_editor_saves_the_form_untouched_then_one_change(
     page.goto(f"/cities/{geneva.pk}/data/entry/?year=2023")
     page.locator("#f-EC-ICT-ICT-1C").fill("85")
     page.get_by_role("button", name="Save values").click()
-    page.get_by_text("Saved: 0 value(s) created, 1 updated").wait_for()
+    page.get_by_text("Saved: 0 values created, 1 updated").wait_for()
     assert KpiValueChange.objects.count() == n_audit + 1
     after = state()
     assert after[1:] == before[1:]
@@ -100,7 +100,7 @@ def test_secretariat_verifies_through_a_confirmation(
     assert "1 value will be marked as verified" in page.locator("#confirm-count").inner_text()
     assert KpiValue.objects.filter(status=Status.VERIFIED).count() == 1
     page.get_by_role("button", name="Verify these 1 value").click()
-    page.get_by_text("1 value(s) changed status.").wait_for()
+    page.get_by_text("1 value changed status.").wait_for()
     assert KpiValue.objects.get(kpi="EC-ICT-ICT-1C").status == Status.VERIFIED
 
     page.get_by_role("button", name="Verify all values of 2023…").click()

@@ -133,7 +133,7 @@ def test_unchanged_entry_form_writes_nothing_and_one_change_writes_one(
     verified = next(kv for kv in demo["values"][10:] if kv.status == Status.VERIFIED)
     data[f"m:{verified.measure}"] = shown_value(verified.value + 1)
     resp = editor.post(entry_url(geneva), data, follow=True)
-    assert "Saved: 0 value(s) created, 1 updated" in resp.content.decode()
+    assert "Saved: 0 values created, 1 updated" in resp.content.decode()
     after = snapshot()
     assert {k: v for k, v in after.items() if k != verified.pk} == {
         k: v for k, v in before.items() if k != verified.pk
@@ -173,7 +173,7 @@ def test_form_sources_and_notes(users: dict[str, Any], geneva: Any, demo: dict[s
     data[f"n:{third.measure}"] = "a note"  # a note alone
     data["source"] = "Office cantonal de la statistique 2024"
     resp = editor.post(entry_url(geneva), data, follow=True)
-    assert "0 value(s) created, 3 updated" in resp.content.decode()
+    assert "0 values created, 3 updated" in resp.content.decode()
     kv1, kv2, kv3 = (KpiValue.objects.get(pk=kv.pk) for kv in (first, second, third))
     assert kv1.source == "" and not kv1.synthetic and kv1.value == first.value
     assert kv2.source == "Office cantonal de la statistique 2024" and not kv2.synthetic

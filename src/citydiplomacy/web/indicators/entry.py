@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext
+
 from citydiplomacy.web.indicators import services
 from citydiplomacy.web.indicators.changes import same_number
 from citydiplomacy.web.indicators.models import NOTE_MAX, SOURCE_MAX, KpiValue
@@ -140,9 +142,11 @@ def check(user: Any, city_id: int, year: int, fields: list[Field], default_sourc
         ):
             # Someone saved this value after the form was shown: neither change is lost.
             out.errors.setdefault(f.measure, []).append(
-                f"changed by someone else since this form was opened (now: "
-                f"{now[0] or 'no value'}, source “{now[1]}”); your entry is kept here: "
-                "save again to replace theirs"
+                gettext(
+                    "changed by someone else since this form was opened (now: %(value)s, "
+                    "source “%(source)s”); your entry is kept here: save again to replace theirs"
+                )
+                % {"value": now[0] or gettext("no value"), "source": now[1]}
             )
             out.conflicts.add(f.measure)
             continue

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 #: Longest source and note a value may carry; longer text is refused at its cell, never cut.
 SOURCE_MAX = 300
@@ -19,8 +20,8 @@ NOTE_MAX = 2000
 
 
 class Status(models.TextChoices):
-    SELF_REPORTED = "self_reported", "Self-reported"
-    VERIFIED = "verified", "Verified by the secretariat"
+    SELF_REPORTED = "self_reported", _("Self-reported")
+    VERIFIED = "verified", _("Verified by the secretariat")
 
 
 class KpiValue(models.Model):
@@ -111,11 +112,11 @@ class KpiValueChange(models.Model):
 
 
 class SubmissionStatus(models.TextChoices):
-    CHECKING = "checking", "Being checked"
-    INVALID = "invalid", "Has errors"
-    READY = "ready", "Valid, waiting to be committed"
-    COMMITTED = "committed", "Committed"
-    DISCARDED = "discarded", "Discarded"
+    CHECKING = "checking", _("Being checked")
+    INVALID = "invalid", _("Has errors")
+    READY = "ready", _("Valid, waiting to be committed")
+    COMMITTED = "committed", _("Committed")
+    DISCARDED = "discarded", _("Discarded")
 
 
 class Submission(models.Model):

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 
 from citydiplomacy.errors import CityDiplomacyError, ValidationError
@@ -51,12 +52,15 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         file = request.FILES.get("file")
         if file is None:
-            messages.error(request, "Choose a file to upload.")
+            messages.error(request, gettext("Choose a file to upload."))
         elif (file.size or 0) > services_max_bytes():
             messages.error(
                 request,
-                f"The file is {file.size or 0:,} bytes; the largest accepted is "
-                f"{services_max_bytes():,} bytes. Split it by city or year.",
+                gettext(
+                    "The file is %(size)s bytes; the largest accepted is %(limit)s bytes. "
+                    "Split it by city or year."
+                )
+                % {"size": f"{file.size or 0:,}", "limit": f"{services_max_bytes():,}"},
             )
         else:
             sub = services.upload(request.user, file.name or "upload", file.read())
@@ -100,21 +104,41 @@ def submission(request: HttpRequest, pk: int) -> HttpResponse:
                 services.commit(request.user, sub)
                 messages.success(
                     request,
-                    f"Committed: {sub.n_created} value(s) created, {sub.n_updated} updated, "
-                    f"{sub.n_unchanged} unchanged.",
+                    ngettext(
+                        "Committed: %(created)s value created, %(updated)s updated, "
+                        "%(unchanged)s unchanged.",
+                        "Committed: %(created)s values created, %(updated)s updated, "
+                        "%(unchanged)s unchanged.",
+                        sub.n_created,
+                    )
+                    % {
+                        "created": sub.n_created,
+                        "updated": sub.n_updated,
+                        "unchanged": sub.n_unchanged,
+                    },
                 )
                 if len(sub.city_ids) == 1:
                     return redirect("indicators:dashboard", pk=sub.city_ids[0])
             elif action == "discard":
                 services.discard(request.user, sub)
-                messages.info(request, "Upload discarded; nothing was written.")
+                messages.info(request, gettext("Upload discarded; nothing was written."))
                 return redirect("indicators:upload")
         except ValidationError:
             messages.error(
-                request, "The upload does not pass the checks (see below); nothing was written."
+                request,
+                gettext("The upload does not pass the checks (see below); nothing was written."),
             )
         except CityDiplomacyError as exc:
-            messages.error(request, str(exc))
+            sub.refresh_from_db(fields=["status"])
+            if action == "commit" and sub.status != SubmissionStatus.READY:
+                # The service's refusal names the status in English: say it in the reader's.
+                messages.error(
+                    request,
+                    gettext("This upload is %(status)s; nothing was written.")
+                    % {"status": str(sub.get_status_display()).lower()},
+                )
+            else:
+                messages.error(request, str(exc))
         return redirect("indicators:submission", pk=sub.pk)
     cities = City.objects.filter(pk__in=sub.city_ids).select_related("country")
     cells = Paginator(sub.preview, PREVIEW_PAGE).get_page(request.GET.get("page"))
@@ -166,11 +190,17 @@ def _change_status(
         return redirect(back)
     status, chosen, to_change = selection
     if not to_change:
-        messages.info(request, "The selected values already have that status; nothing changed.")
+        messages.info(
+            request, gettext("The selected values already have that status; nothing changed.")
+        )
         return redirect(back)
     if request.POST.get("confirmed") == "yes":
         n = services.set_status(request.user, to_change, status, via="form")
-        messages.success(request, f"{n} value(s) changed status.")
+        messages.success(
+            request,
+            ngettext("%(count)s value changed status.", "%(count)s values changed status.", n)
+            % {"count": n},
+        )
         return redirect(back)
     fw = services.framework()
     # The download of the table below asks for the same selection (read-only, by GET).
@@ -206,10 +236,13 @@ def status_selection(
     else:
         ids = [i for i in (_int(a, None) for a in asked) if i is not None]
         if not asked:
-            verb = "verify" if status == Status.VERIFIED else "withdraw the verification of"
-            return f"Select the values to {verb}; nothing was changed."
+            if status == Status.VERIFIED:
+                return gettext("Select the values to verify; nothing was changed.")
+            return gettext(
+                "Select the values to withdraw the verification of; nothing was changed."
+            )
         if not ids:
-            return "None of the selected values exists."
+            return gettext("None of the selected values exists.")
         chosen = values.filter(pk__in=ids)
     return status, chosen, list(chosen.exclude(status=status).order_by("measure"))
 
@@ -260,7 +293,13 @@ def city_data(request: HttpRequest, pk: int) -> HttpResponse:
         if action in ("publish", "unpublish"):
             services.publish(request.user, city, year, published=action == "publish")
             messages.success(
-                request, f"Profile {year} {'published' if action == 'publish' else 'withdrawn'}."
+                request,
+                (
+                    gettext("Profile %(year)s published.")
+                    if action == "publish"
+                    else gettext("Profile %(year)s withdrawn.")
+                )
+                % {"year": year},
             )
         return redirect(f"{reverse('indicators:city_data', args=[city.pk])}?year={year}")
     values = (
@@ -330,20 +369,34 @@ def entry(request: HttpRequest, pk: int) -> HttpResponse:
                 if counts.created or counts.updated:
                     messages.success(
                         request,
-                        f"Saved: {counts.created} value(s) created, {counts.updated} updated; "
-                        "the others are unchanged.",
+                        ngettext(
+                            "Saved: %(created)s value created, %(updated)s updated; "
+                            "the others are unchanged.",
+                            "Saved: %(created)s values created, %(updated)s updated; "
+                            "the others are unchanged.",
+                            counts.created,
+                        )
+                        % {"created": counts.created, "updated": counts.updated},
                     )
                 else:
-                    messages.info(request, "No value changed; nothing was saved.")
+                    messages.info(request, gettext("No value changed; nothing was saved."))
                 if outcome.cleared:
                     messages.warning(
                         request,
-                        f"{len(outcome.cleared)} emptied field(s) were kept as stored "
-                        f"({', '.join(outcome.cleared[:5])}): emptying a field does not "
-                        "delete a value.",
+                        ngettext(
+                            "%(count)s emptied field was kept as stored (%(fields)s): "
+                            "emptying a field does not delete a value.",
+                            "%(count)s emptied fields were kept as stored (%(fields)s): "
+                            "emptying a field does not delete a value.",
+                            len(outcome.cleared),
+                        )
+                        % {
+                            "count": len(outcome.cleared),
+                            "fields": ", ".join(outcome.cleared[:5]),
+                        },
                     )
                 return redirect(f"{reverse('indicators:city_data', args=[city.pk])}?year={year}")
-        messages.error(request, "Some values need fixing; nothing was saved.")
+        messages.error(request, gettext("Some values need fixing; nothing was saved."))
     groups = (
         entry_rules.form_fields(city.pk, year, posted, errors, conflicts)
         if year is not None

@@ -1,0 +1,115 @@
+"""The KPI data workflow pages in French (issue 19, item 7): a city's data of a year, manual
+entry, an upload's check, the verification confirmation, and the messages they flash. No
+English label of the catalogue is left on them once the data (city, framework and user
+names, sources) are taken out; the status labels are French."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from citydiplomacy.web.indicators.models import KpiValue, Submission
+from tests.web import test_i18n_pages as pages
+from tests.web.profiles.conftest import Cohort
+from tests.web.test_i18n_catalogue_pages import english_in, visible_texts
+from tests.web.test_i18n_pages import data_names
+
+_cohort_data = pages._cohort_data
+cohort = pages.cohort
+
+#: An upload with one good row and one bad (an unknown KPI): its check page lists an error.
+UPLOAD = (
+    "city,country,year,kpi,data_point,value,unit,source\n"
+    "Geneva,CH,2024,EC-ICT-ICT-1C,,84.5,% of households,OFS 2024\n"
+    "Geneva,CH,2024,XX-NOT-A-KPI,,1,,OFS 2024\n"
+)
+
+
+def french(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    client.cookies["django_language"] = "fr"
+    return client
+
+
+def english_left(html: str, cohort: Cohort) -> list[str]:
+    assert '<html lang="fr">' in html
+    # The values' sources are data written by whoever reported them ("synthetic demo data
+    # (citydiplomacy, seed 1)"), as the file names of the uploads are.
+    sources = KpiValue.objects.values_list("source", flat=True).distinct()
+    files = Submission.objects.values_list("file_name", flat=True)
+    names = sorted({*data_names(cohort), *sources, *files}, key=len, reverse=True)
+    return english_in(visible_texts(html, "fr"), names)
+
+
+def flashed(response: Any) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_a_citys_data_and_entry_pages_are_french(cohort: Cohort) -> None:
+    city = cohort.geneva
+    for who in ("editor", "admin"):
+        client = french(cohort.users[who])
+        html = client.get(reverse("indicators:city_data", args=[city.pk]) + "?year=2021")
+        page = html.content.decode()
+        assert html.status_code == 200
+        assert not english_left(page, cohort), (who, english_left(page, cohort))
+        assert "Déclarée par la ville" in page or "Vérifiée" in page, "status labels in French"
+    editor = french(cohort.users["editor"])
+    page = editor.get(reverse("indicators:entry", args=[city.pk]) + "?year=2021").content.decode()
+    assert not english_left(page, cohort), english_left(page, cohort)
+
+
+def test_the_upload_check_and_its_messages_are_french(cohort: Cohort) -> None:
+    editor = french(cohort.users["editor"])
+    upload = SimpleUploadedFile("geneva.csv", UPLOAD.encode(), content_type="text/csv")
+    editor.post(reverse("indicators:upload"), {"file": upload})
+    sub = Submission.objects.order_by("-pk").first()
+    assert sub is not None
+    url = reverse("indicators:submission", args=[sub.pk])
+    page = editor.get(url).content.decode()
+    assert not english_left(page, cohort), english_left(page, cohort)
+    refused = editor.post(url, {"action": "commit"})
+    messages = flashed(refused)
+    assert messages, "a refused commit says why"
+    with translation.override("fr"):
+        assert not english_in(messages, []), messages
+    assert "rien n’a été enregistré" in " ".join(messages), messages
+
+
+def test_the_verification_confirmation_and_its_messages_are_french(cohort: Cohort) -> None:
+    city = cohort.geneva
+    admin = french(cohort.users["admin"])
+    url = reverse("indicators:city_data", args=[city.pk])
+    nothing = admin.post(url, {"year": 2021, "action": "verify"})
+    with translation.override("fr"):
+        assert not english_in(flashed(nothing), []), flashed(nothing)
+    values = list(KpiValue.objects.filter(city=city, year=2021).exclude(status="verified"))
+    assert values
+    chosen = {"year": 2021, "action": "verify", "value": [v.pk for v in values[:2]]}
+    confirm = admin.post(url, chosen)
+    assert confirm.status_code == 200
+    page = confirm.content.decode()
+    assert not english_left(page, cohort), english_left(page, cohort)
+    done = admin.post(url, {**chosen, "confirmed": "yes"})
+    messages = flashed(done)
+    with translation.override("fr"):
+        assert not english_in(messages, []), messages
+    assert any("2" in m for m in messages), messages
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_an_unchanged_entry_form_says_so_in_the_page_language(cohort: Cohort, lang: str) -> None:
+    client = french(cohort.users["editor"])
+    client.cookies["django_language"] = lang
+    url = reverse("indicators:entry", args=[cohort.geneva.pk])
+    response = client.post(url, {"year": 2021, "source": ""})
+    said = " ".join(flashed(response))
+    expected = "No value changed" if lang == "en" else "Aucune valeur"
+    assert expected in said, said
