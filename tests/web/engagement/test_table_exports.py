@@ -69,7 +69,9 @@ def test_the_versions_export_equals_the_versions_table(
     csv, xlsx = _both(client, "versions-export", adopted.slug)
     for rows in (csv, xlsx):
         assert [int(r["version"]) for r in rows] == [v.number for v in shown] == list(range(1, 8))
-        assert [r["by"] or "" for r in rows] == ["", *["admin"] * len(HOSTILE)]
+        # Only the secretariat writes versions; the public reads "the secretariat", not a
+        # staff member's login name (the secretariat's own view: below).
+        assert [r["by"] or "" for r in rows] == ["", *["the secretariat"] * len(HOSTILE)]
         assert not rows[0]["what_changed"]
         for row, note in zip(rows[1:], HOSTILE, strict=True):
             assert_guarded(row["what_changed"], note)
@@ -79,6 +81,32 @@ def test_the_versions_export_equals_the_versions_table(
     assert text_url.startswith("http://testserver/")
     assert client.get(text_url.removeprefix("http://testserver")).content.decode() == "Text 2"
     _links_on(page.content.decode(), "versions-export", adopted.slug)
+
+
+@pytest.mark.parametrize("who", [None, "editor", "analyst", "admin"])
+def test_a_versions_author_is_named_to_the_secretariat_only(
+    users: dict[str, Any], adopted: Declaration, who: str | None
+) -> None:
+    author = users["admin"]
+    author.username = "staff-login-xyz"
+    author.save()
+    DeclarationVersion.objects.create(
+        declaration=adopted, number=2, text="Text 2", note="", created_by=author
+    )
+    client = client_for(users[who] if who else None)
+    page = client.get(reverse("engagement:versions", args=[adopted.slug])).content.decode()
+    csv, xlsx = _both(client, "versions-export", adopted.slug)
+    expected = "staff-login-xyz" if who == "admin" else "the secretariat"
+    assert [r["by"] for r in csv[1:]] == [r["by"] for r in xlsx[1:]] == [expected]
+    assert f"<td>{expected}</td>" in page
+    if who != "admin":
+        assert "staff-login-xyz" not in page
+    french = client.get(
+        reverse("engagement:versions-export", args=[adopted.slug, "csv"]),
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    if who != "admin":
+        assert [r["by"] for r in csv_rows(french)[1:]] == ["le secrétariat"]
 
 
 # ------------------------------------------------------------------ signature counts

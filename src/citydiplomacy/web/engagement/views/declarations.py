@@ -29,6 +29,7 @@ from citydiplomacy.web.engagement.models import (
     DeclarationVersion,
     Signature,
 )
+from citydiplomacy.web.engagement.views import table_exports
 from citydiplomacy.web.engagement.views.common import _declaration, _id, _int, form_messages
 from citydiplomacy.web.forms import checks_form_text, field_errors
 
@@ -112,6 +113,8 @@ def versions(request: HttpRequest, slug: str) -> HttpResponse:
     """Every version, and the readable difference between any two of them."""
     d = _declaration(request, slug)
     all_versions = list(d.versions.select_related("created_by").order_by("number"))
+    for v in all_versions:
+        v.author_shown = table_exports.version_author(v, request.user)  # type: ignore[attr-defined]
     numbers = [v.number for v in all_versions]
     a = _int(request.GET.get("a"))
     b = _int(request.GET.get("b"))

@@ -27,8 +27,10 @@ import pandas as pd
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
+from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.downloads import FORMATS, table_response
 from citydiplomacy.web.engagement import services
 from citydiplomacy.web.engagement.models import (
@@ -78,16 +80,29 @@ def declaration_versions(declaration: Declaration) -> list[DeclarationVersion]:
     return list(declaration.versions.select_related("created_by").order_by("number"))
 
 
+def version_author(version: DeclarationVersion, viewer: Any) -> str:
+    """Who saved ``version``, as ``viewer`` may read it: the account's name for the secretariat,
+    "the secretariat" for everyone else (only the secretariat writes versions, and a staff
+    member's login name is not public information); empty for a version without an author
+    (imported)."""
+    if version.created_by is None:
+        return ""
+    if permissions.is_admin(viewer):
+        return version.created_by.get_full_name() or version.created_by.get_username()
+    return gettext("the secretariat")
+
+
 def versions_frame(
-    declaration: Declaration, versions: list[DeclarationVersion], base: str
+    declaration: Declaration, versions: list[DeclarationVersion], base: str, viewer: Any
 ) -> pd.DataFrame:
-    """The versions page's table; ``base`` makes the plain texts' addresses absolute."""
+    """The versions page's table as ``viewer`` reads it; ``base`` makes the plain texts'
+    addresses absolute."""
     records = [
         (
             declaration.title,
             v.number,
             v.created_at.isoformat(),
-            str(v.created_by) if v.created_by else "",
+            version_author(v, viewer),
             v.note,
             base + reverse("engagement:version-text", args=[declaration.slug, v.number]),
         )
@@ -189,7 +204,7 @@ def versions_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     _check_format(fmt)
     d = _declaration(request, slug)  # a draft the viewer may not read: 404
     base = request.build_absolute_uri("/").rstrip("/")
-    frame = versions_frame(d, declaration_versions(d), base)
+    frame = versions_frame(d, declaration_versions(d), base, request.user)
     return table_response(frame, fmt, f"{d.slug}-versions")
 
 
