@@ -160,3 +160,38 @@ def test_compare_unknown_ids_do_not_count_towards_the_limit(cohort: Cohort) -> N
     assert len(response.context["cities"]) == 5
     problems = " ".join(response.context["problems"])
     assert "no city with GeoNames id 1" in problems and "at most" not in problems
+
+
+@pytest.mark.parametrize("parameter", ["city", "add", "year"])
+def test_compare_names_a_forbidden_character_on_the_page_and_keeps_the_rest(
+    cohort: Cohort, parameter: str
+) -> None:
+    """A control character in one value of the comparison's query: the page itself (400)
+    says which character and where, and still shows the cities asked for correctly; before,
+    the middleware answered a bare error page."""
+    geneva, lyon = cohort.geneva.pk, cohort.lyon.pk
+    hostile = {"city": "city=12%0034", "add": "add=Gen%00eva", "year": "year=20%0023"}[parameter]
+    url = reverse("indicators:compare") + f"?city={geneva}&city={lyon}&year=2023&{hostile}"
+    response = client_for(cohort.users, "analyst").get(url)
+    assert response.status_code == 400
+    alert = parse(response.content).find("ul", cls="messages").text()
+    assert "U+0000" in alert and "\x00" not in response.content.decode()
+    assert [c.pk for c in response.context["cities"]] == [geneva, lyon]
+    assert response.context["year"] == 2023
+    assert reverse("indicators:compare") in response.content.decode()  # the page, not a bare error
+
+
+def test_compare_problems_are_in_the_page_language(cohort: Cohort) -> None:
+    client = client_for(cohort.users, "analyst")
+    client.cookies["django_language"] = "fr"
+    ids = [c.pk for c in cohort.cities.values()][:6]
+    query = "?" + "&".join(f"city={i}" for i in ids) + "&city=abc&city=999999999&year=1990"
+    response = client.get(reverse("indicators:compare") + query)
+    alert = parse(response.content).find("ul", cls="messages").text()
+    for french in (
+        "n’est pas un identifiant de ville",
+        "Aucune ville du registre n’a l’identifiant GeoNames 999999999",
+        "Vous pouvez comparer au plus 5 villes",
+        "Aucune de ces villes n’a de profil pour l’année demandée",
+    ):
+        assert french in alert, (french, alert)

@@ -14,20 +14,22 @@ import dataclasses
 from typing import Any
 
 from django.contrib.staticfiles import finders
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from citydiplomacy.core.frameworks import FrameworkTree
 from citydiplomacy.reports.localise import framework_names
 from citydiplomacy.web import target_sources
 from citydiplomacy.web.cities.fields import city_form
 from citydiplomacy.web.cities.models import City
+from citydiplomacy.web.forms import checks_query_text, validate_text
 from citydiplomacy.web.indicators import charts, scoring, visibility
 from citydiplomacy.web.indicators.charts import fmt, fmt_value
 from citydiplomacy.web.indicators.memo import Memo
@@ -445,26 +447,28 @@ def _dashboard_body(
 
 
 # ------------------------------------------------------------------ compare
-def _compare_ids(request: HttpRequest) -> tuple[list[int], list[str], Any]:
-    """City ids asked for (order kept, duplicates dropped), the problems found, and the city
-    picker of the city to add (the one every form uses: a typed name that matches one city
-    is taken, several are offered to choose from)."""
-    problems: list[str] = []
+def _compare_ids(query: QueryDict, problems: list[str]) -> tuple[list[int], Any]:
+    """City ids asked for in ``query`` (order kept, duplicates dropped) and the city picker of
+    the city to add (the one every form uses: a typed name that matches one city is taken,
+    several are offered to choose from); each problem found is added to ``problems``."""
     ids: list[int] = []
-    tokens = [t for t in request.GET.getlist("city") if t.strip()]
+    tokens = [t for t in query.getlist("city") if t.strip()]
     for token in tokens:
         pk = _int(token)
         if pk is None or pk <= 0:
-            problems.append(f"“{token[:60]}” is not a city id (a GeoNames id is a number).")
+            problems.append(
+                gettext("“%(token)s” is not a city id (a GeoNames id is a number).")
+                % {"token": token[:60]}
+            )
         elif pk not in ids:
             ids.append(pk)
-    asked = bool(request.GET.get("add", "").strip() or request.GET.get("add_id", "").strip())
+    asked = bool(query.get("add", "").strip() or query.get("add_id", "").strip())
     picker = city_form(
-        request.GET if asked else None, name="add", label=gettext_lazy("Add a city"), required=False
+        query if asked else None, name="add", label=gettext_lazy("Add a city"), required=False
     )
     # ``n`` = cities already on the page: from a link made before the picker, one more
     # non-empty ``city`` means it carries the choice and the typed text is only its label.
-    before = _int(request.GET.get("n"))
+    before = _int(query.get("n"))
     if asked and (before is None or len(tokens) <= before):
         if picker.is_valid():
             pk = picker.cleaned_data["add"]
@@ -474,34 +478,69 @@ def _compare_ids(request: HttpRequest) -> tuple[list[int], list[str], Any]:
             picker = city_form(None, name="add", label=gettext_lazy("Add a city"), required=False)
         else:
             problems.extend(str(e) for e in picker.errors.get("add", []))
-    return ids, problems, picker
+    return ids, picker
 
 
+#: The query parameters the comparison reads: city ids, the picker's text and choice, the
+#: number of cities already on the page, the year.
+_COMPARE_PARAMETERS = ("city", "add", "add_id", "n", "year")
+
+
+def _checked_query(request: HttpRequest) -> tuple[QueryDict, list[str]]:
+    """The comparison's query without any value holding a character no text may hold
+    (:func:`~citydiplomacy.web.forms.validate_text`), and a problem per value left out, so
+    that the page says what was wrong instead of a bare 400 and keeps the rest."""
+    query = request.GET.copy()
+    problems: list[str] = []
+    for key in _COMPARE_PARAMETERS:
+        kept = []
+        for value in query.getlist(key):
+            try:
+                validate_text(value)
+            except DjangoValidationError as exc:
+                problems.extend(exc.messages)
+            else:
+                kept.append(value)
+        query.setlist(key, kept)
+    return query, problems
+
+
+@checks_query_text
 def compare(request: HttpRequest) -> HttpResponse:
     """Up to five cities side by side for one year."""
-    return render(request, "indicators/compare.html", compare_context(request))
+    context = compare_context(request)
+    status = 400 if context.get("refused_text") else 200
+    return render(request, "indicators/compare.html", context, status=status)
 
 
 def compare_context(request: HttpRequest) -> dict[str, Any]:
     """What the comparison page shows this viewer for the request's cities and year (the
     page and its CSV and XLSX exports read the same)."""
-    ids, problems, picker = _compare_ids(request)
+    query, problems = _checked_query(request)
+    refused_text = bool(problems)  # only refused characters so far
+    ids, picker = _compare_ids(query, problems)
     ids = ids[: 10 * MAX_COMPARE]  # a bound on what one request looks up
     found = City.objects.select_related("country").in_bulk(ids)
     problems.extend(
-        f"There is no city with GeoNames id {pk} in the registry." for pk in ids if pk not in found
+        gettext("There is no city with GeoNames id %(id)s in the registry.") % {"id": pk}
+        for pk in ids
+        if pk not in found
     )
     cities = [found[pk] for pk in ids if pk in found]
     if len(cities) > MAX_COMPARE:
         problems.append(
-            f"You can compare at most {MAX_COMPARE} cities at a time; {len(cities)} were asked "
-            f"for. The first {MAX_COMPARE} are shown: remove one to add another."
+            gettext(
+                "You can compare at most %(max)s cities at a time; %(asked)s were asked for. "
+                "The first %(max)s are shown: remove one to add another."
+            )
+            % {"max": MAX_COMPARE, "asked": len(cities)}
         )
         cities = cities[:MAX_COMPARE]
         found = {c.pk: c for c in cities}
     context: dict[str, Any] = {
         "cities": cities,
         "problems": problems,
+        "refused_text": refused_text,
         "max_compare": MAX_COMPARE,
         "picker": picker,
         "autocomplete_css": finders.find(AUTOCOMPLETE_CSS) is not None,
@@ -525,10 +564,11 @@ def compare_context(request: HttpRequest) -> dict[str, Any]:
     }
     all_years = sorted(set().union(*visible.values()))
     common = sorted(set.intersection(*visible.values())) if visible else []
-    year = _int(request.GET.get("year"))
+    asked_year = query.get("year")
+    year = _int(asked_year)
     if year not in all_years:
-        if request.GET.get("year"):
-            problems.append("No city here has a profile for the year asked for.")
+        if asked_year:
+            problems.append(gettext("No city here has a profile for the year asked for."))
         pool = common or all_years
         year = pool[-1] if pool else None
     meta = framework_meta()
