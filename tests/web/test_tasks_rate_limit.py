@@ -146,3 +146,18 @@ def test_behind_one_proxy_the_address_it_saw_is_the_client(clock: Clock, setting
     # The client forges the first address; the proxy appends the one it saw.
     assert [via_proxy(f"1.2.3.{i}, 198.51.100.20") for i in range(3)] == [True, True, False]
     assert via_proxy("198.51.100.21")  # another client
+
+
+def test_a_process_behind_a_slot_boundary_sees_the_requests_counted_after_it(
+    clock: Clock,
+) -> None:
+    """Two processes on one cache, one whose clock was read just after a slot boundary, the
+    other just before it (its request reaches the cache later): the earlier one must count
+    the later slot's requests too. Without it, a burst across four processes on Redis got
+    102 answers at a limit of 100."""
+    late = Clock(clock.now + throttle_module.SLOTS * 1000)  # any slot start
+    early = Clock(late.now - 0.001)  # the slot before, a millisecond earlier
+    after = limiter("2/min", late)
+    before = limiter("2/min", early)
+    assert after.allow_request(anonymous()) and after.allow_request(anonymous())
+    assert not before.allow_request(anonymous())

@@ -9,7 +9,8 @@ on the throttle object, which all threads of a worker share.
 :class:`SharedRateThrottle` counts in :data:`SLOTS` slots of the period (5 s of a minute) with
 the cache's atomic increment: a request first adds itself to the current slot, then sums the
 slots of the period, and passes only if that sum is within the limit; a refused request takes
-itself back out. Each request therefore sees every request counted before it, so at most
+itself back out. Each request therefore sees every request counted before it (the slot after
+its own included: another process may have passed a slot boundary first), so at most
 ``num_requests`` pass in any :data:`SLOTS` consecutive slots, however many threads, processes
 or hosts share the cache. With ``REDIS_URL`` set the cache is Redis and the limit is the whole
 deployment's; without it each process counts alone (``docs/deployment.md``).
@@ -61,9 +62,15 @@ class SharedRateThrottle(SimpleRateThrottle):
         now = self.clock()
         current = int(now // slot_seconds)
         keys = [f"{key}:{current - i}" for i in range(SLOTS)]
+        # The next slot too: a process whose clock was read just after a slot boundary
+        # counts there, and one that read its clock just before it would otherwise not see
+        # those requests (two passed over the limit of a burst across processes).
+        ahead = f"{key}:{current + 1}"
         try:
-            counts = _count(keys, timeout=math.ceil(self.duration + 2 * slot_seconds))
-            if sum(counts) <= self.num_requests:
+            *counts, early = _count(
+                [*keys, ahead], timeout=math.ceil(self.duration + 2 * slot_seconds)
+            )
+            if sum(counts) + early <= self.num_requests:
                 return True
             cache.decr(keys[0])  # a refused request does not count
         except Exception:  # the cache is down: serve rather than refuse everyone
