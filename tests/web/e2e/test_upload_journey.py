@@ -87,7 +87,7 @@ def test_editor_fixes_an_upload_and_sees_the_dashboard_change(
     page.get_by_role("link", name="Upload another file").click()
     page.get_by_label("Data file").set_input_files(str(good))
     page.get_by_role("button", name="Upload and check").click()
-    page.get_by_role("button", name="Commit all 1 values").click()
+    page.get_by_role("button", name="Commit the 1 value").click()
 
     # One city in the file: the commit leads to its dashboard, which now holds the value.
     page.wait_for_url(f"**/cities/{geneva.pk}/profile/**")
