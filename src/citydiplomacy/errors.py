@@ -6,8 +6,35 @@ traceback, and the web layer turns it into a 4xx answer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
+
+
+def gettext_noop(template: str) -> str:
+    """Mark ``template`` as a message the web layer translates (gettext's extraction finds
+    it by this name); returns it unchanged: nothing here knows the reader's language."""
+    return template
+
+
+class Words(NamedTuple):
+    """A message as a template and its values, so that it can be written in English here
+    and in the reader's language by the web layer (which translates ``template`` and fills
+    it with ``params``, each already a string)."""
+
+    template: str
+    params: Mapping[str, str]
+
+    @property
+    def text(self) -> str:
+        """The message in English."""
+        return self.template % dict(self.params) if self.params else self.template
+
+
+def words(template: str, **params: object) -> Words:
+    """A :class:`Words` of ``template`` (marked with :func:`gettext_noop` where it is written)
+    and its values, each turned into text here (numbers as the message shows them)."""
+    return Words(template, {k: str(v) for k, v in params.items()})
 
 
 class CityDiplomacyError(Exception):
@@ -43,6 +70,9 @@ class Problem:
         What is wrong and what was expected.
     severity
         ``"error"`` (the input is refused) or ``"warning"`` (accepted, but worth a look).
+    template, params
+        The message as a translatable template and its values (``message`` is the template
+        filled in, in English).
     """
 
     source: str
@@ -50,6 +80,20 @@ class Problem:
     column: int
     message: str
     severity: str = "error"
+    #: The message's template and values (:class:`Words`) when it can be translated; empty
+    #: for a message written directly (then shown as ``message`` in every language).
+    template: str = ""
+    params: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def worded(
+        cls, source: str, row: int, column: int, message: str | Words, severity: str = "error"
+    ) -> Problem:
+        """A problem whose message is plain text or :class:`Words` (kept translatable)."""
+        if isinstance(message, Words):
+            params = tuple(sorted(message.params.items()))
+            return cls(source, row, column, message.text, severity, message.template, params)
+        return cls(source, row, column, message, severity)
 
     def __str__(self) -> str:
         prefix = "" if self.severity == "error" else "warning: "

@@ -369,3 +369,19 @@ def test_geonames_ids_beyond_32_bits_are_refused(tmp_path: Path, u4ssc: Framewor
     problems = problems_of(path, u4ssc)
     assert any(p.startswith("ids.csv:2:1: GeoNames id must be a whole number") for p in problems)
     assert any(p.startswith("ids.csv:3:1: GeoNames id must be a whole number") for p in problems)
+
+
+def test_cell_problems_keep_their_template_and_values(u4ssc: Framework, tmp_path: Path) -> None:
+    """Each cell check's message is kept as a template and its values (for the web layer to
+    write in the reader's language); the English text is that template filled in."""
+    path = write(tmp_path, "Lyon,FR,2022,EC-ICT-ICT-1X,,95,%\nLyon,FR,20x2,EC-ICT-ICT-1C,,95,%\n")
+    with pytest.raises(ValidationError) as caught:
+        read_kpi_data(path, u4ssc)
+    problems = caught.value.problems
+    assert problems and all(p.template for p in problems), [str(p) for p in problems]
+    for p in problems:
+        assert p.message == p.template % dict(p.params)
+    unknown = next(p for p in problems if p.row == 2)
+    assert dict(unknown.params) == {"code": "'EC-ICT-ICT-1X'", "framework": "u4ssc",
+                                    "close": "'EC-ICT-ICT-1C'"}  # fmt: skip
+    assert "did you mean %(close)s?" in unknown.template

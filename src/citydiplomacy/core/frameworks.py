@@ -280,6 +280,12 @@ class Framework:
         """A ``"; did you mean 'X'?"`` hint for an unknown code, or ''."""
         return _did_you_mean(code, list(self.nodes.index))
 
+    def closest(self, code: str) -> str | None:
+        """The framework's code closest to an unknown ``code`` (what :meth:`suggest` names),
+        or ``None`` when none is close."""
+        close = difflib.get_close_matches(code, list(self.nodes.index), n=1, cutoff=0.6)
+        return str(close[0]) if close else None
+
     def column(self, name: str, codes: tuple[str, ...] | list[str] | None = None) -> np.ndarray:
         """Values of one metadata column for ``codes`` (default: the measures) as an array."""
         if codes is None:

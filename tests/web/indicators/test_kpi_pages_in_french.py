@@ -16,6 +16,7 @@ from django.utils import translation
 
 from citydiplomacy.web.indicators.models import KpiValue, Submission
 from tests.web import test_i18n_pages as pages
+from tests.web.export_checks import csv_rows
 from tests.web.profiles.conftest import Cohort
 from tests.web.test_i18n_catalogue_pages import english_in, visible_texts
 from tests.web.test_i18n_pages import data_names
@@ -113,3 +114,48 @@ def test_an_unchanged_entry_form_says_so_in_the_page_language(cohort: Cohort, la
     said = " ".join(flashed(response))
     expected = "No value changed" if lang == "en" else "Aucune valeur"
     assert expected in said, said
+
+
+#: An upload with one problem of each common kind, its row and column, and what the French
+#: page says of it.
+BAD = (
+    "city,country,year,kpi,data_point,value,unit,source\n"
+    "Geneva,CH,2024,XX-NOT-A-KPI,,1,,OFS\n"  # row 2: unknown KPI
+    "Geneva,CH,20x4,EC-ICT-ICT-1C,,50,% of households,OFS\n"  # row 3: year
+    "Geneva,CH,2024,EC-ICT-ICT-1C,,150,% of households,OFS\n"  # row 4: percentage
+    "Geneva,ZZ,2024,EC-ICT-ICT-1C,,50,% of households,OFS\n"  # row 5: country
+    "Geneva,CH,2024,EC-ICT-ICT-1C,,abc,% of households,OFS\n"  # row 6: not a number
+)
+FRENCH_PROBLEMS = {
+    2: "code d’indicateur inconnu 'XX-NOT-A-KPI'",
+    3: "l’année doit être un nombre entier entre",
+    4: "un pourcentage doit être compris entre 0 et 100 ; reçu 150",
+    5: "pays inconnu 'ZZ'",
+    6: "un nombre est attendu ; reçu 'abc'",
+}
+
+
+def test_an_uploads_problems_are_in_the_page_language_at_their_row(cohort: Cohort) -> None:
+    """The engine's cell checks keep each message as a template and its values: the page and
+    its download write them in the reader's language, the command line in English."""
+    editor = french(cohort.users["editor"])
+    upload = SimpleUploadedFile("bad.csv", BAD.encode(), content_type="text/csv")
+    editor.post(reverse("indicators:upload"), {"file": upload})
+    sub = Submission.objects.order_by("-pk").first()
+    assert sub is not None and sub.errors
+    page = editor.get(reverse("indicators:submission", args=[sub.pk])).content.decode()
+    assert not english_left(page, cohort), english_left(page, cohort)
+    rows = csv_rows(
+        editor.get(reverse("indicators:submission-export", args=[sub.pk, "errors", "csv"]))
+    )
+    by_row: dict[int, list[str]] = {}
+    for row in rows:
+        by_row.setdefault(int(row["row"]), []).append(row["message"])
+    for row, french_text in FRENCH_PROBLEMS.items():
+        assert any(french_text in m for m in by_row[row]), (row, by_row.get(row))
+        assert french_text.replace("'", "&#x27;") in page or french_text in page, row
+    # The same upload read in English says it in English (what the stored message holds).
+    editor.cookies["django_language"] = "en"
+    english = editor.get(reverse("indicators:submission", args=[sub.pk])).content.decode()
+    assert "unknown KPI code" in english and "percentage must be within 0-100" in english
+    assert all(p["message"].isascii() for p in sub.errors), "stored in English"

@@ -20,10 +20,11 @@ from citydiplomacy.core.validation.columns import Columns
 from citydiplomacy.core.validation.identity import PairMeasures, Registry
 from citydiplomacy.core.validation.ranges import Bounds, Flags, UnitVerdicts
 from citydiplomacy.core.validation.state import Work
-from citydiplomacy.errors import Problem
+from citydiplomacy.errors import Problem, Words, gettext_noop, words
 
-#: A problem's text, or how to write it for a row position.
-Message = Callable[[int], str] | str
+#: A problem's text, or how to write it for a row position (as :class:`Words` when the web
+#: layer can write it in the reader's language).
+Message = Callable[[int], str | Words] | str | Words
 
 
 class Collector:
@@ -62,11 +63,11 @@ class Collector:
         cols = self.col(column, idx)
         for i, r, c in zip(idx.tolist(), file_rows.tolist(), cols.tolist(), strict=True):
             text = message(i) if callable(message) else message
-            self.problems.append(Problem(self.source, r, c, text, severity))
+            self.problems.append(Problem.worded(self.source, r, c, text, severity))
 
-    def add(self, row: int, column: int, message: str, severity: str = "error") -> None:
+    def add(self, row: int, column: int, message: str | Words, severity: str = "error") -> None:
         if len(self.problems) < self.limit:
-            self.problems.append(Problem(self.source, row, column, message, severity))
+            self.problems.append(Problem.worded(self.source, row, column, message, severity))
         else:
             self.dropped += 1
 
@@ -74,7 +75,12 @@ class Collector:
         self.problems.sort(key=lambda p: (p.row, p.column))
         if self.dropped:
             self.problems.append(
-                Problem(self.source, 0, 0, f"... and {self.dropped} more problem(s)")
+                Problem.worded(
+                    self.source,
+                    0,
+                    0,
+                    words(gettext_noop("... and %(count)s more problem(s)"), count=self.dropped),
+                )
             )
         return self.problems
 
@@ -122,57 +128,78 @@ class Findings:
 def _identity_messages(add: Callable[..., None], f: Findings) -> None:
     geo, place, gid = f.cols.geonames, f.cols.place, f.work.gid
 
-    def clash(i: int) -> str:
+    def clash(i: int) -> Words:
         assert gid is not None
         hit = f.registry.found_by_gid.get(int(gid[i]))
         name, cc = hit if hit is not None else ("", "")
-        return (
-            f"country {place.country_texts[f.work.country_code[i]]!r} disagrees with GeoNames "
-            f"id {gid[i]} ({name}, {cc})"
+        return words(
+            gettext_noop(
+                "country %(given)s disagrees with GeoNames id %(id)s (%(name)s, %(country)s)"
+            ),
+            given=repr(place.country_texts[f.work.country_code[i]]),
+            id=gid[i],
+            name=name,
+            country=cc,
         )
 
     hits = f.work.hits
     add(
         hits["geonames_range"],
         "geonames_id",
-        lambda i: (
-            "GeoNames id must be positive and below 2^31, got "
-            f"{float(f.df['geonames_id'].iloc[i]):g}"
+        lambda i: words(
+            gettext_noop("GeoNames id must be positive and below 2^31, got %(got)s"),
+            got=f"{float(f.df['geonames_id'].iloc[i]):g}",
         ),
     )
     add(
         hits["geonames_text"],
         "geonames_id",
-        lambda i: f"GeoNames id must be a whole number, got {geo.texts[geo.codes[i]]!r}",
+        lambda i: words(
+            gettext_noop("GeoNames id must be a whole number, got %(got)s"),
+            got=repr(geo.texts[geo.codes[i]]),
+        ),
     )
     add(
         hits["country_unknown"],
         "country",
-        lambda i: (
-            f"unknown country {place.country_raw_texts[place.country_raw[i]]!r}; "
-            "expected an ISO 3166 code such as 'CH' or 'CHE'"
+        lambda i: words(
+            gettext_noop(
+                "unknown country %(given)s; expected an ISO 3166 code such as 'CH' or 'CHE'"
+            ),
+            given=repr(place.country_raw_texts[place.country_raw[i]]),
         ),
     )
     add(
         hits["geonames_named"],
         "geonames_id",
-        lambda i: (
-            f"GeoNames id {gid[i] if gid is not None else ''} is not among the registry's "
-            "cities of 15,000 or more; kept with the name and country given"
+        lambda i: words(
+            gettext_noop(
+                "GeoNames id %(id)s is not among the registry's cities of 15,000 or more; "
+                "kept with the name and country given"
+            ),
+            id=gid[i] if gid is not None else "",
         ),
         "warning",
     )
     add(
         hits["geonames_unknown"],
         "geonames_id",
-        lambda i: (
-            f"unknown GeoNames id {gid[i] if gid is not None else ''}; "
-            "look the city up on geonames.org"
+        lambda i: words(
+            gettext_noop("unknown GeoNames id %(id)s; look the city up on geonames.org"),
+            id=gid[i] if gid is not None else "",
         ),
     )
     add(hits["country_clash"], "country", clash)
-    add(hits["no_city"], "city", "city is empty; give a city name and country, or a GeoNames id")
-    add(hits["no_country"], "country", "country is empty; give the ISO 3166 code, e.g. 'FR'")
+    add(
+        hits["no_city"],
+        "city",
+        words(gettext_noop("city is empty; give a city name and country, or a GeoNames id")),
+    )
+    add(
+        hits["no_country"],
+        "country",
+        words(gettext_noop("country is empty; give the ISO 3166 code, e.g. 'FR'")),
+    )
 
 
 def _cell_messages(add: Callable[..., None], f: Findings) -> None:
@@ -186,33 +213,67 @@ def _cell_messages(add: Callable[..., None], f: Findings) -> None:
     add(
         hits["year"],
         "year",
-        lambda i: (
-            f"year must be a whole number between {YEAR_RANGE[0]} and {YEAR_RANGE[1]}, "
-            f"got {f.year_shown(i)!r}"
+        lambda i: words(
+            gettext_noop("year must be a whole number between %(first)s and %(last)s, got %(got)s"),
+            first=YEAR_RANGE[0],
+            last=YEAR_RANGE[1],
+            got=repr(f.year_shown(i)),
         ),
     )
-    add(hits["kpi_empty"], "kpi", "KPI code is empty")
+    add(hits["kpi_empty"], "kpi", words(gettext_noop("KPI code is empty")))
+
+    def unknown_kpi(i: int) -> Words:
+        code = kpi.kpi_texts[kpi.kpi_codes[i]]
+        close = fw.closest(code)
+        if close is None:
+            return words(
+                gettext_noop("unknown KPI code %(code)s in framework '%(framework)s'"),
+                code=repr(code),
+                framework=fw.name,
+            )
+        return words(
+            gettext_noop(
+                "unknown KPI code %(code)s in framework '%(framework)s'; did you mean %(close)s?"
+            ),
+            code=repr(code),
+            framework=fw.name,
+            close=repr(close),
+        )
+
     add(
         hits["kpi_unknown"],
         "kpi",
-        lambda i: (
-            f"unknown KPI code {kpi.kpi_texts[kpi.kpi_codes[i]]!r} in framework "
-            f"'{fw.name}'{fw.suggest(kpi.kpi_texts[kpi.kpi_codes[i]])}"
-        ),
+        unknown_kpi,
     )
     add(hits["data_point"], "data_point" if "data_point" in f.df.columns else "kpi", pair_message)
     add(
         hits["yesno_number"],
         "value",
-        lambda i: f"{f.measure_of(i)} is a yes/no KPI; expected yes/no or 1/0, got {values[i]:g}",
+        lambda i: words(
+            gettext_noop("%(measure)s is a yes/no KPI; expected yes/no or 1/0, got %(got)s"),
+            measure=f.measure_of(i),
+            got=f"{values[i]:g}",
+        ),
     )
-    add(hits["empty"], "value", "value is empty; leave the row out if the KPI is not reported")
+    add(
+        hits["empty"],
+        "value",
+        words(gettext_noop("value is empty; leave the row out if the KPI is not reported")),
+    )
     add(
         hits["yesno_text"],
         "value",
-        lambda i: f"{f.measure_of(i)} is a yes/no KPI; expected yes or no, got {f.shown(i)!r}",
+        lambda i: words(
+            gettext_noop("%(measure)s is a yes/no KPI; expected yes or no, got %(got)s"),
+            measure=f.measure_of(i),
+            got=repr(f.shown(i)),
+        ),
     )
-    add(hits["not_number"], "value", lambda i: f"expected a number, got {f.shown(i)!r}")
+    add(
+        hits["not_number"],
+        "value",
+        lambda i: words(gettext_noop("expected a number, got %(got)s"), got=repr(f.shown(i))),
+    )
 
 
 def _range_messages(add: Callable[..., None], f: Findings) -> None:
@@ -225,26 +286,49 @@ def _range_messages(add: Callable[..., None], f: Findings) -> None:
 
     add(hits["unit"], "unit", unit_message)
     add(hits["unit_converted"], "unit", unit_message, "warning")
-    add(hits["overflow"], "value", lambda i: "value is too large once converted to the KPI's unit")
-    add(hits["percent"], "value", lambda i: f"percentage must be within 0-100, got {values[i]:g}")
     add(
-        hits["coefficient"], "value", lambda i: f"coefficient must be within 0-1, got {values[i]:g}"
+        hits["overflow"],
+        "value",
+        words(gettext_noop("value is too large once converted to the KPI's unit")),
+    )
+    add(
+        hits["percent"],
+        "value",
+        lambda i: words(
+            gettext_noop("percentage must be within 0-100, got %(got)s"), got=f"{values[i]:g}"
+        ),
+    )
+    add(
+        hits["coefficient"],
+        "value",
+        lambda i: words(
+            gettext_noop("coefficient must be within 0-1, got %(got)s"), got=f"{values[i]:g}"
+        ),
     )
     add(
         hits["negative"],
         "value",
-        lambda i: f"{f.measure_of(i)} cannot be negative, got {values[i]:g}",
+        lambda i: words(
+            gettext_noop("%(measure)s cannot be negative, got %(got)s"),
+            measure=f.measure_of(i),
+            got=f"{values[i]:g}",
+        ),
     )
     add(
         hits["count_fraction"],
         "value",
-        lambda i: f"a count must be a whole number, got {values[i]:g}",
+        lambda i: words(
+            gettext_noop("a count must be a whole number, got %(got)s"), got=f"{values[i]:g}"
+        ),
     )
     add(
         hits["implausible"],
         "value",
-        lambda i: (
-            f"{f.measure_of(i)} = {values[i]:g} is unusual ({f.bounds.source[mcode[i]]}); check it"
+        lambda i: words(
+            gettext_noop("%(measure)s = %(value)s is unusual (%(basis)s); check it"),
+            measure=f.measure_of(i),
+            value=f"{values[i]:g}",
+            basis=f.bounds.source[mcode[i]],
         ),
         "warning",
     )
@@ -252,7 +336,10 @@ def _range_messages(add: Callable[..., None], f: Findings) -> None:
     add(
         hits["verified"],
         "verified",
-        lambda i: f"verified must be yes/no or true/false, got {flags.texts[flags.codes[i]]!r}",
+        lambda i: words(
+            gettext_noop("verified must be yes/no or true/false, got %(got)s"),
+            got=repr(flags.texts[flags.codes[i]]),
+        ),
     )
 
 
@@ -266,5 +353,8 @@ def write_messages(out: Collector, findings: Findings) -> None:
     add(
         findings.duplicates,
         "value",
-        lambda i: f"duplicate of row {rows[first_of[i]]}: same city, year, KPI and data point",
+        lambda i: words(
+            gettext_noop("duplicate of row %(row)s: same city, year, KPI and data point"),
+            row=rows[first_of[i]],
+        ),
     )

@@ -166,7 +166,9 @@ def submission_export(request: HttpRequest, pk: int, table: str, fmt: str) -> Ht
         cells = sub.preview if sub.status == SubmissionStatus.READY else []
         frame = changes_frame(cells)
     else:
-        frame = problems_frame(sub.errors if table == "errors" else sub.warnings)
+        frame = problems_frame(
+            services.shown_problems(sub.errors if table == "errors" else sub.warnings)
+        )
     return table_response(frame, fmt, f"upload-{sub.pk}-{table}")
 
 

@@ -188,7 +188,7 @@ def check(user: Any, city_id: int, year: int, fields: list[Field], default_sourc
         if p.severity != "error":
             continue
         measure = wanted[p.row - 2][0].measure if 2 <= p.row < len(wanted) + 2 else ""
-        out.errors.setdefault(measure, []).append(p.message)
+        out.errors.setdefault(measure, []).append(services.problem_text(p))
     if out.errors or not checked.ok:
         return out
     by_row = {r.row: r for r in checked.rows}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from citydiplomacy.core.frameworks import Framework
 from citydiplomacy.core.validate import ValidatedData
@@ -373,6 +374,9 @@ def _problem_dict(p: Problem) -> dict[str, Any]:
         "message": p.message,
         "severity": p.severity,
         "text": str(p),
+        # kept so that a page writes the message in its reader's language (problem_text)
+        "template": p.template,
+        "params": dict(p.params),
     }
 
 
@@ -383,7 +387,29 @@ def _problem_from_dict(d: dict[str, Any]) -> Problem:
         int(d.get("column", 0) or 0),
         str(d.get("message", "")),
         str(d.get("severity", "error")),
+        str(d.get("template", "")),
+        tuple(sorted((str(k), str(v)) for k, v in (d.get("params") or {}).items())),
     )
+
+
+def problem_text(problem: Problem | Mapping[str, Any]) -> str:
+    """A problem's message in the active language: its template translated and filled in
+    when it has one (the engine's cell checks), else the message as written."""
+    if isinstance(problem, Problem):
+        template, params, message = problem.template, dict(problem.params), problem.message
+    else:
+        template = str(problem.get("template") or "")
+        params = dict(problem.get("params") or {})
+        message = str(problem.get("message", ""))
+    if not template:
+        return message
+    translated = gettext(template)
+    return translated % params if params else translated
+
+
+def shown_problems(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored problems with each message in the active language (for a page or a download)."""
+    return [{**p, "message": problem_text(p)} for p in problems]
 
 
 @dataclass

@@ -149,8 +149,8 @@ def submission(request: HttpRequest, pk: int) -> HttpResponse:
         "indicators/submission.html",
         {
             "sub": sub,
-            "errors": sub.errors,
-            "warnings": sub.warnings,
+            "errors": services.shown_problems(sub.errors),
+            "warnings": services.shown_problems(sub.warnings),
             "cities": cities,
             "cells": cells,
             "n_changes": sub.n_created + sub.n_updated,
@@ -364,7 +364,7 @@ def entry(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 counts = services.write_values(request.user, outcome.rows, via="form")
             except ValidationError as exc:  # text the checks above let through
-                errors = {"": [p.message for p in exc.problems]}
+                errors = {"": [services.problem_text(p) for p in exc.problems]}
             else:
                 if counts.created or counts.updated:
                     messages.success(
