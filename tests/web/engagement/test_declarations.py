@@ -45,6 +45,10 @@ def test_versions_and_their_difference(users: dict[str, Any], draft: Any) -> Non
     assert b"<del>" in back and b"<ins>" not in back
     bad = page.get(reverse("engagement:versions", args=[draft.slug]) + "?a=1&b=9")
     assert bad.status_code == 400
+    assert "Choose two of the versions 1, 2." in bad.content.decode()
+    page.cookies["django_language"] = "fr"
+    bad = page.get(reverse("engagement:versions", args=[draft.slug]) + "?a=1&b=9")
+    assert "Choisissez deux des versions 1, 2." in bad.content.decode()
 
 
 def test_amendments_must_quote_the_current_text(

@@ -353,3 +353,22 @@ def test_a_deactivated_account_with_the_address_gets_no_new_account(
     assert page.status_code == 409 and "deactivated" in page.content.decode()
     Client().post(url, {"username": "fresh", "password1": PASSWORD, "password2": PASSWORD})
     assert not get_user_model().objects.filter(username="fresh").exists()
+
+
+@pytest.mark.parametrize(
+    ("lang", "revoked", "again"),
+    [
+        ("en", "The invitation of x@bonn.example is revoked.", "already used or revoked"),
+        ("fr", "L’invitation de x@bonn.example est révoquée.", "déjà été utilisée ou révoquée"),
+    ],
+)
+def test_revoking_says_so_in_the_page_language(
+    users: dict[str, Any], bonn: Any, lang: str, revoked: str, again: str
+) -> None:
+    inv, _ = invitations.invite(users["admin"], bonn, "x@bonn.example", "", lambda t: t)
+    c = client_for(users["admin"])
+    c.cookies["django_language"] = lang
+    first = c.post(f"/notifications/invitations/{inv.pk}/revoke/", follow=True)
+    assert revoked in first.content.decode()
+    second = c.post(f"/notifications/invitations/{inv.pk}/revoke/", follow=True)
+    assert again in second.content.decode()

@@ -281,3 +281,16 @@ def test_a_notice_counts_its_days_on_the_day_it_is_read(
     assert "(today)" in subject_on(dt.date(2027, 1, 31))
     assert "(passed)" in subject_on(dt.date(2027, 2, 2))
     assert "(échue)" in subject_on(dt.date(2027, 2, 2), "fr")
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [("en", "The deadline of 2026 is removed."), ("fr", "L’échéance de 2026")]
+)
+def test_removing_a_deadline_says_so_in_the_page_language(
+    users: dict[str, Any], lang: str, said: str
+) -> None:
+    d = deadline()
+    c = client_for(users["admin"])
+    c.cookies["django_language"] = lang
+    page = c.post(f"/notifications/reporting-deadlines/{d.pk}/delete/", follow=True)
+    assert said in page.content.decode()

@@ -312,7 +312,7 @@ def city(request: HttpRequest, pk: int) -> HttpResponse:
     c = get_object_or_404(City.objects.select_related("country"), pk=pk)
     if not permissions.can_view_aggregates(request.user):
         raise PermissionDenied(
-            "The capacity pages are for participants, managers, organisers and analysts."
+            gettext("The capacity pages are for participants, managers, organisers and analysts.")
         )
     return render(request, "capacity/city.html", _city_context(request, c))
 

@@ -92,7 +92,7 @@ def reporting_deadline_delete(request: HttpRequest, pk: int) -> HttpResponse:
     _secretariat_only(request)
     deadline = get_object_or_404(ReportingDeadline, pk=pk)
     reporting.delete(deadline)
-    messages.success(request, f"The deadline of {deadline.year} is removed.")
+    messages.success(request, _("The deadline of %(year)s is removed.") % {"year": deadline.year})
     return redirect("notifications:reporting-deadlines")
 
 
@@ -169,9 +169,11 @@ def revoke_invitation(request: HttpRequest, pk: int) -> HttpResponse:
     _secretariat_only(request)
     inv = get_object_or_404(EditorInvitation, pk=pk)
     if invitations.revoke(inv):
-        messages.success(request, f"The invitation of {inv.email} is revoked.")
+        messages.success(
+            request, _("The invitation of %(email)s is revoked.") % {"email": inv.email}
+        )
     else:
-        messages.error(request, "That invitation was already used or revoked.")
+        messages.error(request, _("That invitation was already used or revoked."))
     return redirect("notifications:invite", city_id=inv.city_id)
 
 

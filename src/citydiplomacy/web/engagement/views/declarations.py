@@ -125,7 +125,9 @@ def versions(request: HttpRequest, slug: str) -> HttpResponse:
     if a is not None and b is not None:
         by_number = {v.number: v for v in all_versions}
         if a not in by_number or b not in by_number:
-            error = f"Choose two of the versions {', '.join(map(str, numbers))}."
+            error = _("Choose two of the versions %(numbers)s.") % {
+                "numbers": ", ".join(map(str, numbers))
+            }
         else:
             pieces = services.version_diff(by_number[a], by_number[b])
             inserted, deleted = textdiff.counts(pieces)
