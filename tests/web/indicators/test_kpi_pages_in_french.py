@@ -159,3 +159,22 @@ def test_an_uploads_problems_are_in_the_page_language_at_their_row(cohort: Cohor
     english = editor.get(reverse("indicators:submission", args=[sub.pk])).content.decode()
     assert "unknown KPI code" in english and "percentage must be within 0-100" in english
     assert all(p["message"].isascii() for p in sub.errors), "stored in English"
+
+
+def test_the_registry_and_permission_problems_are_in_the_page_language(cohort: Cohort) -> None:
+    """A valid file whose cities are not the editor's or not in the registry: the problems
+    the platform adds to the engine's (city matching, permission) in French too."""
+    body = (
+        "city,country,year,kpi,data_point,value,unit,source\n"
+        "Nowhereville,CH,2024,EC-ICT-ICT-1C,,50,% of households,OFS\n"
+        "Lyon,FR,2024,EC-ICT-ICT-1C,,50,% of households,INSEE\n"
+    )
+    editor = french(cohort.users["editor"])
+    upload = SimpleUploadedFile("cities.csv", body.encode(), content_type="text/csv")
+    editor.post(reverse("indicators:upload"), {"file": upload})
+    sub = Submission.objects.order_by("-pk").first()
+    assert sub is not None
+    page = editor.get(reverse("indicators:submission", args=[sub.pk])).content.decode()
+    assert "aucune ville &#x27;Nowhereville&#x27; en CH dans le registre" in page, page[-3000:]
+    assert "vous n’êtes pas éditeur de Lyon (FR)" in page
+    assert not english_left(page, cohort), english_left(page, cohort)

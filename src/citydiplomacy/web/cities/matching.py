@@ -24,8 +24,10 @@ import math
 import re
 
 import numpy as np
+from django.utils.translation import gettext_noop
 from scipy.spatial import cKDTree
 
+from citydiplomacy.errors import Words, words
 from citydiplomacy.web.cities.models import City, CityName, normalise_name
 
 EARTH_KM = 6371.0088
@@ -124,22 +126,42 @@ class CityMatcher:
         return self._by_key[key]
 
     def match(self, name: str, country: str, geonames_id: int | None) -> tuple[int | None, str]:
-        """Registry id, or ``None`` with the reason."""
+        """Registry id, or ``None`` with the reason (in English)."""
+        city_id, why = self.match_worded(name, country, geonames_id)
+        return city_id, why.text
+
+    def match_worded(
+        self, name: str, country: str, geonames_id: int | None
+    ) -> tuple[int | None, Words]:
+        """:meth:`match` with the reason as :class:`~citydiplomacy.errors.Words`, which a
+        page writes in its reader's language (an upload's problems)."""
         if geonames_id is not None:
             if City.objects.filter(pk=geonames_id).exists():
-                return geonames_id, ""
-            return None, f"GeoNames id {geonames_id} is not in the city registry"
+                return geonames_id, words("")
+            return None, words(
+                gettext_noop("GeoNames id %(id)s is not in the city registry"), id=geonames_id
+            )
         hits = self.candidates(name, country)
         if len(hits) == 1:
-            return hits[0], ""
+            return hits[0], words("")
         if not hits:
-            return None, (
-                f"no city {name!r} in {country} in the registry (cities of 15,000 inhabitants "
-                "or more); check the spelling or give its geonames_id"
+            return None, words(
+                gettext_noop(
+                    "no city %(name)s in %(country)s in the registry (cities of 15,000 "
+                    "inhabitants or more); check the spelling or give its geonames_id"
+                ),
+                name=repr(name),
+                country=country,
             )
-        return None, (
-            f"{name!r} ({country}) matches {len(hits)} registry cities (GeoNames ids "
-            f"{', '.join(map(str, hits[:5]))}); add a geonames_id column to say which"
+        return None, words(
+            gettext_noop(
+                "%(name)s (%(country)s) matches %(count)s registry cities (GeoNames ids "
+                "%(ids)s); add a geonames_id column to say which"
+            ),
+            name=repr(name),
+            country=country,
+            count=len(hits),
+            ids=", ".join(map(str, hits[:5])),
         )
 
     def most_populous(self, name: str, country: str) -> tuple[int | None, int]:

@@ -22,11 +22,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from citydiplomacy.core.frameworks import Framework
 from citydiplomacy.core.validate import ValidatedData
-from citydiplomacy.errors import DataError, Problem, ValidationError
+from citydiplomacy.errors import DataError, Problem, ValidationError, words
 from citydiplomacy.io.frameworks import load_framework
 from citydiplomacy.io.limits import UPLOAD_LIMITS
 from citydiplomacy.io.readers import read_kpi_data
@@ -470,22 +470,29 @@ def check_file(user: Any, file_name: str, content: bytes) -> Checked:
         for _, u in units.iterrows():
             gid = u.get("geonames_id")
             gid_int = None if gid is None or pd.isna(gid) else int(gid)
-            city_id, why = matcher.match(str(u["city"]), str(u["country"]), gid_int)
+            city_id, why = matcher.match_worded(str(u["city"]), str(u["country"]), gid_int)
             first_row = int(long.loc[long["unit"] == u["unit"], "row"].min())
             if city_id is None:
                 problems.append(
-                    Problem(label, first_row, header.column(["geonames_id", "city"]), why)
+                    Problem.worded(label, first_row, header.column(["geonames_id", "city"]), why)
                 )
                 continue
             if not permissions.can_edit_city(user, city_id):
                 rows_of_city = long.loc[long["unit"] == u["unit"], "row"]
                 problems.append(
-                    Problem(
+                    Problem.worded(
                         label,
                         first_row,
                         header.column(["geonames_id", "city"]),
-                        f"you are not an editor of {u['city']} ({u['country']}); "
-                        f"{len(rows_of_city)} row(s) of this city cannot be accepted",
+                        words(
+                            gettext_noop(
+                                "you are not an editor of %(city)s (%(country)s); %(count)s "
+                                "row(s) of this city cannot be accepted"
+                            ),
+                            city=u["city"],
+                            country=u["country"],
+                            count=len(rows_of_city),
+                        ),
                     )
                 )
                 continue
@@ -495,12 +502,16 @@ def check_file(user: Any, file_name: str, content: bytes) -> Checked:
         if not admin and verified.any():
             first = int(long["row"].to_numpy()[np.flatnonzero(verified)[0]])
             problems.append(
-                Problem(
+                Problem.worded(
                     label,
                     first,
                     header.column(["verified"]),
-                    "only the secretariat verifies values: these values are stored as "
-                    "self-reported",
+                    words(
+                        gettext_noop(
+                            "only the secretariat verifies values: these values are stored "
+                            "as self-reported"
+                        )
+                    ),
                     severity="warning",
                 )
             )
