@@ -60,7 +60,7 @@ from citydiplomacy.core.validation.ranges import (
     verified_flags,
 )
 from citydiplomacy.core.validation.state import Work
-from citydiplomacy.errors import Problem, ValidationError
+from citydiplomacy.errors import Problem, ValidationError, gettext_noop, words
 
 #: Columns of a long table; ``city`` or ``geonames_id`` identifies the city.
 LONG_REQUIRED = ("year", "kpi", "value")
@@ -155,12 +155,17 @@ def _check_shape(df: pd.DataFrame, out: Collector) -> None:
         out.add(
             1,
             0,
-            f"missing column(s) {', '.join(missing)}; a long table needs city, country, "
-            "year, kpi, value (or geonames_id instead of city and country)",
+            words(
+                gettext_noop(
+                    "missing column(s) %(columns)s; a long table needs city, country, year, "
+                    "kpi, value (or geonames_id instead of city and country)"
+                ),
+                columns=", ".join(missing),
+            ),
         )
         raise ValidationError(out.finish())
     if len(df) == 0:
-        out.add(0, 0, "the table has no data rows")
+        out.add(0, 0, words(gettext_noop("the table has no data rows")))
         raise ValidationError(out.finish())
 
 

@@ -12,7 +12,7 @@ import codecs
 import csv
 from pathlib import Path
 
-from citydiplomacy.errors import Problem
+from citydiplomacy.errors import Problem, gettext_noop, words
 
 #: Byte order marks of encodings that are not UTF-8, and what to call them.
 BOMS = (
@@ -21,7 +21,6 @@ BOMS = (
     (codecs.BOM_UTF16_LE, "UTF-16"),
     (codecs.BOM_UTF16_BE, "UTF-16"),
 )
-SAVE_AS = "save it as 'CSV UTF-8' (Excel: File > Save As > CSV UTF-8 (Comma delimited))"
 BLOCK = 1 << 20
 
 
@@ -31,13 +30,34 @@ def encoding_problem(path: Path, source: str, delimiter: str = ",") -> Problem |
         head = fh.read(4096)
     for bom, name in BOMS:
         if head.startswith(bom):
-            return Problem(source, 1, 1, f"the file is {name} text, not UTF-8; {SAVE_AS}")
+            return Problem.worded(
+                source,
+                1,
+                1,
+                words(
+                    gettext_noop(
+                        "the file is %(encoding)s text, not UTF-8; save it as 'CSV UTF-8' "
+                        "(Excel: File > Save As > CSV UTF-8 (Comma delimited))"
+                    ),
+                    encoding=name,
+                ),
+            )
     if b"\x00" in head:
         # Text in UTF-16 without a mark has a NUL byte beside every ASCII letter.
         even = head[0::2].count(0)
         odd = head[1::2].count(0)
         if max(even, odd) > len(head) // 4:
-            return Problem(source, 1, 1, f"the file looks like UTF-16 text, not UTF-8; {SAVE_AS}")
+            return Problem.worded(
+                source,
+                1,
+                1,
+                words(
+                    gettext_noop(
+                        "the file looks like UTF-16 text, not UTF-8; save it as 'CSV UTF-8' "
+                        "(Excel: File > Save As > CSV UTF-8 (Comma delimited))"
+                    )
+                ),
+            )
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = 0
     line = 1
@@ -56,12 +76,18 @@ def encoding_problem(path: Path, source: str, delimiter: str = ",") -> Problem |
                 tail = before.rsplit(b"\n", 1)[-1] if b"\n" in before else line_start + before
                 byte = exc.object[exc.start]
                 column = _field_of(tail, delimiter)
-                return Problem(
+                return Problem.worded(
                     source,
                     line,
                     column,
-                    f"byte 0x{byte:02X} is not UTF-8 text (the file may be Latin-1 or "
-                    f"Windows-1252); {SAVE_AS}",
+                    words(
+                        gettext_noop(
+                            "byte %(byte)s is not UTF-8 text (the file may be Latin-1 or "
+                            "Windows-1252); save it as 'CSV UTF-8' (Excel: File > Save As > "
+                            "CSV UTF-8 (Comma delimited))"
+                        ),
+                        byte=f"0x{byte:02X}",
+                    ),
                 )
             line += block.count(b"\n")
             line_start = (block.rsplit(b"\n", 1)[-1] if b"\n" in block else line_start + block)[
@@ -100,14 +126,21 @@ def ragged_problem(path: Path, source: str, delimiter: str = ",") -> Problem | N
                     continue
                 if len(fields) != width:
                     column = width + 1 if len(fields) > width else len(fields)
-                    more = "more" if len(fields) > width else "fewer"
-                    return Problem(
-                        source,
-                        start,
-                        column,
-                        f"this row has {len(fields)} fields, {more} than the header's {width}; "
-                        "expected one value per header column (is a separator missing or "
-                        "extra, or a text with a comma not in quotes?)",
+                    template = (
+                        gettext_noop(
+                            "this row has %(fields)s fields, more than the header's %(width)s; "
+                            "expected one value per header column (is a separator missing or "
+                            "extra, or a text with a comma not in quotes?)"
+                        )
+                        if len(fields) > width
+                        else gettext_noop(
+                            "this row has %(fields)s fields, fewer than the header's %(width)s; "
+                            "expected one value per header column (is a separator missing or "
+                            "extra, or a text with a comma not in quotes?)"
+                        )
+                    )
+                    return Problem.worded(
+                        source, start, column, words(template, fields=len(fields), width=width)
                     )
     except (csv.Error, UnicodeDecodeError):
         return None

@@ -34,7 +34,7 @@ from citydiplomacy.core.validate import (
     ValidatedData,
     validate_long,
 )
-from citydiplomacy.errors import Problem, ValidationError
+from citydiplomacy.errors import Problem, ValidationError, Words, gettext_noop, words
 from citydiplomacy.io.diagnose import encoding_problem, oversized_problem, ragged_problem
 from citydiplomacy.io.limits import (
     DEFAULT_LIMITS,
@@ -273,11 +273,16 @@ def read_frame(
         if suffix not in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet"):
             raise ValidationError(
                 [
-                    Problem(
+                    Problem.worded(
                         source,
                         0,
                         0,
-                        f"unsupported file type {suffix!r}; use .csv, .xlsx or .parquet",
+                        words(
+                            gettext_noop(
+                                "unsupported file type %(suffix)s; use .csv, .xlsx or .parquet"
+                            ),
+                            suffix=repr(suffix),
+                        ),
                     )
                 ]
             )
@@ -288,12 +293,17 @@ def read_frame(
             if size == 0:
                 raise ValidationError(
                     [
-                        Problem(
+                        Problem.worded(
                             source,
                             0,
                             0,
-                            "the file is empty; expected a header row (city, country, year, "
-                            "kpi, value; or city, country, year and one column per KPI code)",
+                            words(
+                                gettext_noop(
+                                    "the file is empty; expected a header row (city, country, "
+                                    "year, kpi, value; or city, country, year and one column "
+                                    "per KPI code)"
+                                )
+                            ),
                         )
                     ]
                 )
@@ -555,7 +565,15 @@ def located_long(
     names = [_canonical(c) for c in frame.columns]
     known = set(LONG_REQUIRED) | set(LONG_OPTIONAL)
     warnings = [
-        Problem(source, 1, i + 1, f"column {str(c)!r} is not used and was ignored", "warning")
+        Problem.worded(
+            source,
+            1,
+            i + 1,
+            words(
+                gettext_noop("column %(column)s is not used and was ignored"), column=repr(str(c))
+            ),
+            "warning",
+        )
         for i, (c, k) in enumerate(zip(frame.columns, names, strict=True))
         if k not in known
     ]
@@ -563,7 +581,16 @@ def located_long(
     if repeated:
         raise ValidationError(
             [
-                Problem(source, 1, i + 1, f"column {str(c)!r} repeats the {k!r} column")
+                Problem.worded(
+                    source,
+                    1,
+                    i + 1,
+                    words(
+                        gettext_noop("column %(column)s repeats the %(first)s column"),
+                        column=repr(str(c)),
+                        first=repr(k),
+                    ),
+                )
                 for k in repeated
                 for i, (c, name) in enumerate(zip(frame.columns, names, strict=True))
                 if name == k and names.index(k) != i
@@ -575,7 +602,13 @@ def located_long(
     frame = frame.loc[:, [k for k in dict.fromkeys(names) if k in known]]
     frame, rows = _drop_empty_rows(frame, rows)
     if frame.empty:
-        raise ValidationError([Problem(source, 0, 0, "the file has a header but no data rows")])
+        raise ValidationError(
+            [
+                Problem.worded(
+                    source, 0, 0, words(gettext_noop("the file has a header but no data rows"))
+                )
+            ]
+        )
     text = None
     if "value" in frame.columns:
         raw = frame["value"]
@@ -637,7 +670,16 @@ def located_wide(
         if canon in ID_COLUMNS:
             if canon in id_pos:
                 problems.append(
-                    Problem(source, 1, i + 1, f"column {name!r} repeats the {canon!r} column")
+                    Problem.worded(
+                        source,
+                        1,
+                        i + 1,
+                        words(
+                            gettext_noop("column %(column)s repeats the %(first)s column"),
+                            column=repr(name),
+                            first=repr(canon),
+                        ),
+                    )
                 )
             id_pos[canon] = i + 1
             continue
@@ -645,12 +687,8 @@ def located_wide(
         code = kpi_codes.get(name.lower()) or kpi_codes.get(kpi.strip().lower())
         if code is None:
             problems.append(
-                Problem(
-                    source,
-                    1,
-                    i + 1,
-                    f"column {name!r} is neither city/country/geonames_id/year nor a KPI code"
-                    f"{framework.suggest(kpi.strip())}",
+                Problem.worded(
+                    source, 1, i + 1, _not_a_column(name, framework.closest(kpi.strip()))
                 )
             )
             continue
@@ -659,7 +697,9 @@ def located_wide(
         else:
             value_cols.append((i + 1, code, part.strip()))
     if "year" not in id_pos:
-        problems.append(Problem(source, 1, 0, "a wide table needs a 'year' column"))
+        problems.append(
+            Problem.worded(source, 1, 0, words(gettext_noop("a wide table needs a 'year' column")))
+        )
     if problems:
         raise ValidationError(problems)
     file_rows = _rows_of(frame, rows)
@@ -686,7 +726,22 @@ def located_wide(
         pieces.append((pos, code, part))
         offset += len(present)
     if not pieces:
-        raise ValidationError([Problem(source, 0, 0, "the table holds no values")])
+        raise ValidationError(
+            [
+                Problem.worded(
+                    source,
+                    0,
+                    0,
+                    words(
+                        gettext_noop(
+                            "the table holds no values; a wide table needs one column per KPI "
+                            "code beside city, country and year, a long table the columns kpi "
+                            "and value"
+                        )
+                    ),
+                )
+            ]
+        )
     counts = np.array([len(t) for t in taken], dtype=np.int64)
     frame_row = np.concatenate(taken)
     # Cells gathered column by column, put in reading order: by row, then column (stable).
@@ -781,3 +836,23 @@ def read_kpi_data(
         np.zeros(len(result.long), dtype=np.int8), categories=pd.Index([label])
     )
     return result
+
+
+def _not_a_column(name: str, close: str | None) -> Words:
+    """A wide table's header cell that is neither an identifier nor a KPI code (with the
+    closest code when one is close)."""
+    if close is None:
+        return words(
+            gettext_noop(
+                "column %(column)s is neither city/country/geonames_id/year nor a KPI code"
+            ),
+            column=repr(name),
+        )
+    return words(
+        gettext_noop(
+            "column %(column)s is neither city/country/geonames_id/year nor a KPI code; "
+            "did you mean %(close)s?"
+        ),
+        column=repr(name),
+        close=repr(close),
+    )

@@ -178,3 +178,37 @@ def test_the_registry_and_permission_problems_are_in_the_page_language(cohort: C
     assert "aucune ville &#x27;Nowhereville&#x27; en CH dans le registre" in page, page[-3000:]
     assert "vous n’êtes pas éditeur de Lyon (FR)" in page
     assert not english_left(page, cohort), english_left(page, cohort)
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"country,year,kpi,value\nCH,2024,EC-ICT-ICT-1C,50\n", "colonne(s) manquante(s)"),
+        (
+            b"city,country,year,kpi\nGeneva,CH,2024,EC-ICT-ICT-1C\n",
+            "la colonne &#x27;kpi&#x27; n’est ni city/country/geonames_id/year ni un code",
+        ),
+        (b"city,country,year\nGeneva,CH,2024\n", "le tableau ne contient aucune valeur"),
+        (
+            "city,country,year,kpi,value\nGenève,CH,2024,EC-ICT-ICT-1C,50\n".encode("latin-1"),
+            "n’est pas du texte UTF-8",
+        ),
+        (
+            b"city,country,year,kpi,value\nGeneva,CH,2024,EC-ICT-ICT-1C,50,9\n",
+            "cette ligne a 6 champs, plus que les 5 de l’en-tête",
+        ),
+    ],
+    ids=["missing column", "not a KPI column", "no values", "latin-1", "ragged row"],
+)
+def test_a_files_own_problems_are_in_the_page_language(
+    cohort: Cohort, content: bytes, said: str
+) -> None:
+    """The readers' problems with the file itself (columns, encoding, shape) in French."""
+    editor = french(cohort.users["editor"])
+    upload = SimpleUploadedFile("file.csv", content, content_type="text/csv")
+    editor.post(reverse("indicators:upload"), {"file": upload})
+    sub = Submission.objects.order_by("-pk").first()
+    assert sub is not None and sub.errors
+    page = editor.get(reverse("indicators:submission", args=[sub.pk])).content.decode()
+    assert said in page, [p["message"] for p in sub.errors]
+    assert not english_left(page, cohort), english_left(page, cohort)
