@@ -55,10 +55,11 @@ def test_the_city_page_draws_its_map_under_the_policy(watched: Any) -> None:
     if not map_assets():
         pytest.skip("the vendored map files are missing (CITYDIPLOMACY_SKIP_VENDOR=1)")
     watched.locator("#city-map").wait_for(state="visible")
-    watched.wait_for_function(
-        "document.querySelectorAll('#city-map path').length > 10"
-        " && document.querySelector('#city-map .leaflet-tooltip') !== null",
-        timeout=MAP_TIMEOUT_MS,
+    # Locator waits: wait_for_function evaluates its expression with eval, which this very
+    # policy refuses whenever the condition is not met at once (CI: EvalError).
+    watched.locator("#city-map path").nth(10).wait_for(state="attached", timeout=MAP_TIMEOUT_MS)
+    watched.locator("#city-map .leaflet-tooltip").first.wait_for(
+        state="attached", timeout=MAP_TIMEOUT_MS
     )
     _no_violations(watched)
 
@@ -118,8 +119,7 @@ def test_the_partner_map_draws_under_the_policy(watched: Any) -> None:
     if not map_assets():
         pytest.skip("the vendored map files are missing (CITYDIPLOMACY_SKIP_VENDOR=1)")
     watched.locator("#partner-map").wait_for(state="visible")
-    watched.wait_for_function(
-        "document.querySelectorAll('#partner-map path.leaflet-interactive').length >= 1",
-        timeout=MAP_TIMEOUT_MS,
+    watched.locator("#partner-map path.leaflet-interactive").first.wait_for(
+        state="attached", timeout=MAP_TIMEOUT_MS
     )
     _no_violations(watched)

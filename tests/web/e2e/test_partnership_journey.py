@@ -75,9 +75,9 @@ def test_propose_confirm_and_see_it_on_both_city_pages(page: Any, cities: dict[s
         assert other in section.locator("figcaption").inner_text()
         if map_assets():
             page.locator("#partner-map").wait_for(state="visible")
-            page.wait_for_function(
-                "document.querySelectorAll('#partner-map path.leaflet-interactive').length >= 1"
-            )
+            # a locator wait, not wait_for_function: its expression is evaluated with eval,
+            # which the page's Content-Security-Policy refuses when it has to poll
+            page.locator("#partner-map path.leaflet-interactive").first.wait_for(state="attached")
             page.locator("#partner-map .city-map-label", has_text=city.name).wait_for()
 
 

@@ -8,11 +8,13 @@ Screenshots of both widths are written to the test's temporary directory; with
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from citydiplomacy.web.indicators.models import Publication
 from citydiplomacy.web.reports import services
@@ -117,7 +119,7 @@ def test_pdf_download_shows_progress_then_saves_the_file(
     page.route("**/report.pdf*", lambda route: held.append(route))
     link = page.get_by_role("link", name="PDF, English: the 2023 Smart City Profile report")
     link.click()
-    page.wait_for_function("document.getElementById('pdf-progress').textContent.length > 0")
+    expect(page.locator("#pdf-progress")).to_have_text(re.compile(r"\S"))
     assert "Preparing PDF…" in status.inner_text()
     assert link.get_attribute("aria-busy") == "true"
     assert held, "the click fetched the PDF"
@@ -127,7 +129,7 @@ def test_pdf_download_shows_progress_then_saves_the_file(
     info.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
     assert info.value.suggested_filename == "smart-city-profile-geneva-2023-en.pdf"
-    page.wait_for_function("document.getElementById('pdf-progress').textContent.includes('ready')")
+    expect(page.locator("#pdf-progress")).to_contain_text("ready")
     assert link.get_attribute("aria-busy") is None
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from citydiplomacy.web.reports import tasks
 from tests.web.e2e.test_profile_layout import geneva  # noqa: F401  # the published cohort
@@ -51,7 +52,7 @@ def test_the_download_link_waits_while_a_worker_prints(
     info.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
     assert 202 in answers and answers[-1] == 200
-    page.wait_for_function("document.getElementById('pdf-progress').textContent.includes('ready')")
+    expect(page.locator("#pdf-progress")).to_contain_text("ready")
 
 
 def test_without_javascript_the_printing_page_refreshes_until_the_download(
