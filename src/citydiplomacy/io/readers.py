@@ -34,7 +34,8 @@ from citydiplomacy.core.validate import (
     ValidatedData,
     validate_long,
 )
-from citydiplomacy.errors import Problem, ValidationError, Words, gettext_noop, words
+from citydiplomacy.errors import Problem, ValidationError
+from citydiplomacy.io import reader_problems
 from citydiplomacy.io.diagnose import encoding_problem, oversized_problem, ragged_problem
 from citydiplomacy.io.limits import (
     DEFAULT_LIMITS,
@@ -271,42 +272,13 @@ def read_frame(
     suffix = path.suffix.lower()
     try:
         if suffix not in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet"):
-            raise ValidationError(
-                [
-                    Problem.worded(
-                        source,
-                        0,
-                        0,
-                        words(
-                            gettext_noop(
-                                "unsupported file type %(suffix)s; use .csv, .xlsx or .parquet"
-                            ),
-                            suffix=repr(suffix),
-                        ),
-                    )
-                ]
-            )
+            raise ValidationError([reader_problems.unsupported_type(source, suffix)])
         size = check_file_size(path, source, limits)
         deadline = limits.deadline()
         if suffix in (".csv", ".txt", ".tsv"):
             delimiter = "\t" if suffix == ".tsv" else ","
             if size == 0:
-                raise ValidationError(
-                    [
-                        Problem.worded(
-                            source,
-                            0,
-                            0,
-                            words(
-                                gettext_noop(
-                                    "the file is empty; expected a header row (city, country, "
-                                    "year, kpi, value; or city, country, year and one column "
-                                    "per KPI code)"
-                                )
-                            ),
-                        )
-                    ]
-                )
+                raise ValidationError([reader_problems.empty_file(source)])
             frame = _read_csv(path, source, delimiter)
             check_table(source, len(frame), len(frame.columns), limits)
             check_time(source, deadline)
@@ -565,15 +537,7 @@ def located_long(
     names = [_canonical(c) for c in frame.columns]
     known = set(LONG_REQUIRED) | set(LONG_OPTIONAL)
     warnings = [
-        Problem.worded(
-            source,
-            1,
-            i + 1,
-            words(
-                gettext_noop("column %(column)s is not used and was ignored"), column=repr(str(c))
-            ),
-            "warning",
-        )
+        reader_problems.unused_column(source, i + 1, str(c))
         for i, (c, k) in enumerate(zip(frame.columns, names, strict=True))
         if k not in known
     ]
@@ -581,16 +545,7 @@ def located_long(
     if repeated:
         raise ValidationError(
             [
-                Problem.worded(
-                    source,
-                    1,
-                    i + 1,
-                    words(
-                        gettext_noop("column %(column)s repeats the %(first)s column"),
-                        column=repr(str(c)),
-                        first=repr(k),
-                    ),
-                )
+                reader_problems.repeated_column(source, i + 1, str(c), k)
                 for k in repeated
                 for i, (c, name) in enumerate(zip(frame.columns, names, strict=True))
                 if name == k and names.index(k) != i
@@ -602,13 +557,7 @@ def located_long(
     frame = frame.loc[:, [k for k in dict.fromkeys(names) if k in known]]
     frame, rows = _drop_empty_rows(frame, rows)
     if frame.empty:
-        raise ValidationError(
-            [
-                Problem.worded(
-                    source, 0, 0, words(gettext_noop("the file has a header but no data rows"))
-                )
-            ]
-        )
+        raise ValidationError([reader_problems.no_data_rows(source)])
     text = None
     if "value" in frame.columns:
         raw = frame["value"]
@@ -669,27 +618,14 @@ def located_wide(
         canon = _canonical(name)
         if canon in ID_COLUMNS:
             if canon in id_pos:
-                problems.append(
-                    Problem.worded(
-                        source,
-                        1,
-                        i + 1,
-                        words(
-                            gettext_noop("column %(column)s repeats the %(first)s column"),
-                            column=repr(name),
-                            first=repr(canon),
-                        ),
-                    )
-                )
+                problems.append(reader_problems.repeated_column(source, i + 1, name, canon))
             id_pos[canon] = i + 1
             continue
         kpi, _, part = name.partition(":")
         code = kpi_codes.get(name.lower()) or kpi_codes.get(kpi.strip().lower())
         if code is None:
             problems.append(
-                Problem.worded(
-                    source, 1, i + 1, _not_a_column(name, framework.closest(kpi.strip()))
-                )
+                reader_problems.not_a_column(source, i + 1, name, framework.closest(kpi.strip()))
             )
             continue
         if framework.level(code) == 0:
@@ -697,9 +633,7 @@ def located_wide(
         else:
             value_cols.append((i + 1, code, part.strip()))
     if "year" not in id_pos:
-        problems.append(
-            Problem.worded(source, 1, 0, words(gettext_noop("a wide table needs a 'year' column")))
-        )
+        problems.append(reader_problems.no_year_column(source))
     if problems:
         raise ValidationError(problems)
     file_rows = _rows_of(frame, rows)
@@ -726,22 +660,7 @@ def located_wide(
         pieces.append((pos, code, part))
         offset += len(present)
     if not pieces:
-        raise ValidationError(
-            [
-                Problem.worded(
-                    source,
-                    0,
-                    0,
-                    words(
-                        gettext_noop(
-                            "the table holds no values; a wide table needs one column per KPI "
-                            "code beside city, country and year, a long table the columns kpi "
-                            "and value"
-                        )
-                    ),
-                )
-            ]
-        )
+        raise ValidationError([reader_problems.no_values(source)])
     counts = np.array([len(t) for t in taken], dtype=np.int64)
     frame_row = np.concatenate(taken)
     # Cells gathered column by column, put in reading order: by row, then column (stable).
@@ -836,23 +755,3 @@ def read_kpi_data(
         np.zeros(len(result.long), dtype=np.int8), categories=pd.Index([label])
     )
     return result
-
-
-def _not_a_column(name: str, close: str | None) -> Words:
-    """A wide table's header cell that is neither an identifier nor a KPI code (with the
-    closest code when one is close)."""
-    if close is None:
-        return words(
-            gettext_noop(
-                "column %(column)s is neither city/country/geonames_id/year nor a KPI code"
-            ),
-            column=repr(name),
-        )
-    return words(
-        gettext_noop(
-            "column %(column)s is neither city/country/geonames_id/year nor a KPI code; "
-            "did you mean %(close)s?"
-        ),
-        column=repr(name),
-        close=repr(close),
-    )
