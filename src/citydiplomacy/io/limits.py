@@ -19,7 +19,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from citydiplomacy.errors import Problem, ValidationError
+from citydiplomacy.errors import Problem, ValidationError, Words, gettext_noop, words
 
 MiB = 1 << 20
 GiB = 1 << 30
@@ -96,9 +96,9 @@ def _size(n: float) -> str:
     return f"{int(n)} bytes"
 
 
-def refuse(source: str, message: str) -> ValidationError:
+def refuse(source: str, message: str | Words) -> ValidationError:
     """The error for a file over a limit (the whole file: row and column 0)."""
-    return ValidationError([Problem(source, 0, 0, message)])
+    return ValidationError([Problem.worded(source, 0, 0, message)])
 
 
 def check_file_size(path: Path, source: str, limits: ReadLimits) -> int:
@@ -107,8 +107,14 @@ def check_file_size(path: Path, source: str, limits: ReadLimits) -> int:
     if size > limits.max_file_bytes:
         raise refuse(
             source,
-            f"the file is {_size(size)}, over the limit of {_size(limits.max_file_bytes)}; "
-            "split it (for example one file per year) or use Parquet",
+            words(
+                gettext_noop(
+                    "the file is %(size)s, over the limit of %(limit)s; split it (for example "
+                    "one file per year) or use Parquet"
+                ),
+                size=_size(size),
+                limit=_size(limits.max_file_bytes),
+            ),
         )
     return size
 
@@ -132,9 +138,20 @@ def check_zip(path: Path | bytes, source: str, limits: ReadLimits, kind: str = "
     except zipfile.BadZipFile:
         raise refuse(
             source,
-            f"cannot read the file as {kind}: it is not an Office document (an .{kind.lower()} "
-            f"file is a zip archive); save it from its program as .{kind.lower()}"
-            + (", or as CSV UTF-8" if kind == "XLSX" else ""),
+            words(
+                gettext_noop(
+                    "cannot read the file as %(kind)s: it is not an Office document (an "
+                    ".%(suffix)s file is a zip archive); save it from its program as .%(suffix)s"
+                )
+                if kind != "XLSX"
+                else gettext_noop(
+                    "cannot read the file as %(kind)s: it is not an Office document (an "
+                    ".%(suffix)s file is a zip archive); save it from its program as "
+                    ".%(suffix)s, or as CSV UTF-8"
+                ),
+                kind=kind,
+                suffix=kind.lower(),
+            ),
         ) from None
     total = 0
     for member in members:
@@ -143,16 +160,33 @@ def check_zip(path: Path | bytes, source: str, limits: ReadLimits, kind: str = "
         if member.file_size > limits.ratio_floor and member.file_size / packed > limits.max_ratio:
             raise refuse(
                 source,
-                f"the {kind} file's part {member.filename!r} unpacks from {_size(packed)} to "
-                f"{_size(member.file_size)} ({member.file_size / packed:.0f} times; at most "
-                f"{limits.max_ratio:g} times is accepted): it is not read, as it could be a "
-                "decompression bomb; save the data as CSV UTF-8",
+                words(
+                    gettext_noop(
+                        "the %(kind)s file's part %(part)s unpacks from %(packed)s to "
+                        "%(unpacked)s (%(ratio)s times; at most %(limit)s times is accepted): "
+                        "it is not read, as it could be a decompression bomb; save the data as "
+                        "CSV UTF-8"
+                    ),
+                    kind=kind,
+                    part=repr(member.filename),
+                    packed=_size(packed),
+                    unpacked=_size(member.file_size),
+                    ratio=f"{member.file_size / packed:.0f}",
+                    limit=f"{limits.max_ratio:g}",
+                ),
             )
     if total > limits.max_unpacked_bytes:
         raise refuse(
             source,
-            f"the {kind} file unpacks to {_size(total)}, over the limit of "
-            f"{_size(limits.max_unpacked_bytes)}; split it or save it as CSV or Parquet",
+            words(
+                gettext_noop(
+                    "the %(kind)s file unpacks to %(size)s, over the limit of %(limit)s; split "
+                    "it or save it as CSV or Parquet"
+                ),
+                kind=kind,
+                size=_size(total),
+                limit=_size(limits.max_unpacked_bytes),
+            ),
         )
 
 
@@ -161,13 +195,25 @@ def check_table(source: str, rows: int, columns: int, limits: ReadLimits) -> Non
     if rows > limits.max_rows:
         raise refuse(
             source,
-            f"the file has {rows:,} rows, over the limit of {limits.max_rows:,}; split it",
+            words(
+                gettext_noop("the file has %(rows)s rows, over the limit of %(limit)s; split it"),
+                rows=f"{rows:,}",
+                limit=f"{limits.max_rows:,}",
+            ),
         )
     if rows * columns > limits.max_cells:
         raise refuse(
             source,
-            f"the file has {rows * columns:,} cells ({rows:,} rows x {columns:,} columns), over "
-            f"the limit of {limits.max_cells:,}; split it",
+            words(
+                gettext_noop(
+                    "the file has %(cells)s cells (%(rows)s rows x %(columns)s columns), over the "
+                    "limit of %(limit)s; split it"
+                ),
+                cells=f"{rows * columns:,}",
+                rows=f"{rows:,}",
+                columns=f"{columns:,}",
+                limit=f"{limits.max_cells:,}",
+            ),
         )
 
 
@@ -176,8 +222,13 @@ def check_unpacked(source: str, unpacked: int, limits: ReadLimits) -> None:
     if unpacked > limits.max_unpacked_bytes:
         raise refuse(
             source,
-            f"the file's data unpack to {_size(unpacked)}, over the limit of "
-            f"{_size(limits.max_unpacked_bytes)}; split it",
+            words(
+                gettext_noop(
+                    "the file's data unpack to %(size)s, over the limit of %(limit)s; split it"
+                ),
+                size=_size(unpacked),
+                limit=_size(limits.max_unpacked_bytes),
+            ),
         )
 
 
@@ -186,6 +237,11 @@ def check_time(source: str, deadline: Deadline) -> None:
     if deadline.expired():
         raise refuse(
             source,
-            f"reading the file took longer than {deadline.seconds:g} s and was stopped; "
-            "split it, or save it as CSV or Parquet (faster to read than XLSX)",
+            words(
+                gettext_noop(
+                    "reading the file took longer than %(seconds)s s and was stopped; split it, "
+                    "or save it as CSV or Parquet (faster to read than XLSX)"
+                ),
+                seconds=f"{deadline.seconds:g}",
+            ),
         )

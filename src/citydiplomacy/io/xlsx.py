@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from citydiplomacy.errors import Problem, ValidationError
+from citydiplomacy.errors import Problem, ValidationError, gettext_noop, words
 from citydiplomacy.io.limits import Deadline, ReadLimits, check_table, check_time, check_zip, refuse
 
 
@@ -82,7 +82,13 @@ def read_xlsx(path: Path, source: str, limits: ReadLimits, deadline: Deadline) -
             data.append(converted)
             if len(data) > limits.max_rows or cells > limits.max_cells:
                 check_table(source, len(data), max(cells // len(data), 1), limits)
-                raise refuse(source, f"the sheet has more than {limits.max_cells:,} cells")
+                raise refuse(
+                    source,
+                    words(
+                        gettext_noop("the sheet has more than %(limit)s cells"),
+                        limit=f"{limits.max_cells:,}",
+                    ),
+                )
             if number % 256 == 0:
                 check_time(source, deadline)
     except damaged as exc:

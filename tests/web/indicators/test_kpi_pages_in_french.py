@@ -212,3 +212,16 @@ def test_a_files_own_problems_are_in_the_page_language(
     page = editor.get(reverse("indicators:submission", args=[sub.pk])).content.decode()
     assert said in page, [p["message"] for p in sub.errors]
     assert not english_left(page, cohort), english_left(page, cohort)
+
+
+def test_a_refused_file_is_explained_in_the_page_language(cohort: Cohort) -> None:
+    """A refusal before anything is read (io.limits: here an .xlsx that is not an Office
+    document) in French too."""
+    editor = french(cohort.users["editor"])
+    upload = SimpleUploadedFile("data.xlsx", b"not a zip archive", content_type="text/plain")
+    editor.post(reverse("indicators:upload"), {"file": upload})
+    sub = Submission.objects.order_by("-pk").first()
+    assert sub is not None and sub.errors
+    page = editor.get(reverse("indicators:submission", args=[sub.pk])).content.decode()
+    assert "impossible de lire le fichier comme XLSX" in page, [p["message"] for p in sub.errors]
+    assert sub.errors[0]["message"].startswith("cannot read the file as XLSX")  # stored English
