@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from citydiplomacy.errors import Words, gettext_noop, words
+
 #: Canonical unit of each key, as shown to users in messages.
 CANONICAL: dict[str, str] = {
     "percent": "%",
@@ -235,6 +237,8 @@ class UnitCheck:
     ok: bool
     factor: float = 1.0
     message: str = ""
+    #: ``message`` as a template and its values, for a reader of another language.
+    worded: Words | None = None
 
 
 def check_unit(given: str, expected_text: str, expected_key: str) -> UnitCheck:
@@ -263,19 +267,42 @@ def check_unit(given: str, expected_text: str, expected_key: str) -> UnitCheck:
     parsed = parse_unit(given)
     shown = expected_text or CANONICAL.get(expected_key, expected_key)
     if parsed is None:
-        return UnitCheck(
-            False, message=f"unknown unit {given!r}; expected {shown!r} or a convertible unit"
+        return _worded(
+            False,
+            1.0,
+            words(
+                gettext_noop("unknown unit %(given)s; expected %(expected)s or a convertible unit"),
+                given=repr(given),
+                expected=repr(shown),
+            ),
         )
     key, factor = parsed
     if key != expected_key:
         cross = _CROSS_KEY.get((key, expected_key))
         if cross is None:
-            return UnitCheck(False, message=f"unit mismatch: expected {shown!r}, got {given!r}")
+            return _worded(
+                False,
+                1.0,
+                words(
+                    gettext_noop("unit mismatch: expected %(expected)s, got %(given)s"),
+                    expected=repr(shown),
+                    given=repr(given),
+                ),
+            )
         factor *= cross
     if abs(factor - 1.0) < 1e-12:
         return UnitCheck(True)
-    return UnitCheck(
+    return _worded(
         True,
         factor,
-        f"converted from {given!r} to {shown!r} (x {factor:g})",
+        words(
+            gettext_noop("converted from %(given)s to %(expected)s (x %(factor)s)"),
+            given=repr(given),
+            expected=repr(shown),
+            factor=f"{factor:g}",
+        ),
     )
+
+
+def _worded(ok: bool, factor: float, message: Words) -> UnitCheck:
+    return UnitCheck(ok, factor, message.text, message)

@@ -125,6 +125,8 @@ BAD = (
     "Geneva,CH,2024,EC-ICT-ICT-1C,,150,% of households,OFS\n"  # row 4: percentage
     "Geneva,ZZ,2024,EC-ICT-ICT-1C,,50,% of households,OFS\n"  # row 5: country
     "Geneva,CH,2024,EC-ICT-ICT-1C,,abc,% of households,OFS\n"  # row 6: not a number
+    "Geneva,CH,2024,EC-ICT-ICT-1C,,50,bananas,OFS\n"  # row 7: unit
+    "Geneva,CH,2024,EN-EN-AQ-1C,,18,µg/m³,OFS\n"  # row 8: data point missing
 )
 FRENCH_PROBLEMS = {
     2: "code d’indicateur inconnu 'XX-NOT-A-KPI'",
@@ -132,6 +134,8 @@ FRENCH_PROBLEMS = {
     4: "un pourcentage doit être compris entre 0 et 100 ; reçu 150",
     5: "pays inconnu 'ZZ'",
     6: "un nombre est attendu ; reçu 'abc'",
+    7: "unité inconnue 'bananas'",
+    8: "l’indicateur EN-EN-AQ-1C demande un point de donnée",
 }
 
 

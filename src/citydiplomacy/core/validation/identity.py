@@ -15,6 +15,7 @@ from citydiplomacy.core.frameworks import Framework
 from citydiplomacy.core.validation.columns import MAX_GEONAMES_ID, Columns, GeoNamesColumn
 from citydiplomacy.core.validation.keys import Distinct, Pairs, code_dtype, lut
 from citydiplomacy.core.validation.state import Work
+from citydiplomacy.errors import Words, gettext_noop, words
 
 #: A function that maps a GeoNames id to ``(name, ISO country code)``, or ``None`` if unknown.
 GeoNamesResolver = Callable[[int], "tuple[str, str] | None"]
@@ -124,8 +125,11 @@ def look_up_ids(work: Work, cols: Columns, resolve: GeoNamesResolver | None) -> 
     )
 
 
-def measure_of_pair(framework: Framework, kpi: str | None, dp: str) -> tuple[str | None, str]:
-    """The measure a (KPI, data point) pair names, or ``None`` and why not."""
+def measure_of_pair(
+    framework: Framework, kpi: str | None, dp: str
+) -> tuple[str | None, str | Words]:
+    """The measure a (KPI, data point) pair names, or ``None`` and why not (``""`` when
+    nothing is wrong)."""
     if kpi is None:
         return None, ""
     nodes = framework.nodes
@@ -133,18 +137,37 @@ def measure_of_pair(framework: Framework, kpi: str | None, dp: str) -> tuple[str
     points = framework.data_points(kpi) if level == 1 else {}
     if level == 0:  # the kpi column already names a data point ("KPI:part")
         if dp and dp.lower() != str(nodes.at[kpi, "data_point"]).lower():
-            return None, f"data point {dp!r} contradicts KPI code {kpi!r}"
+            return None, words(
+                gettext_noop("data point %(point)s contradicts KPI code %(kpi)s"),
+                point=repr(dp),
+                kpi=repr(kpi),
+            )
         return kpi, ""
     if points:
         measure = points.get(dp.lower())
         if measure is None:
             options = ", ".join(repr(str(nodes.at[c, "data_point"])) for c in points.values())
             if not dp:
-                return None, f"KPI {kpi} needs a data point (one of {options})"
-            return None, f"unknown data point {dp!r} for KPI {kpi}; expected one of {options}"
+                return None, words(
+                    gettext_noop("KPI %(kpi)s needs a data point (one of %(options)s)"),
+                    kpi=kpi,
+                    options=options,
+                )
+            return None, words(
+                gettext_noop(
+                    "unknown data point %(point)s for KPI %(kpi)s; expected one of %(options)s"
+                ),
+                point=repr(dp),
+                kpi=kpi,
+                options=options,
+            )
         return measure, ""
     if dp:
-        return None, f"KPI {kpi} has no data points, got {dp!r}; leave data_point empty"
+        return None, words(
+            gettext_noop("KPI %(kpi)s has no data points, got %(point)s; leave data_point empty"),
+            kpi=kpi,
+            point=repr(dp),
+        )
     return kpi, ""
 
 
@@ -155,7 +178,7 @@ class PairMeasures:
     pairs: Pairs
     mcode: NDArray[np.integer]
     bad: NDArray[np.bool_]
-    messages: list[str]
+    messages: list[str | Words]
     any_bad_pair: bool
     any_bad_kpi: bool  # a KPI code that occurs is empty or unknown
 
@@ -166,7 +189,7 @@ def resolve_measures(framework: Framework, cols: Columns, pairs: Pairs) -> PairM
     pair_kpi, pair_dp = pairs.finish()
     measure_pos = {m: i for i, m in enumerate(framework.measures)}
     codes: list[int] = []
-    messages: list[str] = []
+    messages: list[str | Words] = []
     for kc, dc in zip(pair_kpi.tolist(), pair_dp.tolist(), strict=True):
         measure, msg = measure_of_pair(framework, kpi.resolved[kc], kpi.dp_texts[dc])
         codes.append(-1 if measure is None or msg else measure_pos[measure])

@@ -206,7 +206,7 @@ def _cell_messages(add: Callable[..., None], f: Findings) -> None:
     hits, kpi, fw = f.work.hits, f.cols.kpi, f.framework
     values = f.values
 
-    def pair_message(i: int) -> str:
+    def pair_message(i: int) -> str | Words:
         code = f.measures.pairs.codes(np.asarray([kpi.kpi_codes[i]]), np.asarray([kpi.dp_codes[i]]))
         return f.measures.messages[int(code[0])]
 
@@ -280,7 +280,7 @@ def _range_messages(add: Callable[..., None], f: Findings) -> None:
     hits, values = f.work.hits, f.values
     units, mcode = f.units, f.work.mcode
 
-    def unit_message(i: int) -> str:
+    def unit_message(i: int) -> str | Words:
         code = units.pairs.codes(np.asarray([mcode[i]]), np.asarray([f.cols.unit.codes[i]]))
         return units.messages[int(code[0])]
 

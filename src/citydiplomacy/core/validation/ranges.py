@@ -19,6 +19,7 @@ from citydiplomacy.core.units import check_unit
 from citydiplomacy.core.validation.columns import NO, YES, Columns
 from citydiplomacy.core.validation.keys import Pairs, blank, lut, strings
 from citydiplomacy.core.validation.state import Work
+from citydiplomacy.errors import Words
 
 
 @dataclass
@@ -28,7 +29,7 @@ class UnitVerdicts:
     pairs: Pairs
     factors: NDArray[np.float64]
     ok: NDArray[np.bool_]
-    messages: list[str]
+    messages: list[str | Words]
     converting: bool
     all_ok: bool
 
@@ -39,7 +40,7 @@ def unit_verdicts(framework: Framework, cols: Columns, pairs: Pairs) -> UnitVerd
     unit_measure, unit_text = pairs.finish()
     factors = np.ones(len(unit_measure))
     ok = np.ones(len(unit_measure), dtype=bool)
-    messages: list[str] = []
+    messages: list[str | Words] = []
     for j, (mc, uc) in enumerate(zip(unit_measure.tolist(), unit_text.tolist(), strict=True)):
         if mc == len(measures):  # unknown measure: reported already
             messages.append("")
@@ -50,7 +51,7 @@ def unit_verdicts(framework: Framework, cols: Columns, pairs: Pairs) -> UnitVerd
         )
         factors[j] = verdict.factor
         ok[j] = verdict.ok
-        messages.append(verdict.message)
+        messages.append(verdict.worded or verdict.message)
     return UnitVerdicts(pairs, factors, ok, messages, bool((factors != 1.0).any()), bool(ok.all()))
 
 
