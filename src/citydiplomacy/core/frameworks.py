@@ -283,8 +283,7 @@ class Framework:
     def closest(self, code: str) -> str | None:
         """The framework's code closest to an unknown ``code`` (what :meth:`suggest` names),
         or ``None`` when none is close."""
-        close = difflib.get_close_matches(code, list(self.nodes.index), n=1, cutoff=0.6)
-        return str(close[0]) if close else None
+        return _closest(code, list(self.nodes.index))
 
     def column(self, name: str, codes: tuple[str, ...] | list[str] | None = None) -> np.ndarray:
         """Values of one metadata column for ``codes`` (default: the measures) as an array."""
@@ -546,9 +545,14 @@ TREE_CHECKS: tuple[Callable[[_Links, pd.DataFrame], None], ...] = (
 )
 
 
-def _did_you_mean(code: str, candidates: list[str]) -> str:
+def _closest(code: str, candidates: list[str]) -> str | None:
     close = difflib.get_close_matches(code, candidates, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return str(close[0]) if close else None
+
+
+def _did_you_mean(code: str, candidates: list[str]) -> str:
+    close = _closest(code, candidates)
+    return f"; did you mean {close!r}?" if close else ""
 
 
 def _format(name: str, problems: list[str]) -> str:
