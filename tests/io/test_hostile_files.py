@@ -295,3 +295,26 @@ def _mutated(data: bytes, changes: list[tuple[int, int]], length: int) -> bytes:
     for at, byte in changes:
         out[at] = byte
     return bytes(out[:length])
+
+
+def test_a_workbook_with_a_corrupt_compressed_part_is_refused_at_the_file(tmp_path: Path) -> None:
+    """A member whose deflated bytes are damaged makes zipfile raise zlib.error (or EOFError
+    when cut short) while openpyxl reads it: a located refusal, not a traceback (found by the
+    fuzz test above)."""
+    data = bytearray(WORKBOOK)
+    with zipfile.ZipFile(io.BytesIO(WORKBOOK)) as archive:
+        member = archive.getinfo("xl/worksheets/sheet1.xml")  # always read
+    # The member's data starts after its 30-byte local header, name and extra field.
+    name_len = int.from_bytes(data[member.header_offset + 26 : member.header_offset + 28], "little")
+    extra_len = int.from_bytes(
+        data[member.header_offset + 28 : member.header_offset + 30], "little"
+    )
+    start = member.header_offset + 30 + name_len + extra_len
+    for i in range(start, start + min(member.compress_size, 24)):
+        data[i] ^= 0xA5
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValidationError) as caught:
+        read_frame(path, source="damaged.xlsx", limits=UPLOAD_LIMITS)
+    (problem,) = caught.value.errors
+    assert problem.source == "damaged.xlsx" and "cannot read the file as XLSX" in problem.message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,13 @@ def read_xlsx(path: Path, source: str, limits: ReadLimits, deadline: Deadline) -
     from pandas.io.parsers import TextParser  # type: ignore[attr-defined]
 
     # What a damaged archive or its XML raises (SyntaxError: XML that does not parse, lxml's
-    # errors included).
+    # errors included; zlib.error and EOFError: a member whose compressed data is corrupt or
+    # cut short).
     damaged = (
         KeyError,
         zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
         OSError,
         ValueError,
         TypeError,
