@@ -256,10 +256,20 @@ def test_the_plain_array_trees_score_exactly_as_scikit_learn(
     x = world.features(i, j)
     x[::17, 3] = np.nan  # a missing value goes the way the model learned
     assert np.allclose(light.predict(x), trained.predict(x), atol=1e-9)
-    # scikit-learn's model is evaluated on binned features: the same as its predict_proba
+    # the trained model averages the log-odds of BAGS scikit-learn models, each evaluated on
+    # binned features: the same as the mean of their own decision functions
     cols = list(trained.columns)
-    direct = trained.model.predict_proba(x[:, cols])[:, 1]
+    assert isinstance(trained.model, ranking.Bagged)
+    assert len(trained.model.models) == ranking.BAGS > 1
+    mean_z = np.mean([m.decision_function(x[:, cols]) for m in trained.model.models], axis=0)
+    direct = 1.0 / (1.0 + np.exp(-mean_z))
     assert np.allclose(ranking._probability(trained.model, x[:, cols]), direct, atol=1e-12)
+    for m in trained.model.models:
+        alone = m.predict_proba(x[:, cols])[:, 1]
+        assert np.allclose(ranking._probability(m, x[:, cols]), alone, atol=1e-12)
+    # each model has its own draw of examples: they differ, and the average is none of them
+    firsts = [ranking._probability(m, x[:, cols]) for m in trained.model.models]
+    assert not np.allclose(firsts[0], firsts[1])
     assert np.array_equal(light.top(7, 10)[0], trained.top(7, 10)[0])
 
 
@@ -479,3 +489,28 @@ def test_the_prior_weight_is_learned_from_ties_of_countries_hidden_from_the_mode
             assert weight > 0 and recall[weight] > 0.5 > recall[0.0]
         else:
             assert max(recall[w] for w in WEIGHTS if w > 0) == 0.0
+
+
+def test_averaged_tree_ensembles_score_the_mean_log_odds_of_their_parts() -> None:
+    """Two SYNTHETIC models of different sizes, trained on different data: the averaged
+    ensemble's log-odds are the mean of theirs, missing values included."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(600, 3))
+    x[::11, 1] = np.nan
+    y = (np.nan_to_num(x[:, 0]) + 0.5 * np.nan_to_num(x[:, 1]) > 0).astype(int)
+    parts = [
+        HistGradientBoostingClassifier(max_iter=n, max_leaf_nodes=leaves, random_state=n).fit(
+            x[k::2], y[k::2]
+        )
+        for k, (n, leaves) in enumerate([(12, 31), (7, 5)])
+    ]
+    merged = ranking.TreeEnsemble.averaged([ranking.TreeEnsemble.from_sklearn(m) for m in parts])
+    expected = np.mean([m.decision_function(x) for m in parts], axis=0)
+    assert np.allclose(merged.log_odds(x), expected, atol=1e-9)
+    assert merged.feature.shape[0] == 19
+    bagged = ranking.Bagged(tuple(parts))
+    assert np.allclose(bagged.light().predict_proba(x), bagged.predict_proba(x), atol=1e-12)
+    with pytest.raises(ValueError):
+        ranking.TreeEnsemble.averaged([])

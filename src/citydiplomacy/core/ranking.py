@@ -38,6 +38,8 @@ import numpy.typing as npt
 from scipy import sparse
 
 from citydiplomacy.core.exposure import grouped_exposure_factors
+from citydiplomacy.core.pairmodels import Bagged, TreeEnsemble
+from citydiplomacy.core.pairmodels import probability as _probability
 from citydiplomacy.core.priorfit import fit_prior_weight
 from citydiplomacy.core.tieworld import (
     COMPATRIOT_PARTNERS,
@@ -60,6 +62,7 @@ if TYPE_CHECKING:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
 __all__ = [
+    "BAGS",
     "COMPATRIOT_PARTNERS",
     "FEATURES",
     "GRAVITY",
@@ -72,6 +75,7 @@ __all__ = [
     "PARTNER_COUNTRIES",
     "PER_PARTNER_COUNTRY",
     "SIMILAR_SIZE",
+    "Bagged",
     "PriorModel",
     "Ranker",
     "TieWorld",
@@ -115,8 +119,16 @@ EXPOSURE_CAP = 0.04
 EXPOSURE_OVERALL_CAP = 0.02
 EXPOSURE_SAMPLE = 4000
 EXPOSURE_DEPTH = 200
+#: Models averaged in the pair model (:class:`~citydiplomacy.core.pairmodels.Bagged`), each
+#: with a third of the trees and its own draw of hidden ties and negatives. One model's
+#: recall depended on that draw (out of source, recall@10 0.041-0.049 over five seeds);
+#: on the two development splits of the evaluation (crawl 2016 -> EU 2017 and held-out
+#: cities, four seeds each) three averaged models of 50 trees gave the same recall on the
+#: first (0.0167 against 0.0168) and 8 % more on the second (0.0411 against 0.0381), with
+#: the spread between seeds halved; scoring costs the same 150 trees (docs/partners.md).
+BAGS = 3
 #: Layout of a pickled :class:`Ranker` (raise it when its parts change).
-LAYOUT = 6
+LAYOUT = 7
 LN10 = math.log(10.0)
 #: Below this many ties the model is not trained: a fixed rule ranks (see :class:`PriorModel`).
 MIN_TRAINING_TIES = 200
@@ -146,84 +158,6 @@ class PriorModel:
         return out
 
 
-@dataclass(frozen=True)
-class TreeEnsemble:
-    """A trained binary gradient-boosting model as plain arrays, evaluated with numpy.
-
-    Scoring one city's few hundred candidates this way needs no scikit-learn import (about a
-    second of the command line's start) and gives the same probabilities as the model it was
-    taken from (:meth:`from_sklearn`; a tested invariant). Arrays are ``(trees, nodes)``,
-    padded with leaves.
-    """
-
-    baseline: float
-    feature: IntArray
-    threshold: FloatArray
-    missing_left: npt.NDArray[np.bool_]
-    left: IntArray
-    right: IntArray
-    leaf: npt.NDArray[np.bool_]
-    value: FloatArray
-    depth: int
-
-    @classmethod
-    def from_sklearn(cls, model: Any) -> TreeEnsemble:
-        """The trees of a fitted binary ``HistGradientBoostingClassifier`` (numeric
-        features only)."""
-        trees = [p[0].nodes for p in model._predictors]
-        size = max(len(t) for t in trees)
-
-        def pad(name: str, fill: Any, dtype: Any) -> Any:
-            out = np.full((len(trees), size), fill, dtype=dtype)
-            for k, t in enumerate(trees):
-                out[k, : len(t)] = t[name]
-            return out
-
-        if any(t["is_categorical"].any() for t in trees):
-            raise ValueError("categorical splits are not supported")
-        return cls(
-            baseline=float(np.ravel(model._baseline_prediction)[0]),
-            feature=pad("feature_idx", 0, np.int64),
-            threshold=pad("num_threshold", 0.0, np.float64),
-            missing_left=pad("missing_go_to_left", 0, np.int64).astype(bool),
-            left=pad("left", 0, np.int64),
-            right=pad("right", 0, np.int64),
-            leaf=pad("is_leaf", 1, np.int64).astype(bool),
-            value=pad("value", 0.0, np.float64),
-            depth=int(max(int(t["depth"].max()) for t in trees)),
-        )
-
-    def predict_proba(self, x: FloatArray) -> FloatArray:
-        """``[[1 - p, p]]`` per row of ``x``, as scikit-learn gives it."""
-        n_trees, size = self.feature.shape
-        n = x.shape[0]
-        # one entry per (tree, row), as flat node positions; only those not yet at a leaf
-        # move on at each level
-        node = np.repeat(np.arange(n_trees, dtype=np.int64) * size, n)
-        row = np.tile(np.arange(n, dtype=np.int64), n_trees)
-        feature = self.feature.ravel()
-        threshold = self.threshold.ravel()
-        missing_left = self.missing_left.ravel()
-        offset = (np.arange(n_trees, dtype=np.int64) * size)[:, None]
-        left = (self.left + offset).ravel()
-        right = (self.right + offset).ravel()
-        leaf = self.leaf.ravel()
-        active = np.flatnonzero(~leaf[node])
-        for _ in range(self.depth):
-            if active.size == 0:
-                break
-            at = node[active]
-            v = x[row[active], feature[at]]
-            go_left = np.where(np.isnan(v), missing_left[at], v <= threshold[at])
-            nxt = np.where(go_left, left[at], right[at])
-            node[active] = nxt
-            active = active[~leaf[nxt]]
-        raw = self.baseline + self.value.ravel()[node].reshape(n_trees, n).sum(axis=0)
-        p = 1.0 / (1.0 + np.exp(-raw))
-        out: FloatArray = np.column_stack([1.0 - p, p])
-        return out
-
-
 @dataclass
 class Ranker:
     """A trained pair model over a :class:`TieWorld` (the ties it serves from).
@@ -243,7 +177,7 @@ class Ranker:
     """
 
     world: TieWorld
-    model: HistGradientBoostingClassifier | TreeEnsemble | PriorModel
+    model: HistGradientBoostingClassifier | Bagged | TreeEnsemble | PriorModel
     neutral: FloatArray
     learned: bool
     training: dict[str, int] = field(default_factory=dict)
@@ -277,6 +211,8 @@ class Ranker:
         to load or use it; the same scores)."""
         if isinstance(self.model, TreeEnsemble | PriorModel):
             return self
+        if isinstance(self.model, Bagged):
+            return replace(self, model=self.model.light())
         return replace(self, model=TreeEnsemble.from_sklearn(self.model))
 
     def predict(self, x: FloatArray) -> FloatArray:
@@ -481,33 +417,6 @@ class Ranker:
         return tuple(out)
 
 
-def _probability(model: Any, x: FloatArray) -> FloatArray:
-    """The model's probability of a tie for feature rows ``x``.
-
-    A scikit-learn gradient-boosting model is evaluated on the features binned as in its
-    training (its own bin mapper and trees, one byte per value instead of eight: about a
-    fifth faster on the hundreds of thousands of pairs of :meth:`Ranker.top_many`, and the
-    same probabilities, a tested invariant); any other model by its ``predict_proba``."""
-    mapper = getattr(model, "_bin_mapper", None)
-    predictors = getattr(model, "_predictors", None)
-    if mapper is None or predictors is None or getattr(model, "n_trees_per_iteration_", 1) != 1:
-        return np.asarray(model.predict_proba(x)[:, 1], dtype=np.float64)
-    binned = mapper.transform(np.ascontiguousarray(x, dtype=np.float64))
-    raw = np.full(x.shape[0], float(np.ravel(model._baseline_prediction)[0]))
-    threads = _openmp_threads()
-    for (tree,) in predictors:
-        raw += tree.predict_binned(binned, mapper.missing_values_bin_idx_, threads)
-    out: FloatArray = 1.0 / (1.0 + np.exp(-raw))
-    return out
-
-
-def _openmp_threads() -> int:
-    """OpenMP threads scikit-learn would use here (within any ``threadpool_limits``)."""
-    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
-
-    return int(_openmp_effective_n_threads())
-
-
 def _sentence(group: str, v: Mapping[str, float], w: TieWorld, row: int, cand: int) -> str:
     km = math.expm1(v["log_km"])
     if group == "distance":
@@ -695,24 +604,42 @@ def _fit(
     columns: tuple[int, ...],
     cold_country_share: float,
     max_queries: int,
+    bags: int = BAGS,
 ) -> tuple[Any, npt.NDArray[np.int8], FloatArray]:
     """The pair model fitted on examples made from ``pairs`` (:func:`training_pairs`), the
-    examples' labels, and the features' neutral values."""
+    examples' labels, and the features' neutral values (medians over the negatives).
+
+    With ``bags`` > 1, that many models of ``max_iter // bags`` trees each, every one on its
+    own draw of hidden ties and negatives, averaged in log-odds (:class:`Bagged`, see
+    :data:`BAGS`)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from threadpoolctl import threadpool_limits
 
-    rng = np.random.default_rng(seed)
-    x, y, neutral = training_pairs(
-        world, pairs, rng, cold_country_share=cold_country_share, max_queries=max_queries
-    )
-    model = HistGradientBoostingClassifier(
-        max_iter=max_iter, learning_rate=0.1, max_leaf_nodes=31, random_state=seed
-    )
-    # One OpenMP thread: on a shared, busy machine gradient boosting's threads wait on each
-    # other's cores; one thread keeps the training time predictable.
-    with threadpool_limits(limits=1, user_api="openmp"):
-        model.fit(x[:, list(columns)], y)
-    return model, y, neutral
+    models: list[Any] = []
+    xs: list[FloatArray] = []
+    ys: list[npt.NDArray[np.int8]] = []
+    for bag in range(bags):
+        rng = np.random.default_rng(seed if bags == 1 else [seed, bag])
+        x, y, _ = training_pairs(
+            world, pairs, rng, cold_country_share=cold_country_share, max_queries=max_queries
+        )
+        model = HistGradientBoostingClassifier(
+            max_iter=max(1, max_iter // bags),
+            learning_rate=0.1,
+            max_leaf_nodes=31,
+            random_state=seed if bags == 1 else int(rng.integers(2**31)),
+        )
+        # One OpenMP thread: on a shared, busy machine gradient boosting's threads wait on
+        # each other's cores; one thread keeps the training time predictable.
+        with threadpool_limits(limits=1, user_api="openmp"):
+            model.fit(x[:, list(columns)], y)
+        models.append(model)
+        xs.append(x)
+        ys.append(y)
+    x_all, y_all = np.concatenate(xs), np.concatenate(ys)
+    negatives = x_all[y_all == 0]
+    neutral = np.median(negatives, axis=0) if negatives.size else np.zeros(len(FEATURES))
+    return (models[0] if bags == 1 else Bagged(tuple(models))), y_all, neutral
 
 
 def _controlled(ranker: Ranker, cap: float | None, sample: int, seed: int) -> Ranker:
