@@ -11,11 +11,11 @@ measure of similarity. For one city the ranking
 2. describes each (city, candidate) pair by **features** (:data:`FEATURES`): distance, same
    or neighbouring country, shared language, population ratio, common partners, the country
    pair's tie rate, compatriots' ties to the candidate, shared networks, activity;
-3. scores the pairs with a **model** trained on past ties (:func:`train`): a scikit-learn
-   ``HistGradientBoostingClassifier`` fitted on ties hidden from a copy of the tie graph
-   (positives) against candidates of the same generators that are not partners (negatives),
-   with whole cities' ties hidden too so that the model learns to suggest for a city that has
-   none;
+3. scores the pairs with a **model** trained on past ties (:func:`train`): scikit-learn
+   ``HistGradientBoostingClassifier`` models (:data:`BAGS`, averaged) fitted on ties hidden
+   from a copy of the tie graph (positives) against candidates of the same generators that
+   are not partners (negatives), with whole cities' ties hidden too so that the model learns
+   to suggest for a city that has none;
 4. **explains** each suggestion by the feature groups that carried it: the drop in the model's
    score when that group is set to the value typical of non-partners, put in words
    ("12 km away across the border; same language; 3 of your partners are its partners").
@@ -121,11 +121,12 @@ EXPOSURE_SAMPLE = 4000
 EXPOSURE_DEPTH = 200
 #: Models averaged in the pair model (:class:`~citydiplomacy.core.pairmodels.Bagged`), each
 #: with a third of the trees and its own draw of hidden ties and negatives. One model's
-#: recall depended on that draw (out of source, recall@10 0.041-0.049 over five seeds);
-#: on the two development splits of the evaluation (crawl 2016 -> EU 2017 and held-out
-#: cities, four seeds each) three averaged models of 50 trees gave the same recall on the
-#: first (0.0167 against 0.0168) and 8 % more on the second (0.0411 against 0.0381), with
-#: the spread between seeds halved; scoring costs the same 150 trees (docs/partners.md).
+#: recall depended on that draw (out of source, 1.74-2.14 times nearest's recall@10 over
+#: five seeds; averaged, 1.96-2.09, the same 2.0 on average). Chosen on the evaluation's
+#: two other splits (crawl 2016 -> EU 2017 and held-out cities, four seeds each): three
+#: models of 50 trees gave the same recall on the first (0.0167 against 0.0168) and 8 %
+#: more on the second (0.0411 against 0.0381), with the seed spread halved; scoring costs
+#: the same 150 trees (docs/partners.md).
 BAGS = 3
 #: Layout of a pickled :class:`Ranker` (raise it when its parts change).
 LAYOUT = 7
