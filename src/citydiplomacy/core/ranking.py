@@ -605,42 +605,39 @@ def _fit(
     columns: tuple[int, ...],
     cold_country_share: float,
     max_queries: int,
-    bags: int = BAGS,
 ) -> tuple[Any, npt.NDArray[np.int8], FloatArray]:
     """The pair model fitted on examples made from ``pairs`` (:func:`training_pairs`), the
     examples' labels, and the features' neutral values (medians over the negatives).
 
-    With ``bags`` > 1, that many models of ``max_iter // bags`` trees each, every one on its
-    own draw of hidden ties and negatives, averaged in log-odds (:class:`Bagged`, see
-    :data:`BAGS`)."""
+    :data:`BAGS` models of ``max_iter // BAGS`` trees each, every one on its own draw of
+    hidden ties and negatives, averaged in log-odds (:class:`Bagged`)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from threadpoolctl import threadpool_limits
 
     models: list[Any] = []
-    xs: list[FloatArray] = []
+    negatives: list[FloatArray] = []
     ys: list[npt.NDArray[np.int8]] = []
-    for bag in range(bags):
-        rng = np.random.default_rng(seed if bags == 1 else [seed, bag])
+    for bag in range(BAGS):
+        rng = np.random.default_rng([seed, bag])
         x, y, _ = training_pairs(
             world, pairs, rng, cold_country_share=cold_country_share, max_queries=max_queries
         )
         model = HistGradientBoostingClassifier(
-            max_iter=max(1, max_iter // bags),
+            max_iter=max(1, max_iter // BAGS),
             learning_rate=0.1,
             max_leaf_nodes=31,
-            random_state=seed if bags == 1 else int(rng.integers(2**31)),
+            random_state=int(rng.integers(2**31)),
         )
         # One OpenMP thread: on a shared, busy machine gradient boosting's threads wait on
         # each other's cores; one thread keeps the training time predictable.
         with threadpool_limits(limits=1, user_api="openmp"):
             model.fit(x[:, list(columns)], y)
         models.append(model)
-        xs.append(x)
+        negatives.append(x[y == 0])
         ys.append(y)
-    x_all, y_all = np.concatenate(xs), np.concatenate(ys)
-    negatives = x_all[y_all == 0]
-    neutral = np.median(negatives, axis=0) if negatives.size else np.zeros(len(FEATURES))
-    return (models[0] if bags == 1 else Bagged(tuple(models))), y_all, neutral
+    negative = np.concatenate(negatives)
+    neutral = np.median(negative, axis=0) if negative.size else np.zeros(len(FEATURES))
+    return Bagged(tuple(models)), np.concatenate(ys), neutral
 
 
 def _controlled(ranker: Ranker, cap: float | None, sample: int, seed: int) -> Ranker:
