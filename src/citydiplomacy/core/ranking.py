@@ -129,7 +129,7 @@ EXPOSURE_DEPTH = 200
 #: the same 150 trees (docs/partners.md).
 BAGS = 3
 #: Layout of a pickled :class:`Ranker` (raise it when its parts change).
-LAYOUT = 7
+LAYOUT = 8
 LN10 = math.log(10.0)
 #: Below this many ties the model is not trained: a fixed rule ranks (see :class:`PriorModel`).
 MIN_TRAINING_TIES = 200
@@ -461,7 +461,22 @@ def _sentence(group: str, v: Mapping[str, float], w: TieWorld, row: int, cand: i
     if group == "activity":
         d = round(math.expm1(v["log_degree"]))
         return f"an active twinner ({d} partnerships)" if d > 0 else ""
+    if group == "standing":
+        return _standing_sentence(v["standing"], v["own_standing"])
     return ""
+
+
+def _standing_sentence(level: float, own: float) -> str:
+    """'a national capital, like you'; empty for a city that is no seat (or not known)."""
+    if math.isnan(level) or level > 5:
+        return ""
+    if level == 0:
+        text = "a national capital"
+    elif level == 1:
+        text = "a regional capital (seat of a first-order division)"
+    else:
+        text = f"a seat of local government (order-{level:.0f} division)"
+    return f"{text}, like you" if level == own else text
 
 
 # ---------------------------------------------------------------------------- training
@@ -528,8 +543,20 @@ def training_pairs(
         return np.zeros((0, len(FEATURES))), np.zeros(0, dtype=np.int8), np.zeros(len(FEATURES))
     i_all, j_all, y = np.concatenate(ii), np.concatenate(jj), np.concatenate(yy)
     x = observed.features(i_all, j_all)
-    neutral = np.median(x[y == 0], axis=0) if (y == 0).any() else np.zeros(len(FEATURES))
+    neutral = _medians(x[y == 0])
     return x, y, neutral
+
+
+def _medians(x: FloatArray) -> FloatArray:
+    """Each feature's median over the rows of ``x``, unknown values (NaN) left out; 0 for a
+    feature with no known value (or no rows)."""
+    if not x.size:
+        return np.zeros(len(FEATURES))
+    known = ~np.isnan(x)
+    out = np.zeros(x.shape[1])
+    for f in np.flatnonzero(known.any(axis=0)):
+        out[f] = float(np.median(x[known[:, f], f]))
+    return out
 
 
 def _memberships_of(world: TieWorld) -> list[tuple[int, str]]:
@@ -630,13 +657,17 @@ def _fit(
         )
         # One OpenMP thread: on a shared, busy machine gradient boosting's threads wait on
         # each other's cores; one thread keeps the training time predictable.
+        xc = x[:, list(columns)]
+        # a feature no example knows (a registry without feature codes): nothing to learn
+        # from, and the binning cannot take a column of missing values only
+        xc[:, np.isnan(xc).all(axis=0)] = 0.0
         with threadpool_limits(limits=1, user_api="openmp"):
-            model.fit(x[:, list(columns)], y)
+            model.fit(xc, y)
         models.append(model)
         negatives.append(x[y == 0])
         ys.append(y)
     negative = np.concatenate(negatives)
-    neutral = np.median(negative, axis=0) if negative.size else np.zeros(len(FEATURES))
+    neutral = _medians(negative)
     return Bagged(tuple(models)), np.concatenate(ys), neutral
 
 
