@@ -81,7 +81,7 @@ def test_neutral_values_leave_unknown_values_out() -> None:
 def test_standing_in_words() -> None:
     assert _standing_sentence(0.0, 0.0) == "a national capital, like you"
     assert _standing_sentence(1.0, 6.0) == "a regional capital (seat of a first-order division)"
-    assert _standing_sentence(3.0, 1.0) == "a seat of local government (order-3 division)"
+    assert _standing_sentence(3.0, 1.0) == "seat of a third-order administrative division"
     assert _standing_sentence(PLAIN_PLACE, 0.0) == ""
     assert _standing_sentence(7.0, 7.0) == ""
     assert _standing_sentence(math.nan, 0.0) == ""
@@ -148,3 +148,15 @@ def test_an_explanation_says_the_standing_that_carried_a_suggestion() -> None:
     assert ranker.explain(3, 2, only_standing) == (
         "a regional capital (seat of a first-order division)",
     )
+
+
+def test_one_partnership_is_said_in_the_singular() -> None:
+    ctx = _registry_with_codes(["PPL"] * 6)
+    ids = ctx.index.to_numpy()
+    world = ranking.TieWorld.build(
+        ctx, [(int(ids[1]), int(ids[2])), (int(ids[3]), int(ids[2]))], [], {}
+    )
+    ranker = ranking.train(world, min_ties=50, exposure_cap=None)
+    only_activity = {g: 0.0 for g in ranking.GROUPS} | {"activity": 1.0}
+    assert ranker.explain(0, 1, only_activity) == ("an active twinner (1 partnership)",)
+    assert ranker.explain(0, 2, only_activity) == ("an active twinner (2 partnerships)",)

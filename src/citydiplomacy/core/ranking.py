@@ -10,7 +10,8 @@ measure of similarity. For one city the ranking
    most twinned cities of the countries its country twins with;
 2. describes each (city, candidate) pair by **features** (:data:`FEATURES`): distance, same
    or neighbouring country, shared language, population ratio, common partners, the country
-   pair's tie rate, compatriots' ties to the candidate, shared networks, activity;
+   pair's tie rate, compatriots' ties to the candidate, shared networks, activity, and both
+   cities' administrative standing (capital, seat of a division, section of a city);
 3. scores the pairs with a **model** trained on past ties (:func:`train`): scikit-learn
    ``HistGradientBoostingClassifier`` models (:data:`BAGS`, averaged) fitted on ties hidden
    from a copy of the tie graph (positives) against candidates of the same generators that
@@ -460,7 +461,9 @@ def _sentence(group: str, v: Mapping[str, float], w: TieWorld, row: int, cand: i
         return "in a network with you" if v["shared_networks"] > 0 else ""
     if group == "activity":
         d = round(math.expm1(v["log_degree"]))
-        return f"an active twinner ({d} partnerships)" if d > 0 else ""
+        if d <= 0:
+            return ""
+        return f"an active twinner ({d} {'partnership' if d == 1 else 'partnerships'})"
     if group == "standing":
         return _standing_sentence(v["standing"], v["own_standing"])
     return ""
@@ -475,7 +478,8 @@ def _standing_sentence(level: float, own: float) -> str:
     elif level == 1:
         text = "a regional capital (seat of a first-order division)"
     else:
-        text = f"a seat of local government (order-{level:.0f} division)"
+        order = {2: "second", 3: "third", 4: "fourth", 5: "fifth"}[round(level)]
+        text = f"seat of a {order}-order administrative division"
     return f"{text}, like you" if level == own else text
 
 
