@@ -82,9 +82,12 @@ def test_standing_in_words() -> None:
     assert _standing_sentence(0.0, 0.0) == "a national capital, like you"
     assert _standing_sentence(1.0, 6.0) == "a regional capital (seat of a first-order division)"
     assert _standing_sentence(3.0, 1.0) == "seat of a third-order administrative division"
-    assert _standing_sentence(PLAIN_PLACE, 0.0) == ""
-    assert _standing_sentence(7.0, 7.0) == ""
-    assert _standing_sentence(math.nan, 0.0) == ""
+    assert _standing_sentence(PLAIN_PLACE, 0.0) is None
+    assert _standing_sentence(7.0, 7.0) is None
+    assert _standing_sentence(math.nan, 0.0) is None
+    said = _standing_sentence(3.0, 3.0)
+    assert said is not None
+    assert (said.key, dict(said.params)) == ("division_seat", {"order": 3, "like_you": True})
 
 
 def _sections_and_seats(seed: int = 0) -> tuple[pd.DataFrame, list[tuple[int, int]]]:

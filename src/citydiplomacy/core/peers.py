@@ -48,6 +48,7 @@ from citydiplomacy.core.context import (
     context_factors,
     similarity,
 )
+from citydiplomacy.core.reasons import Reason
 from citydiplomacy.core.ties import TieIndex
 
 FloatArray = npt.NDArray[np.float64]
@@ -530,33 +531,75 @@ def reasons_for(
     factors: Mapping[str, float],
     kpis: Sequence[KpiEvidence],
     mode: Mode,
-) -> tuple[str, ...]:
-    out = []
+) -> tuple[Reason, ...]:
+    """Sentences for one recommendation, strongest signal first (each a
+    :class:`~citydiplomacy.core.reasons.Reason`: English, with its key and values)."""
+    out: list[Reason] = []
     for s in sorted(components, key=lambda s: -components[s]):
         if components[s] <= 0:
             continue
         if s == "context":
-            close = [FACTOR_LABELS[f] for f in FACTORS if factors.get(f, 0.0) >= 0.75]
-            detail = f" ({', '.join(close)})" if close else ""
-            out.append(f"similar context: {signals[s]:.0%}{detail}")
+            close = [f for f in FACTORS if factors.get(f, 0.0) >= 0.75]
+            labels = [FACTOR_LABELS[f] for f in close]
+            detail = f" ({', '.join(labels)})" if labels else ""
+            out.append(
+                Reason(
+                    "similar_context",
+                    f"similar context: {signals[s]:.0%}{detail}",
+                    share=signals[s],
+                    factors=tuple(close),
+                )
+            )
         elif s == "performance":
             if mode == "reciprocal":
                 strong = [e.name for e in kpis if (e.gap or 0) > 0][:3]
                 weak = [e.name for e in kpis if (e.gap or 0) < 0][:3]
                 out.append(
-                    "each can teach the other: they are stronger on "
-                    f"{', '.join(strong) or '—'}; you are stronger on {', '.join(weak) or '—'}"
+                    Reason(
+                        "reciprocal",
+                        "each can teach the other: they are stronger on "
+                        f"{', '.join(strong) or '—'}; you are stronger on "
+                        f"{', '.join(weak) or '—'}",
+                        theirs=tuple(strong),
+                        own=tuple(weak),
+                    )
                 )
             elif kpis:
                 head = kpis[0]
                 if head.gap is not None and head.gap > 0:
-                    out.append(f"stronger on {head.name}: {head.theirs:.0f} against {head.own:.0f}")
+                    out.append(
+                        Reason(
+                            "stronger_on",
+                            f"stronger on {head.name}: {head.theirs:.0f} against {head.own:.0f}",
+                            name=head.name,
+                            theirs=head.theirs,
+                            own=head.own,
+                        )
+                    )
                 elif head.change is not None and head.change > 0:
-                    out.append(f"improving on {head.name}: +{head.change:.1f} points")
+                    out.append(
+                        Reason(
+                            "improving_on",
+                            f"improving on {head.name}: +{head.change:.1f} points",
+                            name=head.name,
+                            change=head.change,
+                        )
+                    )
                 else:
-                    out.append(f"scored {head.theirs:.0f} on {head.name}")
+                    out.append(
+                        Reason(
+                            "scored_on",
+                            f"scored {head.theirs:.0f} on {head.name}",
+                            name=head.name,
+                            theirs=head.theirs,
+                        )
+                    )
         else:
-            out.append(f"{SIGNAL_LABELS[s]}: {signals[s]:.0%}")
+            out.append(
+                Reason(
+                    "signal", f"{SIGNAL_LABELS[s]}: {signals[s]:.0%}", signal=s, share=signals[s]
+                )
+            )
     return tuple(out)
 
 

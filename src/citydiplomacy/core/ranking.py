@@ -42,6 +42,7 @@ from citydiplomacy.core.exposure import grouped_exposure_factors
 from citydiplomacy.core.pairmodels import Bagged, TreeEnsemble
 from citydiplomacy.core.pairmodels import probability as _probability
 from citydiplomacy.core.priorfit import fit_prior_weight
+from citydiplomacy.core.reasons import Reason
 from citydiplomacy.core.tieworld import (
     COMPATRIOT_PARTNERS,
     FEATURES,
@@ -398,7 +399,7 @@ class Ranker:
         cand: int,
         carried: Mapping[str, float],
         x: FloatArray | None = None,
-    ) -> tuple[str, ...]:
+    ) -> tuple[Reason, ...]:
         """Sentences for one suggestion, from the feature groups that carried it (largest
         first; those that added less than a tenth of the largest are left out). ``x``: the
         pair's features when already computed."""
@@ -407,7 +408,7 @@ class Ranker:
             x = w.features(np.array([row]), np.array([cand]))[0]
         value = dict(zip(FEATURES, x, strict=True))
         top = max([v for v in carried.values() if v > 0], default=0.0)
-        out = []
+        out: list[Reason] = []
         for g in sorted(carried, key=lambda g: -carried[g]):
             if carried[g] <= 0 or carried[g] < 0.1 * top:
                 continue
@@ -415,72 +416,99 @@ class Ranker:
             if text:
                 out.append(text)
         if not out:
-            out.append(_sentence("distance", value, w, row, cand) or "a candidate of the model")
+            out.append(
+                _sentence("distance", value, w, row, cand)
+                or Reason("model_candidate", "a candidate of the model")
+            )
         return tuple(out)
 
 
-def _sentence(group: str, v: Mapping[str, float], w: TieWorld, row: int, cand: int) -> str:
-    km = math.expm1(v["log_km"])
+def _sentence(
+    group: str, v: Mapping[str, float], w: TieWorld, row: int, cand: int
+) -> Reason | None:
+    """The sentence of one feature group for one pair (``None``: nothing to say). Each is a
+    :class:`~citydiplomacy.core.reasons.Reason`: English, with its key and values."""
     if group == "distance":
-        where = (
-            "in the same country"
-            if v["same_country"]
-            else "across the border"
-            if v["neighbour_country"]
-            else f"in {w.country_codes[int(w.country[cand])]}"
-        )
-        return f"{km:,.0f} km away, {where}"
+        km = round(math.expm1(v["log_km"]))
+        if v["same_country"]:
+            return Reason("distance_same_country", f"{km:,} km away, in the same country", km=km)
+        if v["neighbour_country"]:
+            return Reason("distance_border", f"{km:,} km away, across the border", km=km)
+        country = w.country_codes[int(w.country[cand])]
+        return Reason("distance_abroad", f"{km:,} km away, in {country}", km=km, country=country)
     if group == "language":
         if v["shared_language"] >= 0.99:
-            return "same language"
+            return Reason("same_language", "same language")
         if v["shared_language"] > 0:
-            return "a language in common"
-        return "same world region" if v["same_region"] else ""
+            return Reason("language_in_common", "a language in common")
+        return Reason("same_region", "same world region") if v["same_region"] else None
     if group == "size":
-        a, b = w.population[row], w.population[cand]
+        a, b = round(w.population[row]), round(w.population[cand])
         if v["log_population_ratio"] <= 0.3:
-            return f"similar size ({a:,.0f} and {b:,.0f} inhabitants)"
-        return f"{b:,.0f} inhabitants (you: {a:,.0f})"
+            return Reason(
+                "similar_size", f"similar size ({a:,} and {b:,} inhabitants)", own=a, theirs=b
+            )
+        return Reason("size", f"{b:,} inhabitants (you: {a:,})", own=a, theirs=b)
     if group == "common_partners":
         n = round(v["common_partners"])
         if n <= 0:
-            return ""
-        return f"{n} of your partners {'is its partner' if n == 1 else 'are its partners'}"
+            return None
+        verb = "is its partner" if n == 1 else "are its partners"
+        return Reason("common_partners", f"{n} of your partners {verb}", n=n)
     if group == "country_ties":
-        if v["country_pair_rate"] <= 0:
-            return ""
+        share = v["country_pair_rate"]
+        if share <= 0:
+            return None
         a = w.country_codes[int(w.country[row])]
         b = w.country_codes[int(w.country[cand])]
-        return f"{v['country_pair_rate']:.0%} of the twinnings of {a} cities are with {b} cities"
+        return Reason(
+            "country_ties",
+            f"{share:.0%} of the twinnings of {a} cities are with {b} cities",
+            share=share,
+            own_country=a,
+            country=b,
+        )
     if group == "compatriots":
         n = round(math.expm1(v["compatriot_partners"]))
         if n <= 0:
-            return ""
-        return f"already twinned with {n} other {'city' if n == 1 else 'cities'} of your country"
+            return None
+        cities = "city" if n == 1 else "cities"
+        return Reason(
+            "compatriots", f"already twinned with {n} other {cities} of your country", n=n
+        )
     if group == "networks":
-        return "in a network with you" if v["shared_networks"] > 0 else ""
+        return Reason("shared_network", "in a network with you") if v["shared_networks"] else None
     if group == "activity":
         d = round(math.expm1(v["log_degree"]))
         if d <= 0:
-            return ""
-        return f"an active twinner ({d} {'partnership' if d == 1 else 'partnerships'})"
+            return None
+        partnerships = "partnership" if d == 1 else "partnerships"
+        return Reason("active_twinner", f"an active twinner ({d} {partnerships})", n=d)
     if group == "standing":
         return _standing_sentence(v["standing"], v["own_standing"])
-    return ""
+    return None
 
 
-def _standing_sentence(level: float, own: float) -> str:
-    """'a national capital, like you'; empty for a city that is no seat (or not known)."""
+#: The order of an administrative division, in words.
+ORDINALS = {2: "second", 3: "third", 4: "fourth", 5: "fifth"}
+
+
+def _standing_sentence(level: float, own: float) -> Reason | None:
+    """'a national capital, like you'; ``None`` for a city that is no seat (or not known)."""
     if math.isnan(level) or level > 5:
-        return ""
+        return None
+    like_you = bool(level == own)
+    params: dict[str, int] = {}
     if level == 0:
-        text = "a national capital"
+        key, text = "capital", "a national capital"
     elif level == 1:
-        text = "a regional capital (seat of a first-order division)"
+        key, text = "regional_capital", "a regional capital (seat of a first-order division)"
     else:
-        order = {2: "second", 3: "third", 4: "fourth", 5: "fifth"}[round(level)]
-        text = f"seat of a {order}-order administrative division"
-    return f"{text}, like you" if level == own else text
+        order = round(level)
+        key = "division_seat"
+        text = f"seat of a {ORDINALS[order]}-order administrative division"
+        params["order"] = order
+    return Reason(key, f"{text}, like you" if like_you else text, like_you=like_you, **params)
 
 
 # ---------------------------------------------------------------------------- training
@@ -659,12 +687,12 @@ def _fit(
             max_leaf_nodes=31,
             random_state=int(rng.integers(2**31)),
         )
-        # One OpenMP thread: on a shared, busy machine gradient boosting's threads wait on
-        # each other's cores; one thread keeps the training time predictable.
         xc = x[:, list(columns)]
         # a feature no example knows (a registry without feature codes): nothing to learn
         # from, and the binning cannot take a column of missing values only
         xc[:, np.isnan(xc).all(axis=0)] = 0.0
+        # One OpenMP thread: on a shared, busy machine gradient boosting's threads wait on
+        # each other's cores; one thread keeps the training time predictable.
         with threadpool_limits(limits=1, user_api="openmp"):
             model.fit(xc, y)
         models.append(model)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from citydiplomacy.core import peers as core_peers
-from citydiplomacy.core.context import FACTOR_LABELS, FACTORS
+from citydiplomacy.core.context import FACTORS
 from citydiplomacy.web.accounts import permissions
 from citydiplomacy.web.cities.models import City
 from citydiplomacy.web.cities.sections import CitySection
@@ -47,6 +47,7 @@ from citydiplomacy.web.partners.models import (
     Partnership,
     PartnershipCity,
 )
+from citydiplomacy.web.partners.reasons import FACTOR_LABELS, SIGNAL_LABELS, localised
 
 PAGE_SIZE = 50
 MAP_ASSETS = (
@@ -508,11 +509,13 @@ def city_ties(request: HttpRequest, pk: int) -> HttpResponse:
 
 # ------------------------------------------------------------------ matchmaking
 def _explained(rec: core_peers.Recommendation, cities: dict[int, City]) -> dict[str, Any]:
+    """One suggestion for the page: its reasons and labels in the page's language."""
     return {
         "rec": rec,
         "city": cities[rec.city_id],
+        "reasons": [localised(r) for r in rec.reasons],
         "components": [
-            (core_peers.SIGNAL_LABELS.get(s, s), value, rec.signals.get(s, 0.0))
+            (SIGNAL_LABELS.get(s, s), value, rec.signals.get(s, 0.0))
             for s, value in rec.components.items()
         ],
         "factors": [(FACTOR_LABELS[f], rec.factors[f]) for f in FACTORS],
