@@ -78,7 +78,7 @@ def test_french_reasons_use_french_words_and_numbers() -> None:
         one = reasons.localised(Reason("compatriots", "x", n=1))
         seat = reasons.localised(Reason("capital", "x", like_you=True))
     assert size == "1\xa0741\xa0041 habitants (vous : 272\xa0220)"
-    assert ties == "16 % des jumelages des villes de DE se font avec des villes de FR"
+    assert ties == "16\xa0% des jumelages des villes de DE se font avec des villes de FR"
     assert one == "déjà jumelée avec 1 autre ville de votre pays"
     assert seat == "une capitale nationale, comme vous"
     with translation.override("en"):
