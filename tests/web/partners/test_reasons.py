@@ -91,6 +91,8 @@ def test_a_sentence_without_a_known_key_is_shown_as_written() -> None:
     with translation.override("fr"):
         assert reasons.localised("plain words") == "plain words"
         assert reasons.localised(Reason("no_such_key", "as written")) == "as written"
+        assert reasons.localised(Reason("division_seat", "as written", order=9)) == "as written"
+        assert reasons.localised(Reason("size", "as written")) == "as written"
 
 
 def test_a_reason_keeps_its_key_and_values_through_pickle() -> None:

@@ -167,7 +167,12 @@ def _message(key: str, p: Mapping[str, Any]) -> str | None:
 def localised(reason: str) -> str:
     """``reason`` in the active language (as written when it carries no known key)."""
     if isinstance(reason, Reason):
-        said = _message(reason.key, reason.params)
+        try:
+            said = _message(reason.key, reason.params)
+        except (KeyError, TypeError, ValueError):
+            # values this version does not expect (a reason made by another version): the
+            # English sentence still says it, where a page error would say nothing
+            said = None
         if said is not None:
             return said
     return str(reason)
