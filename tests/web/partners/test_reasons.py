@@ -115,3 +115,13 @@ def test_the_french_page_says_the_suggestions_in_french(
     assert " km away" not in html and "inhabitants" not in html
     assert "jumelage probable (appris des liens passés)" in html
     assert "taille de la population" in html
+
+
+def test_the_page_has_a_label_for_every_signal_and_context_factor() -> None:
+    from citydiplomacy.core.context import FACTOR_LABELS, FACTORS
+
+    assert set(reasons.SIGNAL_LABELS) == set(peers.SIGNAL_LABELS)
+    assert set(reasons.FACTOR_LABELS) == set(FACTORS) == set(FACTOR_LABELS)
+    with translation.override("en"):
+        assert {k: str(v) for k, v in reasons.SIGNAL_LABELS.items()} == peers.SIGNAL_LABELS
+        assert {k: str(v) for k, v in reasons.FACTOR_LABELS.items()} == FACTOR_LABELS
