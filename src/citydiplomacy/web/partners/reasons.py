@@ -65,142 +65,110 @@ def _like_you(text: str, p: Mapping[str, Any]) -> str:
     return _("%(reason)s, like you") % {"reason": text} if p.get("like_you") else text
 
 
-def _message(key: str, p: Mapping[str, Any]) -> str | None:
-    """The sentence of ``key`` in the active language, or ``None`` for an unknown key."""
-    say: dict[str, Callable[[], str]] = {
-        "distance_same_country": lambda: (
-            _("%(km)s km away, in the same country") % {"km": _whole(p["km"])}
-        ),
-        "distance_border": lambda: _("%(km)s km away, across the border") % {"km": _whole(p["km"])},
-        "distance_abroad": lambda: (
-            _("%(km)s km away, in %(country)s") % {"km": _whole(p["km"]), "country": p["country"]}
-        ),
-        "same_language": lambda: _("same language"),
-        "language_in_common": lambda: _("a language in common"),
-        "same_region": lambda: _("same world region"),
-        "similar_size": lambda: (
-            _("similar size (%(own)s and %(theirs)s inhabitants)")
-            % {"own": _whole(p["own"]), "theirs": _whole(p["theirs"])}
-        ),
-        "size": lambda: (
-            _("%(theirs)s inhabitants (you: %(own)s)")
-            % {"own": _whole(p["own"]), "theirs": _whole(p["theirs"])}
-        ),
-        "common_partners": lambda: (
-            ngettext(
-                "%(n)s of your partners is its partner",
-                "%(n)s of your partners are its partners",
-                int(p["n"]),
-            )
-            % {"n": _whole(p["n"])}
-        ),
-        "country_ties": lambda: (
-            _("%(share)s of the twinnings of %(own_country)s cities are with %(country)s cities")
-            % {
-                "share": _share(p["share"]),
-                "own_country": p["own_country"],
-                "country": p["country"],
-            }
-        ),
-        "compatriots": lambda: (
-            ngettext(
-                "already twinned with %(n)s other city of your country",
-                "already twinned with %(n)s other cities of your country",
-                int(p["n"]),
-            )
-            % {"n": _whole(p["n"])}
-        ),
-        "shared_network": lambda: _("in a network with you"),
-        "active_twinner": lambda: (
-            ngettext(
-                "an active twinner (%(n)s partnership)",
-                "an active twinner (%(n)s partnerships)",
-                int(p["n"]),
-            )
-            % {"n": _whole(p["n"])}
-        ),
-        "capital": lambda: _like_you(_("a national capital"), p),
-        "regional_capital": lambda: _like_you(
-            _("a regional capital (seat of a first-order division)"), p
-        ),
-        "division_seat": lambda: _like_you(str(_DIVISION_SEATS[int(p["order"])]), p),
-        "model_candidate": lambda: _("a candidate of the model"),
-        "similar_context": lambda: (
-            _("similar context: %(share)s (%(factors)s)")
-            % {
-                "share": _share(p["share"]),
-                "factors": ", ".join(str(FACTOR_LABELS[f]) for f in p["factors"]),
-            }
-            if p["factors"]
-            else _("similar context: %(share)s") % {"share": _share(p["share"])}
-        ),
-        "reciprocal": lambda: (
-            _(
-                "each can teach the other: they are stronger on %(theirs)s; you are stronger on "
-                "%(own)s"
-            )
-            % {"theirs": _names(p["theirs"]), "own": _names(p["own"])}
-        ),
-        "stronger_on": lambda: (
-            _("stronger on %(name)s: %(theirs)s against %(own)s")
-            % {"name": p["name"], "theirs": _score(p["theirs"]), "own": _score(p["own"])}
-        ),
-        "improving_on": lambda: (
-            _("improving on %(name)s: +%(change)s points")
-            % {
-                "name": p["name"],
-                "change": number_format(float(p["change"]), decimal_pos=1, use_l10n=True),
-            }
-        ),
-        "scored_on": lambda: (
-            _("scored %(theirs)s on %(name)s") % {"name": p["name"], "theirs": _score(p["theirs"])}
-        ),
-        "signal": lambda: (
-            _("%(label)s: %(share)s")
-            % {"label": SIGNAL_LABELS.get(p["signal"], p["signal"]), "share": _share(p["share"])}
-        ),
-    }
-    make = say.get(key)
-    return make() if make is not None else None
+#: Per message key, its sentence in the active language, made from the reason's values.
+_MESSAGES: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "distance_same_country": lambda p: (
+        _("%(km)s km away, in the same country") % {"km": _whole(p["km"])}
+    ),
+    "distance_border": lambda p: _("%(km)s km away, across the border") % {"km": _whole(p["km"])},
+    "distance_abroad": lambda p: (
+        _("%(km)s km away, in %(country)s") % {"km": _whole(p["km"]), "country": p["country"]}
+    ),
+    "same_language": lambda p: _("same language"),
+    "language_in_common": lambda p: _("a language in common"),
+    "same_region": lambda p: _("same world region"),
+    "similar_size": lambda p: (
+        _("similar size (%(own)s and %(theirs)s inhabitants)")
+        % {"own": _whole(p["own"]), "theirs": _whole(p["theirs"])}
+    ),
+    "size": lambda p: (
+        _("%(theirs)s inhabitants (you: %(own)s)")
+        % {"own": _whole(p["own"]), "theirs": _whole(p["theirs"])}
+    ),
+    "common_partners": lambda p: (
+        ngettext(
+            "%(n)s of your partners is its partner",
+            "%(n)s of your partners are its partners",
+            int(p["n"]),
+        )
+        % {"n": _whole(p["n"])}
+    ),
+    "country_ties": lambda p: (
+        _("%(share)s of the twinnings of %(own_country)s cities are with %(country)s cities")
+        % {
+            "share": _share(p["share"]),
+            "own_country": p["own_country"],
+            "country": p["country"],
+        }
+    ),
+    "compatriots": lambda p: (
+        ngettext(
+            "already twinned with %(n)s other city of your country",
+            "already twinned with %(n)s other cities of your country",
+            int(p["n"]),
+        )
+        % {"n": _whole(p["n"])}
+    ),
+    "shared_network": lambda p: _("in a network with you"),
+    "active_twinner": lambda p: (
+        ngettext(
+            "an active twinner (%(n)s partnership)",
+            "an active twinner (%(n)s partnerships)",
+            int(p["n"]),
+        )
+        % {"n": _whole(p["n"])}
+    ),
+    "capital": lambda p: _like_you(_("a national capital"), p),
+    "regional_capital": lambda p: _like_you(
+        _("a regional capital (seat of a first-order division)"), p
+    ),
+    "division_seat": lambda p: _like_you(str(_DIVISION_SEATS[int(p["order"])]), p),
+    "model_candidate": lambda p: _("a candidate of the model"),
+    "similar_context": lambda p: (
+        _("similar context: %(share)s (%(factors)s)")
+        % {
+            "share": _share(p["share"]),
+            "factors": ", ".join(str(FACTOR_LABELS[f]) for f in p["factors"]),
+        }
+        if p["factors"]
+        else _("similar context: %(share)s") % {"share": _share(p["share"])}
+    ),
+    "reciprocal": lambda p: (
+        _("each can teach the other: they are stronger on %(theirs)s; you are stronger on %(own)s")
+        % {"theirs": _names(p["theirs"]), "own": _names(p["own"])}
+    ),
+    "stronger_on": lambda p: (
+        _("stronger on %(name)s: %(theirs)s against %(own)s")
+        % {"name": p["name"], "theirs": _score(p["theirs"]), "own": _score(p["own"])}
+    ),
+    "improving_on": lambda p: (
+        _("improving on %(name)s: +%(change)s points")
+        % {
+            "name": p["name"],
+            "change": number_format(float(p["change"]), decimal_pos=1, use_l10n=True),
+        }
+    ),
+    "scored_on": lambda p: (
+        _("scored %(theirs)s on %(name)s") % {"name": p["name"], "theirs": _score(p["theirs"])}
+    ),
+    "signal": lambda p: (
+        _("%(label)s: %(share)s")
+        % {"label": SIGNAL_LABELS.get(p["signal"], p["signal"]), "share": _share(p["share"])}
+    ),
+}
+
+
+#: Every key the engine's reasons may carry (a test checks the engine gives no other).
+KEYS = tuple(_MESSAGES)
 
 
 def localised(reason: str) -> str:
     """``reason`` in the active language (as written when it carries no known key)."""
-    if isinstance(reason, Reason):
+    if isinstance(reason, Reason) and reason.key in _MESSAGES:
         try:
-            said = _message(reason.key, reason.params)
+            return _MESSAGES[reason.key](reason.params)
         except (KeyError, TypeError, ValueError):
             # values this version does not expect (a reason made by another version): the
             # English sentence still says it, where a page error would say nothing
-            said = None
-        if said is not None:
-            return said
+            pass
     return str(reason)
-
-
-#: Every key the engine's reasons may carry (a test checks each has its message).
-KEYS = (
-    "distance_same_country",
-    "distance_border",
-    "distance_abroad",
-    "same_language",
-    "language_in_common",
-    "same_region",
-    "similar_size",
-    "size",
-    "common_partners",
-    "country_ties",
-    "compatriots",
-    "shared_network",
-    "active_twinner",
-    "capital",
-    "regional_capital",
-    "division_seat",
-    "model_candidate",
-    "similar_context",
-    "reciprocal",
-    "stronger_on",
-    "improving_on",
-    "scored_on",
-    "signal",
-)
